@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace perftrack {
+
+/// A snapshot of one operation's live statistics. Percentiles come from a
+/// log-linear histogram (128 sub-buckets per power of two, values reported at the
+/// bucket middle): at most 0.4% relative error; max is exact.
+struct operation_stats {
+  std::string operation;
+  std::uint64_t count = 0;
+  std::uint64_t errors = 0;
+  std::chrono::nanoseconds sum{0};
+  std::chrono::nanoseconds min{0};
+  std::chrono::nanoseconds max{0};
+  std::chrono::nanoseconds p50{0};
+  std::chrono::nanoseconds p90{0};
+  std::chrono::nanoseconds p95{0};
+  std::chrono::nanoseconds p99{0};
+  std::chrono::nanoseconds p999{0};
+
+  double error_rate() const noexcept {
+    return count == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(count);
+  }
+};
+
+}  // namespace perftrack

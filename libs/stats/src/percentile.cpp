@@ -1,0 +1,57 @@
+#include "perftrack/stats/percentile.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace perftrack::stats {
+
+std::size_t nearest_rank(std::size_t n, double q) noexcept {
+  // Work in millionths so that decimal quantiles (0.95, 0.999) are exact.
+  constexpr long double scale = 1e6L;
+  const auto q_millionths = static_cast<unsigned long long>(std::llround(q * 1e6));
+  const unsigned long long numerator = q_millionths * n;
+  auto rank = static_cast<std::size_t>((numerator + static_cast<unsigned long long>(scale) - 1) /
+                                       static_cast<unsigned long long>(scale));
+  return std::clamp<std::size_t>(rank, 1, n);
+}
+
+double percentile_sorted(std::span<const double> sorted, double q,
+                         percentile_method method) noexcept {
+  const std::size_t n = sorted.size();
+  if (method == percentile_method::nearest_rank) return sorted[nearest_rank(n, q) - 1];
+  const double h = static_cast<double>(n - 1) * q;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  if (lo + 1 >= n) return sorted[n - 1];
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[lo + 1] - sorted[lo]);
+}
+
+void percentiles(std::span<double> values, std::span<const double> qs,
+                 percentile_method method, std::span<double> out) noexcept {
+  const std::size_t n = values.size();
+  auto first = values.begin();  // everything before `first` is <= everything after
+  for (std::size_t k = 0; k < qs.size(); ++k) {
+    std::size_t lo;
+    double frac = 0;
+    if (method == percentile_method::nearest_rank) {
+      lo = nearest_rank(n, qs[k]) - 1;
+    } else {
+      const double h = static_cast<double>(n - 1) * qs[k];
+      lo = static_cast<std::size_t>(std::floor(h));
+      frac = h - static_cast<double>(lo);
+    }
+    const auto nth = values.begin() + static_cast<std::ptrdiff_t>(lo);
+    if (nth >= first) {
+      std::nth_element(first, nth, values.end());
+      first = nth;
+    }
+    double v = *nth;
+    if (frac > 0 && lo + 1 < n) {
+      // The next rank is the smallest value above position lo.
+      const double next = *std::min_element(nth + 1, values.end());
+      v += frac * (next - v);
+    }
+    out[k] = v;
+  }
+}
+
+}  // namespace perftrack::stats

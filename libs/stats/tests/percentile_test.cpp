@@ -1,0 +1,54 @@
+#include "perftrack/stats/percentile.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+namespace perftrack::stats {
+namespace {
+
+TEST(PercentileTest, NearestRankIsExactForDecimalQuantiles) {
+  EXPECT_EQ(nearest_rank(100, 0.95), 95u);
+  EXPECT_EQ(nearest_rank(100, 0.99), 99u);
+  EXPECT_EQ(nearest_rank(1000, 0.999), 999u);
+  EXPECT_EQ(nearest_rank(20, 0.95), 19u);
+  EXPECT_EQ(nearest_rank(21, 0.95), 20u);  // ceil(19.95)
+  EXPECT_EQ(nearest_rank(7, 0.0), 1u);
+  EXPECT_EQ(nearest_rank(7, 1.0), 7u);
+  EXPECT_EQ(nearest_rank(1, 0.5), 1u);
+}
+
+TEST(PercentileTest, LinearMatchesNumpy) {
+  const std::vector<double> v{1, 2, 3, 4};
+  // numpy.percentile([1,2,3,4], [50, 95, 99]) == [2.5, 3.85, 3.97]
+  EXPECT_DOUBLE_EQ(percentile_sorted(v, 0.50, percentile_method::linear), 2.5);
+  EXPECT_DOUBLE_EQ(percentile_sorted(v, 0.95, percentile_method::linear), 3.85);
+  EXPECT_DOUBLE_EQ(percentile_sorted(v, 0.99, percentile_method::linear), 3.97);
+  EXPECT_DOUBLE_EQ(percentile_sorted(v, 0.95, percentile_method::nearest_rank), 4);
+}
+
+TEST(PercentileTest, SelectionAgreesWithSortingForBothMethods) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> dist(1.0, 1.0);
+  const double qs[] = {0.0, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0};
+  for (const std::size_t n : {1u, 2u, 3u, 10u, 101u, 5000u}) {
+    std::vector<double> values(n);
+    for (auto& x : values) x = std::round(dist(rng) * 1000) / 1000;  // ties happen
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto method : {percentile_method::nearest_rank, percentile_method::linear}) {
+      std::vector<double> work = values;
+      double out[std::size(qs)];
+      percentiles(work, qs, method, out);
+      for (std::size_t k = 0; k < std::size(qs); ++k) {
+        EXPECT_DOUBLE_EQ(out[k], percentile_sorted(sorted, qs[k], method))
+            << "n=" << n << " q=" << qs[k];
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perftrack::stats

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages perftrack needs, only those that are missing.
+# Fast when everything is present: one dpkg query, no apt-get call.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libsimdjson-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev clang-format-14
+  jq
+)
+# Peers measured side by side in the benchmarks (docs/performance.md).
+if [[ "${PERFTRACK_WITH_PEERS:-1}" == 1 ]]; then
+  packages+=(prometheus-cpp-dev libspdlog-dev)
+  # The image ships Node.js and npm outside dpkg; install Debian's only if absent.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [[ $(id -u) != 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
