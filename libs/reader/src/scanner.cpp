@@ -1,0 +1,227 @@
+#include "perftrack/reader/scanner.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+namespace perftrack::reader {
+namespace {
+
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// What one thread found in its byte range; line numbers are local to the range.
+struct range_result {
+  std::uint64_t lines_total = 0;  // including empty ones, for numbering
+  std::uint64_t lines = 0;
+  std::uint64_t records = 0;
+  std::uint64_t malformed = 0;
+  std::vector<std::pair<std::uint64_t, line_error>> first_malformed;
+  int error = 0;
+};
+
+// Reads the lines that start in [begin, end) of `fd` and feeds them to `sink`.
+void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t file_size,
+                record_sink& sink, const scan_options& options, range_result& r) {
+  line_parser parser(options.detail);
+  record_view record;
+  const std::size_t block = std::max<std::size_t>(options.block_bytes, max_line_bytes + 1);
+  std::unique_ptr<char[]> buf(new char[block + line_padding]);
+
+  // A range that does not start a line begins after the first '\n' at or after
+  // begin - 1 (that line belongs to the range before).
+  bool skip_partial = false;
+  std::uint64_t offset = begin;
+  if (begin > 0) {
+    char prev = 0;
+    if (::pread(fd, &prev, 1, static_cast<off_t>(begin - 1)) != 1) {
+      r.error = errno == 0 ? EIO : errno;
+      return;
+    }
+    skip_partial = prev != '\n';
+  }
+  bool too_long = false;  // inside a line longer than max_line_bytes
+
+  auto on_line = [&](std::string_view line) {
+    ++r.lines_total;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    ++r.lines;
+    const line_error e = parser.parse_padded(line, record);
+    if (e == line_error::none) {
+      ++r.records;
+      sink.on_record(record);
+      return;
+    }
+    ++r.malformed;
+    if (r.first_malformed.size() < options.keep_malformed) {
+      r.first_malformed.emplace_back(r.lines_total, e);
+    }
+  };
+  auto on_too_long = [&] {
+    ++r.lines_total;
+    ++r.lines;
+    ++r.malformed;
+    if (r.first_malformed.size() < options.keep_malformed) {
+      r.first_malformed.emplace_back(r.lines_total, line_error::too_long);
+    }
+  };
+
+  while (offset < end || skip_partial || too_long) {
+    if (offset >= file_size) break;
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(block, file_size - offset));
+    std::size_t n = 0;
+    while (n < want) {
+      const ssize_t got = ::pread(fd, buf.get() + n, want - n, static_cast<off_t>(offset + n));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        r.error = errno;
+        return;
+      }
+      if (got == 0) break;
+      n += static_cast<std::size_t>(got);
+    }
+    if (n == 0) break;
+    std::memset(buf.get() + n, ' ', line_padding);
+    const bool at_eof = offset + n >= file_size;
+    std::size_t i = 0;
+    if (skip_partial || too_long) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.get(), '\n', n));
+      if (nl == nullptr) {
+        offset += n;
+        continue;
+      }
+      if (too_long) on_too_long();
+      skip_partial = too_long = false;
+      i = static_cast<std::size_t>(nl - buf.get()) + 1;
+    }
+    while (i < n && offset + i < end) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.get() + i, '\n', n - i));
+      if (nl == nullptr) {
+        if (at_eof) {  // an unterminated last line
+          on_line({buf.get() + i, n - i});
+          i = n;
+        } else if (i == 0) {  // no '\n' in a whole block: longer than any valid line
+          too_long = true;
+          i = n;
+        }
+        break;
+      }
+      const auto j = static_cast<std::size_t>(nl - buf.get());
+      if (j - i > max_line_bytes) {
+        on_too_long();
+      } else {
+        on_line({buf.get() + i, j - i});
+      }
+      i = j + 1;
+    }
+    if (i == 0) break;  // cannot happen: a block always makes progress
+    offset += i;
+    if (!too_long && offset >= end) break;
+  }
+  if (too_long) on_too_long();  // the file ended inside the long line
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs,
+                                                 std::error_code& error,
+                                                 std::filesystem::path& failed) {
+  std::vector<std::filesystem::path> files;
+  error.clear();
+  for (const auto& input : inputs) {
+    const auto status = std::filesystem::status(input, error);
+    if (error || !std::filesystem::exists(status)) {
+      if (!error) error = std::make_error_code(std::errc::no_such_file_or_directory);
+      failed = input;
+      return {};
+    }
+    if (std::filesystem::is_directory(status)) {
+      std::vector<std::filesystem::path> found;
+      for (const auto& entry : std::filesystem::directory_iterator(input, error)) {
+        if (entry.path().extension() == ".jsonl" && entry.is_regular_file()) {
+          found.push_back(entry.path());
+        }
+      }
+      if (error) {
+        failed = input;
+        return {};
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(input);
+    }
+  }
+  return files;
+}
+
+bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> sinks,
+               const scan_options& options, scan_result& result, std::error_code& error) {
+  error.clear();
+  fd_guard in;
+  in.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
+    error.assign(errno, std::generic_category());
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    error = std::make_error_code(std::errc::is_a_directory);
+    return false;
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  ::posix_fadvise(in.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  // Small files are not worth a thread.
+  std::size_t threads = sinks.size();
+  if (size < (1u << 20)) threads = 1;
+  std::vector<range_result> parts(threads);
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      scan_range(in.fd, size * t / threads, size * (t + 1) / threads, size, *sinks[t], options,
+                 parts[t]);
+    });
+  }
+  scan_range(in.fd, 0, threads == 1 ? size : size / threads, size, *sinks[0], options, parts[0]);
+  for (auto& w : workers) w.join();
+
+  std::uint64_t line_base = 0;
+  for (const auto& p : parts) {
+    if (p.error != 0) {
+      error.assign(p.error, std::generic_category());
+      return false;
+    }
+    result.lines += p.lines;
+    result.records += p.records;
+    result.malformed += p.malformed;
+    for (const auto& [line, e] : p.first_malformed) {
+      if (result.first_malformed.size() < options.keep_malformed) {
+        result.first_malformed.push_back({file, line_base + line, e});
+      }
+    }
+    line_base += p.lines_total;
+  }
+  result.bytes += size;
+  return true;
+}
+
+bool scan_file_in_order(const std::filesystem::path& file, record_sink& sink,
+                        const scan_options& options, scan_result& result,
+                        std::error_code& error) {
+  record_sink* const one[] = {&sink};
+  return scan_file(file, one, options, result, error);
+}
+
+}  // namespace perftrack::reader

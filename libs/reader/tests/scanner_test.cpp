@@ -1,0 +1,138 @@
+#include "perftrack/reader/scanner.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+
+namespace perftrack::reader {
+namespace {
+
+class counting_sink : public record_sink {
+public:
+  void on_record(const record_view& r) override {
+    ++count;
+    sum_ms += r.duration_ms;
+    last_op = std::string(r.operation);
+  }
+  std::uint64_t count = 0;
+  double sum_ms = 0;
+  std::string last_op;
+};
+
+class ScannerTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("perftrack_scanner_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ / name, std::ios::binary) << content;
+    return dir_ / name;
+  }
+  static std::string line(int i) {
+    return R"({"timestamp":"2026-01-06T13:28:00.191Z","operation_type":"op)" +
+           std::to_string(i % 3) + R"(","duration_ms":)" + std::to_string(i) +
+           R"(,"success":true,"session_id":null,"error":null})";
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ScannerTest, CountsMalformedLinesAndNamesThemInFileOrder) {
+  const auto f = write("m.jsonl", line(1) + "\n\n" + "garbage\n" + line(2) + "\n" +
+                                      R"({"timestamp":"bad"})" + "\n" + line(3) +
+                                      "\n{\"timestamp\":\"2026-01-06T13:2");
+  counting_sink sink;
+  scan_result result;
+  std::error_code ec;
+  ASSERT_TRUE(scan_file_in_order(f, sink, {}, result, ec));
+  EXPECT_EQ(sink.count, 3u);
+  EXPECT_EQ(result.records, 3u);
+  EXPECT_EQ(result.malformed, 3u);
+  EXPECT_EQ(result.lines, 6u);
+  ASSERT_EQ(result.first_malformed.size(), 3u);
+  EXPECT_EQ(result.first_malformed[0].line, 3u);
+  EXPECT_EQ(result.first_malformed[0].error, line_error::invalid_json);
+  EXPECT_EQ(result.first_malformed[1].line, 5u);
+  EXPECT_EQ(result.first_malformed[2].line, 7u);  // the cut-off last line
+}
+
+TEST_F(ScannerTest, SkipsA100KbLineAndLinesLongerThanTheLimit) {
+  const std::string big(100 * 1024, 'x');
+  const std::string huge(max_line_bytes + 10, 'y');
+  const auto f = write("m.jsonl", line(1) + "\n" + big + "\n" + huge + "\n" + line(2) + "\n");
+  counting_sink sink;
+  scan_result result;
+  std::error_code ec;
+  scan_options o;
+  o.block_bytes = 64 * 1024;  // smaller than the long lines
+  ASSERT_TRUE(scan_file_in_order(f, sink, o, result, ec));
+  EXPECT_EQ(sink.count, 2u);
+  EXPECT_EQ(result.malformed, 2u);
+  ASSERT_EQ(result.first_malformed.size(), 2u);
+  EXPECT_EQ(result.first_malformed[0].line, 2u);
+  EXPECT_EQ(result.first_malformed[1].line, 3u);
+  EXPECT_EQ(result.first_malformed[1].error, line_error::too_long);
+}
+
+TEST_F(ScannerTest, ThreadsSeeEveryLineExactlyOnce) {
+  std::string content;
+  double expected_sum = 0;
+  const int n = 60000;  // ~6 MB: several blocks and threads
+  for (int i = 0; i < n; ++i) {
+    content += line(i) + (i % 1000 == 0 ? "\r\n" : "\n");
+    expected_sum += i;
+  }
+  content += "bad line\n";
+  const auto f = write("m.jsonl", content);
+  for (const unsigned threads : {1u, 2u, 3u, 7u}) {
+    std::vector<counting_sink> sinks(threads);
+    std::vector<record_sink*> ptrs;
+    for (auto& s : sinks) ptrs.push_back(&s);
+    scan_result result;
+    std::error_code ec;
+    scan_options o;
+    o.block_bytes = 1 << 20;
+    ASSERT_TRUE(scan_file(f, ptrs, o, result, ec));
+    std::uint64_t count = 0;
+    double sum = 0;
+    for (const auto& s : sinks) count += s.count, sum += s.sum_ms;
+    EXPECT_EQ(count, static_cast<std::uint64_t>(n)) << threads;
+    EXPECT_DOUBLE_EQ(sum, expected_sum) << threads;
+    ASSERT_EQ(result.first_malformed.size(), 1u);
+    EXPECT_EQ(result.first_malformed[0].line, static_cast<std::uint64_t>(n + 1)) << threads;
+  }
+}
+
+TEST_F(ScannerTest, MissingFileIsAnError) {
+  counting_sink sink;
+  scan_result result;
+  std::error_code ec;
+  EXPECT_FALSE(scan_file_in_order(dir_ / "absent.jsonl", sink, {}, result, ec));
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+}
+
+TEST_F(ScannerTest, ExpandsDirectoriesToTheirJsonlFilesSorted) {
+  write("b.jsonl", "");
+  write("a.jsonl", "");
+  write("notes.txt", "");
+  const std::vector<std::filesystem::path> inputs{dir_};
+  std::error_code ec;
+  std::filesystem::path failed;
+  const auto files = expand_inputs(inputs, ec, failed);
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].filename(), "a.jsonl");
+  const std::vector<std::filesystem::path> missing{dir_ / "nope"};
+  expand_inputs(missing, ec, failed);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(failed, dir_ / "nope");
+}
+
+}  // namespace
+}  // namespace perftrack::reader
