@@ -1,0 +1,312 @@
+#include "perftrack/report/builder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <memory>
+#include <queue>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "perftrack/stats/percentile.hpp"
+
+namespace perftrack::report {
+namespace {
+
+constexpr std::int64_t ns_per_day = 86'400'000'000'000;
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+// One operation's records as one thread saw them.
+struct accumulator {
+  std::vector<double> durations;       // in the window, for exact percentiles
+  std::vector<std::uint16_t> buckets;  // trend bucket of each duration (trends only)
+  std::uint64_t successes = 0;
+  double sum = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = 0;
+  std::uint64_t previous_count = 0;
+  double previous_sum = 0;
+};
+
+struct slow_candidate {
+  double duration_ms;
+  std::string operation;
+  std::string timestamp;
+  bool operator>(const slow_candidate& o) const { return duration_ms > o.duration_ms; }
+};
+
+// A record_sink per scanning thread: aggregates without locks.
+class aggregator final : public reader::record_sink {
+public:
+  aggregator(std::int64_t since, std::int64_t until, std::int64_t bucket_ns, std::size_t top)
+      : since_(since), until_(until), previous_since_(since - (until - since)),
+        bucket_ns_(bucket_ns), top_(top) {}
+
+  void on_record(const reader::record_view& r) override {
+    const std::int64_t t = r.timestamp_ns;
+    if (t >= until_ || t < previous_since_) return;
+    accumulator& a = find(r.operation);
+    if (t < since_) {
+      ++a.previous_count;
+      a.previous_sum += r.duration_ms;
+      return;
+    }
+    a.durations.push_back(r.duration_ms);
+    if (bucket_ns_ > 0) a.buckets.push_back(static_cast<std::uint16_t>((t - since_) / bucket_ns_));
+    a.successes += r.success;
+    a.sum += r.duration_ms;
+    a.min = std::min(a.min, r.duration_ms);
+    a.max = std::max(a.max, r.duration_ms);
+    if (top_ > 0 && (slowest_.size() < top_ || r.duration_ms > slowest_.top().duration_ms)) {
+      slowest_.push({r.duration_ms, std::string(r.operation), std::string(r.timestamp_text)});
+      if (slowest_.size() > top_) slowest_.pop();
+    }
+  }
+
+  std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>>& operations() {
+    return ops_;
+  }
+  std::vector<slow_candidate> take_slowest() {
+    std::vector<slow_candidate> out;
+    while (!slowest_.empty()) {
+      out.push_back(slowest_.top());
+      slowest_.pop();
+    }
+    return out;
+  }
+
+private:
+  accumulator& find(std::string_view op) {
+    // Records of one operation often come in runs; skip the hash then.
+    if (last_ != nullptr && op == last_name_) return *last_;
+    auto it = ops_.find(op);
+    if (it == ops_.end()) it = ops_.emplace(std::string(op), accumulator{}).first;
+    last_name_ = it->first;
+    last_ = &it->second;
+    return *last_;
+  }
+
+  std::int64_t since_;
+  std::int64_t until_;
+  std::int64_t previous_since_;
+  std::int64_t bucket_ns_;
+  std::size_t top_;
+  std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>> ops_;
+  std::string_view last_name_;
+  accumulator* last_ = nullptr;
+  std::priority_queue<slow_candidate, std::vector<slow_candidate>, std::greater<>> slowest_;
+};
+
+// Moves `from` onto the end of `into`, freeing `from`.
+template <class T>
+void append(std::vector<T>& into, std::vector<T>& from) {
+  if (into.empty()) {
+    into.swap(from);
+    return;
+  }
+  into.insert(into.end(), from.begin(), from.end());
+  std::vector<T>().swap(from);
+}
+
+operation_trend make_trend(const std::string& name, accumulator& a, std::size_t bucket_count,
+                           std::int64_t since, std::int64_t bucket_ns,
+                           stats::percentile_method method) {
+  // Counting sort of the durations by bucket, then a p95 per bucket.
+  operation_trend trend{name, std::vector<trend_point>(bucket_count)};
+  std::vector<std::size_t> start(bucket_count + 1, 0);
+  for (const auto b : a.buckets) ++start[b + 1];
+  for (std::size_t i = 0; i < bucket_count; ++i) start[i + 1] += start[i];
+  std::vector<double> grouped(a.durations.size());
+  std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < a.durations.size(); ++i) grouped[fill[a.buckets[i]]++] = a.durations[i];
+  std::vector<std::uint16_t>().swap(a.buckets);
+  for (std::size_t b = 0; b < bucket_count; ++b) {
+    trend_point& p = trend.points[b];
+    p.start_ns = since + static_cast<std::int64_t>(b) * bucket_ns;
+    p.count = start[b + 1] - start[b];
+    if (p.count == 0) continue;
+    const double q = 0.95;
+    std::span<double> values(grouped.data() + start[b], p.count);
+    stats::percentiles(values, {&q, 1}, method, {&p.p95_ms, 1});
+  }
+  return trend;
+}
+
+}  // namespace
+
+std::string_view name(degradation_rule rule) noexcept {
+  switch (rule) {
+    case degradation_rule::p95_outlier: return "p95_outlier";
+    case degradation_rule::avg_increase: return "avg_increase";
+    case degradation_rule::error_rate: return "error_rate";
+  }
+  return "unknown";
+}
+
+std::string_view name(period_kind kind) noexcept {
+  switch (kind) {
+    case period_kind::monthly: return "monthly";
+    case period_kind::weekly: return "weekly";
+    case period_kind::trends: return "trends";
+  }
+  return "unknown";
+}
+
+std::vector<degradation> find_degradations(const std::vector<operation_summary>& operations,
+                                           const degradation_thresholds& th) {
+  std::vector<degradation> found;
+  for (const auto& op : operations) {
+    if (op.count < th.min_count || op.count == 0) continue;
+    if (op.avg_ms > 0 && op.p95_ms > th.p95_over_avg * op.avg_ms) {
+      found.push_back({op.operation, degradation_rule::p95_outlier, op.p95_ms / op.avg_ms,
+                       th.p95_over_avg});
+    }
+    if (op.previous_count > 0 && op.previous_avg_ms > 0) {
+      const double increase = op.avg_ms / op.previous_avg_ms - 1.0;
+      if (increase > th.avg_increase) {
+        found.push_back({op.operation, degradation_rule::avg_increase, increase, th.avg_increase});
+      }
+    }
+    if (op.error_rate() > th.error_rate) {
+      found.push_back({op.operation, degradation_rule::error_rate, op.error_rate(), th.error_rate});
+    }
+  }
+  return found;
+}
+
+expected<period_report> build_report(const report_request& request, read_warnings& warnings) {
+  period_report report;
+  report.kind = std::string(name(request.kind));
+  report.generated_ns = request.now_ns;
+  report.method = request.method;
+  report.thresholds = request.thresholds;
+  report.top = request.top;
+  const std::int64_t days = request.kind == period_kind::monthly  ? 30
+                            : request.kind == period_kind::weekly ? 7
+                                                                  : std::max<std::int64_t>(request.days, 1);
+  report.until_ns = request.until_ns.value_or(request.now_ns);
+  report.since_ns = request.since_ns.value_or(report.until_ns - days * ns_per_day);
+  if (report.since_ns >= report.until_ns) {
+    return failure{"the window is empty: --since must be before --until (and --now)"};
+  }
+  std::int64_t bucket_ns = 0;
+  std::size_t bucket_count = 0;
+  if (request.kind == period_kind::trends) {
+    report.has_trends = true;
+    const std::int64_t span = report.until_ns - report.since_ns;
+    bucket_ns = span <= 31 * ns_per_day ? ns_per_day : 7 * ns_per_day;
+    bucket_count = static_cast<std::size_t>((span + bucket_ns - 1) / bucket_ns);
+    if (bucket_count > 65535) return failure{"the trends window is too long: use at most 1200 years"};
+    report.trend_bucket_ns = bucket_ns;
+  }
+
+  std::error_code ec;
+  std::filesystem::path failed;
+  report.files = reader::expand_inputs(request.inputs, ec, failed);
+  if (ec) {
+    return failure{"cannot read " + failed.string() + ": " + ec.message() +
+                 " (pass an existing file or directory with --file)"};
+  }
+
+  unsigned threads = request.threads != 0 ? request.threads : std::thread::hardware_concurrency();
+  threads = std::max(1u, threads);
+  std::vector<std::unique_ptr<aggregator>> parts;
+  std::vector<reader::record_sink*> sinks;
+  for (unsigned t = 0; t < threads; ++t) {
+    parts.push_back(std::make_unique<aggregator>(report.since_ns, report.until_ns, bucket_ns,
+                                                 request.top));
+    sinks.push_back(parts.back().get());
+  }
+  reader::scan_result scanned;
+  reader::scan_options options;
+  options.threads = threads;
+  for (const auto& file : report.files) {
+    if (!reader::scan_file(file, sinks, options, scanned, ec)) {
+      return failure{"cannot read " + file.string() + ": " + ec.message()};
+    }
+  }
+  warnings.malformed = scanned.malformed;
+  warnings.first_malformed = scanned.first_malformed;
+  report.malformed_lines = scanned.malformed;
+
+  // Merge the threads' partial results, one operation at a time so that only one
+  // operation's samples are ever copied.
+  auto& merged = parts[0]->operations();
+  for (std::size_t t = 1; t < parts.size(); ++t) {
+    for (auto& [op, a] : parts[t]->operations()) {
+      auto [it, inserted] = merged.try_emplace(op);
+      accumulator& into = it->second;
+      if (inserted) {
+        into = std::move(a);
+        continue;
+      }
+      append(into.durations, a.durations);
+      append(into.buckets, a.buckets);
+      into.successes += a.successes;
+      into.sum += a.sum;
+      into.min = std::min(into.min, a.min);
+      into.max = std::max(into.max, a.max);
+      into.previous_count += a.previous_count;
+      into.previous_sum += a.previous_sum;
+    }
+    parts[t]->operations().clear();
+  }
+
+  for (auto& [op, a] : merged) {
+    operation_summary s;
+    s.operation = op;
+    s.count = a.durations.size();
+    s.previous_count = a.previous_count;
+    s.previous_avg_ms = a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
+    if (s.count > 0) {
+      s.successes = a.successes;
+      s.avg_ms = a.sum / static_cast<double>(s.count);
+      s.min_ms = a.min;
+      s.max_ms = a.max;
+      if (report.has_trends) {
+        // Trends group the samples by bucket first, then the same values again
+        // give the whole-period percentiles.
+        report.trends.push_back(make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method));
+      }
+      const std::array<double, 3> qs{0.50, 0.95, 0.99};
+      std::array<double, 3> out{};
+      stats::percentiles(a.durations, qs, request.method, out);
+      s.p50_ms = out[0];
+      s.p95_ms = out[1];
+      s.p99_ms = out[2];
+      report.total += s.count;
+      report.successful += s.successes;
+      report.operations.push_back(std::move(s));
+    }
+    std::vector<double>().swap(a.durations);
+  }
+  report.failed = report.total - report.successful;
+  std::sort(report.operations.begin(), report.operations.end(), [](const auto& x, const auto& y) {
+    return x.count != y.count ? x.count > y.count : x.operation < y.operation;
+  });
+  std::sort(report.trends.begin(), report.trends.end(),
+            [](const auto& x, const auto& y) { return x.operation < y.operation; });
+
+  std::vector<slow_candidate> slow;
+  for (auto& p : parts) {
+    auto mine = p->take_slowest();
+    slow.insert(slow.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
+  }
+  std::sort(slow.begin(), slow.end(), [](const auto& x, const auto& y) {
+    return x.duration_ms != y.duration_ms ? x.duration_ms > y.duration_ms : x.timestamp < y.timestamp;
+  });
+  if (slow.size() > request.top) slow.resize(request.top);
+  for (auto& c : slow) report.slowest.push_back({std::move(c.operation), c.duration_ms, std::move(c.timestamp)});
+
+  report.degradations = find_degradations(report.operations, request.thresholds);
+  return report;
+}
+
+}  // namespace perftrack::report
