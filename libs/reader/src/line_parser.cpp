@@ -45,8 +45,8 @@ line_error optional_string(od::value v, bool full, bool& has, std::string_view& 
   return line_error::none;
 }
 
-line_error parse_line(od::parser& parser, bool full, std::string_view line,
-                      std::size_t capacity, record_view& out) noexcept {
+line_error parse_line(od::parser& parser, bool full, std::string_view line, std::size_t capacity,
+                      record_view& out) noexcept {
   out = record_view{};
   od::document doc;
   if (auto e = parser.iterate(line.data(), line.size(), capacity).get(doc)) {
@@ -59,7 +59,8 @@ line_error parse_line(od::parser& parser, bool full, std::string_view line,
   // On-demand parsing stops at the object's end: anything after it is junk.
   std::string_view whole;
   if (auto e = obj.raw_json().get(whole)) return from_simdjson(e);
-  const std::size_t object_end = static_cast<std::size_t>(whole.data() - line.data()) + whole.size();
+  const std::size_t object_end =
+      static_cast<std::size_t>(whole.data() - line.data()) + whole.size();
   if (line.find_last_not_of(" \t\r") + 1 != object_end) return line_error::invalid_json;
   bool rewound = false;
   if (auto e = obj.reset().get(rewound)) return from_simdjson(e);
@@ -96,8 +97,7 @@ line_error parse_line(od::parser& parser, bool full, std::string_view line,
         return e;
       }
     } else if (key == "error") {
-      if (auto e = optional_string(value, full, out.has_error, out.error);
-          e != line_error::none) {
+      if (auto e = optional_string(value, full, out.has_error, out.error); e != line_error::none) {
         return e;
       }
     } else if (key == "context") {

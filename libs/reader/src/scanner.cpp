@@ -79,7 +79,8 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
 
   while (offset < end || skip_partial || too_long) {
     if (offset >= file_size) break;
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(block, file_size - offset));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(block, file_size - offset));
     std::size_t n = 0;
     while (n < want) {
       const ssize_t got = ::pread(fd, buf.get() + n, want - n, static_cast<off_t>(offset + n));
@@ -218,8 +219,7 @@ bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> 
 }
 
 bool scan_file_in_order(const std::filesystem::path& file, record_sink& sink,
-                        const scan_options& options, scan_result& result,
-                        std::error_code& error) {
+                        const scan_options& options, scan_result& result, std::error_code& error) {
   record_sink* const one[] = {&sink};
   return scan_file(file, one, options, result, error);
 }

@@ -73,8 +73,7 @@ TEST_P(LineParserRejectTest, RejectsWithTheRightReason) {
 INSTANTIATE_TEST_SUITE_P(
     BadInput, LineParserRejectTest,
     ::testing::Values(
-        bad_case{"not json", line_error::invalid_json},
-        bad_case{"[1,2]", line_error::invalid_json},
+        bad_case{"not json", line_error::invalid_json}, bad_case{"[1,2]", line_error::invalid_json},
         bad_case{R"({"timestamp":"2026-01-06T13:28:00Z","operation_type":"a","dur)",
                  line_error::invalid_json},
         bad_case{T0 R"("operation_type":"a","duration_ms":1,"success":true} trailing)",

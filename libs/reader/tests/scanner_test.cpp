@@ -44,9 +44,9 @@ protected:
 };
 
 TEST_F(ScannerTest, CountsMalformedLinesAndNamesThemInFileOrder) {
-  const auto f = write("m.jsonl", line(1) + "\n\n" + "garbage\n" + line(2) + "\n" +
-                                      R"({"timestamp":"bad"})" + "\n" + line(3) +
-                                      "\n{\"timestamp\":\"2026-01-06T13:2");
+  const auto f =
+      write("m.jsonl", line(1) + "\n\n" + "garbage\n" + line(2) + "\n" + R"({"timestamp":"bad"})" +
+                           "\n" + line(3) + "\n{\"timestamp\":\"2026-01-06T13:2");
   counting_sink sink;
   scan_result result;
   std::error_code ec;

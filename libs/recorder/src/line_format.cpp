@@ -65,8 +65,8 @@ char* line_format::write(const record_header& h, const operation_entry& op,
   out += 4;
   out = put(out, op.line_fragment);
   out = put_duration(out, h.duration_ns);
-  out = put(out, h.success ? ",\"success\":true,\"session_id\":"
-                           : ",\"success\":false,\"session_id\":");
+  out = put(out,
+            h.success ? ",\"success\":true,\"session_id\":" : ",\"success\":false,\"session_id\":");
   const char* text = reinterpret_cast<const char*>(&h + 1);
   out = put_string_or_null(out, {text, h.session_len});
   text += h.session_len;

@@ -20,8 +20,8 @@ public:
 
   /// Writes the record's line, '\n' included, at `out`; returns its end.
   /// `wall_offset_ns` turns the steady end time into Unix time.
-  char* write(const record_header& h, const operation_entry& op,
-              std::int64_t wall_offset_ns, char* out) noexcept;
+  char* write(const record_header& h, const operation_entry& op, std::int64_t wall_offset_ns,
+              char* out) noexcept;
 
 private:
   std::int64_t cached_second_ = INT64_MIN;

@@ -98,9 +98,7 @@ public:
   void count_truncated() noexcept { bump(truncated_); }
   std::uint64_t recorded() const noexcept { return recorded_.load(std::memory_order_relaxed); }
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
-  std::uint64_t truncated() const noexcept {
-    return truncated_.load(std::memory_order_relaxed);
-  }
+  std::uint64_t truncated() const noexcept { return truncated_.load(std::memory_order_relaxed); }
 
   /// Set when the owning thread exits; the writer frees the ring once drained.
   std::atomic<bool> orphaned{false};

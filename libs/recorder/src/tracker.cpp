@@ -1,10 +1,11 @@
+#include "perftrack/recorder/tracker.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
 
 #include "perftrack/recorder/timing.hpp"
-#include "perftrack/recorder/tracker.hpp"
 #include "tracker_impl.hpp"
 
 namespace perftrack {
@@ -125,8 +126,7 @@ detail::ring* tracker_impl::register_ring() noexcept {
 }
 
 void tracker_impl::push(operation_id op, std::chrono::nanoseconds duration, bool success,
-                        const record_details& details,
-                        tracker::clock::time_point end) noexcept {
+                        const record_details& details, tracker::clock::time_point end) noexcept {
   if (!op.valid()) {
     dropped_unknown_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -228,7 +228,8 @@ operation_stats tracker_impl::stats(std::uint32_t id) const {
   std::size_t bucket = 0;
   std::uint64_t seen = 0;
   for (std::size_t k = 0; k < std::size(qs); ++k) {
-    const auto rank = static_cast<std::uint64_t>(std::ceil(qs[k] * static_cast<double>(total) - 1e-9));
+    const auto rank =
+        static_cast<std::uint64_t>(std::ceil(qs[k] * static_cast<double>(total) - 1e-9));
     while (bucket < counts.size() && seen + counts[bucket] < std::max<std::uint64_t>(rank, 1)) {
       seen += counts[bucket++];
     }

@@ -44,9 +44,7 @@ struct tracker_impl::writer_state {
 };
 
 tracker_impl::tracker_impl(const tracker_options& options)
-    : options_(options),
-      uid_(next_uid_fetch()),
-      writer_(std::make_unique<writer_state>(options_)) {
+    : options_(options), uid_(next_uid_fetch()), writer_(std::make_unique<writer_state>(options_)) {
   thread_ = std::thread([this] { run(); });
 }
 

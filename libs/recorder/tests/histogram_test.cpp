@@ -11,8 +11,8 @@ TEST(HistogramTest, EveryValueIsWithinAQuarterPercentOfItsBucket) {
   double worst = 0;
   for (std::uint64_t v = 1; v < (1ull << 41); v = v + v / 97 + 1) {
     const std::uint64_t mid = histogram::value_of(histogram::index(v));
-    const double err = std::abs(static_cast<double>(mid) - static_cast<double>(v)) /
-                       static_cast<double>(v);
+    const double err =
+        std::abs(static_cast<double>(mid) - static_cast<double>(v)) / static_cast<double>(v);
     worst = std::max(worst, err);
   }
   EXPECT_LE(worst, 1.0 / 256 + 1e-12);

@@ -46,8 +46,11 @@ struct slow_candidate {
 class aggregator final : public reader::record_sink {
 public:
   aggregator(std::int64_t since, std::int64_t until, std::int64_t bucket_ns, std::size_t top)
-      : since_(since), until_(until), previous_since_(since - (until - since)),
-        bucket_ns_(bucket_ns), top_(top) {}
+      : since_(since),
+        until_(until),
+        previous_since_(since - (until - since)),
+        bucket_ns_(bucket_ns),
+        top_(top) {}
 
   void on_record(const reader::record_view& r) override {
     const std::int64_t t = r.timestamp_ns;
@@ -125,7 +128,8 @@ operation_trend make_trend(const std::string& name, accumulator& a, std::size_t 
   for (std::size_t i = 0; i < bucket_count; ++i) start[i + 1] += start[i];
   std::vector<double> grouped(a.durations.size());
   std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-  for (std::size_t i = 0; i < a.durations.size(); ++i) grouped[fill[a.buckets[i]]++] = a.durations[i];
+  for (std::size_t i = 0; i < a.durations.size(); ++i)
+    grouped[fill[a.buckets[i]]++] = a.durations[i];
   std::vector<std::uint16_t>().swap(a.buckets);
   for (std::size_t b = 0; b < bucket_count; ++b) {
     trend_point& p = trend.points[b];
@@ -165,8 +169,8 @@ std::vector<degradation> find_degradations(const std::vector<operation_summary>&
   for (const auto& op : operations) {
     if (op.count < th.min_count || op.count == 0) continue;
     if (op.avg_ms > 0 && op.p95_ms > th.p95_over_avg * op.avg_ms) {
-      found.push_back({op.operation, degradation_rule::p95_outlier, op.p95_ms / op.avg_ms,
-                       th.p95_over_avg});
+      found.push_back(
+          {op.operation, degradation_rule::p95_outlier, op.p95_ms / op.avg_ms, th.p95_over_avg});
     }
     if (op.previous_count > 0 && op.previous_avg_ms > 0) {
       const double increase = op.avg_ms / op.previous_avg_ms - 1.0;
@@ -188,9 +192,10 @@ expected<period_report> build_report(const report_request& request, read_warning
   report.method = request.method;
   report.thresholds = request.thresholds;
   report.top = request.top;
-  const std::int64_t days = request.kind == period_kind::monthly  ? 30
-                            : request.kind == period_kind::weekly ? 7
-                                                                  : std::max<std::int64_t>(request.days, 1);
+  const std::int64_t days = request.kind == period_kind::monthly ? 30
+                            : request.kind == period_kind::weekly
+                                ? 7
+                                : std::max<std::int64_t>(request.days, 1);
   report.until_ns = request.until_ns.value_or(request.now_ns);
   report.since_ns = request.since_ns.value_or(report.until_ns - days * ns_per_day);
   if (report.since_ns >= report.until_ns) {
@@ -203,7 +208,8 @@ expected<period_report> build_report(const report_request& request, read_warning
     const std::int64_t span = report.until_ns - report.since_ns;
     bucket_ns = span <= 31 * ns_per_day ? ns_per_day : 7 * ns_per_day;
     bucket_count = static_cast<std::size_t>((span + bucket_ns - 1) / bucket_ns);
-    if (bucket_count > 65535) return failure{"the trends window is too long: use at most 1200 years"};
+    if (bucket_count > 65535)
+      return failure{"the trends window is too long: use at most 1200 years"};
     report.trend_bucket_ns = bucket_ns;
   }
 
@@ -212,7 +218,7 @@ expected<period_report> build_report(const report_request& request, read_warning
   report.files = reader::expand_inputs(request.inputs, ec, failed);
   if (ec) {
     return failure{"cannot read " + failed.string() + ": " + ec.message() +
-                 " (pass an existing file or directory with --file)"};
+                   " (pass an existing file or directory with --file)"};
   }
 
   unsigned threads = request.threads != 0 ? request.threads : std::thread::hardware_concurrency();
@@ -220,8 +226,8 @@ expected<period_report> build_report(const report_request& request, read_warning
   std::vector<std::unique_ptr<aggregator>> parts;
   std::vector<reader::record_sink*> sinks;
   for (unsigned t = 0; t < threads; ++t) {
-    parts.push_back(std::make_unique<aggregator>(report.since_ns, report.until_ns, bucket_ns,
-                                                 request.top));
+    parts.push_back(
+        std::make_unique<aggregator>(report.since_ns, report.until_ns, bucket_ns, request.top));
     sinks.push_back(parts.back().get());
   }
   reader::scan_result scanned;
@@ -264,7 +270,8 @@ expected<period_report> build_report(const report_request& request, read_warning
     s.operation = op;
     s.count = a.durations.size();
     s.previous_count = a.previous_count;
-    s.previous_avg_ms = a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
+    s.previous_avg_ms =
+        a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
     if (s.count > 0) {
       s.successes = a.successes;
       s.avg_ms = a.sum / static_cast<double>(s.count);
@@ -273,7 +280,8 @@ expected<period_report> build_report(const report_request& request, read_warning
       if (report.has_trends) {
         // Trends group the samples by bucket first, then the same values again
         // give the whole-period percentiles.
-        report.trends.push_back(make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method));
+        report.trends.push_back(
+            make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method));
       }
       const std::array<double, 3> qs{0.50, 0.95, 0.99};
       std::array<double, 3> out{};
@@ -297,13 +305,16 @@ expected<period_report> build_report(const report_request& request, read_warning
   std::vector<slow_candidate> slow;
   for (auto& p : parts) {
     auto mine = p->take_slowest();
-    slow.insert(slow.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
+    slow.insert(slow.end(), std::make_move_iterator(mine.begin()),
+                std::make_move_iterator(mine.end()));
   }
   std::sort(slow.begin(), slow.end(), [](const auto& x, const auto& y) {
-    return x.duration_ms != y.duration_ms ? x.duration_ms > y.duration_ms : x.timestamp < y.timestamp;
+    return x.duration_ms != y.duration_ms ? x.duration_ms > y.duration_ms
+                                          : x.timestamp < y.timestamp;
   });
   if (slow.size() > request.top) slow.resize(request.top);
-  for (auto& c : slow) report.slowest.push_back({std::move(c.operation), c.duration_ms, std::move(c.timestamp)});
+  for (auto& c : slow)
+    report.slowest.push_back({std::move(c.operation), c.duration_ms, std::move(c.timestamp)});
 
   report.degradations = find_degradations(report.operations, request.thresholds);
   return report;

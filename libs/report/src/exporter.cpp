@@ -29,8 +29,7 @@ void append_number(std::string& out, double v) {
 // Writes records as they arrive; flushes its buffer to the stream in large pieces.
 class export_sink final : public reader::record_sink {
 public:
-  export_sink(const export_request& request, std::ostream& out)
-      : request_(request), out_(out) {
+  export_sink(const export_request& request, std::ostream& out) : request_(request), out_(out) {
     if (request_.format == export_format::csv) {
       buf_ = "timestamp,operation_type,duration_ms,success,session_id,error,context\r\n";
     } else {
@@ -109,7 +108,7 @@ expected<export_summary> export_records(const export_request& request, std::ostr
   const auto files = reader::expand_inputs(request.inputs, ec, failed);
   if (ec) {
     return failure{"cannot read " + failed.string() + ": " + ec.message() +
-                 " (pass an existing file or directory with --file)"};
+                   " (pass an existing file or directory with --file)"};
   }
   export_sink sink(request, out);
   reader::scan_result scanned;

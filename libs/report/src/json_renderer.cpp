@@ -18,9 +18,15 @@ public:
     fresh_ = true;
     return *this;
   }
-  json_out& str(std::string_view v) { return raw_value([&] { store::append_json_string(s_, v); }); }
-  json_out& num(double v) { return raw_value([&] { store::append_json_number(s_, v); }); }
-  json_out& num(std::uint64_t v) { return raw_value([&] { s_ += std::to_string(v); }); }
+  json_out& str(std::string_view v) {
+    return raw_value([&] { store::append_json_string(s_, v); });
+  }
+  json_out& num(double v) {
+    return raw_value([&] { store::append_json_number(s_, v); });
+  }
+  json_out& num(std::uint64_t v) {
+    return raw_value([&] { s_ += std::to_string(v); });
+  }
   json_out& begin_object() { return open('{'); }
   json_out& end_object() { return close('}'); }
   json_out& begin_array() { return open('['); }

@@ -65,7 +65,8 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
   if (r.operations.empty()) {
     w(out, "No records in this period.\n\n");
   } else {
-    w(out, "| Operation | Count | Success | Avg (ms) | P95 (ms) | P99 (ms) | Min (ms) | Max (ms) |\n");
+    w(out,
+      "| Operation | Count | Success | Avg (ms) | P95 (ms) | P99 (ms) | Min (ms) | Max (ms) |\n");
     w(out, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const auto& op : r.operations) {
       w(out, "| {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(op.operation), op.count,
@@ -88,7 +89,8 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
     w(out, "| # | Operation | Duration (ms) | Timestamp |\n|---:|---|---:|---|\n");
     for (std::size_t i = 0; i < r.slowest.size(); ++i) {
       const auto& s = r.slowest[i];
-      w(out, "| {} | {} | {} | {} |\n", i + 1, cell(s.operation), ms(s.duration_ms), cell(s.timestamp));
+      w(out, "| {} | {} | {} | {} |\n", i + 1, cell(s.operation), ms(s.duration_ms),
+        cell(s.timestamp));
     }
     w(out, "\n");
   }
@@ -109,15 +111,16 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
 
   w(out, "## Degradation\n\n");
   if (r.degradations.empty()) {
-    w(out, "No degradation detected (p95 > {:g}x average, average up > {} against the previous "
+    w(out,
+      "No degradation detected (p95 > {:g}x average, average up > {} against the previous "
       "period, error rate > {}).\n",
       r.thresholds.p95_over_avg, percent(r.thresholds.avg_increase),
       percent(r.thresholds.error_rate));
   } else {
     w(out, "| Operation | Rule | Value | Threshold |\n|---|---|---:|---:|\n");
     for (const auto& d : r.degradations) {
-      w(out, "| {} | {} | {} | {} |\n", cell(d.operation), rule_text(d.rule), rule_value(d.rule, d.value),
-        rule_value(d.rule, d.threshold));
+      w(out, "| {} | {} | {} | {} |\n", cell(d.operation), rule_text(d.rule),
+        rule_value(d.rule, d.value), rule_value(d.rule, d.threshold));
     }
   }
 

@@ -67,9 +67,9 @@ TEST_F(BuilderTest, LinearPercentilesInterpolate) {
 }
 
 TEST_F(BuilderTest, WindowIsHalfOpenAndPreviousPeriodFeedsAvgIncrease) {
-  write("a.jsonl", line("2026-01-01T00:00:00Z", "x", 10, true) +   // first instant: in
-                       line("2026-01-08T00:00:00Z", "x", 99, true) +   // until: out
-                       line("2025-12-28T00:00:00Z", "x", 5, true) +    // previous week
+  write("a.jsonl", line("2026-01-01T00:00:00Z", "x", 10, true) +        // first instant: in
+                       line("2026-01-08T00:00:00Z", "x", 99, true) +    // until: out
+                       line("2025-12-28T00:00:00Z", "x", 5, true) +     // previous week
                        line("2025-12-20T00:00:00Z", "x", 1000, true));  // older: ignored
   const auto r = build(request());
   ASSERT_EQ(r.operations.size(), 1u);
@@ -86,8 +86,13 @@ TEST_F(BuilderTest, AppliesAllThreeDegradationRules) {
   std::vector<operation_summary> ops(3);
   ops[0] = {.operation = "spiky", .count = 100, .successes = 100, .avg_ms = 10, .p95_ms = 25};
   ops[1] = {.operation = "failing", .count = 100, .successes = 98, .avg_ms = 10, .p95_ms = 12};
-  ops[2] = {.operation = "steady", .count = 100, .successes = 100, .avg_ms = 10, .p95_ms = 12,
-            .previous_count = 50, .previous_avg_ms = 9};
+  ops[2] = {.operation = "steady",
+            .count = 100,
+            .successes = 100,
+            .avg_ms = 10,
+            .p95_ms = 12,
+            .previous_count = 50,
+            .previous_avg_ms = 9};
   const auto found = find_degradations(ops, {});
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].operation, "spiky");
@@ -139,9 +144,9 @@ TEST_F(BuilderTest, TrendsBucketByDayOrWeek) {
 }
 
 TEST_F(BuilderTest, MalformedLinesAreCountedAndNamed) {
-  write("a.jsonl", line("2026-01-05T00:00:00Z", "x", 1, true) + "oops\n" +
-                       R"({"timestamp":"never","operation_type":"x","duration_ms":1,"success":true})" +
-                       "\n");
+  write("a.jsonl",
+        line("2026-01-05T00:00:00Z", "x", 1, true) + "oops\n" +
+            R"({"timestamp":"never","operation_type":"x","duration_ms":1,"success":true})" + "\n");
   read_warnings w;
   const auto r = build_report(request(), w);
   ASSERT_TRUE(r);

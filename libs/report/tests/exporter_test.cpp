@@ -30,12 +30,11 @@ protected:
 };
 
 TEST_F(ExporterTest, WritesRfc4180CsvWithQuotedFields) {
-  write("a.jsonl",
-        line("2026-01-05T00:00:00.000Z", "agent_register", 45.123, true,
-             R"(,"session_id":"ses_1","error":null,"context":{"agents":5,"b":"x"})") +
-            line("2026-01-05T00:00:01.000Z", "task_claim", 2, false,
-                 R"(,"error":"lost, \"race\"\nagain")") +
-            "garbage\n");
+  write("a.jsonl", line("2026-01-05T00:00:00.000Z", "agent_register", 45.123, true,
+                        R"(,"session_id":"ses_1","error":null,"context":{"agents":5,"b":"x"})") +
+                       line("2026-01-05T00:00:01.000Z", "task_claim", 2, false,
+                            R"(,"error":"lost, \"race\"\nagain")") +
+                       "garbage\n");
   EXPECT_EQ(run(export_format::csv),
             "timestamp,operation_type,duration_ms,success,session_id,error,context\r\n"
             "2026-01-05T00:00:00.000Z,agent_register,45.123,true,ses_1,,"

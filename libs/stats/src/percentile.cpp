@@ -25,8 +25,8 @@ double percentile_sorted(std::span<const double> sorted, double q,
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[lo + 1] - sorted[lo]);
 }
 
-void percentiles(std::span<double> values, std::span<const double> qs,
-                 percentile_method method, std::span<double> out) noexcept {
+void percentiles(std::span<double> values, std::span<const double> qs, percentile_method method,
+                 std::span<double> out) noexcept {
   const std::size_t n = values.size();
   auto first = values.begin();  // everything before `first` is <= everything after
   for (std::size_t k = 0; k < qs.size(); ++k) {

@@ -96,10 +96,9 @@ std::optional<std::int64_t> parse_timestamp(std::string_view t) noexcept {
   const int hour = digits(p + 11, 2);
   const int minute = digits(p + 14, 2);
   const int second = digits(p + 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
-      minute < 0 || minute > 59 || second < 0 || second > 60 || p[4] != '-' ||
-      p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' ||
-      p[16] != ':') {
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 60 || p[4] != '-' || p[7] != '-' ||
+      (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' || p[16] != ':') {
     return std::nullopt;
   }
   if (static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
@@ -138,10 +137,9 @@ std::optional<std::int64_t> parse_timestamp(std::string_view t) noexcept {
     return std::nullopt;
   }
   if (i != t.size()) return std::nullopt;
-  const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month),
-                                            static_cast<unsigned>(day));
-  const std::int64_t secs =
-      days * seconds_per_day + hour * 3600 + minute * 60 + second - offset_s;
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t secs = days * seconds_per_day + hour * 3600 + minute * 60 + second - offset_s;
   return secs * ns_per_second + fraction_ns;
 }
 

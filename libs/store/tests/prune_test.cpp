@@ -43,7 +43,8 @@ TEST_F(PruneTest, RemovesOnlyDatedLinesBeforeCutoff) {
                        << R"({"timestamp":"2026-03-01T00:00:00.000Z","operation_type":"b"})"
                        << "\n"
                        << "not json at all\n"
-                       << R"({"context":{"timestamp":"2020-01-01T00:00:00Z"}})" << "\n";
+                       << R"({"context":{"timestamp":"2020-01-01T00:00:00Z"}})"
+                       << "\n";
   std::error_code ec;
   const auto r = prune(path_, at("2026-02-01T00:00:00Z"), ec);
   ASSERT_FALSE(ec) << ec.message();
@@ -67,7 +68,8 @@ TEST_F(PruneTest, LosesNothingAppendedByOtherProcessesMeanwhile) {
   {
     std::ofstream old(path_);
     for (int i = 0; i < 1000; ++i) {
-      old << R"({"timestamp":"2000-01-01T00:00:00.000Z","operation_type":"old"})" << "\n";
+      old << R"({"timestamp":"2000-01-01T00:00:00.000Z","operation_type":"old"})"
+          << "\n";
     }
   }
   std::vector<pid_t> kids;
@@ -78,7 +80,7 @@ TEST_F(PruneTest, LosesNothingAppendedByOtherProcessesMeanwhile) {
       std::error_code ec;
       for (int i = 0; i < lines_each; ++i) {
         const std::string line = R"({"timestamp":"2030-01-01T00:00:00.000Z","w":)" +
-                                  std::to_string(w) + ",\"i\":" + std::to_string(i) + "}\n";
+                                 std::to_string(w) + ",\"i\":" + std::to_string(i) + "}\n";
         if (a.append(line, ec) != line.size()) ::_exit(1);
       }
       ::_exit(0);

@@ -15,14 +15,13 @@ std::string format(std::int64_t ns) {
 TEST(TimestampTest, FormatsEpochAndKnownInstant) {
   EXPECT_EQ(format(0), "1970-01-01T00:00:00.000Z");
   // 2026-01-06T13:28:00.191Z: 20459 days after the epoch.
-  const std::int64_t ns = (20459LL * 86400 + 13 * 3600 + 28 * 60) * 1'000'000'000LL +
-                          191'999'999;
+  const std::int64_t ns = (20459LL * 86400 + 13 * 3600 + 28 * 60) * 1'000'000'000LL + 191'999'999;
   EXPECT_EQ(format(ns), "2026-01-06T13:28:00.191Z");
 }
 
 TEST(TimestampTest, ParsesWhatItFormats) {
-  for (std::int64_t ns : {0LL, 1'767'706'080'191'000'000LL, 951'782'400'000'000'000LL,
-                          -86'400'000'000'000LL}) {
+  for (std::int64_t ns :
+       {0LL, 1'767'706'080'191'000'000LL, 951'782'400'000'000'000LL, -86'400'000'000'000LL}) {
     const auto back = parse_timestamp(format(ns));
     ASSERT_TRUE(back.has_value()) << format(ns);
     EXPECT_EQ(*back, ns);

@@ -28,7 +28,7 @@ struct malformed_line {
 };
 
 struct scan_result {
-  std::uint64_t lines = 0;      ///< non-empty lines
+  std::uint64_t lines = 0;  ///< non-empty lines
   std::uint64_t records = 0;
   std::uint64_t malformed = 0;
   std::uint64_t bytes = 0;
@@ -58,7 +58,6 @@ bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> 
 
 /// Reads `file` on the calling thread in file order (export keeps line order).
 bool scan_file_in_order(const std::filesystem::path& file, record_sink& sink,
-                        const scan_options& options, scan_result& result,
-                        std::error_code& error);
+                        const scan_options& options, scan_result& result, std::error_code& error);
 
 }  // namespace perftrack::reader

@@ -25,8 +25,8 @@ public:
   context& add(std::string_view key, bool value) noexcept;
   context& add(std::string_view key, double value) noexcept;
   template <class Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-  context& add(std::string_view key, Int value) noexcept {
+  requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) context& add(std::string_view key,
+                                                                               Int value) noexcept {
     if constexpr (std::is_signed_v<Int>) {
       return add_int(key, static_cast<std::int64_t>(value));
     } else {

@@ -19,8 +19,7 @@ namespace perftrack {
 ///   { perftrack::scoped_timer t(tr, op); if (!claim()) t.fail("already claimed"); }
 class scoped_timer {
 public:
-  scoped_timer(tracker* target, operation_id op,
-               record_details details = {}) noexcept
+  scoped_timer(tracker* target, operation_id op, record_details details = {}) noexcept
       : target_(target), op_(op), details_(details), start_(tracker::clock::now()) {}
   scoped_timer(tracker& target, operation_id op, record_details details = {}) noexcept
       : scoped_timer(&target, op, details) {}
@@ -61,8 +60,7 @@ private:
 /// Calls `fn()` and records its duration; returns what it returns. If it throws,
 /// records a failure with the exception's message and rethrows.
 template <class Fn>
-decltype(auto) time_call(tracker& target, operation_id op, Fn&& fn,
-                    record_details details = {}) {
+decltype(auto) time_call(tracker& target, operation_id op, Fn&& fn, record_details details = {}) {
   scoped_timer timer(target, op, details);
   try {
     return std::forward<Fn>(fn)();
@@ -116,9 +114,7 @@ public:
       : target_(&target), op_(op), details_(details), start_(tracker::clock::now()) {}
   void complete() noexcept { finish(true, {}); }
   void fail(std::string_view reason) noexcept { finish(false, reason); }
-  void operator()(bool success, std::string_view error = {}) noexcept {
-    finish(success, error);
-  }
+  void operator()(bool success, std::string_view error = {}) noexcept { finish(success, error); }
 
 private:
   void finish(bool success, std::string_view error) noexcept {
@@ -138,8 +134,7 @@ private:
 /// Starts callback-style work: `start(done)` gets a completion to call when the work
 /// ends, on any thread. details' views must stay valid until then.
 template <class Start>
-void time_callback(tracker& target, operation_id op, Start&& start,
-                   record_details details = {}) {
+void time_callback(tracker& target, operation_id op, Start&& start, record_details details = {}) {
   std::forward<Start>(start)(completion(target, op, details));
 }
 

@@ -75,17 +75,15 @@ struct record_details {
 
 /// Counters of what happened to records; all monotonic.
 struct tracker_counters {
-  std::uint64_t recorded = 0;      ///< accepted into a buffer
-  std::uint64_t written = 0;       ///< reached the file (or were counted, without a sink)
-  std::uint64_t dropped_full = 0;  ///< a buffer was full (overflow_policy::drop)
-  std::uint64_t dropped_io = 0;    ///< the file could not be written
+  std::uint64_t recorded = 0;         ///< accepted into a buffer
+  std::uint64_t written = 0;          ///< reached the file (or were counted, without a sink)
+  std::uint64_t dropped_full = 0;     ///< a buffer was full (overflow_policy::drop)
+  std::uint64_t dropped_io = 0;       ///< the file could not be written
   std::uint64_t dropped_unknown = 0;  ///< more distinct operations than max_operations
-  std::uint64_t truncated = 0;     ///< over-long session, error or context shortened
-  std::string last_error;          ///< the latest sink error, empty if none
+  std::uint64_t truncated = 0;        ///< over-long session, error or context shortened
+  std::string last_error;             ///< the latest sink error, empty if none
 
-  std::uint64_t dropped() const noexcept {
-    return dropped_full + dropped_io + dropped_unknown;
-  }
+  std::uint64_t dropped() const noexcept { return dropped_full + dropped_io + dropped_unknown; }
 };
 
 class tracker_impl;

@@ -55,10 +55,10 @@ struct degradation {
 };
 
 struct degradation_thresholds {
-  double p95_over_avg = 2.0;   ///< p95 > 2x the average
-  double avg_increase = 0.20;  ///< average up more than 20%
-  double error_rate = 0.01;    ///< more than 1% failed
-  std::uint64_t min_count = 1; ///< operations with fewer records are not judged
+  double p95_over_avg = 2.0;    ///< p95 > 2x the average
+  double avg_increase = 0.20;   ///< average up more than 20%
+  double error_rate = 0.01;     ///< more than 1% failed
+  std::uint64_t min_count = 1;  ///< operations with fewer records are not judged
 };
 
 struct trend_point {
@@ -74,7 +74,7 @@ struct operation_trend {
 
 /// A finished report: plain data, rendered by a renderer, never mutated by one.
 struct period_report {
-  std::string kind;  ///< "monthly", "weekly", "trends"
+  std::string kind;           ///< "monthly", "weekly", "trends"
   std::int64_t since_ns = 0;  ///< window [since, until)
   std::int64_t until_ns = 0;
   std::int64_t generated_ns = 0;
@@ -90,7 +90,7 @@ struct period_report {
   std::vector<operation_summary> operations;  ///< by count, descending, then name
   std::vector<slow_record> slowest;           ///< slowest first
   std::vector<degradation> degradations;
-  std::size_t top = 10;                       ///< rows in the slowest / frequent lists
+  std::size_t top = 10;  ///< rows in the slowest / frequent lists
 
   bool has_trends = false;
   std::int64_t trend_bucket_ns = 0;  ///< a day or a week

@@ -25,7 +25,7 @@ double percentile_sorted(std::span<const double> sorted, double q,
 /// Writes the quantiles `qs` (ascending, each in [0, 1]) of `values` (non-empty) to
 /// `out` (same size as qs). Reorders `values`; O(N) per quantile by selection
 /// rather than an O(N log N) sort.
-void percentiles(std::span<double> values, std::span<const double> qs,
-                 percentile_method method, std::span<double> out) noexcept;
+void percentiles(std::span<double> values, std::span<const double> qs, percentile_method method,
+                 std::span<double> out) noexcept;
 
 }  // namespace perftrack::stats

@@ -1,0 +1,78 @@
+#include "commands/common.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "perftrack/recorder/tracker.hpp"
+#include "perftrack/store/timestamp.hpp"
+
+namespace perftrack::cli {
+
+std::optional<std::int64_t> parse_time_arg(std::string_view text) {
+  if (auto t = store::parse_timestamp(text)) return t;
+  if (text.size() == 10) {
+    const std::string midnight = std::string(text) + "T00:00:00Z";
+    return store::parse_timestamp(midnight);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_duration_arg(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  std::int64_t n = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (r.ec != std::errc{} || r.ptr != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+  constexpr std::int64_t second = 1'000'000'000;
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = second; break;
+    case 'm': unit = 60 * second; break;
+    case 'h': unit = 3600 * second; break;
+    case 'd': unit = 86400 * second; break;
+    case 'w': unit = 7 * 86400 * second; break;
+    default: return std::nullopt;
+  }
+  if (n > INT64_MAX / unit) return std::nullopt;
+  return n * unit;
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::filesystem::path> inputs_or_default(const std::vector<std::string>& files) {
+  if (files.empty()) return {tracker_options::from_environment().file_path()};
+  return {files.begin(), files.end()};
+}
+
+void print_malformed(const report::read_warnings& warnings, std::ostream& err) {
+  if (warnings.malformed == 0) return;
+  fmt::print(err, "warning: skipped {} malformed line{}", warnings.malformed,
+             warnings.malformed == 1 ? "" : "s");
+  const char* sep = " (";
+  for (const auto& m : warnings.first_malformed) {
+    fmt::print(err, "{}{}:{}: {}", sep, m.file.string(), m.line, reader::describe(m.error));
+    sep = "; ";
+  }
+  fmt::print(err, "{}\n", warnings.first_malformed.empty() ? "" : ")");
+}
+
+int fail(std::ostream& err, std::string_view message) {
+  fmt::print(err, "error: {}\n", message);
+  return exit_failure;
+}
+
+const CLI::Validator time_arg(
+    [](std::string& value) -> std::string {
+      if (parse_time_arg(value)) return {};
+      return "'" + value +
+             "' is not a time: use ISO-8601 like 2026-01-06T13:28:00Z or a date like 2026-01-06";
+    },
+    "TIME");
+
+}  // namespace perftrack::cli

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perftrack/report/builder.hpp"
+
+/// Pieces every command shares: time arguments, default inputs, warnings.
+namespace perftrack::cli {
+
+/// Exit codes (docs/cli.md).
+enum exit_code : int {
+  exit_ok = 0,
+  exit_failure = 1,  ///< an input could not be read, a write failed
+  exit_usage = 2,    ///< bad arguments
+};
+
+/// Parses an ISO-8601 date-time with a zone, or a date "YYYY-MM-DD" meaning its
+/// midnight UTC. nullopt if neither.
+std::optional<std::int64_t> parse_time_arg(std::string_view text);
+
+/// Parses a duration like "90d", "2w", "12h", "30m", "45s". nullopt if unreadable.
+std::optional<std::int64_t> parse_duration_arg(std::string_view text);
+
+/// The current time in ns since the epoch.
+std::int64_t now_ns();
+
+/// `files` when non-empty, else the default tracker's file (PERFTRACK_DIR /
+/// PERFTRACK_FILE, default memory/perf-metrics.jsonl).
+std::vector<std::filesystem::path> inputs_or_default(const std::vector<std::string>& files);
+
+/// Prints "warning: skipped N malformed lines" naming the first few, to `err`.
+void print_malformed(const report::read_warnings& warnings, std::ostream& err);
+
+/// Prints "error: <message>" to `err`; returns exit_failure.
+int fail(std::ostream& err, std::string_view message);
+
+/// A CLI11 validator for parse_time_arg.
+extern const CLI::Validator time_arg;
+
+}  // namespace perftrack::cli

@@ -1,0 +1,35 @@
+// perftrack: record, report and gate the performance of multi-agent systems.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands/common.hpp"
+#include "commands/export.hpp"
+#include "commands/prune.hpp"
+#include "commands/report.hpp"
+
+int main(int argc, char** argv) {
+  using namespace perftrack::cli;
+  CLI::App app{"perftrack: performance tracking for multi-agent systems"};
+  app.set_version_flag("--version", "perftrack 0.1.0");
+  app.require_subcommand(1);
+
+  report_command::options report;
+  export_command::options exports;
+  prune_command::options prune;
+  CLI::App* report_cmd = report_command::add(app, report);
+  CLI::App* export_cmd = export_command::add(app, exports);
+  CLI::App* prune_cmd = prune_command::add(app, prune);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  if (report_cmd->parsed()) return report_command::run(report, std::cout, std::cerr);
+  if (export_cmd->parsed()) return export_command::run(exports, std::cout, std::cerr);
+  if (prune_cmd->parsed()) return prune_command::run(prune, std::cout, std::cerr);
+  return exit_usage;
+}

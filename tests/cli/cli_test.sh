@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real perftrack binary. Usage: cli_test.sh BIN_DIR CASE
+# Each case exits 0 on success and prints what differed otherwise.
+set -euo pipefail
+bin="$1/perftrack"
+case_name="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+data="$here/data"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_contains() { # haystack needle
+  [[ "$1" == *"$2"* ]] || fail "expected to find [$2] in:
+$1"
+}
+run() { # runs perftrack, capturing stdout/stderr/status
+  set +e
+  "$bin" "$@" >"$work/out" 2>"$work/err"
+  status=$?
+  set -e
+  out="$(cat "$work/out")"
+  err="$(cat "$work/err")"
+}
+
+ts=(--now 2026-01-08T00:00:00Z --file "$data/typescript-tracker.jsonl")
+
+case "$case_name" in
+report_markdown_reads_typescript_files)
+  run report weekly "${ts[@]}"
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expect_contains "$out" "# Performance Report: weekly (2026-01-01 to 2026-01-08)"
+  expect_contains "$out" "| task_claim | 3 | 66.67% | 16.833 | 30.500 | 30.500 | 8.000 | 30.500 |"
+  expect_contains "$out" "| tool_bash | 1 | 100.00% | 250.000 |"
+  expect_contains "$out" "| 6 | 5 | 1 | 16.67% | 0 |"
+  expect_contains "$out" "| 1 | tool_bash | 250.000 | 2026-01-06T13:28:03.000Z |"
+  expect_contains "$out" "| task_claim | Error rate | 33.33% | 1.00% |"
+  [[ -z "$err" ]] || fail "unexpected stderr: $err"
+  ;;
+report_json_has_documented_fields)
+  run report weekly "${ts[@]}" --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" > report.json
+  jq -e '.period.since == "2026-01-01T00:00:00.000Z" and .period.until == "2026-01-08T00:00:00.000Z"' report.json >/dev/null || fail "period: $out"
+  jq -e '.total == 6 and .successful == 5 and .failed == 1 and .malformed_lines == 0' report.json >/dev/null || fail "totals: $out"
+  jq -e '(.error_rate - (1/6)) | fabs < 1e-12' report.json >/dev/null || fail "error_rate: $out"
+  jq -e '.operations[0] | .operation == "task_claim" and .count == 3 and .successes == 2 and .p50_ms == 12 and .p95_ms == 30.5 and .p99_ms == 30.5 and .min_ms == 8 and .max_ms == 30.5' report.json >/dev/null || fail "operations: $out"
+  jq -e '.slowest[0] == {"operation":"tool_bash","duration_ms":250,"timestamp":"2026-01-06T13:28:03.000Z"}' report.json >/dev/null || fail "slowest: $out"
+  jq -e '[.degradations[] | select(.operation == "task_claim" and .rule == "error_rate")] | length == 1' report.json >/dev/null || fail "degradations: $out"
+  ;;
+report_linear_percentiles)
+  run report weekly "${ts[@]}" --format json --percentile linear
+  [[ $status == 0 ]] || fail "status $status: $err"
+  # task_claim durations 8, 12, 30.5: linear p95 at h = 1.9 is 12 + 0.9 * 18.5
+  echo "$out" | jq -e '.operations[0].p95_ms - 28.65 | fabs < 1e-9' >/dev/null || fail "linear p95: $out"
+  ;;
+report_trends_shows_daily_sparklines)
+  run report trends "${ts[@]}" --days 7
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expect_contains "$out" "## Trends (P95 per day)"
+  expect_contains "$out" "| task_claim | \`·····▅·\` | 30.500 | 30.500 | +0.0% |"
+  ;;
+report_window_flags)
+  run report weekly "${ts[@]}" --since 2026-01-07 --until 2026-01-08 --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e '.total == 1 and .operations[0].operation == "leader_election"' >/dev/null || fail "$out"
+  ;;
+report_empty_window_is_valid)
+  run report weekly --now 2030-01-01T00:00:00Z --file "$data/typescript-tracker.jsonl" --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e '.total == 0 and .operations == [] and .error_rate == 0' >/dev/null || fail "$out"
+  run report monthly --now 2030-01-01T00:00:00Z --file "$data/typescript-tracker.jsonl"
+  expect_contains "$out" "No records in this period."
+  ;;
+report_missing_file_is_one_clear_error)
+  run report weekly --file "$work/nope.jsonl"
+  [[ $status == 1 ]] || fail "status $status"
+  [[ -z "$out" ]] || fail "stdout should be empty: $out"
+  [[ $(echo "$err" | wc -l) == 1 ]] || fail "one line expected: $err"
+  expect_contains "$err" "error: cannot read $work/nope.jsonl: No such file or directory"
+  ;;
+report_default_file_comes_from_environment)
+  mkdir -p metrics && cp "$data/typescript-tracker.jsonl" metrics/custom.jsonl
+  PERFTRACK_DIR=metrics PERFTRACK_FILE=custom.jsonl run report weekly --now 2026-01-08 --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e '.total == 6' >/dev/null || fail "$out"
+  ;;
+report_bad_arguments_exit_2)
+  run report yearly
+  [[ $status == 2 ]] || fail "period: status $status"
+  run report weekly --since yesterday
+  [[ $status == 2 ]] || fail "since: status $status"
+  expect_contains "$err" "is not a time"
+  run report weekly --format html
+  [[ $status == 2 ]] || fail "format: status $status"
+  ;;
+report_skips_and_counts_malformed_lines)
+  {
+    head -n 2 "$data/typescript-tracker.jsonl"
+    echo 'not json at all'
+    echo '{"timestamp":"2026-01-06T13:28:00Z","operation_type":"x","duration_ms":"12","success":true}'
+    echo '{"timestamp":"2026-01-06T13:28:00Z","duration_ms":12,"success":true}'
+    printf '{"timestamp":"2026-01-06T13:28:00Z","operation_type":"bad\xff","duration_ms":1,"success":true}\n'
+    echo ''
+    echo '{"timestamp":"0","operation_type":"x","duration_ms":1,"success":true}'
+    printf '%*s\n' 102400 '' | tr ' ' 'x'
+    echo '   '
+    sed -n 3p "$data/typescript-tracker.jsonl"
+    printf '{"timestamp":"2026-01-06T13:28:00Z","operation_type":"cut'
+  } > mixed.jsonl
+  run report weekly --now 2026-01-08 --file mixed.jsonl --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e '.malformed_lines == 7 and .total == 3' >/dev/null || fail "$out"
+  expect_contains "$err" "warning: skipped 7 malformed lines (mixed.jsonl:3: not a JSON object"
+  expect_contains "$err" "mixed.jsonl:4: a field has the wrong type"
+  expect_contains "$err" "mixed.jsonl:5: missing timestamp"
+  ;;
+export_csv_rfc4180)
+  run export --file "$data/typescript-tracker.jsonl" --until 2026-01-06T13:28:03Z
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expected=$'timestamp,operation_type,duration_ms,success,session_id,error,context\r
+2026-01-06T13:28:00.191Z,agent_register,45.123,true,ses_a1,,"{""agents"":5}"\r
+2026-01-06T13:28:01.004Z,task_claim,12,true,ses_a1,,\r
+2026-01-06T13:28:02.500Z,task_claim,30.5,false,ses_a2,already claimed,"{""task"":""t-17""}"\r'
+  [[ "$out" == "$expected" ]] || fail "csv differs:
+$(diff <(echo "$expected") <(echo "$out"))"
+  ;;
+export_json_array)
+  run export --format json --file "$data"
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e 'length == 6 and .[5].context.candidates == ["a","b"] and .[3].session_id == null' >/dev/null || fail "$out"
+  ;;
+prune_removes_only_old_records)
+  cp "$data/typescript-tracker.jsonl" m.jsonl
+  echo 'garbage stays' >> m.jsonl
+  run prune --older-than 1d --now 2026-01-08T00:00:00Z --file m.jsonl
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expect_contains "$out" "removed 5 records, kept 2"
+  [[ $(wc -l < m.jsonl) == 2 ]] || fail "$(cat m.jsonl)"
+  grep -q leader_election m.jsonl || fail "lost the new record"
+  grep -q 'garbage stays' m.jsonl || fail "lost the undatable line"
+  run prune --older-than soon --file m.jsonl
+  [[ $status == 2 ]] || fail "bad age: status $status"
+  ;;
+demo_then_report)
+  "$1/agent_demo" 2 200 > demo.txt
+  run report weekly --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" | jq -e '.total > 1000 and ([.operations[].operation] | index("task_claim") != null)' >/dev/null || fail "$out"
+  ;;
+*)
+  fail "unknown case $case_name"
+  ;;
+esac
+echo "ok: $case_name"
