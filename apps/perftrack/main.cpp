@@ -1,7 +1,6 @@
 // perftrack: record, report and gate the performance of multi-agent systems.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "commands/common.hpp"

@@ -88,15 +88,18 @@ int main(int argc, char** argv) {
       {
         perftrack::context ctx;
         ctx.add("agents", agents);
-        perftrack::scoped_timer t(tr, op_register, {.session_id = session, .context_json = ctx.json()});
+        perftrack::scoped_timer t(tr, op_register,
+                                  {.session_id = session, .context_json = ctx.json()});
         std::lock_guard lock(b.registry_mutex);
         b.registry[a] = "agent-" + std::to_string(a);
       }
       {
         perftrack::scoped_timer t(tr, op_election, {.session_id = session});
         int none = -1;
-        if (!b.leader.compare_exchange_strong(none, a)) t.fail("another agent holds the lease");
-        else b.epoch.fetch_add(1);
+        if (!b.leader.compare_exchange_strong(none, a))
+          t.fail("another agent holds the lease");
+        else
+          b.epoch.fetch_add(1);
       }
       for (;;) {
         // Agents race for the same task: exactly one claim succeeds.
@@ -134,9 +137,11 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   tr.flush();
   const auto c = tr.counters();
-  std::printf("agent_demo: %d agents finished %d tasks (checksum %llx); %llu records written to %s, %llu dropped\n",
-              agents, task_count, static_cast<unsigned long long>(checksum.load()),
-              static_cast<unsigned long long>(c.written), tr.options().file_path().c_str(),
-              static_cast<unsigned long long>(c.dropped()));
+  std::printf(
+      "agent_demo: %d agents finished %d tasks (checksum %llx); %llu records written to %s, %llu "
+      "dropped\n",
+      agents, task_count, static_cast<unsigned long long>(checksum.load()),
+      static_cast<unsigned long long>(c.written), tr.options().file_path().c_str(),
+      static_cast<unsigned long long>(c.dropped()));
   return 0;
 }

@@ -16,7 +16,9 @@ CLI::App* add(CLI::App& app, options& o) {
       ->required()
       ->check(CLI::Validator(
           [](std::string& v) -> std::string {
-            return parse_duration_arg(v) ? "" : "'" + v + "' is not an age: use 90d, 2w, 12h, 30m or 45s";
+            return parse_duration_arg(v)
+                       ? ""
+                       : "'" + v + "' is not an age: use 90d, 2w, 12h, 30m or 45s";
           },
           "AGE"));
   cmd->add_option("--file", o.files, "Metrics file or directory of *.jsonl (repeatable)");

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The checks CI adds to the tests: formatting, naming (clang-tidy), the unit
+# tests under ASan+UBSan and the concurrency tests under TSan, the install +
+# find_package consumer build, and a bounded libFuzzer run of the line parser.
+# Usage: checks.sh [format|tidy|asan|tsan|consumer|fuzz]...   (default: all)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+fuzz_seconds="${PERFTRACK_FUZZ_SECONDS:-60}"
+
+check_format() {
+  echo "== clang-format"
+  git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 --dry-run -Werror
+}
+
+check_tidy() {
+  echo "== clang-tidy (naming)"
+  [[ -f build/compile_commands.json ]] || build_preset release
+  git ls-files 'libs/*/src/*.cpp' 'apps/*.cpp' 'apps/*/commands/*.cpp' |
+    xargs -P "$jobs" -n 4 clang-tidy-14 -p build --quiet 2>/dev/null
+}
+
+check_asan() {
+  echo "== unit and CLI tests under ASan + UBSan"
+  build_preset asan
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest -j "$jobs" --output-on-failure --timeout 600)
+}
+
+check_tsan() {
+  echo "== concurrency tests under TSan"
+  build_preset tsan perftrack_recorder_tests perftrack_reader_tests perftrack_report_tests
+  # fork() after threads and TSan do not mix; the multi-process tests run in the
+  # plain and ASan builds.
+  (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest -j "$jobs" --output-on-failure --timeout 600 \
+      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder)')
+}
+
+check_consumer() {
+  echo "== install + find_package(perftrack) consumer"
+  local prefix
+  prefix="$(mktemp -d)"
+  [[ -f build/CMakeCache.txt ]] || build_preset release
+  cmake --install build --prefix "$prefix" >/dev/null
+  cmake -S tests/consumer -B build-consumer -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build build-consumer
+  (cd build-consumer && ./consumer "$prefix/out")
+  grep -q '"operation_type":"consumer_op"' "$prefix/out/perf-metrics.jsonl"
+  "$prefix/bin/perftrack" report weekly --file "$prefix/out" --format json | jq -e '.total == 3' >/dev/null
+  rm -rf "$prefix"
+}
+
+check_fuzz() {
+  echo "== libFuzzer: line parser for ${fuzz_seconds}s"
+  build_preset fuzz line_parser_fuzz
+  local corpus
+  corpus="$(mktemp -d)"
+  cp fuzz/corpus/* "$corpus/"
+  build-fuzz/fuzz/line_parser_fuzz -max_total_time="$fuzz_seconds" -max_len=4096 \
+    -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+  rm -rf "$corpus"
+}
+
+steps=("$@")
+[[ ${#steps[@]} -gt 0 ]] || steps=(format tidy consumer asan tsan fuzz)
+for step in "${steps[@]}"; do "check_$step"; done
+echo "checks passed: ${steps[*]}"

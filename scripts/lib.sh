@@ -1,0 +1,28 @@
+# Shared by the scripts: configure and build a CMake preset, quietly, with ccache.
+# shellcheck shell=bash
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+# build_preset PRESET [TARGET...]
+build_preset() {
+  local preset="$1"
+  shift
+  local launcher=()
+  if command -v ccache >/dev/null 2>&1; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+  cmake --preset "$preset" -S "$root" "${launcher[@]}" >/dev/null
+  local dir
+  dir="$(preset_dir "$preset")"
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
+}
+
+preset_dir() {
+  case "$1" in
+    release) echo "$root/build" ;;
+    *) echo "$root/build-$1" ;;
+  esac
+}
