@@ -4,7 +4,7 @@
 # print the weekly report of that file.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-PERFTRACK_WITH_PEERS=0 "$root/scripts/setup.sh"
+"$root/scripts/setup.sh"
 build_preset release perftrack agent_demo
 cd "$root"
 build/bin/agent_demo

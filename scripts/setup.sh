@@ -10,12 +10,11 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format-14
   jq
 )
-# Peers measured side by side in the benchmarks (docs/performance.md).
-if [[ "${PERFTRACK_WITH_PEERS:-1}" == 1 ]]; then
-  packages+=(prometheus-cpp-dev libspdlog-dev)
-  # The image ships Node.js and npm outside dpkg; install Debian's only if absent.
-  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-fi
+# Peers measured side by side in the benchmarks (docs/performance.md), and the
+# tools the benchmark script uses.
+packages+=(prometheus-cpp-dev libspdlog-dev python3 time)
+# The image ships Node.js and npm outside dpkg; install Debian's only if absent.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

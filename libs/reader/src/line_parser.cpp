@@ -155,7 +155,7 @@ line_error line_parser::parse(std::string_view line, record_view& out) {
   if (line.size() > max_line_bytes) return line_error::too_long;
   auto& copy = impl_->copy;
   if (copy.size() < line.size() + line_padding) copy.resize(line.size() + line_padding);
-  std::memcpy(copy.data(), line.data(), line.size());
+  if (!line.empty()) std::memcpy(copy.data(), line.data(), line.size());
   std::memset(copy.data() + line.size(), ' ', line_padding);
   return parse_line(impl_->parser, impl_->full, {copy.data(), line.size()}, copy.size(), out);
 }

@@ -173,9 +173,10 @@ void tracker_impl::push(operation_id op, std::chrono::nanoseconds duration, bool
   h->success = success ? 1 : 0;
   h->reserved = 0;
   char* text = reinterpret_cast<char*>(h + 1);
-  std::memcpy(text, details.session_id.data(), session);
-  std::memcpy(text + session, details.error.data(), error);
-  std::memcpy(text + session + error, details.context_json.data(), context);
+  // An empty view may hold a null pointer, which memcpy must not be given.
+  if (session != 0) std::memcpy(text, details.session_id.data(), session);
+  if (error != 0) std::memcpy(text + session, details.error.data(), error);
+  if (context != 0) std::memcpy(text + session + error, details.context_json.data(), context);
   ring->commit();
   ring->count_recorded();
   if (truncated) ring->count_truncated();

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs perftrack's speed benchmarks side by side with the peers named in
+# docs/performance.md and prints tables with ratios.
+#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report]...
+# recorder: recording cost vs prometheus-cpp and spdlog (Google Benchmark).
+# report:   report speed on a generated file vs jq and DuckDB, and memory per record.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+quick=0
+size=1000000000
+parts=()
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --size) size="$2"; shift ;;
+    recorder|report) parts+=("$1") ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report]..." >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report)
+out="$root/.bench"
+mkdir -p "$out"
+
+"$root/scripts/setup.sh"
+build_preset release perftrack recorder_bench generate_metrics >/dev/null
+
+bench_recorder() {
+  local reps=10
+  ((quick)) && reps=3
+  echo "== recording cost (median of $reps repetitions; ns per record)"
+  "$root/build/libs/recorder/recorder_bench" --benchmark_repetitions="$reps" \
+    --benchmark_report_aggregates_only=true --benchmark_out="$out/recorder.json" \
+    --benchmark_out_format=json >/dev/null
+  python3 "$root/scripts/bench/summarise_recorder.py" "$out/recorder.json"
+}
+
+bench_report() {
+  local data="$out/metrics-$size.jsonl"
+  [[ -f "$data" ]] || "$root/build/bin/generate_metrics" "$data" --bytes "$size" --days 30 --end 2026-01-31
+  local since=2026-01-01T00:00:00.000Z until=2026-01-31T00:00:00.000Z
+  local runs=3
+  ((quick)) && runs=1
+  cat "$data" >/dev/null  # warm the page cache: every tool reads from memory
+  if [[ ! -d "$out/node/node_modules/@duckdb/node-api" ]]; then
+    mkdir -p "$out/node"
+    cp "$root/scripts/bench/package.json" "$out/node/"
+    (cd "$out/node" && npm install --silent --no-audit --no-fund >/dev/null)
+  fi
+  cp "$root/scripts/bench/duckdb_report.mjs" "$out/node/"
+  local jq_size=$((size < 50000000 ? size : 50000000))
+  head -c "$jq_size" "$data" | sed '$d' >"$out/jq-sample.jsonl"
+  python3 "$root/scripts/bench/summarise_report.py" \
+    --perftrack "$root/build/bin/perftrack" --data "$data" --jq-data "$out/jq-sample.jsonl" \
+    --jq-program "$root/scripts/bench/jq_report.jq" --duckdb "$out/node/duckdb_report.mjs" \
+    --since "$since" --until "$until" --runs "$runs"
+}
+
+for part in "${parts[@]}"; do "bench_$part"; done
