@@ -33,7 +33,11 @@ public:
   explicit ring(std::size_t capacity_bytes)
       : capacity_(round_up_pow2(capacity_bytes < 4096 ? 4096 : capacity_bytes)),
         mask_(capacity_ - 1),
-        data_(new (std::align_val_t{64}) std::byte[capacity_]) {}
+        data_(new (std::align_val_t{64}) std::byte[capacity_]) {
+    // Touch every page now, at the thread's first record, so that page faults
+    // never land on the recording path later.
+    std::memset(data_, 0, capacity_);
+  }
   ~ring() { ::operator delete[](data_, std::align_val_t{64}); }
   ring(const ring&) = delete;
   ring& operator=(const ring&) = delete;
@@ -87,6 +91,11 @@ public:
     }
     tail_.store(tail, std::memory_order_release);
     return seen;
+  }
+  /// Bytes published and not yet drained (consumer side).
+  std::size_t pending_bytes() const noexcept {
+    return static_cast<std::size_t>(head_.load(std::memory_order_acquire) -
+                                    tail_.load(std::memory_order_relaxed));
   }
   bool empty() const noexcept {
     return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_relaxed);

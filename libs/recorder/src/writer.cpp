@@ -41,6 +41,7 @@ struct tracker_impl::writer_state {
   tracker::clock::time_point last_error_report{};
   std::vector<std::shared_ptr<detail::ring>> rings;
   std::uint64_t rings_generation = ~0ull;
+  bool ring_filling = false;  // a ring was over a quarter full at the last drain
 };
 
 tracker_impl::tracker_impl(const tracker_options& options)
@@ -75,6 +76,9 @@ void tracker_impl::flush() noexcept {
 }
 
 void tracker_impl::run() noexcept {
+  // A quarter of the idle wait between drains under load: 1 MiB rings fill in
+  // about 5 ms at 5 million records/s.
+  constexpr auto busy_pause = std::chrono::microseconds(500);
   const auto idle_wait = std::clamp(options_.flush_interval / 5, std::chrono::milliseconds(1),
                                     std::chrono::milliseconds(20));
   std::unique_lock lock(wake_mutex_);
@@ -107,8 +111,11 @@ void tracker_impl::run() noexcept {
       flushed_.notify_all();
     }
     if (stopping) break;
-    if (n == 0 && flush_requested_ == flush_done_ && !stop_) {
-      wake_.wait_for(lock, idle_wait);
+    // Pace the draining: reading a ring right behind its producer makes the two
+    // cores fight over the same cache lines. Drain again at once only when a ring
+    // is filling up; otherwise let records gather for a moment.
+    if (flush_requested_ == flush_done_ && !stop_ && !writer_->ring_filling) {
+      wake_.wait_for(lock, n == 0 ? idle_wait : busy_pause);
     }
   }
   flushed_.notify_all();
@@ -124,7 +131,9 @@ std::size_t tracker_impl::drain_all() {
     }
   }
   std::size_t total = 0;
+  w.ring_filling = false;
   for (const auto& ring : w.rings) {
+    if (ring->pending_bytes() > ring->capacity() / 4) w.ring_filling = true;
     total += ring->drain([&](const detail::record_header& h) {
       detail::operation_entry* op = operations.find(h.op);
       if (op == nullptr) return;

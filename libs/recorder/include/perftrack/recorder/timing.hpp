@@ -54,7 +54,7 @@ private:
   tracker::clock::time_point start_;
   bool failed_ = false;
   std::size_t reason_size_ = 0;
-  std::array<char, 255> reason_{};
+  std::array<char, 255> reason_;  // only the first reason_size_ chars are set
 };
 
 /// Calls `fn()` and records its duration; returns what it returns. If it throws,
