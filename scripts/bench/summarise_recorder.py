@@ -15,9 +15,10 @@ def ns(name):
     if b is None:
         return None
     scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
-    # With threads, real time per iteration is wall time / iterations of one
-    # thread; every thread did that many, so the cost per call is the same.
-    return b["real_time"] * scale
+    # Google Benchmark divides a thread's wall time by the iterations of all
+    # threads; each thread made its share of the calls in that wall time, so the
+    # time one call takes in its thread is real_time * threads.
+    return b["real_time"] * scale * b.get("threads", 1)
 
 rows = [
     ("record, end time given (excl. clock)", "BM_perftrack_record/iterations:1000000/real_time/threads:1",
@@ -30,6 +31,7 @@ rows = [
     ("spdlog async logger (file)", "BM_spdlog_async/iterations:1000000/real_time/threads:1",
      "BM_spdlog_async/iterations:1000000/real_time/threads:2"),
 ]
+print("ns per call in the calling thread (2 threads: both record the same operation at once)")
 print(f"| {'operation':40} | {'1 thread (ns)':>13} | {'2 threads (ns)':>14} |")
 print(f"|{'-'*42}|{'-'*15}:|{'-'*16}:|")
 for label, one, two in rows:

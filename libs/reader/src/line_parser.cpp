@@ -45,8 +45,8 @@ line_error optional_string(od::value v, bool full, bool& has, std::string_view& 
   return line_error::none;
 }
 
-line_error parse_line(od::parser& parser, bool full, std::string_view line, std::size_t capacity,
-                      record_view& out) noexcept {
+line_error parse_line(od::parser& parser, store::timestamp_parser& parse_time, bool full,
+                      std::string_view line, std::size_t capacity, record_view& out) noexcept {
   out = record_view{};
   od::document doc;
   if (auto e = parser.iterate(line.data(), line.size(), capacity).get(doc)) {
@@ -75,7 +75,7 @@ line_error parse_line(od::parser& parser, bool full, std::string_view line, std:
     if (key == "timestamp") {
       std::string_view text;
       if (auto e = value.get_string().get(text)) return from_simdjson(e);
-      const auto t = store::parse_timestamp(text);
+      const auto t = parse_time(text);
       if (!t) return line_error::bad_timestamp;
       out.timestamp_ns = *t;
       out.timestamp_text = text;
@@ -143,6 +143,7 @@ struct line_parser::impl {
   explicit impl(detail_level l) : full(l == detail_level::full) {}
   bool full;
   od::parser parser;
+  store::timestamp_parser parse_time;
   std::vector<char> copy;  // padded copy for parse()
 };
 
@@ -157,12 +158,14 @@ line_error line_parser::parse(std::string_view line, record_view& out) {
   if (copy.size() < line.size() + line_padding) copy.resize(line.size() + line_padding);
   if (!line.empty()) std::memcpy(copy.data(), line.data(), line.size());
   std::memset(copy.data() + line.size(), ' ', line_padding);
-  return parse_line(impl_->parser, impl_->full, {copy.data(), line.size()}, copy.size(), out);
+  return parse_line(impl_->parser, impl_->parse_time, impl_->full, {copy.data(), line.size()},
+                    copy.size(), out);
 }
 
 line_error line_parser::parse_padded(std::string_view line, record_view& out) {
   if (line.size() > max_line_bytes) return line_error::too_long;
-  return parse_line(impl_->parser, impl_->full, line, line.size() + line_padding, out);
+  return parse_line(impl_->parser, impl_->parse_time, impl_->full, line, line.size() + line_padding,
+                    out);
 }
 
 }  // namespace perftrack::reader

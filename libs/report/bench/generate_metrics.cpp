@@ -88,11 +88,10 @@ int main(int argc, char** argv) {
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
 
-  // Estimate the record count to spread timestamps evenly (about 200 bytes each).
-  const std::uint64_t estimate = std::max<std::uint64_t>(bytes / 200, 1);
+  // Timestamps advance with the bytes written, so records spread evenly over the
+  // span whatever their size.
   const std::int64_t span = days * 86'400'000'000'000LL;
-  const std::int64_t step = std::max<std::int64_t>(span / static_cast<std::int64_t>(estimate), 1);
-  std::int64_t t = end - span;
+  const std::int64_t start = end - span;
 
   std::string buf;
   buf.reserve(1 << 22);
@@ -103,8 +102,8 @@ int main(int argc, char** argv) {
     const op_profile& op = profiles[pick(rng)];
     const double ms = op.median_ms * std::exp(op.sigma * normal(rng));
     const bool ok = unit(rng) >= op.failure_rate;
-    t += step;
-    if (t >= end) t = end - 1;
+    const double progress = static_cast<double>(written + buf.size()) / static_cast<double>(bytes);
+    const std::int64_t t = start + static_cast<std::int64_t>(progress * static_cast<double>(span));
     perftrack::store::format_timestamp(t, ts);
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.3f", ms);

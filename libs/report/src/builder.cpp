@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "duration_samples.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::report {
@@ -25,7 +27,7 @@ struct string_hash {
 
 // One operation's records as one thread saw them.
 struct accumulator {
-  std::vector<double> durations;       // in the window, for exact percentiles
+  duration_samples durations;          // in the window, for exact percentiles
   std::vector<std::uint16_t> buckets;  // trend bucket of each duration (trends only)
   std::uint64_t successes = 0;
   double sum = 0;
@@ -61,7 +63,7 @@ public:
       a.previous_sum += r.duration_ms;
       return;
     }
-    a.durations.push_back(r.duration_ms);
+    a.durations.add(r.duration_ms);
     if (bucket_ns_ > 0) a.buckets.push_back(static_cast<std::uint16_t>((t - since_) / bucket_ns_));
     a.successes += r.success;
     a.sum += r.duration_ms;
@@ -87,13 +89,17 @@ public:
 
 private:
   accumulator& find(std::string_view op) {
-    // Records of one operation often come in runs; skip the hash then.
-    if (last_ != nullptr && op == last_name_) return *last_;
+    // A direct-mapped cache in front of the map: a file has few distinct
+    // operations, so most records skip hashing the whole name.
+    const std::size_t slot = (op.size() * 31 + static_cast<unsigned char>(op[op.size() / 2]) * 7 +
+                              static_cast<unsigned char>(op.back())) %
+                             cache_.size();
+    cache_entry& c = cache_[slot];
+    if (c.target != nullptr && c.name == op) return *c.target;
     auto it = ops_.find(op);
     if (it == ops_.end()) it = ops_.emplace(std::string(op), accumulator{}).first;
-    last_name_ = it->first;
-    last_ = &it->second;
-    return *last_;
+    c = {it->first, &it->second};  // map nodes never move
+    return it->second;
   }
 
   std::int64_t since_;
@@ -102,8 +108,11 @@ private:
   std::int64_t bucket_ns_;
   std::size_t top_;
   std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>> ops_;
-  std::string_view last_name_;
-  accumulator* last_ = nullptr;
+  struct cache_entry {
+    std::string_view name;
+    accumulator* target = nullptr;
+  };
+  std::array<cache_entry, 64> cache_{};
   std::priority_queue<slow_candidate, std::vector<slow_candidate>, std::greater<>> slowest_;
 };
 
@@ -126,20 +135,22 @@ operation_trend make_trend(const std::string& name, accumulator& a, std::size_t 
   std::vector<std::size_t> start(bucket_count + 1, 0);
   for (const auto b : a.buckets) ++start[b + 1];
   for (std::size_t i = 0; i < bucket_count; ++i) start[i + 1] += start[i];
-  std::vector<double> grouped(a.durations.size());
-  std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-  for (std::size_t i = 0; i < a.durations.size(); ++i)
-    grouped[fill[a.buckets[i]]++] = a.durations[i];
+  a.durations.visit([&](auto values, auto to_double) {
+    using value_type = typename decltype(values)::value_type;
+    std::vector<value_type> grouped(values.size());
+    std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < values.size(); ++i) grouped[fill[a.buckets[i]]++] = values[i];
+    for (std::size_t b = 0; b < bucket_count; ++b) {
+      trend_point& p = trend.points[b];
+      p.start_ns = since + static_cast<std::int64_t>(b) * bucket_ns;
+      p.count = start[b + 1] - start[b];
+      if (p.count == 0) continue;
+      const double q = 0.95;
+      std::span<value_type> bucket(grouped.data() + start[b], p.count);
+      stats::percentiles(bucket, {&q, 1}, method, {&p.p95_ms, 1}, to_double);
+    }
+  });
   std::vector<std::uint16_t>().swap(a.buckets);
-  for (std::size_t b = 0; b < bucket_count; ++b) {
-    trend_point& p = trend.points[b];
-    p.start_ns = since + static_cast<std::int64_t>(b) * bucket_ns;
-    p.count = start[b + 1] - start[b];
-    if (p.count == 0) continue;
-    const double q = 0.95;
-    std::span<double> values(grouped.data() + start[b], p.count);
-    stats::percentiles(values, {&q, 1}, method, {&p.p95_ms, 1});
-  }
   return trend;
 }
 
@@ -253,7 +264,7 @@ expected<period_report> build_report(const report_request& request, read_warning
         into = std::move(a);
         continue;
       }
-      append(into.durations, a.durations);
+      into.durations.append(a.durations);
       append(into.buckets, a.buckets);
       into.successes += a.successes;
       into.sum += a.sum;
@@ -265,36 +276,56 @@ expected<period_report> build_report(const report_request& request, read_warning
     parts[t]->operations().clear();
   }
 
+  // Percentiles (and trends) per operation, spread over the threads: selection
+  // is O(N) per operation and operations are independent.
+  std::vector<std::pair<const std::string*, accumulator*>> work;
   for (auto& [op, a] : merged) {
-    operation_summary s;
-    s.operation = op;
-    s.count = a.durations.size();
-    s.previous_count = a.previous_count;
-    s.previous_avg_ms =
-        a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
-    if (s.count > 0) {
+    if (a.durations.size() > 0) work.emplace_back(&op, &a);
+  }
+  std::sort(work.begin(), work.end(), [](const auto& x, const auto& y) {
+    return x.second->durations.size() > y.second->durations.size();
+  });
+  std::vector<operation_summary> summaries(work.size());
+  std::vector<operation_trend> trends(report.has_trends ? work.size() : 0);
+  std::atomic<std::size_t> next{0};
+  auto summarise = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < work.size();) {
+      const std::string& op = *work[i].first;
+      accumulator& a = *work[i].second;
+      operation_summary& s = summaries[i];
+      s.operation = op;
+      s.count = a.durations.size();
+      s.previous_count = a.previous_count;
+      s.previous_avg_ms =
+          a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
       s.successes = a.successes;
       s.avg_ms = a.sum / static_cast<double>(s.count);
       s.min_ms = a.min;
       s.max_ms = a.max;
       if (report.has_trends) {
-        // Trends group the samples by bucket first, then the same values again
-        // give the whole-period percentiles.
-        report.trends.push_back(
-            make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method));
+        trends[i] = make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method);
       }
       const std::array<double, 3> qs{0.50, 0.95, 0.99};
       std::array<double, 3> out{};
-      stats::percentiles(a.durations, qs, request.method, out);
+      a.durations.percentiles(qs, request.method, out);
       s.p50_ms = out[0];
       s.p95_ms = out[1];
       s.p99_ms = out[2];
-      report.total += s.count;
-      report.successful += s.successes;
-      report.operations.push_back(std::move(s));
+      a.durations.release();
     }
-    std::vector<double>().swap(a.durations);
+  };
+  {
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads && t < work.size(); ++t) helpers.emplace_back(summarise);
+    summarise();
+    for (auto& h : helpers) h.join();
   }
+  for (auto& s : summaries) {
+    report.total += s.count;
+    report.successful += s.successes;
+    report.operations.push_back(std::move(s));
+  }
+  for (auto& t : trends) report.trends.push_back(std::move(t));
   report.failed = report.total - report.successful;
   std::sort(report.operations.begin(), report.operations.end(), [](const auto& x, const auto& y) {
     return x.count != y.count ? x.count > y.count : x.operation < y.operation;

@@ -27,31 +27,7 @@ double percentile_sorted(std::span<const double> sorted, double q,
 
 void percentiles(std::span<double> values, std::span<const double> qs, percentile_method method,
                  std::span<double> out) noexcept {
-  const std::size_t n = values.size();
-  auto first = values.begin();  // everything before `first` is <= everything after
-  for (std::size_t k = 0; k < qs.size(); ++k) {
-    std::size_t lo;
-    double frac = 0;
-    if (method == percentile_method::nearest_rank) {
-      lo = nearest_rank(n, qs[k]) - 1;
-    } else {
-      const double h = static_cast<double>(n - 1) * qs[k];
-      lo = static_cast<std::size_t>(std::floor(h));
-      frac = h - static_cast<double>(lo);
-    }
-    const auto nth = values.begin() + static_cast<std::ptrdiff_t>(lo);
-    if (nth >= first) {
-      std::nth_element(first, nth, values.end());
-      first = nth;
-    }
-    double v = *nth;
-    if (frac > 0 && lo + 1 < n) {
-      // The next rank is the smallest value above position lo.
-      const double next = *std::min_element(nth + 1, values.end());
-      v += frac * (next - v);
-    }
-    out[k] = v;
-  }
+  percentiles(values, qs, method, out, [](double v) { return v; });
 }
 
 }  // namespace perftrack::stats

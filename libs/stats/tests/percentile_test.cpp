@@ -52,3 +52,26 @@ TEST(PercentileTest, SelectionAgreesWithSortingForBothMethods) {
 
 }  // namespace
 }  // namespace perftrack::stats
+
+namespace perftrack::stats {
+namespace {
+
+TEST(PercentileTest, MappedIntegersGiveTheSameResultAsTheirDoubles) {
+  std::vector<std::uint32_t> micros{45123, 1, 999999, 30500, 12000, 8000, 250000};
+  std::vector<double> ms;
+  for (const auto u : micros) ms.push_back(u / 1000.0);
+  const double qs[] = {0.5, 0.95, 0.99};
+  for (const auto method : {percentile_method::nearest_rank, percentile_method::linear}) {
+    double a[3];
+    double b[3];
+    auto work = micros;
+    percentiles(std::span<std::uint32_t>(work), qs, method, a,
+                [](std::uint32_t u) { return u / 1000.0; });
+    auto dwork = ms;
+    percentiles(dwork, qs, method, b);
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(a[k], b[k]);
+  }
+}
+
+}  // namespace
+}  // namespace perftrack::stats

@@ -86,27 +86,15 @@ char* format_timestamp(std::int64_t epoch_ns, char* out) noexcept {
   return out + timestamp_length;
 }
 
-std::optional<std::int64_t> parse_timestamp(std::string_view t) noexcept {
-  // YYYY-MM-DDTHH:MM:SS is 19 chars; a zone designator must follow.
-  if (t.size() < 20) return std::nullopt;
-  const char* p = t.data();
-  const int year = digits(p, 4);
-  const int month = digits(p + 5, 2);
-  const int day = digits(p + 8, 2);
-  const int hour = digits(p + 11, 2);
-  const int minute = digits(p + 14, 2);
-  const int second = digits(p + 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60 || p[4] != '-' || p[7] != '-' ||
-      (p[10] != 'T' && p[10] != 't' && p[10] != ' ') || p[13] != ':' || p[16] != ':') {
-    return std::nullopt;
-  }
-  if (static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
-    return std::nullopt;
-  }
+namespace {
+
+// Parses what follows "YYYY-MM-DDTHH:MM:SS" at t[19]: an optional fraction and the
+// zone. Returns false if malformed; sets the fraction in ns and the zone offset in s.
+bool parse_tail(std::string_view t, std::int64_t& fraction_ns, std::int64_t& offset_s) noexcept {
   std::size_t i = 19;
-  std::int64_t fraction_ns = 0;
-  if (t[i] == '.' || t[i] == ',') {
+  fraction_ns = 0;
+  offset_s = 0;
+  if (i < t.size() && (t[i] == '.' || t[i] == ',')) {
     ++i;
     std::int64_t scale = 100'000'000;
     const std::size_t first = i;
@@ -115,32 +103,88 @@ std::optional<std::int64_t> parse_timestamp(std::string_view t) noexcept {
       scale /= 10;
       ++i;
     }
-    if (i == first) return std::nullopt;
+    if (i == first) return false;
   }
-  if (i >= t.size()) return std::nullopt;
-  std::int64_t offset_s = 0;
+  if (i >= t.size()) return false;
   if (t[i] == 'Z' || t[i] == 'z') {
     ++i;
   } else if (t[i] == '+' || t[i] == '-') {
     const int sign = t[i] == '-' ? -1 : 1;
     ++i;
-    if (t.size() < i + 4) return std::nullopt;
-    const int oh = digits(p + i, 2);
+    if (t.size() < i + 4) return false;
+    const int oh = digits(t.data() + i, 2);
     i += 2;
     if (i < t.size() && t[i] == ':') ++i;
-    if (t.size() < i + 2) return std::nullopt;
-    const int om = digits(p + i, 2);
+    if (t.size() < i + 2) return false;
+    const int om = digits(t.data() + i, 2);
     i += 2;
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
     offset_s = sign * (oh * 3600 + om * 60);
   } else {
+    return false;
+  }
+  return i == t.size();
+}
+
+// "YYYY-MM-DDTHH:MM" as seconds since the epoch (before any zone offset).
+std::optional<std::int64_t> parse_minute(std::string_view t) noexcept {
+  const char* p = t.data();
+  const int year = digits(p, 4);
+  const int month = digits(p + 5, 2);
+  const int day = digits(p + 8, 2);
+  const int hour = digits(p + 11, 2);
+  const int minute = digits(p + 14, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+      p[13] != ':') {
     return std::nullopt;
   }
-  if (i != t.size()) return std::nullopt;
+  if (static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month))) {
+    return std::nullopt;
+  }
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t secs = days * seconds_per_day + hour * 3600 + minute * 60 + second - offset_s;
-  return secs * ns_per_second + fraction_ns;
+  return days * seconds_per_day + hour * 3600 + minute * 60;
+}
+
+// Seconds "SS" after ':' at t[16], or -1.
+int parse_second(std::string_view t) noexcept {
+  if (t[16] != ':') return -1;
+  const int second = digits(t.data() + 17, 2);
+  return second > 60 ? -1 : second;
+}
+
+std::optional<std::int64_t> combine(std::int64_t minute_s, int second,
+                                    std::string_view t) noexcept {
+  std::int64_t fraction_ns = 0;
+  std::int64_t offset_s = 0;
+  if (!parse_tail(t, fraction_ns, offset_s)) return std::nullopt;
+  return (minute_s + second - offset_s) * ns_per_second + fraction_ns;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_timestamp(std::string_view t) noexcept {
+  // YYYY-MM-DDTHH:MM:SS is 19 chars; a zone designator must follow.
+  if (t.size() < 20) return std::nullopt;
+  const auto minute_s = parse_minute(t);
+  const int second = parse_second(t);
+  if (!minute_s || second < 0) return std::nullopt;
+  return combine(*minute_s, second, t);
+}
+
+std::optional<std::int64_t> timestamp_parser::operator()(std::string_view t) noexcept {
+  if (t.size() < 20) return std::nullopt;
+  if (!cached_ || std::memcmp(t.data(), prefix_, sizeof prefix_) != 0) {
+    const auto minute_s = parse_minute(t);
+    if (!minute_s) return std::nullopt;
+    std::memcpy(prefix_, t.data(), sizeof prefix_);
+    minute_s_ = *minute_s;
+    cached_ = true;
+  }
+  const int second = parse_second(t);
+  if (second < 0) return std::nullopt;
+  return combine(minute_s_, second, t);
 }
 
 }  // namespace perftrack::store

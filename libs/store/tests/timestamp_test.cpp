@@ -52,3 +52,19 @@ TEST(TimestampTest, AcceptsLeapDay) {
 
 }  // namespace
 }  // namespace perftrack::store
+
+namespace perftrack::store {
+namespace {
+
+TEST(TimestampParserTest, AgreesWithParseTimestampAcrossCachedPrefixes) {
+  timestamp_parser cached;
+  for (const char* t :
+       {"2026-01-06T13:28:00.191Z", "2026-01-06T13:28:59.999Z", "2026-01-06T13:28:61Z",
+        "2026-01-06T13:28:05+01:00", "2026-01-06T13:28:xxZ", "2026-01-06T13:29:00Z",
+        "2026-02-30T13:29:00Z", "2026-01-06T13:29", "2024-02-29T23:59:60.5Z", "bad"}) {
+    EXPECT_EQ(cached(t), parse_timestamp(t)) << t;
+  }
+}
+
+}  // namespace
+}  // namespace perftrack::store

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -27,5 +28,38 @@ double percentile_sorted(std::span<const double> sorted, double q,
 /// rather than an O(N log N) sort.
 void percentiles(std::span<double> values, std::span<const double> qs, percentile_method method,
                  std::span<double> out) noexcept;
+
+/// The same over values of any ordered type that `to_double` maps monotonically to
+/// the values they stand for (e.g. whole microseconds to milliseconds); the
+/// interpolation of `linear` happens on the mapped doubles.
+template <class T, class ToDouble>
+void percentiles(std::span<T> values, std::span<const double> qs, percentile_method method,
+                 std::span<double> out, ToDouble to_double) noexcept {
+  const std::size_t n = values.size();
+  auto first = values.begin();  // everything before `first` is <= everything after
+  for (std::size_t k = 0; k < qs.size(); ++k) {
+    std::size_t lo;
+    double frac = 0;
+    if (method == percentile_method::nearest_rank) {
+      lo = nearest_rank(n, qs[k]) - 1;
+    } else {
+      const double h = static_cast<double>(n - 1) * qs[k];
+      lo = static_cast<std::size_t>(h);
+      frac = h - static_cast<double>(lo);
+    }
+    const auto nth = values.begin() + static_cast<std::ptrdiff_t>(lo);
+    if (nth >= first) {
+      std::nth_element(first, nth, values.end());
+      first = nth;
+    }
+    double v = to_double(*nth);
+    if (frac > 0 && lo + 1 < n) {
+      // The next rank is the smallest value above position lo.
+      const double next = to_double(*std::min_element(nth + 1, values.end()));
+      v += frac * (next - v);
+    }
+    out[k] = v;
+  }
+}
 
 }  // namespace perftrack::stats

@@ -24,6 +24,19 @@ char* format_timestamp(std::int64_t epoch_ns, char* out) noexcept;
 /// never silently taken for 1970.
 std::optional<std::int64_t> parse_timestamp(std::string_view text) noexcept;
 
+/// parse_timestamp with a cache of the last "YYYY-MM-DDTHH:MM": records of a file
+/// come in time order, so most calls read only the seconds, fraction and zone.
+/// Same results as parse_timestamp. One per thread.
+class timestamp_parser {
+public:
+  std::optional<std::int64_t> operator()(std::string_view text) noexcept;
+
+private:
+  char prefix_[16] = {};
+  std::int64_t minute_s_ = 0;
+  bool cached_ = false;
+};
+
 /// Days since 1970-01-01 of the civil date (proleptic Gregorian).
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
   // Howard Hinnant's days_from_civil algorithm.
