@@ -199,3 +199,33 @@ TEST_F(BuilderTest, ManyThreadsGiveTheSameReportAsOne) {
 
 }  // namespace
 }  // namespace perftrack::report
+
+namespace perftrack::report {
+namespace {
+
+class BuilderExactnessTest : public testing::temp_files {};
+
+TEST_F(BuilderExactnessTest, KeepsDurationsThatAreNotWholeMicrosecondsExact) {
+  // 0.0005 ms cannot be stored as whole microseconds: the operation switches to
+  // doubles in one thread while the other may still hold microseconds.
+  std::string content;
+  for (int i = 0; i < 40000; ++i) {
+    const double ms = i == 39999 ? 0.0005 : (i % 100 + 1) / 8.0;
+    content += testing::line("2026-01-05T00:00:00.000Z", "x", ms, true);
+  }
+  write("a.jsonl", content);
+  report_request req;
+  req.inputs = {dir_};
+  req.now_ns = testing::at("2026-01-08T00:00:00Z");
+  req.threads = 2;
+  read_warnings w;
+  const auto r = build_report(req, w);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->operations.size(), 1u);
+  EXPECT_EQ(r->operations[0].min_ms, 0.0005);
+  EXPECT_EQ(r->operations[0].p50_ms, 50 / 8.0);
+  EXPECT_EQ(r->operations[0].p99_ms, 99 / 8.0);
+}
+
+}  // namespace
+}  // namespace perftrack::report
