@@ -3,6 +3,8 @@
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="$(nproc 2>/dev/null || echo 2)"
+# Let ccache share results between checkouts at different paths (CI clones).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 
 # build_preset PRESET [TARGET...]
 build_preset() {

@@ -12,7 +12,7 @@ packages=(
 )
 # Peers measured side by side in the benchmarks (docs/performance.md), and the
 # tools the benchmark script uses.
-packages+=(prometheus-cpp-dev libspdlog-dev python3 time)
+packages+=(prometheus-cpp-dev libspdlog-dev libcaf-dev python3 time)
 # The image ships Node.js and npm outside dpkg; install Debian's only if absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

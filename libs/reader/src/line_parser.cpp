@@ -39,9 +39,14 @@ line_error optional_string(od::value v, bool full, bool& has, std::string_view& 
     return line_error::none;
   }
   if (type != od::json_type::string) return line_error::wrong_type;
-  if (!full) return line_error::none;
-  if (auto e = v.get_string().get(out)) return from_simdjson(e);
-  has = true;
+  // Unescape even when the value is not wanted: a bad escape makes the line
+  // malformed at every detail level.
+  std::string_view text;
+  if (auto e = v.get_string().get(text)) return from_simdjson(e);
+  if (full) {
+    out = text;
+    has = true;
+  }
   return line_error::none;
 }
 

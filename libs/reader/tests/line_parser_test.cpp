@@ -91,6 +91,9 @@ INSTANTIATE_TEST_SUITE_P(
                  line_error::wrong_type},
         bad_case{T0 R"("operation_type":"a","duration_ms":1,"success":true,"context":"x"})",
                  line_error::wrong_type},
+        // Found by the fuzzer: an invalid escape in a field the summary does not keep.
+        bad_case{T0 R"("operation_type":"a","duration_ms":1,"success":true,"session_id":"s\s"})",
+                 line_error::invalid_json},
         bad_case{R"({"timestamp":"yesterday","operation_type":"a","duration_ms":1,"success":true})",
                  line_error::bad_timestamp},
         bad_case{R"({"timestamp":1767706080,"operation_type":"a","duration_ms":1,"success":true})",

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+
+namespace perftrack::actor {
+
+/// A node of an mpsc_queue; embed it (intrusive: the queue never allocates).
+struct mpsc_node {
+  std::atomic<mpsc_node*> next{nullptr};
+};
+
+/// Dmitry Vyukov's intrusive multi-producer single-consumer queue. push() is
+/// wait-free (one atomic exchange); pop() is lock-free and may report "nothing
+/// yet" while a producer is between its two steps, which maybe_nonempty() tells
+/// apart from truly empty. Any thread may push; one thread at a time may pop.
+class mpsc_queue {
+public:
+  mpsc_queue() noexcept : head_(&stub_), tail_(&stub_) {}
+  mpsc_queue(const mpsc_queue&) = delete;
+  mpsc_queue& operator=(const mpsc_queue&) = delete;
+
+  /// Appends `node`. Returns true when the queue looked empty before, i.e. the
+  /// previous tail was the stub (a hint for schedulers, not a guarantee).
+  bool push(mpsc_node* node) noexcept {
+    node->next.store(nullptr, std::memory_order_relaxed);
+    mpsc_node* prev = head_.exchange(node, std::memory_order_seq_cst);
+    prev->next.store(node, std::memory_order_release);
+    return prev == &stub_;
+  }
+
+  /// The oldest node, or nullptr when empty or a push is still in progress.
+  mpsc_node* pop() noexcept {
+    mpsc_node* tail = tail_;
+    mpsc_node* next = tail->next.load(std::memory_order_acquire);
+    if (tail == &stub_) {
+      if (next == nullptr) return nullptr;
+      tail_ = next;
+      tail = next;
+      next = next->next.load(std::memory_order_acquire);
+    }
+    if (next != nullptr) {
+      tail_ = next;
+      return tail;
+    }
+    if (tail != head_.load(std::memory_order_acquire)) return nullptr;  // push in progress
+    push(&stub_);
+    next = tail->next.load(std::memory_order_acquire);
+    if (next != nullptr) {
+      tail_ = next;
+      return tail;
+    }
+    return nullptr;
+  }
+
+  /// False only when the queue is empty and no push has started: consumer side.
+  bool maybe_nonempty() const noexcept {
+    return tail_ != &stub_ || stub_.next.load(std::memory_order_acquire) != nullptr ||
+           head_.load(std::memory_order_seq_cst) != &stub_;
+  }
+
+private:
+  // Not padded apart: an idle actor's whole mailbox is these 24 bytes, and
+  // memory per idle agent matters more than false sharing under load.
+  std::atomic<mpsc_node*> head_;
+  mpsc_node* tail_;
+  mpsc_node stub_;
+};
+
+}  // namespace perftrack::actor

@@ -1,0 +1,410 @@
+#include "perftrack/actor/actor_system.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "shell.hpp"
+
+namespace perftrack::actor {
+
+// ---- envelopes ---------------------------------------------------------------
+
+namespace {
+
+struct envelope_pool {
+  static constexpr std::size_t max_cached = 1 << 16;
+  envelope* head = nullptr;
+  std::size_t cached = 0;
+  ~envelope_pool() {
+    while (head != nullptr) {
+      envelope* next = static_cast<envelope*>(head->next.load(std::memory_order_relaxed));
+      delete head;
+      head = next;
+    }
+  }
+};
+thread_local envelope_pool t_pool;
+
+}  // namespace
+
+envelope* new_envelope() {
+  if (envelope* e = t_pool.head) {
+    t_pool.head = static_cast<envelope*>(e->next.load(std::memory_order_relaxed));
+    --t_pool.cached;
+    return e;
+  }
+  return new envelope();
+}
+
+void free_envelope(envelope* e) noexcept {
+  e->clear();
+  if (t_pool.cached >= envelope_pool::max_cached) {
+    delete e;
+    return;
+  }
+  e->next.store(t_pool.head, std::memory_order_relaxed);
+  t_pool.head = e;
+  ++t_pool.cached;
+}
+
+// ---- the registry: O(1) slots by index ------------------------------------------
+
+struct actor_system::registry {
+  static constexpr std::uint32_t chunk_size = 4096;
+  static constexpr std::uint32_t max_chunks = 4096;  // 16 million actors
+
+  std::array<std::atomic<actor_shell*>, max_chunks> chunks{};
+  std::mutex mutex;  // guards free_slots, next_index, chunk creation
+  std::vector<std::uint32_t> free_slots;
+  std::uint32_t next_index = 1;  // index 0 stays unused: id 0 means "no actor"
+  std::atomic<std::size_t> live{0};
+  std::atomic<std::uint64_t> dead_letters{0};
+
+  ~registry() {
+    for (auto& c : chunks) delete[] c.load();
+  }
+
+  actor_shell* at(std::uint32_t index) const noexcept {
+    actor_shell* chunk = chunks[index / chunk_size].load(std::memory_order_acquire);
+    return chunk == nullptr ? nullptr : &chunk[index % chunk_size];
+  }
+
+  actor_shell* allocate() {
+    std::lock_guard lock(mutex);
+    std::uint32_t index;
+    if (!free_slots.empty()) {
+      index = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      index = next_index++;
+      if (index / chunk_size >= max_chunks) throw std::length_error("too many actors");
+      auto& chunk = chunks[index / chunk_size];
+      if (chunk.load(std::memory_order_relaxed) == nullptr) {
+        auto* fresh = new actor_shell[chunk_size];
+        for (std::uint32_t i = 0; i < chunk_size; ++i) {
+          fresh[i].index = index / chunk_size * chunk_size + i;
+        }
+        chunk.store(fresh, std::memory_order_release);
+      }
+    }
+    return at(index);
+  }
+
+  void release(std::uint32_t index) {
+    std::lock_guard lock(mutex);
+    free_slots.push_back(index);
+  }
+};
+
+// ---- topics ------------------------------------------------------------------------
+
+struct actor_system::topics {
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::shared_mutex mutex;
+  std::unordered_map<std::string, std::vector<actor_id>, string_hash, std::equal_to<>> subscribers;
+};
+
+// ---- the system ------------------------------------------------------------------
+
+actor_system::actor_system(system_options options)
+    : options_(options),
+      registry_(std::make_unique<registry>()),
+      topics_(std::make_unique<topics>()) {
+  if (options_.workers == 0) options_.workers = physical_cores();
+  if (options_.throughput == 0) options_.throughput = 1;
+  scheduler_ = std::make_unique<scheduler>(*this, options_.workers, options_.pin_workers);
+}
+
+actor_system::~actor_system() {
+  scheduler_->stop();
+  // Drop what is still queued; behaviours are destroyed with their slots.
+  for (std::uint32_t i = 1; i < registry_->next_index; ++i) {
+    actor_shell* s = registry_->at(i);
+    while (mpsc_node* n = s->mailbox.pop()) free_envelope(static_cast<envelope*>(n));
+  }
+}
+
+unsigned actor_system::worker_count() const noexcept { return scheduler_->size(); }
+std::size_t actor_system::live_actors() const noexcept { return registry_->live.load(); }
+std::uint64_t actor_system::dead_letters() const noexcept { return registry_->dead_letters.load(); }
+
+unsigned actor_system::physical_cores() {
+  std::set<std::pair<std::string, std::string>> cores;
+  for (unsigned cpu = 0;; ++cpu) {
+    const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    std::ifstream core(base + "core_id");
+    std::ifstream package(base + "physical_package_id");
+    std::string c;
+    std::string p;
+    if (!(core >> c) || !(package >> p)) break;
+    cores.emplace(p, c);
+  }
+  if (!cores.empty()) return static_cast<unsigned>(cores.size());
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+actor_shell* actor_system::find(actor_id id) const noexcept {
+  if (!id.valid() || (id.generation() & 1) == 0) return nullptr;
+  actor_shell* s = registry_->at(id.index());
+  if (s == nullptr || s->generation.load(std::memory_order_acquire) != id.generation()) {
+    return nullptr;
+  }
+  return s;
+}
+
+actor_id actor_system::spawn_behavior(std::unique_ptr<behavior> b, spawn_options options) {
+  actor_shell* s = registry_->allocate();
+  s->behavior_ = std::move(b);
+  s->capacity = options.mailbox_capacity;
+  s->queued.store(0, std::memory_order_relaxed);
+  // Publish: the behaviour is written before the generation turns odd.
+  const std::uint32_t gen = s->generation.load(std::memory_order_relaxed) + 1;
+  s->generation.store(gen, std::memory_order_release);
+  registry_->live.fetch_add(1, std::memory_order_relaxed);
+  return actor_id{(static_cast<std::uint64_t>(gen) << 32) | s->index};
+}
+
+void actor_system::schedule(actor_shell& shell) {
+  if (shell.state.exchange(shell_scheduled, std::memory_order_seq_cst) == shell_idle) {
+    scheduler_->schedule(&shell);
+  }
+}
+
+send_result actor_system::deliver(actor_id to, message&& m, actor_id from, bool wait_when_full,
+                                  envelope* prepared) {
+  actor_shell* s = find(to);
+  if (s == nullptr) {
+    registry_->dead_letters.fetch_add(1, std::memory_order_relaxed);
+    if (prepared != nullptr) free_envelope(prepared);
+    return send_result::no_such_actor;
+  }
+  if (s->capacity != 0) {
+    // Reserve a place; wait (or refuse) while the mailbox is at capacity.
+    for (;;) {
+      std::uint32_t q = s->queued.load(std::memory_order_relaxed);
+      if (q < s->capacity) {
+        if (s->queued.compare_exchange_weak(q, q + 1, std::memory_order_acq_rel)) break;
+        continue;
+      }
+      if (!wait_when_full) {
+        if (prepared != nullptr) free_envelope(prepared);
+        return send_result::mailbox_full;
+      }
+      std::this_thread::yield();
+      if (find(to) == nullptr) {
+        registry_->dead_letters.fetch_add(1, std::memory_order_relaxed);
+        if (prepared != nullptr) free_envelope(prepared);
+        return send_result::no_such_actor;
+      }
+    }
+  }
+  envelope* e = prepared != nullptr ? prepared : new_envelope();
+  e->target = to;
+  e->sender = from;
+  if (prepared == nullptr) e->payload = std::move(m);
+  s->mailbox.push(e);
+  schedule(*s);
+  return send_result::sent;
+}
+
+send_result actor_system::send(actor_id to, message m, actor_id from) {
+  return deliver(to, std::move(m), from, true, nullptr);
+}
+
+send_result actor_system::try_send(actor_id to, message m, actor_id from) {
+  return deliver(to, std::move(m), from, false, nullptr);
+}
+
+std::size_t actor_system::send_batch(actor_id to, std::span<message> batch, actor_id from) {
+  actor_shell* s = find(to);
+  if (s == nullptr) {
+    registry_->dead_letters.fetch_add(batch.size(), std::memory_order_relaxed);
+    return 0;
+  }
+  if (s->capacity != 0) {
+    std::size_t n = 0;
+    for (auto& m : batch) n += send(to, std::move(m), from) == send_result::sent;
+    return n;
+  }
+  for (auto& m : batch) {
+    envelope* e = new_envelope();
+    e->target = to;
+    e->sender = from;
+    e->payload = std::move(m);
+    s->mailbox.push(e);
+  }
+  schedule(*s);
+  return batch.size();
+}
+
+std::future<message> actor_system::ask(actor_id to, message m) {
+  auto* promise = new std::promise<message>();
+  std::future<message> f = promise->get_future();
+  envelope* e = new_envelope();
+  e->payload = std::move(m);
+  e->reply_promise = promise;  // owned by the envelope: dropped means broken_promise
+  e->request_id = 1;
+  deliver(to, message{}, {}, true, e);
+  return f;
+}
+
+void actor_system::stop(actor_id who) {
+  envelope* e = new_envelope();
+  e->kind = envelope_kind::stop;
+  if (deliver(who, message{}, {}, false, e) == send_result::mailbox_full) {
+    // A stop must get through a full bounded mailbox: bypass the capacity.
+    actor_shell* s = find(who);
+    if (s == nullptr) return;
+    envelope* forced = new_envelope();
+    forced->kind = envelope_kind::stop;
+    forced->target = who;
+    s->queued.fetch_add(1, std::memory_order_relaxed);
+    s->mailbox.push(forced);
+    schedule(*s);
+  }
+}
+
+void actor_system::await_idle() { scheduler_->await_idle(); }
+
+void actor_system::subscribe(actor_id who, std::string_view topic) {
+  std::unique_lock lock(topics_->mutex);
+  auto it = topics_->subscribers.find(topic);
+  if (it == topics_->subscribers.end()) {
+    it = topics_->subscribers.emplace(std::string(topic), std::vector<actor_id>{}).first;
+  }
+  if (std::find(it->second.begin(), it->second.end(), who) == it->second.end()) {
+    it->second.push_back(who);
+  }
+}
+
+void actor_system::unsubscribe(actor_id who, std::string_view topic) {
+  std::unique_lock lock(topics_->mutex);
+  auto it = topics_->subscribers.find(topic);
+  if (it == topics_->subscribers.end()) return;
+  std::erase(it->second, who);
+}
+
+std::size_t actor_system::publish_with(std::string_view topic,
+                                       const std::function<message()>& make) {
+  std::vector<actor_id> targets;
+  {
+    std::shared_lock lock(topics_->mutex);
+    auto it = topics_->subscribers.find(topic);
+    if (it == topics_->subscribers.end()) return 0;
+    targets = it->second;
+  }
+  std::size_t n = 0;
+  for (const actor_id t : targets) n += send(t, make()) == send_result::sent;
+  return n;
+}
+
+void actor_system::run(actor_shell& shell) {
+  for (unsigned handled = 0; handled < options_.throughput; ++handled) {
+    mpsc_node* node = shell.mailbox.pop();
+    if (node == nullptr) break;
+    auto* e = static_cast<envelope*>(node);
+    // Read the generation per message: a slot freed by a stop may be handed to a
+    // new actor while this worker still drains letters for the old one.
+    const std::uint32_t gen = shell.generation.load(std::memory_order_acquire);
+    if (e->target.generation() != gen || (gen & 1) == 0 || !shell.behavior_) {
+      registry_->dead_letters.fetch_add(1, std::memory_order_relaxed);
+      free_envelope(e);
+      continue;
+    }
+    if (shell.capacity != 0) shell.queued.fetch_sub(1, std::memory_order_acq_rel);
+    bool stop_now = e->kind == envelope_kind::stop;
+    if (e->kind == envelope_kind::response) {
+      if (shell.pending) {
+        auto it = shell.pending->find(e->request_id);
+        if (it != shell.pending->end()) {
+          auto callback = std::move(it->second);
+          shell.pending->erase(it);
+          callback(e->payload);
+        }
+      }
+    } else if (!stop_now) {
+      context ctx(*this, shell, e->target, *e);
+      shell.behavior_->handle(ctx, e->payload);
+      stop_now = ctx.stop_requested_;
+    }
+    free_envelope(e);
+    if (stop_now) {
+      // Turn the generation even first, so new sends fail, then free the slot.
+      shell.generation.store(gen + 1, std::memory_order_release);
+      shell.behavior_.reset();
+      shell.pending.reset();
+      registry_->live.fetch_sub(1, std::memory_order_relaxed);
+      while (mpsc_node* rest = shell.mailbox.pop()) {
+        registry_->dead_letters.fetch_add(1, std::memory_order_relaxed);
+        free_envelope(static_cast<envelope*>(rest));
+      }
+      shell.state.store(shell_idle, std::memory_order_seq_cst);
+      registry_->release(shell.index);
+      return;
+    }
+  }
+  // Go idle unless more arrived; a sender that saw us scheduled relies on this.
+  if (shell.mailbox.maybe_nonempty()) {
+    scheduler_->schedule(&shell);
+    return;
+  }
+  shell.state.store(shell_idle, std::memory_order_seq_cst);
+  if (shell.mailbox.maybe_nonempty() &&
+      shell.state.exchange(shell_scheduled, std::memory_order_seq_cst) == shell_idle) {
+    scheduler_->schedule(&shell);
+  }
+}
+
+// ---- context -----------------------------------------------------------------------
+
+actor_id context::sender() const noexcept { return envelope_.sender; }
+
+bool context::reply(message m) {
+  if (envelope_.reply_promise != nullptr) {
+    envelope_.reply_promise->set_value(std::move(m));
+    delete envelope_.reply_promise;
+    envelope_.reply_promise = nullptr;
+    envelope_.request_id = 0;
+    return true;
+  }
+  if (envelope_.request_id == 0 || !envelope_.sender.valid()) return false;
+  envelope* e = new_envelope();
+  e->kind = envelope_kind::response;
+  e->request_id = envelope_.request_id;
+  e->payload = std::move(m);
+  envelope_.request_id = 0;
+  return system_.deliver(envelope_.sender, message{}, self_, true, e) == send_result::sent;
+}
+
+send_result context::send(actor_id to, message m) { return system_.send(to, std::move(m), self_); }
+
+bool context::request(actor_id to, message m, std::function<void(message&)> on_reply) {
+  if (!shell_.pending) {
+    shell_.pending =
+        std::make_unique<std::unordered_map<std::uint64_t, std::function<void(message&)>>>();
+  }
+  static std::atomic<std::uint64_t> next_request{2};
+  const std::uint64_t id = next_request.fetch_add(1, std::memory_order_relaxed);
+  envelope* e = new_envelope();
+  e->request_id = id;
+  e->payload = std::move(m);
+  if (system_.deliver(to, message{}, self_, true, e) != send_result::sent) return false;
+  shell_.pending->emplace(id, std::move(on_reply));
+  return true;
+}
+
+}  // namespace perftrack::actor

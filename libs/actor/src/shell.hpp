@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <unordered_map>
+
+#include "perftrack/actor/actor_system.hpp"
+#include "perftrack/actor/mpsc_queue.hpp"
+
+namespace perftrack::actor {
+
+enum class envelope_kind : std::uint8_t { user, response, stop };
+
+/// A message on its way: the queue link, addressing and reply information.
+struct envelope : mpsc_node {
+  actor_id target;
+  actor_id sender;
+  std::uint64_t request_id = 0;  // non-zero: a request (user) or its answer (response)
+  envelope_kind kind = envelope_kind::user;
+  std::promise<message>* reply_promise = nullptr;  // ask() from outside; owned here
+  message payload;
+
+  void clear() noexcept {
+    delete reply_promise;
+    reply_promise = nullptr;
+    payload.reset();
+    request_id = 0;
+    kind = envelope_kind::user;
+  }
+};
+
+/// Envelopes are recycled through a small per-thread free list: a message costs
+/// no allocation in steady state.
+envelope* new_envelope();
+void free_envelope(envelope* e) noexcept;
+
+enum : std::uint8_t { shell_idle = 0, shell_scheduled = 1 };
+
+/// An actor's slot: mailbox, scheduling state and behaviour. Slots live in
+/// chunks that are never freed, so a sender holding a stale slot pointer is
+/// harmless: envelopes carry the target generation and stale ones are dropped.
+struct actor_shell {
+  mpsc_queue mailbox;
+  std::atomic<std::uint32_t> generation{0};  // odd while an actor lives here
+  std::atomic<std::uint8_t> state{shell_idle};
+  std::uint32_t index = 0;
+  std::uint32_t capacity = 0;            // 0: unbounded
+  std::atomic<std::uint32_t> queued{0};  // messages in a bounded mailbox
+  std::unique_ptr<behavior> behavior_;
+  // Callbacks of this actor's pending requests; created on first use.
+  std::unique_ptr<std::unordered_map<std::uint64_t, std::function<void(message&)>>> pending;
+};
+
+}  // namespace perftrack::actor

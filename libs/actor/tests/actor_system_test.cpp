@@ -1,0 +1,223 @@
+#include "perftrack/actor/actor_system.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace perftrack::actor {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct add {
+  int amount;
+};
+struct get {};
+
+// A counter actor: add{n} adds, get{} replies with the total.
+actor_id spawn_counter(actor_system& sys, spawn_options o = {}) {
+  return sys.spawn(
+      0LL,
+      [](long long& total, context& ctx, message& m) {
+        if (auto* a = m.get_if<add>()) total += a->amount;
+        if (m.is<get>()) ctx.reply(total);
+      },
+      o);
+}
+
+long long total_of(actor_system& sys, actor_id counter) {
+  auto f = sys.ask(counter, get{});
+  message reply = f.get();
+  return *reply.get_if<long long>();
+}
+
+TEST(ActorSystemTest, HandlesMessagesInOrderWithState) {
+  actor_system sys({.workers = 2});
+  const actor_id counter = spawn_counter(sys);
+  for (int i = 1; i <= 100; ++i) EXPECT_EQ(sys.send(counter, add{i}), send_result::sent);
+  EXPECT_EQ(total_of(sys, counter), 5050);
+}
+
+TEST(ActorSystemTest, ManyThreadsSendingLoseNothing) {
+  actor_system sys({.workers = 2});
+  const actor_id counter = spawn_counter(sys);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&] {
+      for (int i = 0; i < 25000; ++i) sys.send(counter, add{1});
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(total_of(sys, counter), 100000);
+}
+
+TEST(ActorSystemTest, UnknownAndStoppedActorsAreDeadLetters) {
+  actor_system sys({.workers = 1});
+  EXPECT_EQ(sys.send(actor_id{}, add{1}), send_result::no_such_actor);
+  EXPECT_EQ(sys.send(actor_id{(3ull << 32) | 77}, add{1}), send_result::no_such_actor);
+  const actor_id counter = spawn_counter(sys);
+  sys.stop(counter);
+  sys.await_idle();
+  EXPECT_EQ(sys.live_actors(), 0u);
+  EXPECT_EQ(sys.send(counter, add{1}), send_result::no_such_actor);
+  EXPECT_GE(sys.dead_letters(), 3u);
+  auto f = sys.ask(counter, get{});
+  EXPECT_THROW(f.get(), std::future_error);
+}
+
+TEST(ActorSystemTest, ReusedSlotsNeverReceiveTheOldActorsMail) {
+  actor_system sys({.workers = 2});
+  const actor_id old_counter = spawn_counter(sys);
+  sys.stop(old_counter);
+  sys.await_idle();
+  const actor_id fresh = spawn_counter(sys);
+  EXPECT_EQ(fresh.index(), old_counter.index());
+  EXPECT_NE(fresh, old_counter);
+  EXPECT_EQ(sys.send(old_counter, add{1000}), send_result::no_such_actor);
+  sys.send(fresh, add{1});
+  EXPECT_EQ(total_of(sys, fresh), 1);
+}
+
+TEST(ActorSystemTest, ActorsRequestFromEachOther) {
+  actor_system sys({.workers = 2});
+  const actor_id counter = spawn_counter(sys);
+  std::promise<long long> seen;
+  struct start {};
+  const actor_id asker = sys.spawn(0, [&, counter](int&, context& ctx, message& m) {
+    if (!m.is<start>()) return;
+    ctx.send(counter, add{7});
+    ctx.request(counter, get{},
+                [&](message& reply) { seen.set_value(*reply.get_if<long long>()); });
+  });
+  sys.send(asker, start{});
+  EXPECT_EQ(seen.get_future().get(), 7);
+}
+
+TEST(ActorSystemTest, HandlerSeesSenderAndCanStopItself) {
+  actor_system sys({.workers = 2});
+  std::atomic<std::uint64_t> sender_seen{0};
+  const actor_id once = sys.spawn(0, [&](int&, context& ctx, message&) {
+    sender_seen = ctx.sender().value();
+    ctx.stop();
+  });
+  struct go {};
+  const actor_id trigger =
+      sys.spawn(0, [once](int&, context& ctx, message&) { ctx.send(once, 1); });
+  sys.send(trigger, go{});
+  sys.await_idle();
+  EXPECT_EQ(sender_seen.load(), trigger.value());
+  EXPECT_EQ(sys.send(once, 1), send_result::no_such_actor);
+}
+
+TEST(ActorSystemTest, PublishReachesEverySubscriberOfTheTopic) {
+  actor_system sys({.workers = 2});
+  std::vector<actor_id> counters;
+  for (int i = 0; i < 3; ++i) counters.push_back(spawn_counter(sys));
+  sys.subscribe(counters[0], "tasks");
+  sys.subscribe(counters[1], "tasks");
+  sys.subscribe(counters[2], "leaders");
+  EXPECT_EQ(sys.publish("tasks", add{5}), 2u);
+  EXPECT_EQ(sys.publish("nobody", add{5}), 0u);
+  sys.unsubscribe(counters[1], "tasks");
+  EXPECT_EQ(sys.publish("tasks", add{1}), 1u);
+  EXPECT_EQ(total_of(sys, counters[0]), 6);
+  EXPECT_EQ(total_of(sys, counters[1]), 5);
+  EXPECT_EQ(total_of(sys, counters[2]), 0);
+}
+
+TEST(ActorSystemTest, BoundedMailboxRefusesWhenFullAndSendWaits) {
+  actor_system sys({.workers = 1});
+  std::atomic<bool> release{false};
+  struct block {};
+  const actor_id slow = sys.spawn(0,
+                                  [&](int& n, context& ctx, message& m) {
+                                    if (m.is<block>()) {
+                                      while (!release.load()) std::this_thread::yield();
+                                    }
+                                    if (m.is<get>()) ctx.reply(n);
+                                    ++n;
+                                  },
+                                  {.mailbox_capacity = 2});
+  sys.send(slow, block{});
+  // The blocker may or may not have been taken out of the mailbox yet; fill it.
+  int accepted = 0;
+  while (sys.try_send(slow, 1) == send_result::sent) ++accepted;
+  EXPECT_GE(accepted, 1);
+  EXPECT_LE(accepted, 2);
+  EXPECT_EQ(sys.try_send(slow, 1), send_result::mailbox_full);
+  std::thread waiter([&] { EXPECT_EQ(sys.send(slow, 1), send_result::sent); });
+  std::this_thread::sleep_for(5ms);
+  release = true;
+  waiter.join();
+  auto f = sys.ask(slow, get{});
+  EXPECT_EQ(*f.get().get_if<int>(), 1 + accepted + 1);
+}
+
+TEST(ActorSystemTest, BatchSendDeliversAllInOrder) {
+  actor_system sys({.workers = 2});
+  std::vector<int> seen;
+  const actor_id collector = sys.spawn(0, [&](int&, context& ctx, message& m) {
+    if (auto* v = m.get_if<int>()) seen.push_back(*v);
+    if (m.is<get>()) ctx.reply(0);
+  });
+  std::vector<message> batch;
+  for (int i = 0; i < 256; ++i) batch.emplace_back(i);
+  EXPECT_EQ(sys.send_batch(collector, batch), 256u);
+  sys.ask(collector, get{}).get();
+  ASSERT_EQ(seen.size(), 256u);
+  for (int i = 0; i < 256; ++i) EXPECT_EQ(seen[i], i);
+}
+
+TEST(ActorSystemTest, TokenTravelsARingOfAgents) {
+  actor_system sys({.workers = 2});
+  constexpr int agents = 100;
+  constexpr int hops = 100000;
+  std::promise<int> done;
+  std::vector<actor_id> ring(agents);
+  struct token {
+    int remaining;
+  };
+  for (int i = 0; i < agents; ++i) {
+    ring[i] = sys.spawn(i, [&](int& me, context& ctx, message& m) {
+      auto* t = m.get_if<token>();
+      if (t->remaining == 0) {
+        done.set_value(me);
+        return;
+      }
+      ctx.send(ring[(me + 1) % agents], token{t->remaining - 1});
+    });
+  }
+  sys.send(ring[0], token{hops});
+  EXPECT_EQ(done.get_future().get(), hops % agents);
+}
+
+TEST(ActorSystemTest, SpawningFromManyThreadsGivesDistinctLiveActors) {
+  actor_system sys({.workers = 2});
+  std::vector<std::vector<actor_id>> ids(4);
+  std::vector<std::thread> spawners;
+  for (int t = 0; t < 4; ++t) {
+    spawners.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) ids[t].push_back(spawn_counter(sys));
+    });
+  }
+  for (auto& s : spawners) s.join();
+  EXPECT_EQ(sys.live_actors(), 20000u);
+  std::vector<std::uint64_t> all;
+  for (auto& v : ids) {
+    for (auto id : v) all.push_back(id.value());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+TEST(ActorSystemTest, DefaultWorkersFollowPhysicalCores) {
+  actor_system sys;
+  EXPECT_EQ(sys.worker_count(), actor_system::physical_cores());
+  EXPECT_GE(actor_system::physical_cores(), 1u);
+}
+
+}  // namespace
+}  // namespace perftrack::actor
