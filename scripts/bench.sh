@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs perftrack's speed benchmarks side by side with the peers named in
 # docs/performance.md and prints tables with ratios.
-#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report]...
+#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor]...
 # recorder: recording cost vs prometheus-cpp and spdlog (Google Benchmark).
 # report:   report speed on a generated file vs jq and DuckDB, and memory per record.
+# actor:    the actor core vs CAF 0.17 (ping-pong, counting, ring, fork-join, spawn, memory).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 quick=0
@@ -13,17 +14,17 @@ while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --size) size="$2"; shift ;;
-    recorder|report) parts+=("$1") ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report]..." >&2; exit 2 ;;
+    recorder|report|actor) parts+=("$1") ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report)
+[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor)
 out="$root/.bench"
 mkdir -p "$out"
 
 "$root/scripts/setup.sh"
-build_preset release perftrack recorder_bench generate_metrics >/dev/null
+build_preset release perftrack recorder_bench generate_metrics actor_bench >/dev/null
 
 bench_recorder() {
   local reps=10
@@ -54,6 +55,13 @@ bench_report() {
     --perftrack "$root/build/bin/perftrack" --data "$data" --jq-data "$out/jq-sample.jsonl" \
     --jq-program "$root/scripts/bench/jq_report.jq" --duckdb "$out/node/duckdb_report.mjs" \
     --since "$since" --until "$until" --runs "$runs"
+}
+
+bench_actor() {
+  local reps=5
+  ((quick)) && reps=1
+  echo "== actor core vs CAF"
+  "$root/build/libs/actor/actor_bench" --repetitions "$reps"
 }
 
 for part in "${parts[@]}"; do "bench_$part"; done

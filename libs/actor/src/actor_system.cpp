@@ -362,8 +362,9 @@ void actor_system::run(actor_shell& shell) {
     scheduler_->schedule(&shell);
     return;
   }
+  // Once idle, another worker may own the mailbox: look only at its producer end.
   shell.state.store(shell_idle, std::memory_order_seq_cst);
-  if (shell.mailbox.maybe_nonempty() &&
+  if (shell.mailbox.pushed_since_empty() &&
       shell.state.exchange(shell_scheduled, std::memory_order_seq_cst) == shell_idle) {
     scheduler_->schedule(&shell);
   }

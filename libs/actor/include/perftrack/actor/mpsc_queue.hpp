@@ -58,6 +58,13 @@ public:
            head_.load(std::memory_order_seq_cst) != &stub_;
   }
 
+  /// True once any push has started since the queue was last seen empty by its
+  /// consumer. Reads only the producers' end, so a thread that has just handed
+  /// the consumer role to another thread may still call it.
+  bool pushed_since_empty() const noexcept {
+    return head_.load(std::memory_order_seq_cst) != &stub_;
+  }
+
 private:
   // Not padded apart: an idle actor's whole mailbox is these 24 bytes, and
   // memory per idle agent matters more than false sharing under load.
