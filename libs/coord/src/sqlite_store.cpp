@@ -1,0 +1,683 @@
+// The SQLite store: one file shared by every process on a machine, WAL journal,
+// writers serialised by SQLite's lock (BEGIN IMMEDIATE for read-then-write steps).
+// Durability: synchronous=NORMAL (a committed step survives a process crash; the
+// last steps before a power loss may be lost), stated in docs/coordination.md.
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "perftrack/coord/store.hpp"
+#include "sqlite.hpp"
+
+namespace perftrack::coord {
+namespace sqlite {
+
+statement::statement(sqlite3* db, const char* sql) {
+  sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+}
+
+}  // namespace sqlite
+
+namespace {
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS agents(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, capabilities TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'idle', current_task INTEGER, last_seen INTEGER NOT NULL,
+  handoff INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS tasks(
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL, priority INTEGER NOT NULL,
+  payload TEXT NOT NULL DEFAULT '', parent INTEGER REFERENCES tasks(id),
+  status INTEGER NOT NULL DEFAULT 0, owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '',
+  completions INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tasks_by_rank ON tasks(status, rank);
+CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks(status, lease_until);
+CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner);
+CREATE TABLE IF NOT EXISTS messages(
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, body TEXT NOT NULL,
+  created INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, read);
+CREATE TABLE IF NOT EXISTS candidates(id TEXT PRIMARY KEY, registered INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS leader(
+  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, epoch INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL);
+)sql";
+
+// Task statuses are stored as small integers in enum order.
+constexpr int st_pending = 0;
+constexpr int st_claimed = 1;
+constexpr int st_in_progress = 2;
+constexpr int st_done = 3;
+
+// A task another agent may take now: pending, or claimed with an expired lease by
+// an agent whose tasks go back to the pool (handoff).
+constexpr const char* claimable = R"sql(
+  not_before <= :now AND (status = 0 OR (status IN (1, 2) AND lease_until < :now AND
+  COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), 1) = 1)))sql";
+
+constexpr const char* task_columns =
+    "id, title, priority, payload, parent, status, COALESCE(owner, ''), lease_until, "
+    "not_before, created, notes, completions";
+
+task read_task(const sqlite::statement& s) {
+  task t;
+  t.id = s.int64(0);
+  t.title = s.text(1);
+  t.priority = static_cast<priority>(s.int64(2));
+  t.payload = s.text(3);
+  if (!s.is_null(4)) t.parent = s.int64(4);
+  t.status = static_cast<task_status>(s.int64(5));
+  t.owner = s.text(6);
+  t.lease_until_ns = s.int64(7);
+  t.not_before_ns = s.int64(8);
+  t.created_ns = s.int64(9);
+  t.notes = s.text(10);
+  t.completions = s.int64(11);
+  return t;
+}
+
+failure too_long(std::string_view what, std::size_t limit) {
+  return failure{fmt::format("{} is longer than {} bytes: shorten it", what, limit)};
+}
+
+class sqlite_store final : public store {
+public:
+  sqlite_store(sqlite3* db, const store_options& o) : db_(db), options_(o) {}
+  ~sqlite_store() override {
+    statements_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  static expected<std::unique_ptr<store>> open(const std::string& path, const store_options& o) {
+    sqlite3* db = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      sqlite3_close_v2(db);
+      return failure{
+          fmt::format("cannot open SQLite store {}: {} (check the directory exists "
+                      "and is writable)",
+                      path, msg)};
+    }
+    sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
+    auto s = std::make_unique<sqlite_store>(db, o);
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+      if (auto e = s->exec(pragma); !e) return e.error();
+    }
+    if (auto e = s->exec_script(schema); !e) return e.error();
+    return std::unique_ptr<store>(std::move(s));
+  }
+
+  // ---- agents ----------------------------------------------------------------------
+
+  expected<agent_info> register_agent(std::string_view id, std::string_view name,
+                                      std::string_view capabilities, std::int64_t now) override {
+    if (id.empty()) return failure{"an agent id must not be empty"};
+    if (id.size() > max_text_bytes || name.size() > max_text_bytes ||
+        capabilities.size() > max_text_bytes) {
+      return too_long("agent id, name or capabilities", max_text_bytes);
+    }
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt(
+        "INSERT INTO agents(id, name, capabilities, last_seen) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+        "capabilities = excluded.capabilities, last_seen = excluded.last_seen");
+    sqlite::reset_guard g(s);
+    s.bind(1, id).bind(2, name).bind(3, capabilities).bind(4, now);
+    if (s.step() != SQLITE_DONE) return error("register agent");
+    return agent_locked(id);
+  }
+
+  expected<bool> update_agent_status(std::string_view id, std::string_view status,
+                                     std::optional<std::int64_t> current_task,
+                                     std::int64_t now) override {
+    if (status.empty() || status.size() > 64) return failure{"an agent status is 1 to 64 bytes"};
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s =
+        stmt("UPDATE agents SET status = ?1, current_task = ?2, last_seen = ?3 WHERE id = ?4");
+    sqlite::reset_guard g(s);
+    s.bind(1, status).bind(3, now).bind(4, id);
+    if (current_task) {
+      s.bind(2, *current_task);
+    } else {
+      s.bind_null(2);
+    }
+    if (s.step() != SQLITE_DONE) return error("update agent status");
+    if (sqlite3_changes(db_) == 0) return unknown_agent(id);
+    return true;
+  }
+
+  expected<bool> set_handoff(std::string_view id, bool handoff) override {
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt("UPDATE agents SET handoff = ?1 WHERE id = ?2");
+    sqlite::reset_guard g(s);
+    s.bind(1, handoff ? 1 : 0).bind(2, id);
+    if (s.step() != SQLITE_DONE) return error("set handoff");
+    if (sqlite3_changes(db_) == 0) return unknown_agent(id);
+    return true;
+  }
+
+  expected<std::vector<agent_info>> agents() override {
+    std::lock_guard lock(mutex_);
+    auto& s = stmt(
+        "SELECT id, name, capabilities, status, current_task, last_seen, handoff FROM agents "
+        "ORDER BY id");
+    sqlite::reset_guard g(s);
+    std::vector<agent_info> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_agent(s));
+    if (rc != SQLITE_DONE) return error("list agents");
+    return out;
+  }
+
+  // ---- tasks -------------------------------------------------------------------------
+
+  expected<std::int64_t> create_task(const new_task& t, std::int64_t now) override {
+    if (t.title.empty()) return failure{"a task needs a title"};
+    if (t.title.size() > max_text_bytes) return too_long("the task title", max_text_bytes);
+    if (t.payload.size() > max_payload_bytes)
+      return too_long("the task payload", max_payload_bytes);
+    if (static_cast<int>(t.priority) < 0 || static_cast<int>(t.priority) > 3) {
+      return failure{"invalid priority: use critical, high, medium or low"};
+    }
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    if (t.parent) {
+      if (auto parent = task_locked(*t.parent); !parent) {
+        return failure{fmt::format("unknown parent task {}", *t.parent)};
+      }
+    }
+    auto& s = stmt(
+        "INSERT INTO tasks(title, priority, payload, parent, not_before, created, rank) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    sqlite::reset_guard g(s);
+    s.bind(1, t.title).bind(2, static_cast<std::int64_t>(t.priority)).bind(3, t.payload);
+    if (t.parent) {
+      s.bind(4, *t.parent);
+    } else {
+      s.bind_null(4);
+    }
+    // Effective priority is rank - waited / aging levels; ordering by
+    // priority * aging + created is the same order at any moment, and indexable.
+    s.bind(5, t.not_before_ns).bind(6, now);
+    s.bind(7, static_cast<std::int64_t>(t.priority) * options_.aging.count() + now);
+    if (s.step() != SQLITE_DONE) return error("create task");
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  expected<task> update_task(std::int64_t id, std::string_view agent, task_status status,
+                             std::string_view notes, std::int64_t now) override {
+    if (notes.size() > max_text_bytes) return too_long("the notes", max_text_bytes);
+    if (status == task_status::claimed || status == task_status::cancelled) {
+      return failure{
+          fmt::format("a task cannot be moved to {} by an update: use task_claim", name(status))};
+    }
+    std::lock_guard lock(mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    auto current = task_locked(id);
+    if (!current) return current.error();
+    const task& t = *current;
+    if (t.status == task_status::done || t.status == task_status::failed ||
+        t.status == task_status::cancelled) {
+      return failure{
+          fmt::format("task {} is {}: it cannot become {}", id, name(t.status), name(status))};
+    }
+    if (t.status == task_status::pending) {
+      return failure{fmt::format("task {} is not claimed: claim it before updating it", id)};
+    }
+    if (t.owner != agent) {
+      return failure{
+          fmt::format("task {} is claimed by {}, not by {}", id, t.owner, std::string(agent))};
+    }
+    auto& s = stmt(
+        "UPDATE tasks SET status = ?1, notes = ?2, owner = CASE WHEN ?1 = 0 THEN NULL ELSE owner "
+        "END, completions = completions + (?1 = 3), lease_until = ?3 WHERE id = ?4");
+    sqlite::reset_guard g(s);
+    s.bind(1, static_cast<std::int64_t>(status)).bind(2, notes);
+    s.bind(3, now + options_.claim_lease.count()).bind(4, id);
+    if (s.step() != SQLITE_DONE) return error("update task");
+    if (auto e = tx.commit(); !e) return e.error();
+    return task_locked(id);
+  }
+
+  expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
+    if (agent.empty()) return failure{"claiming needs an agent id"};
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    static const std::string sql =
+        std::string(
+            "UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease "
+            "WHERE id = :id AND ") +
+        claimable;
+    auto& s = stmt(sql.c_str());
+    sqlite::reset_guard g(s);
+    s.bind(":agent", agent);
+    s.bind(":lease", now + options_.claim_lease.count());
+    s.bind(":id", id);
+    s.bind(":now", now);
+    if (s.step() != SQLITE_DONE) return error("claim task");
+    if (sqlite3_changes(db_) == 1) return task_locked(id);
+    // Say why not.
+    auto t = task_locked(id);
+    if (!t) return t.error();
+    if (t->not_before_ns > now) {
+      return failure{fmt::format("task {} is scheduled: not claimable for {} ms more", id,
+                                 (t->not_before_ns - now) / 1'000'000)};
+    }
+    if (t->status == task_status::claimed || t->status == task_status::in_progress) {
+      return failure{fmt::format("task {} is already claimed by {}", id, t->owner)};
+    }
+    return failure{
+        fmt::format("task {} is {}: only pending tasks can be claimed", id, name(t->status))};
+  }
+
+  expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
+    if (agent.empty()) return failure{"claiming needs an agent id"};
+    std::lock_guard lock(mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    // The best pending task and the best expired claim, each by an index.
+    std::optional<std::pair<std::int64_t, std::int64_t>> best;  // (rank, id)
+    auto consider = [&](sqlite::statement& q) -> bool {
+      sqlite::reset_guard g(q);
+      q.bind(":now", now);
+      const int rc = q.step();
+      if (rc == SQLITE_ROW) {
+        const std::pair<std::int64_t, std::int64_t> c{q.int64(1), q.int64(0)};
+        if (!best || c < *best) best = c;
+        return true;
+      }
+      return rc == SQLITE_DONE;
+    };
+    if (!consider(stmt("SELECT id, rank FROM tasks WHERE status = 0 AND not_before <= :now "
+                       "ORDER BY rank LIMIT 1")) ||
+        !consider(stmt("SELECT id, rank FROM tasks WHERE status IN (1, 2) AND lease_until < :now "
+                       "AND COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), "
+                       "1) = 1 ORDER BY rank LIMIT 1"))) {
+      return error("find the next task");
+    }
+    if (!best) return std::optional<task>();
+    auto& u =
+        stmt("UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease WHERE id = :id");
+    {
+      sqlite::reset_guard g(u);
+      u.bind(":agent", agent).bind(":lease", now + options_.claim_lease.count());
+      u.bind(":id", best->second);
+      if (u.step() != SQLITE_DONE) return error("claim next task");
+    }
+    auto t = task_locked(best->second);
+    if (!t) return t.error();
+    if (auto e = tx.commit(); !e) return e.error();
+    return std::optional<task>(std::move(t).value());
+  }
+
+  expected<std::vector<task>> list_tasks(std::optional<task_status> status) override {
+    std::lock_guard lock(mutex_);
+    static const std::string all =
+        std::string("SELECT ") + task_columns + " FROM tasks ORDER BY id";
+    static const std::string some =
+        std::string("SELECT ") + task_columns + " FROM tasks WHERE status = ?1 ORDER BY id";
+    auto& s = stmt(status ? some.c_str() : all.c_str());
+    sqlite::reset_guard g(s);
+    if (status) s.bind(1, static_cast<std::int64_t>(*status));
+    std::vector<task> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_task(s));
+    if (rc != SQLITE_DONE) return error("list tasks");
+    return out;
+  }
+
+  expected<task> get_task(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    return task_locked(id);
+  }
+
+  expected<std::int64_t> heartbeat(std::string_view agent, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    auto& seen = stmt("UPDATE agents SET last_seen = ?1 WHERE id = ?2");
+    {
+      sqlite::reset_guard g(seen);
+      seen.bind(1, now).bind(2, agent);
+      if (seen.step() != SQLITE_DONE) return error("heartbeat");
+      if (sqlite3_changes(db_) == 0) return unknown_agent(agent);
+    }
+    auto& s = stmt("UPDATE tasks SET lease_until = ?1 WHERE owner = ?2 AND status IN (1, 2)");
+    sqlite::reset_guard g(s);
+    s.bind(1, now + options_.claim_lease.count()).bind(2, agent);
+    if (s.step() != SQLITE_DONE) return error("heartbeat");
+    const auto n = static_cast<std::int64_t>(sqlite3_changes(db_));
+    if (auto e = tx.commit(); !e) return e.error();
+    return n;
+  }
+
+  expected<std::int64_t> release_expired(std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt(
+        "UPDATE tasks SET status = 0, owner = NULL WHERE status IN (1, 2) AND lease_until < ?1 "
+        "AND COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), 1) = 1");
+    sqlite::reset_guard g(s);
+    s.bind(1, now);
+    if (s.step() != SQLITE_DONE) return error("release expired claims");
+    return static_cast<std::int64_t>(sqlite3_changes(db_));
+  }
+
+  // ---- messages ----------------------------------------------------------------------
+
+  expected<std::int64_t> send_message(std::string_view from, std::string_view to,
+                                      std::string_view body, std::int64_t now) override {
+    if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    if (auto a = agent_locked(to); !a) return a.error();
+    auto& s = stmt("INSERT INTO messages(sender, recipient, body, created) VALUES(?1, ?2, ?3, ?4)");
+    sqlite::reset_guard g(s);
+    s.bind(1, from).bind(2, to).bind(3, body).bind(4, now);
+    if (s.step() != SQLITE_DONE) return error("send message");
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
+                                   std::int64_t now) override {
+    if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt(
+        "INSERT INTO messages(sender, recipient, body, created) "
+        "SELECT ?1, id, ?2, ?3 FROM agents WHERE id != ?1");
+    sqlite::reset_guard g(s);
+    s.bind(1, from).bind(2, body).bind(3, now);
+    if (s.step() != SQLITE_DONE) return error("broadcast");
+    return static_cast<std::int64_t>(sqlite3_changes(db_));
+  }
+
+  expected<std::vector<stored_message>> read_messages(std::string_view agent, bool unread_only,
+                                                      bool mark_read) override {
+    std::lock_guard lock(mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    if (auto a = agent_locked(agent); !a) return a.error();
+    auto& s =
+        stmt(unread_only ? "SELECT id, sender, recipient, body, created, read, acked FROM messages "
+                           "WHERE recipient = ?1 AND read = 0 ORDER BY id"
+                         : "SELECT id, sender, recipient, body, created, read, acked FROM messages "
+                           "WHERE recipient = ?1 ORDER BY id");
+    std::vector<stored_message> out;
+    {
+      sqlite::reset_guard g(s);
+      s.bind(1, agent);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
+      if (rc != SQLITE_DONE) return error("read messages");
+    }
+    if (mark_read && !out.empty()) {
+      auto& m = stmt("UPDATE messages SET read = 1 WHERE recipient = ?1 AND id <= ?2");
+      sqlite::reset_guard g(m);
+      m.bind(1, agent).bind(2, out.back().id);
+      if (m.step() != SQLITE_DONE) return error("mark messages read");
+    }
+    if (auto e = tx.commit(); !e) return e.error();
+    return out;
+  }
+
+  expected<std::vector<stored_message>> unacked(std::string_view agent) override {
+    std::lock_guard lock(mutex_);
+    auto& s = stmt(
+        "SELECT id, sender, recipient, body, created, read, acked FROM messages "
+        "WHERE recipient = ?1 AND acked = 0 ORDER BY id");
+    sqlite::reset_guard g(s);
+    s.bind(1, agent);
+    std::vector<stored_message> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
+    if (rc != SQLITE_DONE) return error("list unacknowledged messages");
+    return out;
+  }
+
+  expected<bool> ack_message(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt("UPDATE messages SET acked = 1, read = 1 WHERE id = ?1");
+    sqlite::reset_guard g(s);
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return error("acknowledge message");
+    if (sqlite3_changes(db_) == 0) return failure{fmt::format("unknown message {}", id)};
+    return true;
+  }
+
+  // ---- leader ------------------------------------------------------------------------
+
+  expected<bool> register_candidate(std::string_view id, std::int64_t now) override {
+    if (id.empty() || id.size() > max_text_bytes)
+      return failure{"a candidate id is 1 to 4096 bytes"};
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s = stmt("INSERT OR REPLACE INTO candidates(id, registered) VALUES(?1, ?2)");
+    sqlite::reset_guard g(s);
+    s.bind(1, id).bind(2, now);
+    if (s.step() != SQLITE_DONE) return error("register candidate");
+    return true;
+  }
+
+  expected<leader_state> try_lead(std::string_view candidate, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    {
+      auto& c = stmt("SELECT 1 FROM candidates WHERE id = ?1");
+      sqlite::reset_guard g(c);
+      c.bind(1, candidate);
+      if (c.step() != SQLITE_ROW) {
+        return failure{fmt::format("{} is not a registered candidate: call leader_register first",
+                                   std::string(candidate))};
+      }
+    }
+    auto current = leader_locked();
+    if (!current) return current.error();
+    if (!current->holder.empty() && current->lease_until_ns >= now) {
+      if (current->holder == candidate) return *current;
+      return failure{fmt::format("{} leads (epoch {}) for {} ms more", current->holder,
+                                 current->epoch, (current->lease_until_ns - now) / 1'000'000)};
+    }
+    leader_state next{std::string(candidate), current->epoch + 1,
+                      now + options_.leader_ttl.count()};
+    auto& s = stmt(
+        "INSERT INTO leader(id, holder, epoch, lease_until) VALUES(1, ?1, ?2, ?3) "
+        "ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, "
+        "lease_until = excluded.lease_until");
+    sqlite::reset_guard g(s);
+    s.bind(1, next.holder).bind(2, next.epoch).bind(3, next.lease_until_ns);
+    if (s.step() != SQLITE_DONE) return error("take the leader lease");
+    if (auto e = tx.commit(); !e) return e.error();
+    return next;
+  }
+
+  expected<leader_state> renew_lead(std::string_view candidate, std::int64_t epoch,
+                                    std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    write_scope write(*this);
+    auto& s =
+        stmt("UPDATE leader SET lease_until = ?1 WHERE id = 1 AND holder = ?2 AND epoch = ?3");
+    {
+      sqlite::reset_guard g(s);
+      s.bind(1, now + options_.leader_ttl.count()).bind(2, candidate).bind(3, epoch);
+      if (s.step() != SQLITE_DONE) return error("renew the leader lease");
+    }
+    if (sqlite3_changes(db_) == 0) {
+      auto current = leader_locked();
+      if (!current) return current.error();
+      return failure{fmt::format("{} no longer leads epoch {}: {} leads epoch {}",
+                                 std::string(candidate), epoch, current->holder, current->epoch)};
+    }
+    return leader_locked();
+  }
+
+  expected<leader_state> leader() override {
+    std::lock_guard lock(mutex_);
+    return leader_locked();
+  }
+
+  expected<bool> check_epoch(std::int64_t epoch) override {
+    std::lock_guard lock(mutex_);
+    auto current = leader_locked();
+    if (!current) return current.error();
+    if (current->epoch != epoch) {
+      return failure{fmt::format("stale epoch {} (current {}): this node no longer leads", epoch,
+                                 current->epoch)};
+    }
+    return true;
+  }
+
+private:
+  // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+  class transaction {
+  public:
+    explicit transaction(sqlite_store& s) : s_(s) {}
+    ~transaction() {
+      if (open_) [[maybe_unused]]
+        auto ignored = s_.exec("ROLLBACK");
+    }
+    expected<bool> begin() {
+      auto r = s_.exec("BEGIN IMMEDIATE");
+      open_ = r.has_value();
+      return r;
+    }
+    expected<bool> commit() {
+      auto r = s_.exec("COMMIT");
+      if (r) open_ = false;
+      return r;
+    }
+
+  private:
+    sqlite_store& s_;
+    bool open_ = false;
+  };
+
+  // BEGIN IMMEDIATE for a single writing step, COMMIT when the scope ends. Taking
+  // the write lock first (waiting up to busy_timeout) avoids the immediate
+  // SQLITE_BUSY a read snapshot gets when it tries to write after another writer.
+  class write_scope {
+  public:
+    explicit write_scope(sqlite_store& s) : s_(s), open_(s.exec("BEGIN IMMEDIATE").has_value()) {}
+    ~write_scope() {
+      if (open_ && !s_.exec("COMMIT")) [[maybe_unused]]
+        auto ignored = s_.exec("ROLLBACK");
+    }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+
+  private:
+    sqlite_store& s_;
+    bool open_;
+  };
+
+  sqlite::statement& stmt(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      it = statements_.emplace(sql, std::make_unique<sqlite::statement>(db_, sql)).first;
+    }
+    return *it->second;
+  }
+
+  expected<bool> exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return failure{fmt::format("SQLite: {} failed: {}", sql, msg)};
+    }
+    return true;
+  }
+  expected<bool> exec_script(const char* sql) { return exec(sql); }
+
+  failure error(std::string_view what) const {
+    return failure{fmt::format("SQLite: cannot {}: {}", what, sqlite3_errmsg(db_))};
+  }
+  static failure unknown_agent(std::string_view id) {
+    return failure{fmt::format("unknown agent '{}': register it first", std::string(id))};
+  }
+
+  static agent_info read_agent(const sqlite::statement& s) {
+    agent_info a;
+    a.id = s.text(0);
+    a.name = s.text(1);
+    a.capabilities = s.text(2);
+    a.status = s.text(3);
+    if (!s.is_null(4)) a.current_task = s.int64(4);
+    a.last_seen_ns = s.int64(5);
+    a.handoff = s.int64(6) != 0;
+    return a;
+  }
+  static stored_message read_message(const sqlite::statement& s) {
+    stored_message m;
+    m.id = s.int64(0);
+    m.sender = s.text(1);
+    m.recipient = s.text(2);
+    m.body = s.text(3);
+    m.created_ns = s.int64(4);
+    m.read = s.int64(5) != 0;
+    m.acked = s.int64(6) != 0;
+    return m;
+  }
+
+  expected<agent_info> agent_locked(std::string_view id) {
+    auto& s = stmt(
+        "SELECT id, name, capabilities, status, current_task, last_seen, handoff FROM agents "
+        "WHERE id = ?1");
+    sqlite::reset_guard g(s);
+    s.bind(1, id);
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) return read_agent(s);
+    if (rc == SQLITE_DONE) return unknown_agent(id);
+    return error("read agent");
+  }
+
+  expected<task> task_locked(std::int64_t id) {
+    static const std::string sql =
+        std::string("SELECT ") + task_columns + " FROM tasks WHERE id = ?1";
+    auto& s = stmt(sql.c_str());
+    sqlite::reset_guard g(s);
+    s.bind(1, id);
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) return read_task(s);
+    if (rc == SQLITE_DONE) return failure{fmt::format("unknown task {}", id)};
+    return error("read task");
+  }
+
+  expected<leader_state> leader_locked() {
+    auto& s = stmt("SELECT holder, epoch, lease_until FROM leader WHERE id = 1");
+    sqlite::reset_guard g(s);
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) return leader_state{s.text(0), s.int64(1), s.int64(2)};
+    if (rc == SQLITE_DONE) return leader_state{};
+    return error("read leader");
+  }
+
+  sqlite3* db_;
+  store_options options_;
+  std::mutex mutex_;
+  std::unordered_map<const char*, std::unique_ptr<sqlite::statement>> statements_;
+};
+
+}  // namespace
+
+expected<std::unique_ptr<store>> open_sqlite_store(const std::string& path,
+                                                   const store_options& o) {
+  return sqlite_store::open(path, o);
+}
+
+}  // namespace perftrack::coord

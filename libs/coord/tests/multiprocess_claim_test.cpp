@@ -1,0 +1,77 @@
+// Exactly-once claims: 4 processes x 4 threads, each thread with its own
+// connection to one SQLite file, race for 10,000 tasks.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "fixture.hpp"
+
+namespace perftrack::coord {
+namespace {
+
+class MultiProcessClaimTest : public testing::store_test {};
+
+[[noreturn]] void work(const std::string& url, int process, int threads) {
+  std::vector<std::thread> workers;
+  std::atomic<bool> failed{false};
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto s = open_store(url);
+      if (!s) {
+        std::fprintf(stderr, "open: %s\n", s.error().message.c_str());
+        failed = true;
+        return;
+      }
+      const std::string agent = "p" + std::to_string(process) + "t" + std::to_string(t);
+      for (;;) {
+        auto next = (*s)->claim_next(agent, 0);
+        if (!next) {
+          std::fprintf(stderr, "claim_next: %s\n", next.error().message.c_str());
+          failed = true;
+          return;
+        }
+        if (!next->has_value()) return;  // nothing left
+        if (auto done = (*s)->update_task((**next).id, agent, task_status::done, "", 0); !done) {
+          std::fprintf(stderr, "update_task: %s\n", done.error().message.c_str());
+          failed = true;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  ::_exit(failed ? 1 : 0);
+}
+
+TEST_F(MultiProcessClaimTest, EveryTaskIsCompletedExactlyOnce) {
+  constexpr int tasks = 10000;
+  for (int i = 0; i < tasks; ++i) {
+    ASSERT_TRUE(store_->create_task({.title = "t" + std::to_string(i)}, 0));
+  }
+  std::vector<pid_t> kids;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) work(url_, p, 4);
+    kids.push_back(pid);
+  }
+  for (const pid_t pid : kids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  auto all = store_->list_tasks({});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), static_cast<std::size_t>(tasks));
+  std::size_t once = 0;
+  for (const auto& t : *all) once += t.status == task_status::done && t.completions == 1;
+  EXPECT_EQ(once, static_cast<std::size_t>(tasks));
+}
+
+}  // namespace
+}  // namespace perftrack::coord
