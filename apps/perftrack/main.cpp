@@ -7,6 +7,7 @@
 #include "commands/export.hpp"
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
+#include "commands/swarm.hpp"
 
 int main(int argc, char** argv) {
   using namespace perftrack::cli;
@@ -17,9 +18,11 @@ int main(int argc, char** argv) {
   report_command::options report;
   export_command::options exports;
   prune_command::options prune;
+  swarm_command::options swarm;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
+  CLI::App* swarm_cmd = swarm_command::add(app, swarm);
 
   try {
     app.parse(argc, argv);
@@ -30,5 +33,6 @@ int main(int argc, char** argv) {
   if (report_cmd->parsed()) return report_command::run(report, std::cout, std::cerr);
   if (export_cmd->parsed()) return export_command::run(exports, std::cout, std::cerr);
   if (prune_cmd->parsed()) return prune_command::run(prune, std::cout, std::cerr);
+  if (swarm_cmd->parsed()) return swarm_command::run(swarm, std::cout, std::cerr);
   return exit_usage;
 }

@@ -149,6 +149,27 @@ demo_then_report)
   [[ $status == 0 ]] || fail "status $status: $err"
   echo "$out" | jq -e '.total > 1000 and ([.operations[].operation] | index("task_claim") != null)' >/dev/null || fail "$out"
   ;;
+swarm_records_coordination_operations)
+  run swarm --agents 4 --duration 2s --processes 2 --store sqlite:state/coord.db
+  [[ $status == 0 ]] || fail "status $status: $err"
+  [[ $(grep -c '^swarm pid' <<<"$out") == 2 ]] || fail "one line per process expected: $out"
+  [[ -f state/coord.db ]] || fail "the store file was not created"
+  run report weekly --format json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" > swarm.json
+  jq -e '.total > 100 and .malformed_lines == 0' swarm.json >/dev/null || fail "$out"
+  # Every name is one of the 20 coordination operations, and most of them occur.
+  jq -e '[.operations[].operation] | all(IN("agent_register","agent_send","agent_messages",
+    "agent_status","agent_update_status","agent_set_handoff","task_create","task_update",
+    "task_claim","task_list","task_next","task_schedule","task_spawn","message_send",
+    "message_read","message_deliver","leader_register","leader_heartbeat","leader_election",
+    "leader_failover")) and length >= 15' swarm.json >/dev/null || fail "$(jq -c '[.operations[].operation]' swarm.json)"
+  ;;
+swarm_bad_store_is_one_clear_error)
+  run swarm --agents 1 --duration 1s --store mysql://nowhere
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "error: unknown store 'mysql://nowhere': use sqlite:PATH"
+  ;;
 *)
   fail "unknown case $case_name"
   ;;

@@ -179,10 +179,14 @@ expected<leader_state> coordination_service::leader_heartbeat(std::string_view c
 }
 
 expected<leader_state> coordination_service::leader_elect(std::string_view candidate) {
+  // A takeover from another holder whose lease ran out is a failover; a first
+  // election, a re-election and an attempt against a live lease are elections.
+  const std::int64_t now = now_();
   const auto before = store_->leader();
-  const bool failover = before && !before->holder.empty() && before->holder != candidate;
+  const bool failover = before && !before->holder.empty() && before->holder != candidate &&
+                        before->lease_until_ns < now;
   return timed(ops_[failover ? op_leader_failover : op_leader_election],
-               [&] { return store_->try_lead(candidate, now_()); });
+               [&] { return store_->try_lead(candidate, now); });
 }
 
 }  // namespace perftrack::coord

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "perftrack/coord/store.hpp"
@@ -110,9 +111,9 @@ public:
     auto s = std::make_unique<sqlite_store>(db, o);
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-      if (auto e = s->exec(pragma); !e) return e.error();
+      if (auto e = s->exec_retrying(pragma, o.busy_timeout); !e) return e.error();
     }
-    if (auto e = s->exec_script(schema); !e) return e.error();
+    if (auto e = s->exec_retrying(schema, o.busy_timeout); !e) return e.error();
     return std::unique_ptr<store>(std::move(s));
   }
 
@@ -602,7 +603,21 @@ private:
     }
     return true;
   }
-  expected<bool> exec_script(const char* sql) { return exec(sql); }
+  // Set-up statements (switching to WAL, creating tables) may find the file
+  // locked by another process doing the same; SQLite does not wait for some of
+  // those locks, so retry for up to `timeout`.
+  expected<bool> exec_retrying(const char* sql, std::chrono::milliseconds timeout) {
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto r = exec(sql);
+      const int code = sqlite3_errcode(db_);
+      if (r || (code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+          std::chrono::steady_clock::now() >= give_up) {
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
 
   failure error(std::string_view what) const {
     return failure{fmt::format("SQLite: cannot {}: {}", what, sqlite3_errmsg(db_))};

@@ -1,0 +1,95 @@
+#include "commands/swarm.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "commands/common.hpp"
+#include "perftrack/coord/swarm.hpp"
+
+namespace perftrack::cli::swarm_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "swarm", "Run a multi-agent workload on the coordination service, recording every operation");
+  cmd->add_option("--agents", o.agents, "Agents in all processes")->check(CLI::Range(1, 1024));
+  cmd->add_option("--duration", o.duration, "How long, e.g. 10s, 2m")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 10s, 2m, 1h";
+          },
+          "DURATION"));
+  cmd->add_option("--processes", o.processes, "Processes sharing the agents and the store")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--store", o.store, "sqlite:PATH (default sqlite:memory/coord.db)");
+  cmd->add_option("--seed", o.seed, "Seed of the workload's random choices");
+  return cmd;
+}
+
+namespace {
+
+// Runs this process's share and prints its line; returns an exit code.
+int run_share(const options& o, int first, int count, std::ostream& out, std::ostream& err) {
+  tracker t(tracker_options::from_environment());
+  coord::swarm_options so;
+  so.agents = count;
+  so.first_agent = first;
+  so.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::nanoseconds(*parse_duration_arg(o.duration)));
+  so.store_url = o.store;
+  so.seed = o.seed;
+  const auto r = coord::run_swarm(so, t);
+  t.flush();
+  if (!r) return fail(err, r.error().message);
+  const auto c = t.counters();
+  fmt::print(out,
+             "swarm pid {}: {} agents, {} operations ({} failed), {} tasks completed, "
+             "{} elections won; {} records written to {}, {} dropped\n",
+             ::getpid(), count, r->operations, r->failures, r->tasks_completed, r->elections_won,
+             c.written, t.options().file_path().string(), c.dropped());
+  out.flush();
+  return exit_ok;
+}
+
+}  // namespace
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.processes > o.agents) return fail(err, "--processes must not exceed --agents");
+  if (o.store.starts_with("sqlite:")) {
+    const std::filesystem::path db(o.store.substr(7));
+    std::error_code ec;
+    if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  }
+  if (o.processes == 1) return run_share(o, 0, o.agents, out, err);
+
+  out.flush();
+  std::vector<pid_t> kids;
+  int first = 0;
+  for (int p = 0; p < o.processes; ++p) {
+    const int count = o.agents / o.processes + (p < o.agents % o.processes ? 1 : 0);
+    const pid_t pid = ::fork();
+    if (pid < 0) return fail(err, "cannot start another process (fork failed)");
+    if (pid == 0) {
+      const int code = run_share(o, first, count, out, err);
+      out.flush();
+      err.flush();
+      ::_exit(code);
+    }
+    kids.push_back(pid);
+    first += count;
+  }
+  int status_all = exit_ok;
+  for (const pid_t pid : kids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) status_all = exit_failure;
+  }
+  if (status_all != exit_ok) return fail(err, "a swarm process failed (see above)");
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::swarm_command

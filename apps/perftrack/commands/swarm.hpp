@@ -1,0 +1,22 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <string>
+
+/// `perftrack swarm`: a realistic multi-agent workload on the coordination
+/// service, recorded into the metrics file so `perftrack report` has real data.
+namespace perftrack::cli::swarm_command {
+
+struct options {
+  int agents = 8;
+  std::string duration = "10s";
+  int processes = 1;
+  std::string store = "sqlite:memory/coord.db";
+  std::uint64_t seed = 1;
+};
+
+CLI::App* add(CLI::App& app, options& o);
+int run(const options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace perftrack::cli::swarm_command

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "perftrack/base/expected.hpp"
+#include "perftrack/recorder/tracker.hpp"
+
+namespace perftrack::coord {
+
+struct swarm_options {
+  int agents = 8;
+  std::chrono::milliseconds duration{10000};
+  std::string store_url = "sqlite:memory/coord.db";
+  /// Agents [first_agent, first_agent + agents) run here; lets processes share out ids.
+  int first_agent = 0;
+  /// Candidates for leadership: the first `candidates` agents of the whole swarm.
+  int candidates = 3;
+  std::uint64_t seed = 1;
+  std::chrono::milliseconds leader_ttl{1000};
+};
+
+struct swarm_result {
+  std::uint64_t operations = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t tasks_completed = 0;
+  std::uint64_t elections_won = 0;
+};
+
+/// Runs the swarm workload (docs/coordination.md): `agents` threads, each an agent
+/// with its own store connection, doing the mix of the 20 coordination operations
+/// for `duration`, recorded by `t`. Fails only if the store cannot be opened.
+expected<swarm_result> run_swarm(const swarm_options& options, tracker& t);
+
+}  // namespace perftrack::coord
