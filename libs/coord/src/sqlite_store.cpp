@@ -261,15 +261,23 @@ public:
         std::string(
             "UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease "
             "WHERE id = :id AND ") +
-        claimable;
-    auto& s = stmt(sql.c_str());
-    sqlite::reset_guard g(s);
-    s.bind(":agent", agent);
-    s.bind(":lease", now + options_.claim_lease.count());
-    s.bind(":id", id);
-    s.bind(":now", now);
-    if (s.step() != SQLITE_DONE) return error("claim task");
-    if (sqlite3_changes(db_) == 1) return task_locked(id);
+        claimable + " RETURNING " + task_columns;
+    {
+      auto& s = stmt(sql.c_str());
+      sqlite::reset_guard g(s);
+      s.bind(":agent", agent);
+      s.bind(":lease", now + options_.claim_lease.count());
+      s.bind(":id", id);
+      s.bind(":now", now);
+      const int rc = s.step();
+      if (rc == SQLITE_ROW) {
+        task won = read_task(s);
+        while (s.step() == SQLITE_ROW) {
+        }
+        return won;
+      }
+      if (rc != SQLITE_DONE) return error("claim task");
+    }
     // Say why not.
     auto t = task_locked(id);
     if (!t) return t.error();
