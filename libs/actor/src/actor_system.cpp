@@ -18,42 +18,97 @@ namespace perftrack::actor {
 
 // ---- envelopes ---------------------------------------------------------------
 
-namespace {
-
+// Each thread owns a pool: a private free list, and a lock-free list where other
+// threads return envelopes that came from it (push with a CAS; the owner takes
+// the whole list with one exchange, so there is no ABA). Pools outlive their
+// threads, since envelopes may still be on their way home: a pool whose thread
+// exited is parked and adopted by the next new thread.
 struct envelope_pool {
   static constexpr std::size_t max_cached = 1 << 16;
-  envelope* head = nullptr;
+  envelope* local = nullptr;
   std::size_t cached = 0;
-  ~envelope_pool() {
-    while (head != nullptr) {
-      envelope* next = static_cast<envelope*>(head->next.load(std::memory_order_relaxed));
-      delete head;
-      head = next;
+  std::atomic<envelope*> returned{nullptr};
+};
+
+namespace {
+
+std::mutex parked_mutex;
+std::vector<envelope_pool*> parked_pools;
+
+struct pool_holder {
+  envelope_pool* pool = nullptr;
+  envelope_pool& get() {
+    if (pool == nullptr) {
+      std::lock_guard lock(parked_mutex);
+      if (!parked_pools.empty()) {
+        pool = parked_pools.back();
+        parked_pools.pop_back();
+      } else {
+        pool = new envelope_pool();
+      }
     }
+    return *pool;
+  }
+  ~pool_holder() {
+    if (pool == nullptr) return;
+    std::lock_guard lock(parked_mutex);
+    parked_pools.push_back(pool);
   }
 };
-thread_local envelope_pool t_pool;
+thread_local pool_holder t_pool;
+
+envelope* next_of(envelope* e) {
+  return static_cast<envelope*>(e->next.load(std::memory_order_relaxed));
+}
 
 }  // namespace
 
 envelope* new_envelope() {
-  if (envelope* e = t_pool.head) {
-    t_pool.head = static_cast<envelope*>(e->next.load(std::memory_order_relaxed));
-    --t_pool.cached;
+  envelope_pool& pool = t_pool.get();
+  if (pool.local == nullptr) {
+    // Take back everything other threads returned.
+    envelope* list = pool.returned.exchange(nullptr, std::memory_order_acquire);
+    while (list != nullptr) {
+      envelope* next = next_of(list);
+      if (pool.cached < envelope_pool::max_cached) {
+        list->next.store(pool.local, std::memory_order_relaxed);
+        pool.local = list;
+        ++pool.cached;
+      } else {
+        delete list;
+      }
+      list = next;
+    }
+  }
+  if (envelope* e = pool.local) {
+    pool.local = next_of(e);
+    --pool.cached;
     return e;
   }
-  return new envelope();
+  auto* e = new envelope();
+  e->home = &pool;
+  return e;
 }
 
 void free_envelope(envelope* e) noexcept {
   e->clear();
-  if (t_pool.cached >= envelope_pool::max_cached) {
-    delete e;
+  envelope_pool& mine = t_pool.get();
+  envelope_pool* home = e->home;
+  if (home == &mine) {
+    if (mine.cached >= envelope_pool::max_cached) {
+      delete e;
+      return;
+    }
+    e->next.store(mine.local, std::memory_order_relaxed);
+    mine.local = e;
+    ++mine.cached;
     return;
   }
-  e->next.store(t_pool.head, std::memory_order_relaxed);
-  t_pool.head = e;
-  ++t_pool.cached;
+  envelope* head = home->returned.load(std::memory_order_relaxed);
+  do {
+    e->next.store(head, std::memory_order_relaxed);
+  } while (!home->returned.compare_exchange_weak(head, e, std::memory_order_release,
+                                                 std::memory_order_relaxed));
 }
 
 // ---- the registry: O(1) slots by index ------------------------------------------
@@ -179,6 +234,11 @@ actor_id actor_system::spawn_behavior(std::unique_ptr<behavior> b, spawn_options
 }
 
 void actor_system::schedule(actor_shell& shell) {
+  // Look before writing: a busy actor is already scheduled, and an exchange on
+  // every send would pull its cache line away from the worker running it. The
+  // seq_cst load pairs with run()'s seq_cst idle store (a Dekker handshake over
+  // the mailbox head), so a wake-up is never lost.
+  if (shell.state.load(std::memory_order_seq_cst) == shell_scheduled) return;
   if (shell.state.exchange(shell_scheduled, std::memory_order_seq_cst) == shell_idle) {
     scheduler_->schedule(&shell);
   }

@@ -9,6 +9,7 @@ namespace {
 struct worker_identity {
   const scheduler* owner = nullptr;
   unsigned index = 0;
+  unsigned scheduled_this_turn = 0;  // actors this worker queued while running one
 };
 thread_local worker_identity t_worker;
 
@@ -51,9 +52,12 @@ void scheduler::schedule(actor_shell* shell) {
       w.queue.push_back(shell);
       size = w.queue.size();
     }
-    // This worker will run it; wake a sleeper only when there is more than it
-    // can start right away, so ping-pong pairs stay on one core.
-    if (size < 2 || sleeping_.load(std::memory_order_seq_cst) == 0) return;
+    // This worker will run it after the current actor; wake a sleeper only when
+    // there is more than that (a second actor queued, or the running actor keeps
+    // waking others), so ping-pong pairs stay on one core but a long-running
+    // producer does not keep its consumer waiting.
+    const bool surplus = size >= 2 || ++t_worker.scheduled_this_turn >= 2;
+    if (!surplus || sleeping_.load(std::memory_order_seq_cst) == 0) return;
   } else {
     std::lock_guard lock(shared_mutex_);
     shared_.push_back(shell);
@@ -113,6 +117,7 @@ void scheduler::run_worker(unsigned index) {
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (actor_shell* s = next_for(index)) {
       idle_spins = 0;
+      t_worker.scheduled_this_turn = 0;
       system_.run(*s);
       continue;
     }

@@ -14,8 +14,11 @@ namespace perftrack::actor {
 
 enum class envelope_kind : std::uint8_t { user, response, stop };
 
+struct envelope_pool;
+
 /// A message on its way: the queue link, addressing and reply information.
 struct envelope : mpsc_node {
+  envelope_pool* home = nullptr;  // the pool it returns to when freed
   actor_id target;
   actor_id sender;
   std::uint64_t request_id = 0;  // non-zero: a request (user) or its answer (response)
@@ -32,8 +35,9 @@ struct envelope : mpsc_node {
   }
 };
 
-/// Envelopes are recycled through a small per-thread free list: a message costs
-/// no allocation in steady state.
+/// Envelopes are recycled through per-thread pools: a message costs no
+/// allocation in steady state, even when one thread sends and another frees
+/// (freed envelopes travel back to the sender's pool through a lock-free list).
 envelope* new_envelope();
 void free_envelope(envelope* e) noexcept;
 
@@ -42,16 +46,19 @@ enum : std::uint8_t { shell_idle = 0, shell_scheduled = 1 };
 /// An actor's slot: mailbox, scheduling state and behaviour. Slots live in
 /// chunks that are never freed, so a sender holding a stale slot pointer is
 /// harmless: envelopes carry the target generation and stale ones are dropped.
-struct actor_shell {
-  mpsc_queue mailbox;
+struct alignas(64) actor_shell {
+  // First cache line: what senders read or write on every message.
   std::atomic<std::uint32_t> generation{0};  // odd while an actor lives here
   std::atomic<std::uint8_t> state{shell_idle};
-  std::uint32_t index = 0;
   std::uint32_t capacity = 0;            // 0: unbounded
   std::atomic<std::uint32_t> queued{0};  // messages in a bounded mailbox
+  std::uint32_t index = 0;
+  mpsc_queue mailbox;  // head here; its tail starts the second line
+  // Second line: what only the worker running the actor touches.
   std::unique_ptr<behavior> behavior_;
   // Callbacks of this actor's pending requests; created on first use.
   std::unique_ptr<std::unordered_map<std::uint64_t, std::function<void(message&)>>> pending;
 };
+static_assert(sizeof(actor_shell) == 128, "two cache lines per actor slot");
 
 }  // namespace perftrack::actor
