@@ -32,39 +32,80 @@ struct envelope_pool {
 
 namespace {
 
-std::mutex parked_mutex;
-std::vector<envelope_pool*> parked_pools;
-
-struct pool_holder {
-  envelope_pool* pool = nullptr;
-  envelope_pool& get() {
-    if (pool == nullptr) {
-      std::lock_guard lock(parked_mutex);
-      if (!parked_pools.empty()) {
-        pool = parked_pools.back();
-        parked_pools.pop_back();
-      } else {
-        pool = new envelope_pool();
-      }
-    }
-    return *pool;
-  }
-  ~pool_holder() {
-    if (pool == nullptr) return;
-    std::lock_guard lock(parked_mutex);
-    parked_pools.push_back(pool);
-  }
-};
-thread_local pool_holder t_pool;
-
 envelope* next_of(envelope* e) {
   return static_cast<envelope*>(e->next.load(std::memory_order_relaxed));
 }
 
+void delete_list(envelope* e) {
+  while (e != nullptr) {
+    envelope* next = next_of(e);
+    delete e;
+    e = next;
+  }
+}
+
+// Every pool ever made; all are freed at exit, after the threads' own
+// thread_local holders have parked theirs. Later frees fall back to delete.
+struct pool_registry {
+  std::mutex mutex;
+  std::vector<envelope_pool*> all;
+  std::vector<envelope_pool*> parked;
+  ~pool_registry() {
+    std::lock_guard lock(mutex);
+    for (envelope_pool* p : all) {
+      delete_list(p->local);
+      delete_list(p->returned.load());
+      delete p;
+    }
+    all.clear();
+    parked.clear();
+    gone.store(true);
+  }
+  static inline std::atomic<bool> gone{false};
+};
+
+pool_registry& registry_of_pools() {
+  static pool_registry r;
+  return r;
+}
+
+struct pool_holder {
+  envelope_pool* pool = nullptr;
+  envelope_pool* get() noexcept {
+    if (pool == nullptr) {
+      if (pool_registry::gone.load()) return nullptr;
+      pool_registry& r = registry_of_pools();
+      std::lock_guard lock(r.mutex);
+      if (!r.parked.empty()) {
+        pool = r.parked.back();
+        r.parked.pop_back();
+      } else {
+        try {
+          auto fresh = std::make_unique<envelope_pool>();
+          r.all.push_back(fresh.get());
+          pool = fresh.release();
+        } catch (...) {
+          return nullptr;  // out of memory: plain new/delete for this thread
+        }
+      }
+    }
+    return pool;
+  }
+  ~pool_holder() {
+    if (pool == nullptr || pool_registry::gone.load()) return;
+    pool_registry& r = registry_of_pools();
+    std::lock_guard lock(r.mutex);
+    r.parked.push_back(pool);
+  }
+};
+thread_local pool_holder t_pool;
+
 }  // namespace
 
 envelope* new_envelope() {
-  envelope_pool& pool = t_pool.get();
+  envelope_pool* mine = t_pool.get();
+  if (mine == nullptr) return new envelope();  // during exit
+  envelope_pool& pool = *mine;
   if (pool.local == nullptr) {
     // Take back everything other threads returned.
     envelope* list = pool.returned.exchange(nullptr, std::memory_order_acquire);
@@ -92,8 +133,13 @@ envelope* new_envelope() {
 
 void free_envelope(envelope* e) noexcept {
   e->clear();
-  envelope_pool& mine = t_pool.get();
+  envelope_pool* mine_ptr = t_pool.get();
   envelope_pool* home = e->home;
+  if (mine_ptr == nullptr || home == nullptr || pool_registry::gone.load()) {
+    delete e;  // during exit, or an envelope made during exit
+    return;
+  }
+  envelope_pool& mine = *mine_ptr;
   if (home == &mine) {
     if (mine.cached >= envelope_pool::max_cached) {
       delete e;
