@@ -13,6 +13,7 @@
 
 #include "perftrack/coord/store.hpp"
 #include "sqlite.hpp"
+#include "sqlite_schema.hpp"
 
 namespace perftrack::coord {
 namespace sqlite {
@@ -25,62 +26,11 @@ statement::statement(sqlite3* db, const char* sql) {
 
 namespace {
 
-constexpr const char* schema = R"sql(
-CREATE TABLE IF NOT EXISTS agents(
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, capabilities TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL DEFAULT 'idle', current_task INTEGER, last_seen INTEGER NOT NULL,
-  handoff INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS tasks(
-  id INTEGER PRIMARY KEY, title TEXT NOT NULL, priority INTEGER NOT NULL,
-  payload TEXT NOT NULL DEFAULT '', parent INTEGER REFERENCES tasks(id),
-  status INTEGER NOT NULL DEFAULT 0, owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,
-  not_before INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '',
-  completions INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tasks_by_rank ON tasks(status, rank);
-CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks(status, lease_until);
-CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner);
-CREATE TABLE IF NOT EXISTS messages(
-  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, body TEXT NOT NULL,
-  created INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, read);
-CREATE TABLE IF NOT EXISTS candidates(id TEXT PRIMARY KEY, registered INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS leader(
-  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, epoch INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL);
-)sql";
-
-// Task statuses are stored as small integers in enum order.
-constexpr int st_pending = 0;
-constexpr int st_claimed = 1;
-constexpr int st_in_progress = 2;
-constexpr int st_done = 3;
-
-// A task another agent may take now: pending, or claimed with an expired lease by
-// an agent whose tasks go back to the pool (handoff).
-constexpr const char* claimable = R"sql(
-  not_before <= :now AND (status = 0 OR (status IN (1, 2) AND lease_until < :now AND
-  COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), 1) = 1)))sql";
-
-constexpr const char* task_columns =
-    "id, title, priority, payload, parent, status, COALESCE(owner, ''), lease_until, "
-    "not_before, created, notes, completions";
-
-task read_task(const sqlite::statement& s) {
-  task t;
-  t.id = s.int64(0);
-  t.title = s.text(1);
-  t.priority = static_cast<priority>(s.int64(2));
-  t.payload = s.text(3);
-  if (!s.is_null(4)) t.parent = s.int64(4);
-  t.status = static_cast<task_status>(s.int64(5));
-  t.owner = s.text(6);
-  t.lease_until_ns = s.int64(7);
-  t.not_before_ns = s.int64(8);
-  t.created_ns = s.int64(9);
-  t.notes = s.text(10);
-  t.completions = s.int64(11);
-  return t;
-}
+using sqlite::claimable;
+using sqlite::collect;
+using sqlite::read_task;
+using sqlite::schema;
+using sqlite::task_columns;
 
 failure too_long(std::string_view what, std::size_t limit) {
   return failure{fmt::format("{} is longer than {} bytes: shorten it", what, limit)};
@@ -176,9 +126,7 @@ public:
         "ORDER BY id");
     sqlite::reset_guard g(s);
     std::vector<agent_info> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_agent(s));
-    if (rc != SQLITE_DONE) return error("list agents");
+    if (!collect(s, out, read_agent)) return error("list agents");
     return out;
   }
 
@@ -342,9 +290,7 @@ public:
     sqlite::reset_guard g(s);
     if (status) s.bind(1, static_cast<std::int64_t>(*status));
     std::vector<task> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_task(s));
-    if (rc != SQLITE_DONE) return error("list tasks");
+    if (!collect(s, out, read_task)) return error("list tasks");
     return out;
   }
 
@@ -429,9 +375,7 @@ public:
     {
       sqlite::reset_guard g(s);
       s.bind(1, agent);
-      int rc;
-      while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
-      if (rc != SQLITE_DONE) return error("read messages");
+      if (!collect(s, out, read_message)) return error("read messages");
     }
     if (mark_read && !out.empty()) {
       auto& m = stmt("UPDATE messages SET read = 1 WHERE recipient = ?1 AND id <= ?2");
@@ -451,9 +395,7 @@ public:
     sqlite::reset_guard g(s);
     s.bind(1, agent);
     std::vector<stored_message> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_message(s));
-    if (rc != SQLITE_DONE) return error("list unacknowledged messages");
+    if (!collect(s, out, read_message)) return error("list unacknowledged messages");
     return out;
   }
 

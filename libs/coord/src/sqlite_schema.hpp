@@ -1,0 +1,73 @@
+#pragma once
+
+// The SQLite store's schema and row readers (sqlite_store.cpp).
+
+#include <cstdint>
+
+#include "perftrack/coord/types.hpp"
+#include "sqlite.hpp"
+
+namespace perftrack::coord::sqlite {
+
+inline constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS agents(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, capabilities TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'idle', current_task INTEGER, last_seen INTEGER NOT NULL,
+  handoff INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS tasks(
+  id INTEGER PRIMARY KEY, title TEXT NOT NULL, priority INTEGER NOT NULL,
+  payload TEXT NOT NULL DEFAULT '', parent INTEGER REFERENCES tasks(id),
+  status INTEGER NOT NULL DEFAULT 0, owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '',
+  completions INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tasks_by_rank ON tasks(status, rank);
+CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks(status, lease_until);
+CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner);
+CREATE TABLE IF NOT EXISTS messages(
+  id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, body TEXT NOT NULL,
+  created INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, read);
+CREATE TABLE IF NOT EXISTS candidates(id TEXT PRIMARY KEY, registered INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS leader(
+  id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, epoch INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL);
+)sql";
+
+// Task statuses are stored as small integers in task_status order.
+
+// A task another agent may take now: pending, or claimed with an expired lease by
+// an agent whose tasks go back to the pool (handoff).
+inline constexpr const char* claimable = R"sql(
+  not_before <= :now AND (status = 0 OR (status IN (1, 2) AND lease_until < :now AND
+  COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), 1) = 1)))sql";
+
+inline constexpr const char* task_columns =
+    "id, title, priority, payload, parent, status, COALESCE(owner, ''), lease_until, "
+    "not_before, created, notes, completions";
+
+inline task read_task(const sqlite::statement& s) {
+  task t;
+  t.id = s.int64(0);
+  t.title = s.text(1);
+  t.priority = static_cast<priority>(s.int64(2));
+  t.payload = s.text(3);
+  if (!s.is_null(4)) t.parent = s.int64(4);
+  t.status = static_cast<task_status>(s.int64(5));
+  t.owner = s.text(6);
+  t.lease_until_ns = s.int64(7);
+  t.not_before_ns = s.int64(8);
+  t.created_ns = s.int64(9);
+  t.notes = s.text(10);
+  t.completions = s.int64(11);
+  return t;
+}
+
+/// Appends every row `s` yields, read by `read`; false on an SQLite error.
+template <class T, class Read>
+bool collect(statement& s, std::vector<T>& out, Read read) {
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read(s));
+  return rc == SQLITE_DONE;
+}
+
+}  // namespace perftrack::coord::sqlite
