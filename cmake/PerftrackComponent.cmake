@@ -36,7 +36,8 @@ function(perftrack_add_component name)
   if(PERFTRACK_BUILD_TESTS AND arg_TESTS)
     add_executable(${target}_tests ${arg_TESTS})
     target_link_libraries(${target}_tests PRIVATE
-      ${target} ${arg_TEST_DEPS} GTest::gtest_main GTest::gmock perftrack_warnings)
+      ${target} ${arg_TEST_DEPS} perftrack_test_support GTest::gtest_main GTest::gmock
+      perftrack_warnings)
     target_include_directories(${target}_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
     gtest_discover_tests(${target}_tests
       TEST_PREFIX "${name}."

@@ -4,7 +4,10 @@
 // last steps before a power loss may be lost), stated in docs/coordination.md.
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,9 +39,30 @@ failure too_long(std::string_view what, std::size_t limit) {
   return failure{fmt::format("{} is longer than {} bytes: shorten it", what, limit)};
 }
 
+// One mutex per file and process: the store objects of a process's threads take
+// turns on it before they compete with other processes for SQLite's lock. SQLite
+// retries a busy lock with growing sleeps, so 16 connections hammering one file
+// can starve one of them past the busy timeout; 4 (one per process) do not.
+std::shared_ptr<std::mutex> file_mutex(const std::string& path) {
+  static std::mutex registry_mutex;
+  static std::map<std::pair<std::string, pid_t>, std::weak_ptr<std::mutex>> registry;
+  std::error_code ec;
+  std::string key = std::filesystem::absolute(path, ec).lexically_normal().string();
+  if (ec) key = path;
+  std::lock_guard lock(registry_mutex);
+  auto& slot = registry[{key, ::getpid()}];  // a child after fork() gets its own
+  auto m = slot.lock();
+  if (!m) {
+    m = std::make_shared<std::mutex>();
+    slot = m;
+  }
+  return m;
+}
+
 class sqlite_store final : public store {
 public:
-  sqlite_store(sqlite3* db, const store_options& o) : db_(db), options_(o) {}
+  sqlite_store(sqlite3* db, const store_options& o, std::shared_ptr<std::mutex> m)
+      : db_(db), options_(o), mutex_(std::move(m)) {}
   ~sqlite_store() override {
     statements_.clear();
     sqlite3_close_v2(db_);
@@ -58,7 +82,7 @@ public:
                       path, msg)};
     }
     sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
-    auto s = std::make_unique<sqlite_store>(db, o);
+    auto s = std::make_unique<sqlite_store>(db, o, file_mutex(path));
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (auto e = s->exec_retrying(pragma, o.busy_timeout); !e) return e.error();
@@ -76,7 +100,7 @@ public:
         capabilities.size() > max_text_bytes) {
       return too_long("agent id, name or capabilities", max_text_bytes);
     }
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt(
         "INSERT INTO agents(id, name, capabilities, last_seen) VALUES(?1, ?2, ?3, ?4) "
@@ -92,7 +116,7 @@ public:
                                      std::optional<std::int64_t> current_task,
                                      std::int64_t now) override {
     if (status.empty() || status.size() > 64) return failure{"an agent status is 1 to 64 bytes"};
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s =
         stmt("UPDATE agents SET status = ?1, current_task = ?2, last_seen = ?3 WHERE id = ?4");
@@ -109,7 +133,7 @@ public:
   }
 
   expected<bool> set_handoff(std::string_view id, bool handoff) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt("UPDATE agents SET handoff = ?1 WHERE id = ?2");
     sqlite::reset_guard g(s);
@@ -120,7 +144,7 @@ public:
   }
 
   expected<std::vector<agent_info>> agents() override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     auto& s = stmt(
         "SELECT id, name, capabilities, status, current_task, last_seen, handoff FROM agents "
         "ORDER BY id");
@@ -140,7 +164,7 @@ public:
     if (static_cast<int>(t.priority) < 0 || static_cast<int>(t.priority) > 3) {
       return failure{"invalid priority: use critical, high, medium or low"};
     }
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     if (t.parent) {
       if (auto parent = task_locked(*t.parent); !parent) {
@@ -172,7 +196,7 @@ public:
       return failure{
           fmt::format("a task cannot be moved to {} by an update: use task_claim", name(status))};
     }
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     auto current = task_locked(id);
@@ -203,7 +227,7 @@ public:
 
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
     if (agent.empty()) return failure{"claiming needs an agent id"};
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     static const std::string sql =
         std::string(
@@ -242,7 +266,7 @@ public:
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
     if (agent.empty()) return failure{"claiming needs an agent id"};
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     // The best pending task and the best expired claim, each by an index.
@@ -281,7 +305,7 @@ public:
   }
 
   expected<std::vector<task>> list_tasks(std::optional<task_status> status) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     static const std::string all =
         std::string("SELECT ") + task_columns + " FROM tasks ORDER BY id";
     static const std::string some =
@@ -295,12 +319,12 @@ public:
   }
 
   expected<task> get_task(std::int64_t id) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     return task_locked(id);
   }
 
   expected<std::int64_t> heartbeat(std::string_view agent, std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     auto& seen = stmt("UPDATE agents SET last_seen = ?1 WHERE id = ?2");
@@ -320,7 +344,7 @@ public:
   }
 
   expected<std::int64_t> release_expired(std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt(
         "UPDATE tasks SET status = 0, owner = NULL WHERE status IN (1, 2) AND lease_until < ?1 "
@@ -336,7 +360,7 @@ public:
   expected<std::int64_t> send_message(std::string_view from, std::string_view to,
                                       std::string_view body, std::int64_t now) override {
     if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     if (auto a = agent_locked(to); !a) return a.error();
     auto& s = stmt("INSERT INTO messages(sender, recipient, body, created) VALUES(?1, ?2, ?3, ?4)");
@@ -349,7 +373,7 @@ public:
   expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
                                    std::int64_t now) override {
     if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt(
         "INSERT INTO messages(sender, recipient, body, created) "
@@ -362,7 +386,7 @@ public:
 
   expected<std::vector<stored_message>> read_messages(std::string_view agent, bool unread_only,
                                                       bool mark_read) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     if (auto a = agent_locked(agent); !a) return a.error();
@@ -388,7 +412,7 @@ public:
   }
 
   expected<std::vector<stored_message>> unacked(std::string_view agent) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     auto& s = stmt(
         "SELECT id, sender, recipient, body, created, read, acked FROM messages "
         "WHERE recipient = ?1 AND acked = 0 ORDER BY id");
@@ -400,7 +424,7 @@ public:
   }
 
   expected<bool> ack_message(std::int64_t id) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt("UPDATE messages SET acked = 1, read = 1 WHERE id = ?1");
     sqlite::reset_guard g(s);
@@ -415,7 +439,7 @@ public:
   expected<bool> register_candidate(std::string_view id, std::int64_t now) override {
     if (id.empty() || id.size() > max_text_bytes)
       return failure{"a candidate id is 1 to 4096 bytes"};
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt("INSERT OR REPLACE INTO candidates(id, registered) VALUES(?1, ?2)");
     sqlite::reset_guard g(s);
@@ -425,7 +449,7 @@ public:
   }
 
   expected<leader_state> try_lead(std::string_view candidate, std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     {
@@ -459,7 +483,7 @@ public:
 
   expected<leader_state> renew_lead(std::string_view candidate, std::int64_t epoch,
                                     std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s =
         stmt("UPDATE leader SET lease_until = ?1 WHERE id = 1 AND holder = ?2 AND epoch = ?3");
@@ -478,12 +502,12 @@ public:
   }
 
   expected<leader_state> leader() override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     return leader_locked();
   }
 
   expected<bool> check_epoch(std::int64_t epoch) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(*mutex_);
     auto current = leader_locked();
     if (!current) return current.error();
     if (current->epoch != epoch) {
@@ -634,7 +658,7 @@ private:
 
   sqlite3* db_;
   store_options options_;
-  std::mutex mutex_;
+  std::shared_ptr<std::mutex> mutex_;
   std::unordered_map<const char*, std::unique_ptr<sqlite::statement>> statements_;
 };
 

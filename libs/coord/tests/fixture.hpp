@@ -7,6 +7,7 @@
 #include <string>
 
 #include "perftrack/coord/store.hpp"
+#include "perftrack/testing/temp_dir.hpp"
 
 namespace perftrack::coord::testing {
 
@@ -16,20 +17,12 @@ constexpr std::int64_t sec = 1'000'000'000;
 class store_test : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("perftrack_coord_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     url_ = "sqlite:" + (dir_ / "coord.db").string();
     auto s = open_store(url_, options());
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(s).value();
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
   virtual store_options options() {
     store_options o;
     o.claim_lease = std::chrono::seconds(30);
@@ -37,7 +30,8 @@ protected:
     o.aging = std::chrono::seconds(60);
     return o;
   }
-  std::filesystem::path dir_;
+  perftrack::testing::temp_dir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
   std::string url_;
   std::unique_ptr<store> store_;
 };

@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 
+#include "perftrack/testing/temp_dir.hpp"
+
 namespace perftrack::reader {
 namespace {
 
@@ -24,23 +26,16 @@ public:
 
 class ScannerTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("perftrack_scanner_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path write(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ / name, std::ios::binary) << content;
-    return dir_ / name;
+    return tmp_.write(name, content);
   }
   static std::string line(int i) {
     return R"({"timestamp":"2026-01-06T13:28:00.191Z","operation_type":"op)" +
            std::to_string(i % 3) + R"(","duration_ms":)" + std::to_string(i) +
            R"(,"success":true,"session_id":null,"error":null})";
   }
-  std::filesystem::path dir_;
+  perftrack::testing::temp_dir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 TEST_F(ScannerTest, CountsMalformedLinesAndNamesThemInFileOrder) {

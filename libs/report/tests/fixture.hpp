@@ -8,6 +8,7 @@
 #include <string>
 
 #include "perftrack/store/timestamp.hpp"
+#include "perftrack/testing/temp_dir.hpp"
 
 namespace perftrack::report::testing {
 
@@ -21,20 +22,14 @@ inline std::string line(const std::string& ts, const std::string& op, double ms,
          ",\"success\":" + (ok ? "true" : "false") + extra + "}\n";
 }
 
+/// Tests that read files they write into a fresh directory.
 class temp_files : public ::testing::Test {
 protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("perftrack_report_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path write(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ / name, std::ios::binary) << content;
-    return dir_ / name;
+    return tmp_.write(name, content);
   }
-  std::filesystem::path dir_;
+  perftrack::testing::temp_dir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 }  // namespace perftrack::report::testing

@@ -5,26 +5,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "perftrack/testing/temp_dir.hpp"
+
 namespace perftrack::store {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using perftrack::testing::slurp;
 
 class AppenderTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("perftrack_appender_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  perftrack::testing::temp_dir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
 };
 
 TEST_F(AppenderTest, CreatesDirectoryAndAppends) {

@@ -9,32 +9,20 @@
 
 #include "perftrack/store/appender.hpp"
 #include "perftrack/store/timestamp.hpp"
+#include "perftrack/testing/temp_dir.hpp"
 
 namespace perftrack::store {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using perftrack::testing::slurp;
 
 std::int64_t at(const char* iso) { return *parse_timestamp(iso); }
 
 class PruneTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("perftrack_prune_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = dir_ / "m.jsonl";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
-  std::filesystem::path path_;
+  perftrack::testing::temp_dir tmp_;
+  const std::filesystem::path& dir_ = tmp_.path();
+  const std::filesystem::path path_ = dir_ / "m.jsonl";
 };
 
 TEST_F(PruneTest, RemovesOnlyDatedLinesBeforeCutoff) {

@@ -20,7 +20,7 @@ struct store_options {
   /// low priority never starves.
   std::chrono::nanoseconds aging = std::chrono::seconds(60);
   /// SQLite: how long a writer waits for the file lock before giving up.
-  std::chrono::milliseconds busy_timeout{10000};
+  std::chrono::milliseconds busy_timeout{30000};
 };
 
 /// Durable, shared coordination state. Every call is one atomic step against the
