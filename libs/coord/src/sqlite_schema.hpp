@@ -20,9 +20,14 @@ CREATE TABLE IF NOT EXISTS tasks(
   status INTEGER NOT NULL DEFAULT 0, owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '',
   completions INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tasks_by_rank ON tasks(status, rank);
-CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks(status, lease_until);
-CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner);
+-- Partial indexes: a claim removes one entry from the pending index and adds one
+-- to the held ones, instead of moving entries in three whole-table indexes.
+DROP INDEX IF EXISTS tasks_by_rank;
+DROP INDEX IF EXISTS tasks_by_lease;
+DROP INDEX IF EXISTS tasks_by_owner;
+CREATE INDEX IF NOT EXISTS tasks_pending_by_rank ON tasks(rank) WHERE status = 0;
+CREATE INDEX IF NOT EXISTS tasks_held_by_lease ON tasks(lease_until) WHERE status IN (1, 2);
+CREATE INDEX IF NOT EXISTS tasks_held_by_owner ON tasks(owner) WHERE status IN (1, 2);
 CREATE TABLE IF NOT EXISTS messages(
   id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL, body TEXT NOT NULL,
   created INTEGER NOT NULL, read INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0);
