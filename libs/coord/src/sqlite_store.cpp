@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -265,43 +266,16 @@ public:
   }
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
-    if (agent.empty()) return failure{"claiming needs an agent id"};
-    std::lock_guard lock(*mutex_);
-    transaction tx(*this);
-    if (auto e = tx.begin(); !e) return e.error();
-    // The best pending task and the best expired claim, each by an index.
-    std::optional<std::pair<std::int64_t, std::int64_t>> best;  // (rank, id)
-    auto consider = [&](sqlite::statement& q) -> bool {
-      sqlite::reset_guard g(q);
-      q.bind(":now", now);
-      const int rc = q.step();
-      if (rc == SQLITE_ROW) {
-        const std::pair<std::int64_t, std::int64_t> c{q.int64(1), q.int64(0)};
-        if (!best || c < *best) best = c;
-        return true;
-      }
-      return rc == SQLITE_DONE;
-    };
-    if (!consider(stmt("SELECT id, rank FROM tasks WHERE status = 0 AND not_before <= :now "
-                       "ORDER BY rank LIMIT 1")) ||
-        !consider(stmt("SELECT id, rank FROM tasks WHERE status IN (1, 2) AND lease_until < :now "
-                       "AND COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), "
-                       "1) = 1 ORDER BY rank LIMIT 1"))) {
-      return error("find the next task");
-    }
-    if (!best) return std::optional<task>();
-    auto& u =
-        stmt("UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease WHERE id = :id");
-    {
-      sqlite::reset_guard g(u);
-      u.bind(":agent", agent).bind(":lease", now + options_.claim_lease.count());
-      u.bind(":id", best->second);
-      if (u.step() != SQLITE_DONE) return error("claim next task");
-    }
-    auto t = task_locked(best->second);
-    if (!t) return t.error();
-    if (auto e = tx.commit(); !e) return e.error();
-    return std::optional<task>(std::move(t).value());
+    auto claimed = claim_best(agent, now, 1);
+    if (!claimed) return claimed.error();
+    if (claimed->empty()) return std::optional<task>();
+    return std::optional<task>(std::move(claimed->front()));
+  }
+
+  expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
+                                               std::int64_t now) override {
+    if (max < 1 || max > 1000) return failure{"a batch claims 1 to 1000 tasks"};
+    return claim_best(agent, now, max);
   }
 
   expected<std::vector<task>> list_tasks(std::optional<task_status> status) override {
@@ -559,6 +533,48 @@ private:
     sqlite_store& s_;
     bool open_;
   };
+
+  // Claims up to `limit` tasks of highest effective priority in one transaction:
+  // the best pending ones and the best expired claims, each found by an index.
+  expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now, int limit) {
+    if (agent.empty()) return failure{"claiming needs an agent id"};
+    std::lock_guard lock(*mutex_);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    std::vector<std::pair<std::int64_t, std::int64_t>> candidates;  // (rank, id)
+    auto consider = [&](sqlite::statement& q) -> bool {
+      sqlite::reset_guard g(q);
+      q.bind(":now", now).bind(":limit", static_cast<std::int64_t>(limit));
+      int rc;
+      while ((rc = q.step()) == SQLITE_ROW) candidates.emplace_back(q.int64(1), q.int64(0));
+      return rc == SQLITE_DONE;
+    };
+    if (!consider(stmt("SELECT id, rank FROM tasks WHERE status = 0 AND not_before <= :now "
+                       "ORDER BY rank LIMIT :limit")) ||
+        !consider(stmt("SELECT id, rank FROM tasks WHERE status IN (1, 2) AND lease_until < :now "
+                       "AND COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), "
+                       "1) = 1 ORDER BY rank LIMIT :limit"))) {
+      return error("find the next task");
+    }
+    std::sort(candidates.begin(), candidates.end());
+    if (candidates.size() > static_cast<std::size_t>(limit)) candidates.resize(limit);
+    std::vector<task> claimed;
+    auto& u =
+        stmt("UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease WHERE id = :id");
+    for (const auto& [rank, id] : candidates) {
+      {
+        sqlite::reset_guard g(u);
+        u.bind(":agent", agent).bind(":lease", now + options_.claim_lease.count());
+        u.bind(":id", id);
+        if (u.step() != SQLITE_DONE) return error("claim next task");
+      }
+      auto t = task_locked(id);
+      if (!t) return t.error();
+      claimed.push_back(std::move(t).value());
+    }
+    if (auto e = tx.commit(); !e) return e.error();
+    return claimed;
+  }
 
   sqlite::statement& stmt(const char* sql) {
     auto it = statements_.find(sql);

@@ -108,6 +108,23 @@ TEST_F(SqliteStoreTest, NextTakesHighestPriorityAndAgingPreventsStarvation) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST_F(SqliteStoreTest, BatchClaimsTakeTheBestTasksOnce) {
+  const auto low = add("low", priority::low);
+  const auto high = add("high", priority::high);
+  const auto critical = add("critical", priority::critical);
+  auto batch = store_->claim_next_batch("a1", 2, 0);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[0].id, critical);
+  EXPECT_EQ((*batch)[1].id, high);
+  auto rest = store_->claim_next_batch("a2", 10, 0);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, low);
+  EXPECT_EQ((*rest)[0].owner, "a2");
+  EXPECT_FALSE(store_->claim_next_batch("a1", 0, 0));
+}
+
 TEST_F(SqliteStoreTest, ScheduledTasksWaitForTheirTime) {
   auto id = store_->create_task({.title = "later", .not_before_ns = 10 * sec}, 0);
   ASSERT_TRUE(id);

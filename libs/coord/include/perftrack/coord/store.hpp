@@ -52,6 +52,10 @@ public:
                                     std::int64_t now_ns) = 0;
   /// Claims the pending task of highest effective priority (aging applied), if any.
   virtual expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now_ns) = 0;
+  /// Claims up to `max` (1-1000) of the best tasks in one transaction, best first:
+  /// for an agent that works through several tasks, one commit instead of many.
+  virtual expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
+                                                       std::int64_t now_ns) = 0;
   virtual expected<std::vector<task>> list_tasks(std::optional<task_status> status) = 0;
   virtual expected<task> get_task(std::int64_t id) = 0;
   /// Extends the leases of every task `agent` holds and marks it seen.
