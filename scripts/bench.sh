@@ -43,6 +43,10 @@ bench_report() {
   local runs=3
   ((quick)) && runs=1
   cat "$data" >/dev/null  # warm the page cache: every tool reads from memory
+  if ! command -v npm >/dev/null 2>&1; then
+    # The image may ship Node.js outside dpkg; install Debian's only if absent.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
   if [[ ! -d "$out/node/node_modules/@duckdb/node-api" ]]; then
     mkdir -p "$out/node"
     cp "$root/scripts/bench/package.json" "$out/node/"

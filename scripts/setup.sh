@@ -7,14 +7,12 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsimdjson-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  clang-14 libclang-rt-14-dev clang-format-14
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   jq
 )
-# Peers measured side by side in the benchmarks (docs/performance.md), and the
-# tools the benchmark script uses.
+# Peers the benchmarks link side by side (docs/performance.md), and the tools
+# the benchmark script uses. Node.js (for DuckDB) is set up by scripts/bench.sh.
 packages+=(prometheus-cpp-dev libspdlog-dev libcaf-dev python3 time)
-# The image ships Node.js and npm outside dpkg; install Debian's only if absent.
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
