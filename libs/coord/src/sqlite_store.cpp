@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "perftrack/coord/store.hpp"
+#include "rules.hpp"
 #include "sqlite.hpp"
 #include "sqlite_schema.hpp"
 
@@ -35,10 +36,6 @@ using sqlite::collect;
 using sqlite::read_task;
 using sqlite::schema;
 using sqlite::task_columns;
-
-failure too_long(std::string_view what, std::size_t limit) {
-  return failure{fmt::format("{} is longer than {} bytes: shorten it", what, limit)};
-}
 
 // One mutex per file and process: the store objects of a process's threads take
 // turns on it before they compete with other processes for SQLite's lock. SQLite
@@ -96,11 +93,7 @@ public:
 
   expected<agent_info> register_agent(std::string_view id, std::string_view name,
                                       std::string_view capabilities, std::int64_t now) override {
-    if (id.empty()) return failure{"an agent id must not be empty"};
-    if (id.size() > max_text_bytes || name.size() > max_text_bytes ||
-        capabilities.size() > max_text_bytes) {
-      return too_long("agent id, name or capabilities", max_text_bytes);
-    }
+    if (auto bad = rules::check_agent(id, name, capabilities)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt(
@@ -116,7 +109,7 @@ public:
   expected<bool> update_agent_status(std::string_view id, std::string_view status,
                                      std::optional<std::int64_t> current_task,
                                      std::int64_t now) override {
-    if (status.empty() || status.size() > 64) return failure{"an agent status is 1 to 64 bytes"};
+    if (auto bad = rules::check_agent_status(status)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s =
@@ -129,7 +122,7 @@ public:
       s.bind_null(2);
     }
     if (s.step() != SQLITE_DONE) return error("update agent status");
-    if (sqlite3_changes(db_) == 0) return unknown_agent(id);
+    if (sqlite3_changes(db_) == 0) return rules::unknown_agent(id);
     return true;
   }
 
@@ -140,7 +133,7 @@ public:
     sqlite::reset_guard g(s);
     s.bind(1, handoff ? 1 : 0).bind(2, id);
     if (s.step() != SQLITE_DONE) return error("set handoff");
-    if (sqlite3_changes(db_) == 0) return unknown_agent(id);
+    if (sqlite3_changes(db_) == 0) return rules::unknown_agent(id);
     return true;
   }
 
@@ -158,18 +151,12 @@ public:
   // ---- tasks -------------------------------------------------------------------------
 
   expected<std::int64_t> create_task(const new_task& t, std::int64_t now) override {
-    if (t.title.empty()) return failure{"a task needs a title"};
-    if (t.title.size() > max_text_bytes) return too_long("the task title", max_text_bytes);
-    if (t.payload.size() > max_payload_bytes)
-      return too_long("the task payload", max_payload_bytes);
-    if (static_cast<int>(t.priority) < 0 || static_cast<int>(t.priority) > 3) {
-      return failure{"invalid priority: use critical, high, medium or low"};
-    }
+    if (auto bad = rules::check_new_task(t)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     if (t.parent) {
       if (auto parent = task_locked(*t.parent); !parent) {
-        return failure{fmt::format("unknown parent task {}", *t.parent)};
+        return rules::unknown_parent(*t.parent);
       }
     }
     auto& s = stmt(
@@ -182,38 +169,24 @@ public:
     } else {
       s.bind_null(4);
     }
-    // Effective priority is rank - waited / aging levels; ordering by
-    // priority * aging + created is the same order at any moment, and indexable.
     s.bind(5, t.not_before_ns).bind(6, now);
-    s.bind(7, static_cast<std::int64_t>(t.priority) * options_.aging.count() + now);
+    s.bind(7, rules::rank(t.priority, now, options_.aging.count()));
     if (s.step() != SQLITE_DONE) return error("create task");
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
   }
 
   expected<task> update_task(std::int64_t id, std::string_view agent, task_status status,
                              std::string_view notes, std::int64_t now) override {
-    if (notes.size() > max_text_bytes) return too_long("the notes", max_text_bytes);
-    if (status == task_status::claimed || status == task_status::cancelled) {
-      return failure{
-          fmt::format("a task cannot be moved to {} by an update: use task_claim", name(status))};
-    }
+    if (auto bad = rules::check_update(status, notes)) return *bad;
     std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     auto current = task_locked(id);
     if (!current) return current.error();
     const task& t = *current;
-    if (t.status == task_status::done || t.status == task_status::failed ||
-        t.status == task_status::cancelled) {
-      return failure{
-          fmt::format("task {} is {}: it cannot become {}", id, name(t.status), name(status))};
-    }
-    if (t.status == task_status::pending) {
-      return failure{fmt::format("task {} is not claimed: claim it before updating it", id)};
-    }
-    if (t.owner != agent) {
-      return failure{
-          fmt::format("task {} is claimed by {}, not by {}", id, t.owner, std::string(agent))};
+    if ((t.status != task_status::claimed && t.status != task_status::in_progress) ||
+        t.owner != agent) {
+      return rules::not_updatable(t, agent, status);
     }
     auto& s = stmt(
         "UPDATE tasks SET status = ?1, notes = ?2, owner = CASE WHEN ?1 = 0 THEN NULL ELSE owner "
@@ -227,7 +200,7 @@ public:
   }
 
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
-    if (agent.empty()) return failure{"claiming needs an agent id"};
+    if (auto bad = rules::check_claimer(agent)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     static const std::string sql =
@@ -254,15 +227,7 @@ public:
     // Say why not.
     auto t = task_locked(id);
     if (!t) return t.error();
-    if (t->not_before_ns > now) {
-      return failure{fmt::format("task {} is scheduled: not claimable for {} ms more", id,
-                                 (t->not_before_ns - now) / 1'000'000)};
-    }
-    if (t->status == task_status::claimed || t->status == task_status::in_progress) {
-      return failure{fmt::format("task {} is already claimed by {}", id, t->owner)};
-    }
-    return failure{
-        fmt::format("task {} is {}: only pending tasks can be claimed", id, name(t->status))};
+    return rules::not_claimable(*t, now);
   }
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
@@ -274,7 +239,7 @@ public:
 
   expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
                                                std::int64_t now) override {
-    if (max < 1 || max > 1000) return failure{"a batch claims 1 to 1000 tasks"};
+    if (auto bad = rules::check_batch(max)) return *bad;
     return claim_best(agent, now, max);
   }
 
@@ -306,7 +271,7 @@ public:
       sqlite::reset_guard g(seen);
       seen.bind(1, now).bind(2, agent);
       if (seen.step() != SQLITE_DONE) return error("heartbeat");
-      if (sqlite3_changes(db_) == 0) return unknown_agent(agent);
+      if (sqlite3_changes(db_) == 0) return rules::unknown_agent(agent);
     }
     auto& s = stmt("UPDATE tasks SET lease_until = ?1 WHERE owner = ?2 AND status IN (1, 2)");
     sqlite::reset_guard g(s);
@@ -333,7 +298,7 @@ public:
 
   expected<std::int64_t> send_message(std::string_view from, std::string_view to,
                                       std::string_view body, std::int64_t now) override {
-    if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
+    if (auto bad = rules::check_message(body)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     if (auto a = agent_locked(to); !a) return a.error();
@@ -346,7 +311,7 @@ public:
 
   expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
                                    std::int64_t now) override {
-    if (body.size() > max_payload_bytes) return too_long("the message", max_payload_bytes);
+    if (auto bad = rules::check_message(body)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt(
@@ -404,15 +369,14 @@ public:
     sqlite::reset_guard g(s);
     s.bind(1, id);
     if (s.step() != SQLITE_DONE) return error("acknowledge message");
-    if (sqlite3_changes(db_) == 0) return failure{fmt::format("unknown message {}", id)};
+    if (sqlite3_changes(db_) == 0) return rules::unknown_message(id);
     return true;
   }
 
   // ---- leader ------------------------------------------------------------------------
 
   expected<bool> register_candidate(std::string_view id, std::int64_t now) override {
-    if (id.empty() || id.size() > max_text_bytes)
-      return failure{"a candidate id is 1 to 4096 bytes"};
+    if (auto bad = rules::check_candidate(id)) return *bad;
     std::lock_guard lock(*mutex_);
     write_scope write(*this);
     auto& s = stmt("INSERT OR REPLACE INTO candidates(id, registered) VALUES(?1, ?2)");
@@ -431,16 +395,14 @@ public:
       sqlite::reset_guard g(c);
       c.bind(1, candidate);
       if (c.step() != SQLITE_ROW) {
-        return failure{fmt::format("{} is not a registered candidate: call leader_register first",
-                                   std::string(candidate))};
+        return rules::not_candidate(candidate);
       }
     }
     auto current = leader_locked();
     if (!current) return current.error();
     if (!current->holder.empty() && current->lease_until_ns >= now) {
       if (current->holder == candidate) return *current;
-      return failure{fmt::format("{} leads (epoch {}) for {} ms more", current->holder,
-                                 current->epoch, (current->lease_until_ns - now) / 1'000'000)};
+      return rules::lead_held(*current, now);
     }
     leader_state next{std::string(candidate), current->epoch + 1,
                       now + options_.leader_ttl.count()};
@@ -469,8 +431,7 @@ public:
     if (sqlite3_changes(db_) == 0) {
       auto current = leader_locked();
       if (!current) return current.error();
-      return failure{fmt::format("{} no longer leads epoch {}: {} leads epoch {}",
-                                 std::string(candidate), epoch, current->holder, current->epoch)};
+      return rules::lead_lost(candidate, epoch, *current);
     }
     return leader_locked();
   }
@@ -485,8 +446,7 @@ public:
     auto current = leader_locked();
     if (!current) return current.error();
     if (current->epoch != epoch) {
-      return failure{fmt::format("stale epoch {} (current {}): this node no longer leads", epoch,
-                                 current->epoch)};
+      return rules::stale_epoch(epoch, *current);
     }
     return true;
   }
@@ -537,7 +497,7 @@ private:
   // Claims up to `limit` tasks of highest effective priority in one transaction:
   // the best pending ones and the best expired claims, each found by an index.
   expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now, int limit) {
-    if (agent.empty()) return failure{"claiming needs an agent id"};
+    if (auto bad = rules::check_claimer(agent)) return *bad;
     std::lock_guard lock(*mutex_);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
@@ -612,9 +572,6 @@ private:
   failure error(std::string_view what) const {
     return failure{fmt::format("SQLite: cannot {}: {}", what, sqlite3_errmsg(db_))};
   }
-  static failure unknown_agent(std::string_view id) {
-    return failure{fmt::format("unknown agent '{}': register it first", std::string(id))};
-  }
 
   static agent_info read_agent(const sqlite::statement& s) {
     agent_info a;
@@ -647,7 +604,7 @@ private:
     s.bind(1, id);
     const int rc = s.step();
     if (rc == SQLITE_ROW) return read_agent(s);
-    if (rc == SQLITE_DONE) return unknown_agent(id);
+    if (rc == SQLITE_DONE) return rules::unknown_agent(id);
     return error("read agent");
   }
 
@@ -659,7 +616,7 @@ private:
     s.bind(1, id);
     const int rc = s.step();
     if (rc == SQLITE_ROW) return read_task(s);
-    if (rc == SQLITE_DONE) return failure{fmt::format("unknown task {}", id)};
+    if (rc == SQLITE_DONE) return rules::unknown_task(id);
     return error("read task");
   }
 

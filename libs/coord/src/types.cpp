@@ -31,6 +31,8 @@ std::optional<task_status> parse_task_status(std::string_view text) noexcept {
 }
 
 expected<std::unique_ptr<store>> open_sqlite_store(const std::string& path, const store_options& o);
+expected<std::unique_ptr<store>> open_postgres_store(const std::string& url,
+                                                     const store_options& o);
 
 expected<std::unique_ptr<store>> open_store(std::string_view url, const store_options& options) {
   constexpr std::string_view sqlite_prefix = "sqlite:";
@@ -41,10 +43,10 @@ expected<std::unique_ptr<store>> open_store(std::string_view url, const store_op
     return open_sqlite_store(path, options);
   }
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return failure{"the PostgreSQL store is not built yet: use sqlite:PATH"};
+    return open_postgres_store(std::string(url), options);
   }
   return failure{"unknown store '" + std::string(url) +
-                 "': use sqlite:PATH (or postgresql://... once available)"};
+                 "': use sqlite:PATH or postgresql://user@host:port/dbname"};
 }
 
 }  // namespace perftrack::coord

@@ -21,6 +21,9 @@ struct store_options {
   std::chrono::nanoseconds aging = std::chrono::seconds(60);
   /// SQLite: how long a writer waits for the file lock before giving up.
   std::chrono::milliseconds busy_timeout{30000};
+  /// PostgreSQL: how long to keep reconnecting to an unreachable server (backoff
+  /// from 10 ms doubling to 1 s) before a step fails.
+  std::chrono::milliseconds reconnect_timeout{5000};
 };
 
 /// Durable, shared coordination state. Every call is one atomic step against the
@@ -87,8 +90,9 @@ public:
   virtual expected<bool> check_epoch(std::int64_t epoch) = 0;
 };
 
-/// Opens a store by URL: "sqlite:PATH" (SQLite, WAL; the file is created) or
-/// "postgresql://..." (not built yet: an error says so).
+/// Opens a store by URL: "sqlite:PATH" (SQLite, WAL; the file is created) or a
+/// libpq URL "postgresql://[user[:password]@]host[:port]/dbname[?param=value...]"
+/// (tables are created on first use).
 expected<std::unique_ptr<store>> open_store(std::string_view url,
                                             const store_options& options = {});
 

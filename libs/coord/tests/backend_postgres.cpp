@@ -1,0 +1,73 @@
+// Each test gets its own schema on the test server, named in the URL's
+// search_path, so tests may run in parallel against one server.
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "fixture.hpp"
+
+namespace perftrack::coord::testing {
+namespace {
+
+// PERFTRACK_TEST_POSTGRES holds a URL; PERFTRACK_TEST_POSTGRES_FILE names the
+// file scripts/pg_server.sh wrote it to (ctest sets this one).
+std::string server_url() {
+  if (const char* url = std::getenv("PERFTRACK_TEST_POSTGRES"); url != nullptr && *url != 0)
+    return url;
+  if (const char* file = std::getenv("PERFTRACK_TEST_POSTGRES_FILE"); file != nullptr) {
+    std::ifstream in(file);
+    std::string url;
+    std::getline(in, url);
+    return url;
+  }
+  return {};
+}
+
+std::string schema_of(const std::string& url) {
+  const auto at = url.rfind("search_path%3D");
+  return at == std::string::npos ? std::string() : url.substr(at + 14);
+}
+
+}  // namespace
+
+backend_store fresh_store(const std::filesystem::path&) {
+  const std::string server = server_url();
+  if (server.empty()) {
+    const char* ci = std::getenv("CI");
+    return {.reason =
+                "no PostgreSQL test server: run `scripts/pg_server.sh start build/postgres` and "
+                "set PERFTRACK_TEST_POSTGRES_FILE=build/postgres/url (ctest does both)",
+            .required = ci != nullptr && std::string(ci) == "true"};
+  }
+  static std::atomic<int> counter{0};
+  std::string schema = "t";  // appended: "t" + std::string trips GCC 12's -Wrestrict
+  schema.append(std::to_string(::getpid())).append("_").append(std::to_string(counter++));
+  try {
+    pqxx::connection c(server);
+    pqxx::nontransaction tx(c);
+    tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    tx.exec("CREATE SCHEMA " + schema);
+  } catch (const std::exception& e) {
+    return {.reason = std::string("cannot prepare a schema on the PostgreSQL test server ") +
+                      server + ": " + e.what(),
+            .required = true};
+  }
+  const char* sep = server.find('?') == std::string::npos ? "?" : "&";
+  return {.url = server + sep + "options=-csearch_path%3D" + schema};
+}
+
+void drop_store(const std::string& url) {
+  const std::string schema = schema_of(url);
+  if (schema.empty()) return;
+  try {
+    pqxx::connection c(server_url());
+    pqxx::nontransaction tx(c);
+    tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  } catch (const std::exception&) {
+    // The server is gone: its files go with it.
+  }
+}
+
+}  // namespace perftrack::coord::testing
