@@ -35,7 +35,7 @@ check_tsan() {
   # plain and ASan builds.
   (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest -j "$jobs" --output-on-failure --timeout 600 \
-      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.)')
+      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.|coord\.StoreTest\.Threads)')
 }
 
 check_consumer() {

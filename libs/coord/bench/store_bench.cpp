@@ -1,8 +1,12 @@
-// task_claim throughput of the SQLite store (docs/performance.md):
-//   build/libs/coord/store_bench [--tasks N]
-// one process claiming by id and by task_next, then 4 processes (one connection
-// each) contending with task_next for the same tasks. Durability: WAL with
-// synchronous=NORMAL (a committed claim survives a process crash).
+// task_claim throughput and leader failover of the stores (docs/performance.md):
+//   build/libs/coord/store_bench [--tasks N] [--postgres URL]...
+// SQLite always (a file in the temp directory; WAL, synchronous=NORMAL: a
+// committed claim survives a process crash); each --postgres URL too, in a
+// schema of its own (scripts/bench.sh store starts a server and passes two URLs:
+// the server's default durability and synchronous_commit=off). Each backend:
+// claims by id and by task_next in one connection, task_next in batches of 16,
+// 4 connections as threads of one process and as 4 processes contending, then
+// the time from killing a leader to a new one (TTL 1 s).
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,6 +18,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,173 +31,235 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<pc::store> fresh(const std::filesystem::path& file, int tasks) {
-  std::filesystem::remove(file);
-  std::filesystem::remove(file.string() + "-wal");
-  std::filesystem::remove(file.string() + "-shm");
-  auto s = pc::open_store("sqlite:" + file.string());
-  if (!s) {
-    std::fprintf(stderr, "error: %s\n", s.error().message.c_str());
-    std::exit(1);
-  }
-  for (int i = 0; i < tasks; ++i) {
-    if (!(*s)->create_task({.title = "task " + std::to_string(i)}, 0)) std::exit(1);
-  }
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "store_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::unique_ptr<pc::store> open(const std::string& url, const pc::store_options& o = {}) {
+  auto s = pc::open_store(url, o);
+  if (!s) die(s.error().message);
   return std::move(s).value();
 }
 
-double rate(int n, clock_type::time_point t0) {
-  return n / std::chrono::duration<double>(clock_type::now() - t0).count();
+// One backend under test: how to reach it and how to empty it.
+struct backend {
+  std::string label;
+  std::string url;
+  std::function<void()> reset;
+};
+
+backend sqlite_backend(const std::filesystem::path& file) {
+  return {"SQLite (WAL, synchronous=NORMAL)", "sqlite:" + file.string(), [file] {
+            for (const char* suffix : {"", "-wal", "-shm"})
+              std::filesystem::remove(file.string() + suffix);
+          }};
 }
 
-}  // namespace
+backend postgres_backend(const std::string& server) {
+  std::string durability = "synchronous_commit=on";
+  if (auto at = server.find("synchronous_commit%3D"); at != std::string::npos)
+    durability = "synchronous_commit=" + server.substr(at + 21, server.find('&', at) - at - 21);
+  const std::string schema = "bench_" + std::to_string(::getpid());
+  const char* sep = server.find('?') == std::string::npos ? "?" : "&";
+  std::string url = server + sep + "options=-csearch_path%3D" + schema;
+  if (auto opts = server.find("options="); opts != std::string::npos) {
+    // One options parameter: add the search path to the one given.
+    url = server;
+    url.insert(opts + 8, "-csearch_path%3D" + schema + "%20");
+  }
+  return {"PostgreSQL (" + durability + ")", url, [server, schema] {
+            pqxx::connection c(server);
+            pqxx::nontransaction tx(c);
+            tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            tx.exec("CREATE SCHEMA " + schema);
+          }};
+}
 
-int main(int argc, char** argv) {
-  int tasks = 20000;
-  if (argc == 3 && std::strcmp(argv[1], "--tasks") == 0) tasks = std::atoi(argv[2]);
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("perftrack_store_bench_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto file = dir / "coord.db";
+std::unique_ptr<pc::store> fresh(const backend& b, int tasks) {
+  b.reset();
+  auto s = open(b.url);
+  for (int i = 0; i < tasks; ++i) {
+    if (auto id = s->create_task({.title = "task"}, 0); !id) die(id.error().message);
+  }
+  return s;
+}
 
+void report(const backend& b, const char* what, int n, clock_type::time_point t0) {
+  const double rate = n / std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::printf("| %s | %s | %.0f claims/s |\n", b.label.c_str(), what, rate);
+  std::fflush(stdout);
+}
+
+// Claims with task_next until none is left; the number claimed.
+int drain(pc::store& s, const std::string& agent) {
+  int n = 0;
+  for (;;) {
+    auto next = s.claim_next(agent, 0);
+    if (!next) die(next.error().message);
+    if (!next->has_value()) return n;
+    ++n;
+  }
+}
+
+void claims(const backend& b, int tasks) {
   {
-    auto s = fresh(file, tasks);
+    auto s = fresh(b, tasks);
+    auto all = s->list_tasks({});
+    if (!all) die(all.error().message);
     const auto t0 = clock_type::now();
-    for (int i = 1; i <= tasks; ++i) {
-      if (!s->claim_task(i, "a1", 0)) return 1;
+    for (const auto& t : *all) {
+      if (auto c = s->claim_task(t.id, "a1", 0); !c) die(c.error().message);
     }
-    std::printf("| SQLite task_claim by id, 1 process | %.0f claims/s |\n", rate(tasks, t0));
+    report(b, "task_claim by id, 1 connection", tasks, t0);
   }
   {
-    auto s = fresh(file, tasks);
+    auto s = fresh(b, tasks);
     const auto t0 = clock_type::now();
-    int n = 0;
-    for (;;) {
-      auto next = s->claim_next("a1", 0);
-      if (!next) return 1;
-      if (!next->has_value()) break;
-      ++n;
-    }
-    std::printf("| SQLite task_next (claim best), 1 process | %.0f claims/s |\n", rate(n, t0));
+    report(b, "task_next, 1 connection", drain(*s, "a1"), t0);
   }
   {
-    auto s = fresh(file, tasks);
+    auto s = fresh(b, tasks);
     const auto t0 = clock_type::now();
     int n = 0;
     for (;;) {
       auto batch = s->claim_next_batch("a1", 16, 0);
-      if (!batch) return 1;
+      if (!batch) die(batch.error().message);
       if (batch->empty()) break;
       n += static_cast<int>(batch->size());
     }
-    std::printf("| SQLite task_next in batches of 16, 1 process | %.0f claims/s |\n", rate(n, t0));
+    report(b, "task_next in batches of 16, 1 connection", n, t0);
   }
   {
-    // Agent threads of one process, each with its own connection.
-    fresh(file, tasks).reset();
+    fresh(b, tasks).reset();
+    std::vector<std::unique_ptr<pc::store>> conns;
+    for (int t = 0; t < 4; ++t) conns.push_back(open(b.url));
+    std::atomic<int> n{0};
     const auto t0 = clock_type::now();
     std::vector<std::thread> threads;
-    std::atomic<bool> ok{true};
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        auto s = pc::open_store("sqlite:" + file.string());
-        if (!s) {
-          ok = false;
-          return;
-        }
         std::string agent = "t";
         agent += std::to_string(t);  // (not "t" + ...: GCC 12 -Wrestrict false positive)
-        for (;;) {
-          auto next = (*s)->claim_next(agent, 0);
-          if (!next) {
-            ok = false;
-            return;
-          }
-          if (!next->has_value()) return;
-        }
+        n += drain(*conns[t], agent);
       });
     }
     for (auto& th : threads) th.join();
-    if (!ok) return 1;
-    std::printf(
-        "| SQLite task_next, 4 threads in 1 process (a connection each, taking turns) | %.0f "
-        "claims/s |\n",
-        rate(tasks, t0));
+    if (n != tasks) die("threads claimed " + std::to_string(n.load()) + " tasks");
+    report(b, "task_next, 4 connections (threads of 1 process)", tasks, t0);
   }
   {
-    fresh(file, tasks).reset();
-    const auto t0 = clock_type::now();
+    fresh(b, tasks).reset();
+    int ready[2], go[2];
+    if (::pipe(ready) != 0 || ::pipe(go) != 0) die("pipe");
     std::vector<pid_t> kids;
     for (int p = 0; p < 4; ++p) {
       const pid_t pid = ::fork();
       if (pid == 0) {
-        auto s = pc::open_store("sqlite:" + file.string());
-        if (!s) ::_exit(1);
-        const std::string agent = "p" + std::to_string(p);
-        for (;;) {
-          auto next = (*s)->claim_next(agent, 0);
-          if (!next) ::_exit(2);
-          if (!next->has_value()) ::_exit(0);
-        }
+        auto s = open(b.url);  // connected before the clock starts
+        char c = 'r';
+        if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) ::_exit(1);
+        std::string agent = "p";
+        agent += std::to_string(p);
+        drain(*s, agent);
+        ::_exit(0);
       }
       kids.push_back(pid);
     }
+    char c;
+    for (int p = 0; p < 4; ++p) {
+      if (::read(ready[0], &c, 1) != 1) die("a claimer did not start");
+    }
+    const auto t0 = clock_type::now();
+    if (::write(go[1], "gggg", 4) != 4) die("pipe");
     bool ok = true;
     for (const pid_t pid : kids) {
       int status = 0;
       ::waitpid(pid, &status, 0);
       ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
-    if (!ok) return 1;
-    std::printf("| SQLite task_next, 4 processes contending | %.0f claims/s |\n", rate(tasks, t0));
+    if (!ok) die("a claimer process failed");
+    report(b, "task_next, 4 processes contending", tasks, t0);
   }
-  {
-    // Leader failover: a leader (child process) renews a 1 s lease every 100 ms and
-    // is killed with SIGKILL; the standby waits for the lease's end (read from the
-    // store), then takes over. Reported: time from the kill to the new leader.
-    fresh(file, 0).reset();
-    pc::store_options so;
-    so.leader_ttl = std::chrono::seconds(1);
-    auto now_ns = [] {
-      return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
-    int pipefd[2];
-    if (::pipe(pipefd) != 0) return 1;
-    const pid_t leader = ::fork();
-    if (leader == 0) {
-      auto s = pc::open_store("sqlite:" + file.string(), so);
-      if (!s) ::_exit(1);
-      (void)(*s)->register_candidate("old", now_ns());
-      auto lead = (*s)->try_lead("old", now_ns());
-      if (!lead) ::_exit(1);
-      [[maybe_unused]] auto w = ::write(pipefd[1], "x", 1);
-      for (;;) {
-        (void)(*s)->renew_lead("old", lead->epoch, now_ns());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-    char c;
-    if (::read(pipefd[0], &c, 1) != 1) return 1;
-    auto s = pc::open_store("sqlite:" + file.string(), so);
-    if (!s) return 1;
-    (void)(*s)->register_candidate("standby", now_ns());
-    std::this_thread::sleep_for(std::chrono::milliseconds(350));
-    ::kill(leader, SIGKILL);
-    const auto killed = clock_type::now();
-    ::waitpid(leader, nullptr, 0);
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A leader (child process) renews a 1 s lease every 100 ms and is killed with
+// SIGKILL; the standby sleeps until the lease's end (read from the store), then
+// takes over. Reported: time from the kill to the new leader.
+void failover(const backend& b) {
+  fresh(b, 0).reset();
+  pc::store_options so;
+  so.leader_ttl = std::chrono::seconds(1);
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) die("pipe");
+  const pid_t leader = ::fork();
+  if (leader == 0) {
+    auto s = open(b.url, so);
+    (void)s->register_candidate("old", now_ns());
+    auto lead = s->try_lead("old", now_ns());
+    if (!lead) ::_exit(1);
+    [[maybe_unused]] auto w = ::write(pipefd[1], "x", 1);
     for (;;) {
-      auto r = (*s)->try_lead("standby", now_ns());
-      if (r) break;
-      // Sleep until the current lease ends rather than polling blindly.
-      auto current = (*s)->leader();
-      const auto wait_ns = current ? current->lease_until_ns - now_ns() : 0;
-      std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<std::int64_t>(wait_ns, 0)) +
-                                  std::chrono::milliseconds(1));
+      (void)s->renew_lead("old", lead->epoch, now_ns());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    const double took = std::chrono::duration<double>(clock_type::now() - killed).count();
-    std::printf("| leader failover, TTL 1 s: kill to new leader | %.3f s |\n", took);
+  }
+  char c;
+  if (::read(pipefd[0], &c, 1) != 1) die("the leader did not start");
+  auto s = open(b.url, so);
+  (void)s->register_candidate("standby", now_ns());
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  ::kill(leader, SIGKILL);
+  const auto killed = clock_type::now();
+  ::waitpid(leader, nullptr, 0);
+  for (;;) {
+    if (s->try_lead("standby", now_ns())) break;
+    auto current = s->leader();
+    const auto wait_ns = current ? current->lease_until_ns - now_ns() : 0;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<std::int64_t>(wait_ns, 0)) +
+                                std::chrono::milliseconds(1));
+  }
+  const double took = std::chrono::duration<double>(clock_type::now() - killed).count();
+  std::printf("| %s | leader failover, TTL 1 s: kill to new leader | %.3f s |\n", b.label.c_str(),
+              took);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int tasks = 20000;
+  std::vector<std::string> servers;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--tasks") == 0) {
+      tasks = std::atoi(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--postgres") == 0) {
+      servers.emplace_back(argv[i + 1]);
+    } else {
+      die("usage: store_bench [--tasks N] [--postgres URL]...");
+    }
+  }
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("perftrack_store_bench_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<backend> backends{sqlite_backend(dir / "coord.db")};
+  for (const auto& url : servers) backends.push_back(postgres_backend(url));
+  std::printf("| store | workload (%d tasks) | result |\n|---|---|---|\n", tasks);
+  for (const auto& b : backends) {
+    claims(b, tasks);
+    failover(b);
+  }
+  for (const auto& b : backends) {
+    if (b.url.starts_with("postgres")) {
+      pqxx::connection c(b.url);
+      pqxx::nontransaction(c).exec("DROP SCHEMA IF EXISTS bench_" + std::to_string(::getpid()) +
+                                   " CASCADE");
+    }
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -37,30 +38,49 @@ using sqlite::read_task;
 using sqlite::schema;
 using sqlite::task_columns;
 
-// One mutex per file and process: the store objects of a process's threads take
-// turns on it before they compete with other processes for SQLite's lock. SQLite
-// retries a busy lock with growing sleeps, so 16 connections hammering one file
-// can starve one of them past the busy timeout; 4 (one per process) do not.
-std::shared_ptr<std::mutex> file_mutex(const std::string& path) {
+// A claim waiting for a transaction: the thread that next holds the file takes
+// every waiting claim and commits them together (flat combining), so the ~11
+// system calls of a commit (WAL frames, lock calls) are paid once per group.
+struct claim_request {
+  std::string_view agent;
+  std::int64_t now = 0;
+  std::int64_t id = 0;  ///< 0: the best claimable task (task_next)
+  expected<std::optional<task>> result = std::optional<task>();
+  bool done = false;  ///< written and read under file_gate::queue_mutex
+};
+
+// One gate per file and process: the store objects of a process's threads take
+// turns on its mutex before they compete with other processes for SQLite's lock.
+// SQLite retries a busy lock with growing sleeps, so 16 connections hammering one
+// file can starve one of them past the busy timeout; 4 (one per process) do not.
+struct file_gate {
+  std::mutex mutex;
+  std::mutex queue_mutex;             ///< guards the three below
+  std::vector<claim_request*> queue;  ///< claims waiting for the next group
+  bool combining = false;             ///< a thread is running a group
+  std::condition_variable group_done;
+};
+
+std::shared_ptr<file_gate> gate_for(const std::string& path) {
   static std::mutex registry_mutex;
-  static std::map<std::pair<std::string, pid_t>, std::weak_ptr<std::mutex>> registry;
+  static std::map<std::pair<std::string, pid_t>, std::weak_ptr<file_gate>> registry;
   std::error_code ec;
   std::string key = std::filesystem::absolute(path, ec).lexically_normal().string();
   if (ec) key = path;
   std::lock_guard lock(registry_mutex);
   auto& slot = registry[{key, ::getpid()}];  // a child after fork() gets its own
-  auto m = slot.lock();
-  if (!m) {
-    m = std::make_shared<std::mutex>();
-    slot = m;
+  auto g = slot.lock();
+  if (!g) {
+    g = std::make_shared<file_gate>();
+    slot = g;
   }
-  return m;
+  return g;
 }
 
 class sqlite_store final : public store {
 public:
-  sqlite_store(sqlite3* db, const store_options& o, std::shared_ptr<std::mutex> m)
-      : db_(db), options_(o), mutex_(std::move(m)) {}
+  sqlite_store(sqlite3* db, const store_options& o, std::shared_ptr<file_gate> g)
+      : db_(db), options_(o), gate_(std::move(g)) {}
   ~sqlite_store() override {
     statements_.clear();
     sqlite3_close_v2(db_);
@@ -80,7 +100,7 @@ public:
                       path, msg)};
     }
     sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
-    auto s = std::make_unique<sqlite_store>(db, o, file_mutex(path));
+    auto s = std::make_unique<sqlite_store>(db, o, gate_for(path));
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (auto e = s->exec_retrying(pragma, o.busy_timeout); !e) return e.error();
@@ -94,7 +114,7 @@ public:
   expected<agent_info> register_agent(std::string_view id, std::string_view name,
                                       std::string_view capabilities, std::int64_t now) override {
     if (auto bad = rules::check_agent(id, name, capabilities)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt(
         "INSERT INTO agents(id, name, capabilities, last_seen) VALUES(?1, ?2, ?3, ?4) "
@@ -110,7 +130,7 @@ public:
                                      std::optional<std::int64_t> current_task,
                                      std::int64_t now) override {
     if (auto bad = rules::check_agent_status(status)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s =
         stmt("UPDATE agents SET status = ?1, current_task = ?2, last_seen = ?3 WHERE id = ?4");
@@ -127,7 +147,7 @@ public:
   }
 
   expected<bool> set_handoff(std::string_view id, bool handoff) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt("UPDATE agents SET handoff = ?1 WHERE id = ?2");
     sqlite::reset_guard g(s);
@@ -138,7 +158,7 @@ public:
   }
 
   expected<std::vector<agent_info>> agents() override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     auto& s = stmt(
         "SELECT id, name, capabilities, status, current_task, last_seen, handoff FROM agents "
         "ORDER BY id");
@@ -152,7 +172,7 @@ public:
 
   expected<std::int64_t> create_task(const new_task& t, std::int64_t now) override {
     if (auto bad = rules::check_new_task(t)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     if (t.parent) {
       if (auto parent = task_locked(*t.parent); !parent) {
@@ -178,7 +198,7 @@ public:
   expected<task> update_task(std::int64_t id, std::string_view agent, task_status status,
                              std::string_view notes, std::int64_t now) override {
     if (auto bad = rules::check_update(status, notes)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     auto current = task_locked(id);
@@ -201,8 +221,99 @@ public:
 
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
     if (auto bad = rules::check_claimer(agent)) return *bad;
-    std::lock_guard lock(*mutex_);
-    write_scope write(*this);
+    if (id <= 0) return rules::unknown_task(id);
+    claim_request request{.agent = agent, .now = now, .id = id};
+    auto claimed = combine(request);
+    if (!claimed) return claimed.error();
+    return std::move(**claimed);
+  }
+
+  expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
+    if (auto bad = rules::check_claimer(agent)) return *bad;
+    claim_request request{.agent = agent, .now = now};
+    return combine(request);
+  }
+
+  expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
+                                               std::int64_t now) override {
+    if (auto bad = rules::check_batch(max)) return *bad;
+    if (auto bad = rules::check_claimer(agent)) return *bad;
+    std::lock_guard lock(gate_->mutex);
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) return e.error();
+    auto claimed = claim_best(agent, now, max);
+    if (!claimed) return claimed.error();
+    if (auto e = tx.commit(); !e) return e.error();
+    return claimed;
+  }
+
+private:
+  // Queues a claim. While another thread runs a group of claims, the queue
+  // fills; when it is done, one waiting thread takes the whole queue and runs it
+  // as the next group in one transaction: each claim with its own agent and time,
+  // exactly as if alone, committed once. Waiters never need the file mutex to
+  // learn that their claim is done, so one busy thread cannot starve them.
+  expected<std::optional<task>> combine(claim_request& request) {
+    std::unique_lock queue(gate_->queue_mutex);
+    gate_->queue.push_back(&request);
+    while (!request.done) {
+      if (gate_->combining) {
+        gate_->group_done.wait(queue);
+        continue;
+      }
+      gate_->combining = true;
+      std::vector<claim_request*> group;
+      group.swap(gate_->queue);
+      queue.unlock();
+      run_group(group);
+      queue.lock();
+      for (auto* r : group) r->done = true;
+      gate_->combining = false;
+      gate_->group_done.notify_all();
+    }
+    return std::move(request.result);
+  }
+
+  void run_group(const std::vector<claim_request*>& group) {
+    std::lock_guard lock(gate_->mutex);
+    auto fail_all = [&](const failure& f) {
+      for (auto* r : group) r->result = f;
+    };
+    transaction tx(*this);
+    if (auto e = tx.begin(); !e) {
+      fail_all(e.error());
+    } else {
+      for (auto* r : group) {
+        if (r->id != 0) {
+          auto t = claim_one(r->id, r->agent, r->now);
+          if (t) {
+            r->result = std::optional<task>(std::move(t).value());
+          } else {
+            r->result = t.error();
+          }
+        } else {
+          auto best = claim_best(r->agent, r->now, 1);
+          if (!best) {
+            r->result = best.error();
+          } else {
+            r->result = best->empty() ? std::optional<task>()
+                                      : std::optional<task>(std::move(best->front()));
+          }
+        }
+        // An I/O error ends SQLite's transaction: the claims before it are gone too.
+        if (sqlite3_get_autocommit(db_) != 0) {
+          fail_all(error("claim (the transaction was rolled back)"));
+          break;
+        }
+      }
+      if (!tx.rolled_back()) {
+        if (auto c = tx.commit(); !c) fail_all(c.error());
+      }
+    }
+  }
+
+  // Claims task `id` inside the caller's transaction, or says why not.
+  expected<task> claim_one(std::int64_t id, std::string_view agent, std::int64_t now) {
     static const std::string sql =
         std::string(
             "UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease "
@@ -230,21 +341,9 @@ public:
     return rules::not_claimable(*t, now);
   }
 
-  expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
-    auto claimed = claim_best(agent, now, 1);
-    if (!claimed) return claimed.error();
-    if (claimed->empty()) return std::optional<task>();
-    return std::optional<task>(std::move(claimed->front()));
-  }
-
-  expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
-                                               std::int64_t now) override {
-    if (auto bad = rules::check_batch(max)) return *bad;
-    return claim_best(agent, now, max);
-  }
-
+public:
   expected<std::vector<task>> list_tasks(std::optional<task_status> status) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     static const std::string all =
         std::string("SELECT ") + task_columns + " FROM tasks ORDER BY id";
     static const std::string some =
@@ -258,12 +357,12 @@ public:
   }
 
   expected<task> get_task(std::int64_t id) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     return task_locked(id);
   }
 
   expected<std::int64_t> heartbeat(std::string_view agent, std::int64_t now) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     auto& seen = stmt("UPDATE agents SET last_seen = ?1 WHERE id = ?2");
@@ -283,7 +382,7 @@ public:
   }
 
   expected<std::int64_t> release_expired(std::int64_t now) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt(
         "UPDATE tasks SET status = 0, owner = NULL WHERE status IN (1, 2) AND lease_until < ?1 "
@@ -299,7 +398,7 @@ public:
   expected<std::int64_t> send_message(std::string_view from, std::string_view to,
                                       std::string_view body, std::int64_t now) override {
     if (auto bad = rules::check_message(body)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     if (auto a = agent_locked(to); !a) return a.error();
     auto& s = stmt("INSERT INTO messages(sender, recipient, body, created) VALUES(?1, ?2, ?3, ?4)");
@@ -312,7 +411,7 @@ public:
   expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
                                    std::int64_t now) override {
     if (auto bad = rules::check_message(body)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt(
         "INSERT INTO messages(sender, recipient, body, created) "
@@ -325,7 +424,7 @@ public:
 
   expected<std::vector<stored_message>> read_messages(std::string_view agent, bool unread_only,
                                                       bool mark_read) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     if (auto a = agent_locked(agent); !a) return a.error();
@@ -351,7 +450,7 @@ public:
   }
 
   expected<std::vector<stored_message>> unacked(std::string_view agent) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     auto& s = stmt(
         "SELECT id, sender, recipient, body, created, read, acked FROM messages "
         "WHERE recipient = ?1 AND acked = 0 ORDER BY id");
@@ -363,7 +462,7 @@ public:
   }
 
   expected<bool> ack_message(std::int64_t id) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt("UPDATE messages SET acked = 1, read = 1 WHERE id = ?1");
     sqlite::reset_guard g(s);
@@ -377,7 +476,7 @@ public:
 
   expected<bool> register_candidate(std::string_view id, std::int64_t now) override {
     if (auto bad = rules::check_candidate(id)) return *bad;
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s = stmt("INSERT OR REPLACE INTO candidates(id, registered) VALUES(?1, ?2)");
     sqlite::reset_guard g(s);
@@ -387,7 +486,7 @@ public:
   }
 
   expected<leader_state> try_lead(std::string_view candidate, std::int64_t now) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     transaction tx(*this);
     if (auto e = tx.begin(); !e) return e.error();
     {
@@ -419,7 +518,7 @@ public:
 
   expected<leader_state> renew_lead(std::string_view candidate, std::int64_t epoch,
                                     std::int64_t now) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     write_scope write(*this);
     auto& s =
         stmt("UPDATE leader SET lease_until = ?1 WHERE id = 1 AND holder = ?2 AND epoch = ?3");
@@ -437,12 +536,12 @@ public:
   }
 
   expected<leader_state> leader() override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     return leader_locked();
   }
 
   expected<bool> check_epoch(std::int64_t epoch) override {
-    std::lock_guard lock(*mutex_);
+    std::lock_guard lock(gate_->mutex);
     auto current = leader_locked();
     if (!current) return current.error();
     if (current->epoch != epoch) {
@@ -470,6 +569,11 @@ private:
       if (r) open_ = false;
       return r;
     }
+    /// SQLite ends a transaction by itself on some errors (I/O, full disk).
+    bool rolled_back() {
+      if (open_ && sqlite3_get_autocommit(s_.db_) != 0) open_ = false;
+      return !open_;
+    }
 
   private:
     sqlite_store& s_;
@@ -494,13 +598,10 @@ private:
     bool open_;
   };
 
-  // Claims up to `limit` tasks of highest effective priority in one transaction:
-  // the best pending ones and the best expired claims, each found by an index.
+  // Claims up to `limit` tasks of highest effective priority inside the caller's
+  // transaction: the best pending ones and the best expired claims, each found by
+  // an index.
   expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now, int limit) {
-    if (auto bad = rules::check_claimer(agent)) return *bad;
-    std::lock_guard lock(*mutex_);
-    transaction tx(*this);
-    if (auto e = tx.begin(); !e) return e.error();
     std::vector<std::pair<std::int64_t, std::int64_t>> candidates;  // (rank, id)
     auto consider = [&](sqlite::statement& q) -> bool {
       sqlite::reset_guard g(q);
@@ -532,7 +633,6 @@ private:
       if (!t) return t.error();
       claimed.push_back(std::move(t).value());
     }
-    if (auto e = tx.commit(); !e) return e.error();
     return claimed;
   }
 
@@ -631,7 +731,7 @@ private:
 
   sqlite3* db_;
   store_options options_;
-  std::shared_ptr<std::mutex> mutex_;
+  std::shared_ptr<file_gate> gate_;
   std::unordered_map<const char*, std::unique_ptr<sqlite::statement>> statements_;
 };
 

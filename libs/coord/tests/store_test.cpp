@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "fixture.hpp"
 
 namespace perftrack::coord {
@@ -176,6 +180,39 @@ TEST_F(StoreTest, MessagesReadUnreadBroadcastAndAcknowledge) {
   EXPECT_EQ(pending->size(), 2u);
   ASSERT_TRUE(store_->ack_message(*m1));
   EXPECT_EQ(store_->unacked("a2")->size(), 1u);
+}
+
+TEST_F(StoreTest, ThreadsOfOneProcessClaimEveryTaskOnce) {
+  // Claims of one process's threads are committed in groups (SQLite): each
+  // still wins its own task, by id or by task_next, exactly once.
+  constexpr int tasks = 400;
+  for (int i = 0; i < tasks; ++i) add("t");
+  std::vector<std::unique_ptr<store>> conns;
+  for (int t = 0; t < 4; ++t) {
+    auto s = open_store(url_, options());
+    ASSERT_TRUE(s) << s.error().message;
+    conns.push_back(std::move(s).value());
+  }
+  std::atomic<int> won{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string agent(1, static_cast<char>('a' + t));
+      for (int id = 1 + t; id <= tasks; id += 2) {  // two threads try each id
+        if (conns[t]->claim_task(id, agent, 0)) ++won;
+      }
+      for (;;) {
+        auto next = conns[t]->claim_next(agent, 0);
+        if (!next || !next->has_value()) break;
+        ++won;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(won.load(), tasks);
+  auto pending = store_->list_tasks(task_status::pending);
+  ASSERT_TRUE(pending);
+  EXPECT_TRUE(pending->empty());
 }
 
 }  // namespace
