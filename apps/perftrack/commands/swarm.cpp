@@ -25,7 +25,10 @@ CLI::App* add(CLI::App& app, options& o) {
           "DURATION"));
   cmd->add_option("--processes", o.processes, "Processes sharing the agents and the store")
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--store", o.store, "sqlite:PATH (default sqlite:memory/coord.db)");
+  cmd->add_option("--store", o.store,
+                  "sqlite:PATH (default sqlite:memory/coord.db) or postgresql://user@host:port/db");
+  cmd->add_option("--workers", o.workers, "Actor workers per process (default: one per core)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--seed", o.seed, "Seed of the workload's random choices");
   return cmd;
 }
@@ -42,6 +45,7 @@ int run_share(const options& o, int first, int count, std::ostream& out, std::os
       std::chrono::nanoseconds(*parse_duration_arg(o.duration)));
   so.store_url = o.store;
   so.seed = o.seed;
+  so.workers = o.workers;
   const auto r = coord::run_swarm(so, t);
   t.flush();
   if (!r) return fail(err, r.error().message);

@@ -14,6 +14,7 @@ struct options {
   int processes = 1;
   std::string store = "sqlite:memory/coord.db";
   std::uint64_t seed = 1;
+  unsigned workers = 0;  ///< 0: one per physical core
 };
 
 CLI::App* add(CLI::App& app, options& o);

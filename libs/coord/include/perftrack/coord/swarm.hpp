@@ -19,6 +19,8 @@ struct swarm_options {
   int candidates = 3;
   std::uint64_t seed = 1;
   std::chrono::milliseconds leader_ttl{1000};
+  /// Actor workers that run the agents; 0: one per physical core.
+  unsigned workers = 0;
 };
 
 struct swarm_result {
@@ -28,9 +30,10 @@ struct swarm_result {
   std::uint64_t elections_won = 0;
 };
 
-/// Runs the swarm workload (docs/coordination.md): `agents` threads, each an agent
-/// with its own store connection, doing the mix of the 20 coordination operations
-/// for `duration`, recorded by `t`. Fails only if the store cannot be opened.
+/// Runs the swarm workload (docs/coordination.md): `agents` actors on the actor
+/// core, each an agent with its own store connection, doing the mix of the 20
+/// coordination operations for `duration`, recorded by `t`. Fails only if the
+/// store cannot be opened.
 expected<swarm_result> run_swarm(const swarm_options& options, tracker& t);
 
 }  // namespace perftrack::coord
