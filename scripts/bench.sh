@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs perftrack's speed benchmarks side by side with the peers named in
 # docs/performance.md and prints tables with ratios.
-#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor]...
+#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store]...
 # recorder: recording cost vs prometheus-cpp and spdlog (Google Benchmark).
 # report:   report speed on a generated file vs jq and DuckDB, and memory per record.
 # actor:    the actor core vs CAF 0.17 (ping-pong, counting, ring, fork-join, spawn, memory).
+# store:    task_claim throughput and leader failover, SQLite and a PostgreSQL server
+#           started here (scripts/pg_server.sh), at two durability settings.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 quick=0
@@ -14,17 +16,17 @@ while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --size) size="$2"; shift ;;
-    recorder|report|actor) parts+=("$1") ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor]..." >&2; exit 2 ;;
+    recorder|report|actor|store) parts+=("$1") ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor)
+[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor store)
 out="$root/.bench"
 mkdir -p "$out"
 
 "$root/scripts/setup.sh"
-build_preset release perftrack recorder_bench generate_metrics actor_bench >/dev/null
+build_preset release perftrack recorder_bench generate_metrics actor_bench store_bench >/dev/null
 
 bench_recorder() {
   local reps=10
@@ -66,6 +68,21 @@ bench_actor() {
   ((quick)) && reps=1
   echo "== actor core vs CAF"
   "$root/build/libs/actor/actor_bench" --repetitions "$reps"
+}
+
+bench_store() {
+  local tasks=20000
+  ((quick)) && tasks=5000
+  echo "== coordination store: task_claim and leader failover"
+  local url
+  url=$("$root/scripts/pg_server.sh" start "$out/postgres")
+  trap '"$root/scripts/pg_server.sh" stop "$out/postgres"' EXIT
+  # The server's defaults (fsync on, synchronous_commit=on), then commits that
+  # return before their WAL reaches the disk (synchronous_commit=off).
+  "$root/build/libs/coord/store_bench" --tasks "$tasks" --postgres "$url" \
+    --postgres "$url?options=-csynchronous_commit%3Doff"
+  "$root/scripts/pg_server.sh" stop "$out/postgres"
+  trap - EXIT
 }
 
 for part in "${parts[@]}"; do "bench_$part"; done

@@ -598,31 +598,32 @@ private:
     bool open_;
   };
 
-  // Claims up to `limit` tasks of highest effective priority inside the caller's
-  // transaction: the best pending ones and the best expired claims, each found by
-  // an index.
+  // Claims up to `limit` tasks inside the caller's transaction: the best expired
+  // claims (abandoned work goes first), then the pending tasks of highest
+  // effective priority, each found by an index.
   expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now, int limit) {
-    std::vector<std::pair<std::int64_t, std::int64_t>> candidates;  // (rank, id)
+    std::vector<std::int64_t> candidates;
     auto consider = [&](sqlite::statement& q) -> bool {
       sqlite::reset_guard g(q);
-      q.bind(":now", now).bind(":limit", static_cast<std::int64_t>(limit));
+      q.bind(":now", now)
+          .bind(":limit",
+                static_cast<std::int64_t>(limit) - static_cast<std::int64_t>(candidates.size()));
       int rc;
-      while ((rc = q.step()) == SQLITE_ROW) candidates.emplace_back(q.int64(1), q.int64(0));
+      while ((rc = q.step()) == SQLITE_ROW) candidates.push_back(q.int64(0));
       return rc == SQLITE_DONE;
     };
-    if (!consider(stmt("SELECT id, rank FROM tasks WHERE status = 0 AND not_before <= :now "
-                       "ORDER BY rank LIMIT :limit")) ||
-        !consider(stmt("SELECT id, rank FROM tasks WHERE status IN (1, 2) AND lease_until < :now "
+    if (!consider(stmt("SELECT id FROM tasks WHERE status IN (1, 2) AND lease_until < :now "
                        "AND COALESCE((SELECT handoff FROM agents WHERE agents.id = tasks.owner), "
-                       "1) = 1 ORDER BY rank LIMIT :limit"))) {
+                       "1) = 1 ORDER BY rank LIMIT :limit")) ||
+        (candidates.size() < static_cast<std::size_t>(limit) &&
+         !consider(stmt("SELECT id FROM tasks WHERE status = 0 AND not_before <= :now "
+                        "ORDER BY rank LIMIT :limit")))) {
       return error("find the next task");
     }
-    std::sort(candidates.begin(), candidates.end());
-    if (candidates.size() > static_cast<std::size_t>(limit)) candidates.resize(limit);
     std::vector<task> claimed;
     auto& u =
         stmt("UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease WHERE id = :id");
-    for (const auto& [rank, id] : candidates) {
+    for (const auto id : candidates) {
       {
         sqlite::reset_guard g(u);
         u.bind(":agent", agent).bind(":lease", now + options_.claim_lease.count());

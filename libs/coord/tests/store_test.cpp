@@ -92,6 +92,18 @@ TEST_F(StoreTest, ExpiredLeasesReturnToThePoolUnlessHandoffIsOff) {
   EXPECT_EQ(*released, 1);  // t1 (a3's lease ran out); t2 stays with a2
 }
 
+TEST_F(StoreTest, AbandonedWorkIsTakenBeforePendingTasks) {
+  const auto low = add("low", priority::low);
+  ASSERT_TRUE(store_->claim_task(low, "gone", 0));
+  const auto critical = add("critical", priority::critical, 1 * sec);
+  auto first = store_->claim_next("a1", 31 * sec);  // the 30 s lease of "gone" ran out
+  ASSERT_TRUE(first && first->has_value());
+  EXPECT_EQ((**first).id, low);
+  auto second = store_->claim_next("a1", 31 * sec);
+  ASSERT_TRUE(second && second->has_value());
+  EXPECT_EQ((**second).id, critical);
+}
+
 TEST_F(StoreTest, NextTakesHighestPriorityAndAgingPreventsStarvation) {
   const auto low = add("low", priority::low, 0);
   const auto high = add("high", priority::high, 100 * sec);
