@@ -121,7 +121,8 @@ void scheduler::run_worker(unsigned index) {
       system_.run(*s);
       continue;
     }
-    if (++idle_spins < spins_before_sleep) {
+    if (++idle_spins == 1) flush_returned_envelopes();  // no envelope waits on an idle worker
+    if (idle_spins < spins_before_sleep) {
       std::this_thread::yield();
       continue;
     }

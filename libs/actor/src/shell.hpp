@@ -40,6 +40,9 @@ struct envelope : mpsc_node {
 /// (freed envelopes travel back to the sender's pool through a lock-free list).
 envelope* new_envelope();
 void free_envelope(envelope* e) noexcept;
+/// Returns the envelopes this thread freed for other threads' pools now (they
+/// travel in batches).
+void flush_returned_envelopes() noexcept;
 
 enum : std::uint8_t { shell_idle = 0, shell_scheduled = 1 };
 

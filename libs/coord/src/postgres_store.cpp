@@ -57,14 +57,14 @@ CREATE TABLE IF NOT EXISTS leader(
 INSERT INTO leader VALUES (1, '', 0, 0) ON CONFLICT (id) DO NOTHING;
 )sql";
 
-#define PT_TASK_COLUMNS                                                                    \
+#define PERFTRACK_TASK_COLUMNS                                                             \
   "tasks.id, title, priority, payload, parent, status, COALESCE(owner, ''), lease_until, " \
   "not_before, created, notes, completions"
-#define PT_AGENT_COLUMNS "id, name, capabilities, status, current_task, last_seen, handoff"
-#define PT_MESSAGE_COLUMNS "id, sender, recipient, body, created, read, acked"
+#define PERFTRACK_AGENT_COLUMNS "id, name, capabilities, status, current_task, last_seen, handoff"
+#define PERFTRACK_MESSAGE_COLUMNS "id, sender, recipient, body, created, read, acked"
 // Another agent may take the task now: pending, or held past its lease by an
 // agent whose tasks go back to the pool. $1 is now.
-#define PT_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
+#define PERFTRACK_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
 
 // Prepared once per connection.
 struct prepared {
@@ -75,11 +75,11 @@ constexpr prepared statements[] = {
     {"register_agent",
      "INSERT INTO agents(id, name, capabilities, last_seen) VALUES($1, $2, $3, $4) "
      "ON CONFLICT(id) DO UPDATE SET name = excluded.name, capabilities = excluded.capabilities, "
-     "last_seen = excluded.last_seen RETURNING " PT_AGENT_COLUMNS},
+     "last_seen = excluded.last_seen RETURNING " PERFTRACK_AGENT_COLUMNS},
     {"update_agent_status",
      "UPDATE agents SET status = $1, current_task = $2, last_seen = $3 WHERE id = $4"},
     {"set_handoff", "UPDATE agents SET handoff = $1 WHERE id = $2"},
-    {"agents", "SELECT " PT_AGENT_COLUMNS " FROM agents ORDER BY id"},
+    {"agents", "SELECT " PERFTRACK_AGENT_COLUMNS " FROM agents ORDER BY id"},
     {"create_task",
      "INSERT INTO tasks(title, priority, payload, parent, not_before, created, rank) "
      "SELECT $1::TEXT, $2::SMALLINT, $3::TEXT, $4::BIGINT, $5::BIGINT, $6::BIGINT, $7::BIGINT "
@@ -88,35 +88,36 @@ constexpr prepared statements[] = {
      "UPDATE tasks SET status = $1::SMALLINT, notes = $2, owner = CASE WHEN $1::SMALLINT = 0 THEN "
      "NULL ELSE owner END, "
      "completions = completions + CASE WHEN $1::SMALLINT = 3 THEN 1 ELSE 0 END, lease_until = $3 "
-     "WHERE id = $4 AND status IN (1, 2) AND owner = $5 RETURNING " PT_TASK_COLUMNS},
+     "WHERE id = $4 AND status IN (1, 2) AND owner = $5 RETURNING " PERFTRACK_TASK_COLUMNS},
     {"claim_task",
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 WHERE id = $4 AND not_before <= $1 "
-     "AND (status = 0 OR (status IN (1, 2) AND lease_until < $1 AND " PT_HANDOFF
-     ")) RETURNING " PT_TASK_COLUMNS},
+     "AND (status = 0 OR (status IN (1, 2) AND lease_until < $1 AND " PERFTRACK_HANDOFF
+     ")) RETURNING " PERFTRACK_TASK_COLUMNS},
     // task_next, one statement: the best expired claim (docs/coordination.md:
     // abandoned work goes first), else the best pending task not locked by another
     // claimer. A fifth cheaper than claim_best's CTEs under contention (pgbench).
     {"claim_next",
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 WHERE id = COALESCE("
-     "(SELECT id FROM tasks WHERE status IN (1, 2) AND lease_until < $1 AND " PT_HANDOFF
+     "(SELECT id FROM tasks WHERE status IN (1, 2) AND lease_until < $1 AND " PERFTRACK_HANDOFF
      " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED), "
      "(SELECT id FROM tasks WHERE status = 0 AND not_before <= $1 "
      " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED)) "
-     "RETURNING " PT_TASK_COLUMNS},
+     "RETURNING " PERFTRACK_TASK_COLUMNS},
     // A batch: the best expired claims, then the best pending tasks, each from its
     // partial index, locked past other claimers' rows.
     {"claim_best",
      "WITH p AS (SELECT id, rank FROM tasks WHERE status = 0 AND not_before <= $1 "
      "  ORDER BY rank LIMIT $4 FOR UPDATE SKIP LOCKED), "
      "e AS (SELECT id, rank FROM tasks WHERE status IN (1, 2) AND lease_until < $1 "
-     "  AND " PT_HANDOFF " ORDER BY rank LIMIT $4 FOR UPDATE SKIP LOCKED), "
+     "  AND " PERFTRACK_HANDOFF " ORDER BY rank LIMIT $4 FOR UPDATE SKIP LOCKED), "
      "pick AS (SELECT id, src FROM (SELECT 0 AS src, id, rank FROM e "
      "  UNION ALL SELECT 1, id, rank FROM p) u ORDER BY src, rank LIMIT $4) "
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 FROM pick "
-     "WHERE tasks.id = pick.id RETURNING " PT_TASK_COLUMNS ", pick.src, rank"},
-    {"tasks", "SELECT " PT_TASK_COLUMNS " FROM tasks ORDER BY id"},
-    {"tasks_by_status", "SELECT " PT_TASK_COLUMNS " FROM tasks WHERE status = $1 ORDER BY id"},
-    {"task", "SELECT " PT_TASK_COLUMNS " FROM tasks WHERE id = $1"},
+     "WHERE tasks.id = pick.id RETURNING " PERFTRACK_TASK_COLUMNS ", pick.src, rank"},
+    {"tasks", "SELECT " PERFTRACK_TASK_COLUMNS " FROM tasks ORDER BY id"},
+    {"tasks_by_status",
+     "SELECT " PERFTRACK_TASK_COLUMNS " FROM tasks WHERE status = $1 ORDER BY id"},
+    {"task", "SELECT " PERFTRACK_TASK_COLUMNS " FROM tasks WHERE id = $1"},
     {"heartbeat",
      "WITH a AS (UPDATE agents SET last_seen = $1 WHERE id = $2 RETURNING id), "
      "t AS (UPDATE tasks SET lease_until = $3 WHERE owner = $2 AND status IN (1, 2) "
@@ -124,7 +125,7 @@ constexpr prepared statements[] = {
      "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM t)"},
     {"release_expired",
      "UPDATE tasks SET status = 0, owner = NULL WHERE status IN (1, 2) AND lease_until < $1 "
-     "AND " PT_HANDOFF},
+     "AND " PERFTRACK_HANDOFF},
     {"send_message",
      "INSERT INTO messages(sender, recipient, body, created) "
      "SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::BIGINT "
@@ -133,12 +134,13 @@ constexpr prepared statements[] = {
      "INSERT INTO messages(sender, recipient, body, created) "
      "SELECT $1::TEXT, id, $2::TEXT, $3::BIGINT FROM agents WHERE id <> $1"},
     {"agent_exists", "SELECT 1 FROM agents WHERE id = $1"},
-    {"messages", "SELECT " PT_MESSAGE_COLUMNS " FROM messages WHERE recipient = $1 ORDER BY id"},
-    {"unread_messages",
-     "SELECT " PT_MESSAGE_COLUMNS " FROM messages WHERE recipient = $1 AND NOT read ORDER BY id"},
+    {"messages",
+     "SELECT " PERFTRACK_MESSAGE_COLUMNS " FROM messages WHERE recipient = $1 ORDER BY id"},
+    {"unread_messages", "SELECT " PERFTRACK_MESSAGE_COLUMNS
+                        " FROM messages WHERE recipient = $1 AND NOT read ORDER BY id"},
     {"mark_read", "UPDATE messages SET read = TRUE WHERE recipient = $1 AND id <= $2"},
-    {"unacked",
-     "SELECT " PT_MESSAGE_COLUMNS " FROM messages WHERE recipient = $1 AND NOT acked ORDER BY id"},
+    {"unacked", "SELECT " PERFTRACK_MESSAGE_COLUMNS
+                " FROM messages WHERE recipient = $1 AND NOT acked ORDER BY id"},
     {"ack", "UPDATE messages SET acked = TRUE, read = TRUE WHERE id = $1"},
     {"register_candidate",
      "INSERT INTO candidates(id, registered) VALUES($1, $2) "
@@ -152,10 +154,10 @@ constexpr prepared statements[] = {
      "RETURNING holder, epoch, lease_until"},
 };
 
-#undef PT_TASK_COLUMNS
-#undef PT_AGENT_COLUMNS
-#undef PT_MESSAGE_COLUMNS
-#undef PT_HANDOFF
+#undef PERFTRACK_TASK_COLUMNS
+#undef PERFTRACK_AGENT_COLUMNS
+#undef PERFTRACK_MESSAGE_COLUMNS
+#undef PERFTRACK_HANDOFF
 
 // libpqxx 6 takes parameters as strings: a string_view is copied; an absent
 // optional is SQL NULL (a null const char*).
