@@ -24,13 +24,14 @@ check_asan() {
   echo "== unit and CLI tests under ASan + UBSan"
   build_preset asan
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp" \
     ctest -j "$jobs" --output-on-failure --timeout 600)
 }
 
 check_tsan() {
   echo "== concurrency tests under TSan"
   build_preset tsan perftrack_recorder_tests perftrack_reader_tests perftrack_report_tests \
-    perftrack_actor_tests
+    perftrack_actor_tests perftrack_coord_tests
   # fork() after threads and TSan do not mix; the multi-process tests run in the
   # plain and ASan builds.
   (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \

@@ -130,23 +130,25 @@ void claims(const backend& b, int tasks) {
     }
     report(b, "task_next in batches of 16, 1 connection", n, t0);
   }
-  {
+  for (const int threads : {4, 16}) {
     fresh(b, tasks).reset();
     std::vector<std::unique_ptr<pc::store>> conns;
-    for (int t = 0; t < 4; ++t) conns.push_back(open(b.url));
+    for (int t = 0; t < threads; ++t) conns.push_back(open(b.url));
     std::atomic<int> n{0};
     const auto t0 = clock_type::now();
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&, t] {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
         std::string agent = "t";
         agent += std::to_string(t);  // (not "t" + ...: GCC 12 -Wrestrict false positive)
         n += drain(*conns[t], agent);
       });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : workers) th.join();
     if (n != tasks) die("threads claimed " + std::to_string(n.load()) + " tasks");
-    report(b, "task_next, 4 connections (threads of 1 process)", tasks, t0);
+    const std::string what =
+        "task_next, " + std::to_string(threads) + " connections (threads of 1 process)";
+    report(b, what.c_str(), tasks, t0);
   }
   {
     fresh(b, tasks).reset();
