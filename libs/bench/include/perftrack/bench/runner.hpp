@@ -1,0 +1,75 @@
+#pragma once
+
+// Runs registered benchmarks: calibration, warm-up, repetitions, every raw sample
+// kept, the timer's own cost measured and subtracted (docs/bench.md).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "perftrack/bench/benchmark.hpp"
+#include "perftrack/bench/statistics.hpp"
+
+namespace perftrack::bench {
+
+/// A measurement-quality problem and what to do about it.
+struct warning {
+  std::string code;     ///< debug_build, high_variance, few_samples, cpu_scaling, ...
+  std::string message;  ///< what is wrong, with the remedy
+};
+
+struct run_options {
+  int repetitions = 10;  ///< samples per benchmark
+  int warmup = 1;        ///< unmeasured calls before the samples
+  /// micro: iterations grow until one sample lasts at least this long.
+  std::chrono::nanoseconds micro_target = std::chrono::milliseconds(20);
+  /// Clocks in nanoseconds (injectable for tests): wall (monotonic) and CPU time
+  /// of the process.
+  state::clock_fn wall;
+  state::clock_fn cpu;
+  /// latency: at most this many latencies are kept per benchmark (the first ones).
+  std::size_t max_latencies = 1'000'000;
+};
+
+struct result {
+  std::string name;
+  std::string category;
+  bench::kind kind = kind::micro;
+  std::string unit;
+  bench::direction direction = direction::lower_is_better;
+  std::string status = "ok";     ///< ok, error, skipped
+  std::string reason;            ///< why error or skipped
+  std::vector<double> samples;   ///< one per repetition, in `unit`
+  std::vector<double> wall_ns;   ///< each sample's wall time (timer cost subtracted)
+  std::vector<double> cpu_ns;    ///< each sample's process CPU time
+  std::uint64_t iterations = 1;  ///< micro: iterations per sample
+  summary stats;
+  std::optional<latency_percentiles> latency;  ///< latency kind, in ns
+  std::size_t latency_count = 0;
+  std::map<std::string, double> counters;  ///< extra figures (memory: rss, allocations)
+  std::vector<warning> warnings;
+};
+
+class runner {
+public:
+  explicit runner(run_options options = {});
+  /// The measured cost of one pair of wall-clock reads, in ns.
+  std::int64_t timer_overhead_ns() const noexcept { return timer_overhead_ns_; }
+  /// Runs one benchmark; never throws: failures are results with status error.
+  result run(const definition& d, const suite_config& config) const;
+
+private:
+  void measure(const definition& d, const suite_config& config, result& r) const;
+  std::uint64_t calibrate(const definition& d, const suite_config& config) const;
+  run_options options_;
+  std::int64_t timer_overhead_ns_ = 0;
+};
+
+/// Warnings that hold for the whole run (a debug build; CPU frequency scaling).
+std::vector<warning> build_warnings();
+
+}  // namespace perftrack::bench

@@ -1,0 +1,88 @@
+#include "perftrack/bench/environment.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace perftrack::bench {
+namespace {
+
+std::string read_first_line(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string command_output(const std::string& cmd) {
+  std::string out;
+  if (std::FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    ::pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+unsigned physical_cores() {
+  std::set<std::pair<std::string, std::string>> cores;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/devices/system/cpu", ec)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("cpu", 0) != 0 || name.size() < 4 || !std::isdigit(name[3])) continue;
+    const auto topo = e.path() / "topology";
+    cores.emplace(read_first_line(topo / "physical_package_id"), read_first_line(topo / "core_id"));
+  }
+  return cores.empty() ? std::thread::hardware_concurrency() : static_cast<unsigned>(cores.size());
+}
+
+}  // namespace
+
+environment capture_environment() {
+  environment env;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      env.cpu_model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  env.logical_cpus = std::thread::hardware_concurrency();
+  env.physical_cores = physical_cores();
+  env.governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  utsname u{};
+  if (::uname(&u) == 0) {
+    env.kernel = std::string(u.sysname) + " " + u.release;
+    env.host = u.nodename;
+  }
+  env.compiler = "g++ " __VERSION__;
+#ifdef __clang__
+  env.compiler = "clang++ " __clang_version__;
+#endif
+  env.flags = PERFTRACK_CXX_FLAGS;
+  env.build_type = PERFTRACK_BUILD_TYPE;
+  const std::string dir = PERFTRACK_SOURCE_DIR;
+  if (std::filesystem::exists(std::filesystem::path(dir) / ".git")) {
+    env.git_sha = command_output("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
+    env.git_dirty =
+        !command_output("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null")
+             .empty();
+  }
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  env.time = buf;
+  return env;
+}
+
+}  // namespace perftrack::bench

@@ -1,0 +1,289 @@
+#include "perftrack/bench/results.hpp"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace perftrack::bench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// Factor from `unit` to its base (ns for times, bytes for sizes); 0 if unknown.
+double to_base(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  if (unit == "B" || unit == "bytes") return 1;
+  if (unit == "KB") return 1e3;
+  if (unit == "MB") return 1e6;
+  if (unit == "GB") return 1e9;
+  return 0;
+}
+bool is_time(std::string_view u) { return u == "ns" || u == "us" || u == "ms" || u == "s"; }
+
+json finite(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json stats_json(const result& r) {
+  const summary& s = r.stats;
+  json j{{"n", s.n},
+         {"min", finite(s.min)},
+         {"max", finite(s.max)},
+         {"mean", finite(s.mean)},
+         {"median", finite(s.median)},
+         {"stddev", finite(s.stddev)},
+         {"cv", finite(s.cv)},
+         {"q1", finite(s.q1)},
+         {"q3", finite(s.q3)},
+         {"iqr", finite(s.iqr)},
+         {"outliers_mild", s.mild_outliers},
+         {"outliers_severe", s.severe_outliers}};
+  // Operations per second implied by the median sample.
+  if (r.kind == kind::micro || r.kind == kind::latency) {
+    j["ops_per_second"] = s.median > 0 ? finite(1e9 / s.median) : json(nullptr);
+  } else if (r.kind == kind::throughput) {
+    j["ops_per_second"] = finite(s.median);
+  }
+  if (r.latency) {
+    j["latency_ns"] = {{"count", r.latency_count}, {"p50", r.latency->p50},
+                       {"p90", r.latency->p90},    {"p95", r.latency->p95},
+                       {"p99", r.latency->p99},    {"p99.9", r.latency->p999}};
+  }
+  return j;
+}
+
+json warnings_json(const std::vector<warning>& ws) {
+  json a = json::array();
+  for (const auto& w : ws) a.push_back({{"code", w.code}, {"message", w.message}});
+  return a;
+}
+
+json environment_json(const environment& e) {
+  return {{"cpu_model", e.cpu_model},
+          {"logical_cpus", e.logical_cpus},
+          {"physical_cores", e.physical_cores},
+          {"governor", e.governor.empty() ? json(nullptr) : json(e.governor)},
+          {"kernel", e.kernel},
+          {"compiler", e.compiler},
+          {"flags", e.flags},
+          {"build_type", e.build_type},
+          {"git_sha", e.git_sha.empty() ? json(nullptr) : json(e.git_sha)},
+          {"git_dirty", e.git_dirty},
+          {"host", e.host},
+          {"time", e.time}};
+}
+
+}  // namespace
+
+std::optional<double> statistic_of(const result& r, std::string_view statistic,
+                                   std::string_view unit) {
+  if (r.status != "ok") return std::nullopt;
+  double v;
+  if (statistic == "median")
+    v = r.stats.median;
+  else if (statistic == "mean")
+    v = r.stats.mean;
+  else if (statistic == "min")
+    v = r.stats.min;
+  else if (statistic == "max")
+    v = r.stats.max;
+  else if (r.latency && statistic == "p50")
+    v = r.latency->p50;
+  else if (r.latency && statistic == "p90")
+    v = r.latency->p90;
+  else if (r.latency && statistic == "p95")
+    v = r.latency->p95;
+  else if (r.latency && statistic == "p99")
+    v = r.latency->p99;
+  else if (r.latency && statistic == "p99.9")
+    v = r.latency->p999;
+  else
+    return std::nullopt;
+  if (unit.empty() || unit == r.unit) return v;
+  const double from = to_base(r.unit);
+  const double to = to_base(unit);
+  if (from == 0 || to == 0 || is_time(unit) != is_time(r.unit)) return std::nullopt;
+  return v * from / to;
+}
+
+expected<std::vector<target>> parse_targets(std::string_view text, std::string_view source) {
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return failure{std::string(source) + ":" + std::to_string(where.line) + ": " +
+                   std::string(e.description())};
+  }
+  std::vector<target> out;
+  const toml::array* list = doc["target"].as_array();
+  if (list == nullptr) return failure{std::string(source) + ": no [[target]] tables"};
+  int index = 0;
+  for (const auto& node : *list) {
+    ++index;
+    const auto where = std::string(source) + ": target " + std::to_string(index);
+    const toml::table* t = node.as_table();
+    if (t == nullptr) return failure{where + " is not a table"};
+    target x;
+    if (auto b = (*t)["benchmark"].value<std::string>()) {
+      x.benchmark = *b;
+    } else {
+      return failure{where + " has no benchmark name"};
+    }
+    x.statistic = (*t)["statistic"].value_or(std::string("median"));
+    x.unit = (*t)["unit"].value_or(std::string());
+    x.description = (*t)["description"].value_or(x.benchmark);
+    if (auto v = (*t)["below"].value<double>()) x.below = *v;
+    if (auto v = (*t)["above"].value<double>()) x.above = *v;
+    if (!x.below && !x.above) return failure{where + " (" + x.benchmark + ") needs below or above"};
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<target_check> check_targets(const std::vector<target>& targets,
+                                        const std::vector<result>& results) {
+  std::vector<target_check> out;
+  for (const auto& t : targets) {
+    target_check c{t, "missing", 0};
+    for (const auto& r : results) {
+      if (r.name != t.benchmark) continue;
+      if (auto v = statistic_of(r, t.statistic, t.unit)) {
+        c.measured = *v;
+        const bool ok = (!t.below || *v < *t.below) && (!t.above || *v > *t.above);
+        c.status = ok ? "pass" : "fail";
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string results_json(const environment& env, const run_info& info,
+                         const std::vector<result>& results,
+                         const std::vector<target_check>& targets) {
+  json doc;
+  doc["schema_version"] = results_schema_version;
+  doc["tool"] = {{"name", "perftrack"}, {"version", info.perftrack_version}};
+  doc["environment"] = environment_json(env);
+  doc["run"] = {{"quick", info.quick},
+                {"repetitions", info.repetitions},
+                {"warnings", warnings_json(info.warnings)}};
+  json benchmarks = json::array();
+  for (const auto& r : results) {
+    json b{{"name", r.name},
+           {"category", r.category},
+           {"kind", std::string(name(r.kind))},
+           {"unit", r.unit},
+           {"direction", std::string(name(r.direction))},
+           {"status", r.status}};
+    if (!r.reason.empty()) b["reason"] = r.reason;
+    b["iterations"] = r.iterations;
+    json samples = json::array();
+    for (double v : r.samples) samples.push_back(finite(v));
+    b["samples"] = std::move(samples);
+    b["wall_ns"] = r.wall_ns;
+    b["cpu_ns"] = r.cpu_ns;
+    b["stats"] = r.status == "ok" ? stats_json(r) : json(nullptr);
+    json counters = json::object();
+    for (const auto& [k, v] : r.counters) counters[k] = finite(v);
+    b["counters"] = std::move(counters);
+    b["warnings"] = warnings_json(r.warnings);
+    benchmarks.push_back(std::move(b));
+  }
+  doc["benchmarks"] = std::move(benchmarks);
+  json checks = json::array();
+  for (const auto& c : targets) {
+    json t{{"benchmark", c.target.benchmark},
+           {"statistic", c.target.statistic},
+           {"unit", c.target.unit},
+           {"description", c.target.description},
+           {"status", c.status}};
+    t["below"] = c.target.below ? json(*c.target.below) : json(nullptr);
+    t["above"] = c.target.above ? json(*c.target.above) : json(nullptr);
+    t["measured"] = c.status == "missing" ? json(nullptr) : finite(c.measured);
+    checks.push_back(std::move(t));
+  }
+  doc["targets"] = std::move(checks);
+  return doc.dump(2) + "\n";
+}
+
+std::string google_benchmark_json(const environment& env, const std::vector<result>& results) {
+  json doc;
+  doc["context"] = {{"date", env.time},
+                    {"host_name", env.host},
+                    {"executable", "perftrack bench"},
+                    {"num_cpus", env.logical_cpus},
+                    {"mhz_per_cpu", 0},
+                    {"cpu_scaling_enabled", !env.governor.empty() && env.governor != "performance"},
+                    {"caches", json::array()},
+                    {"library_build_type", env.build_type == "Debug" ? "debug" : "release"}};
+  json rows = json::array();
+  int family = 0;
+  for (const auto& r : results) {
+    if (r.status != "ok") continue;
+    // Google Benchmark rows carry times; throughput and memory samples go in
+    // counters with the time of the sample.
+    const bool timed = r.kind == kind::micro || r.kind == kind::latency;
+    const auto n = static_cast<int>(r.samples.size());
+    auto row = [&](const std::string& type, int index, double time_ns, double cpu_ns) {
+      json j{{"name", r.name},
+             {"family_index", family},
+             {"per_family_instance_index", 0},
+             {"run_name", r.name},
+             {"run_type", type},
+             {"repetitions", n},
+             {"repetition_index", index},
+             {"threads", 1},
+             {"iterations", r.iterations},
+             {"real_time", time_ns},
+             {"cpu_time", cpu_ns},
+             {"time_unit", "ns"}};
+      return j;
+    };
+    for (int i = 0; i < n; ++i) {
+      const double iters = static_cast<double>(r.iterations);
+      const double real = timed ? r.samples[i] : r.wall_ns[i] / iters;
+      json j = row("iteration", i, real, r.cpu_ns[i] / iters);
+      if (r.kind == kind::throughput) j["items_per_second"] = r.samples[i];
+      if (r.kind == kind::memory) j[r.unit] = r.samples[i];
+      rows.push_back(std::move(j));
+    }
+    // Aggregates over the rows' real and cpu times.
+    std::vector<double> real, cpu;
+    for (int i = 0; i < n; ++i) {
+      const double iters = static_cast<double>(r.iterations);
+      real.push_back(timed ? r.samples[i] : r.wall_ns[i] / iters);
+      cpu.push_back(r.cpu_ns[i] / iters);
+    }
+    const summary sr = summarize(real), sc = summarize(cpu);
+    const std::pair<const char*, std::pair<double, double>> aggregates[] = {
+        {"mean", {sr.mean, sc.mean}},
+        {"median", {sr.median, sc.median}},
+        {"stddev", {sr.stddev, sc.stddev}},
+        {"cv", {sr.cv, sc.cv}}};
+    for (const auto& [agg, v] : aggregates) {
+      json j = row("aggregate", 0, v.first, v.second);
+      j.erase("repetition_index");
+      j["name"] = r.name + "_" + agg;
+      j["aggregate_name"] = agg;
+      if (std::string(agg) == "cv") j["aggregate_unit"] = "percentage";
+      j["iterations"] = n;
+      if (r.kind == kind::throughput) {
+        const summary si = summarize(r.samples);
+        j["items_per_second"] = std::string(agg) == "mean"     ? si.mean
+                                : std::string(agg) == "median" ? si.median
+                                : std::string(agg) == "stddev" ? si.stddev
+                                                               : si.cv;
+      }
+      rows.push_back(std::move(j));
+    }
+    ++family;
+  }
+  doc["benchmarks"] = std::move(rows);
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace perftrack::bench

@@ -1,0 +1,185 @@
+#include "perftrack/bench/runner.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include "perftrack/bench/allocations.hpp"
+
+namespace perftrack::bench {
+namespace {
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t process_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Median of 1001 back-to-back pairs of clock reads.
+std::int64_t measure_overhead(const state::clock_fn& wall) {
+  std::vector<std::int64_t> d(1001);
+  for (auto& x : d) {
+    const std::int64_t a = wall();
+    const std::int64_t b = wall();
+    x = b - a;
+  }
+  std::nth_element(d.begin(), d.begin() + 500, d.end());
+  return std::max<std::int64_t>(d[500], 0);
+}
+
+}  // namespace
+
+runner::runner(run_options options) : options_(std::move(options)) {
+  if (!options_.wall) options_.wall = steady_ns;
+  if (!options_.cpu) options_.cpu = process_cpu_ns;
+  options_.repetitions = std::max(options_.repetitions, 1);
+  options_.warmup = std::max(options_.warmup, 0);
+  timer_overhead_ns_ = measure_overhead(options_.wall);
+}
+
+std::uint64_t runner::calibrate(const definition& d, const suite_config& config) const {
+  std::uint64_t iterations = 1;
+  const auto target = static_cast<double>(options_.micro_target.count());
+  for (;;) {
+    state s(config, iterations, options_.wall, timer_overhead_ns_);
+    const std::int64_t t0 = options_.wall();
+    d.body(s);
+    const auto elapsed =
+        static_cast<double>(options_.wall() - t0 - s.paused_ns_ - timer_overhead_ns_);
+    if (elapsed >= target || iterations >= 1'000'000'000) return iterations;
+    // Grow towards the target (x2 to x10 per step, as Google Benchmark does).
+    const double factor = elapsed > 0 ? std::clamp(target * 1.4 / elapsed, 2.0, 10.0) : 10.0;
+    iterations = static_cast<std::uint64_t>(static_cast<double>(iterations) * factor);
+  }
+}
+
+void runner::measure(const definition& d, const suite_config& config, result& r) const {
+  if (d.kind == kind::micro) r.iterations = calibrate(d, config);
+  for (int i = 0; i < options_.warmup; ++i) {
+    state s(config, r.iterations, options_.wall, timer_overhead_ns_);
+    d.body(s);
+  }
+  std::vector<double> latencies;
+  for (int rep = 0; rep < options_.repetitions; ++rep) {
+    state s(config, r.iterations, options_.wall, timer_overhead_ns_);
+    const bool memory = d.kind == kind::memory;
+    if (memory) enable_allocation_counting(true);
+    const allocation_counts a0 = allocations_now();
+    const std::int64_t rss0 = memory ? resident_bytes() : 0;
+    const std::int64_t c0 = options_.cpu();
+    const std::int64_t t0 = options_.wall();
+    d.body(s);
+    const std::int64_t t1 = options_.wall();
+    const std::int64_t c1 = options_.cpu();
+    const allocation_counts a1 = allocations_now();
+    if (memory) {
+      enable_allocation_counting(false);
+      r.counters["rss_delta_bytes"] = static_cast<double>(resident_bytes() - rss0);
+      r.counters["allocations"] = static_cast<double>(a1.count - a0.count);
+      r.counters["allocated_bytes"] = static_cast<double>(a1.bytes - a0.bytes);
+    }
+    const double wall =
+        static_cast<double>(std::max<std::int64_t>(t1 - t0 - s.paused_ns_ - timer_overhead_ns_, 1));
+    r.wall_ns.push_back(wall);
+    r.cpu_ns.push_back(static_cast<double>(c1 - c0));
+    for (const auto& [k, v] : s.counters_) r.counters[k] = v;
+    switch (d.kind) {
+      case kind::micro: r.samples.push_back(wall / static_cast<double>(r.iterations)); break;
+      case kind::throughput:
+        if (s.items_ < 0) throw std::runtime_error("the benchmark did not call set_items()");
+        r.samples.push_back(s.items_ / (wall / 1e9));
+        break;
+      case kind::latency: {
+        if (s.latencies_.empty()) {
+          throw std::runtime_error(
+              "the benchmark recorded no latency (add_latency/time_operation)");
+        }
+        double sum = 0;
+        for (double v : s.latencies_) sum += v;
+        r.samples.push_back(sum / static_cast<double>(s.latencies_.size()));
+        r.latency_count += s.latencies_.size();
+        const std::size_t room =
+            options_.max_latencies - std::min(options_.max_latencies, latencies.size());
+        latencies.insert(latencies.end(), s.latencies_.begin(),
+                         s.latencies_.begin() +
+                             static_cast<std::ptrdiff_t>(std::min(room, s.latencies_.size())));
+        break;
+      }
+      case kind::memory:
+        if (s.value_ < 0) throw std::runtime_error("the benchmark did not call set_value()");
+        r.samples.push_back(s.value_);
+        break;
+    }
+  }
+  if (d.kind == kind::latency) r.latency = latency_summary(latencies);
+}
+
+result runner::run(const definition& d, const suite_config& config) const {
+  result r;
+  r.name = d.name;
+  r.category = d.category;
+  r.kind = d.kind;
+  r.unit = d.unit;
+  r.direction = d.direction;
+  try {
+    measure(d, config, r);
+  } catch (const skipped& e) {
+    r.status = "skipped";
+    r.reason = e.what();
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.reason = e.what();
+  } catch (...) {
+    r.status = "error";
+    r.reason = "unknown exception";
+  }
+  enable_allocation_counting(false);
+  if (r.status != "ok") {
+    r.samples.clear();
+    r.wall_ns.clear();
+    r.cpu_ns.clear();
+    return r;
+  }
+  r.stats = summarize(r.samples);
+  if (r.stats.n < 5) {
+    r.warnings.push_back({"few_samples", "only " + std::to_string(r.stats.n) +
+                                             " samples: use --repetitions 5 or more"});
+  }
+  if (r.stats.cv > 0.10) {
+    char cv[32];
+    std::snprintf(cv, sizeof cv, "%.1f%%", r.stats.cv * 100);
+    r.warnings.push_back(
+        {"high_variance", std::string("samples vary by ") + cv +
+                              " (cv): close other programs, pin the process (taskset -c), or raise "
+                              "--repetitions"});
+  }
+  return r;
+}
+
+std::vector<warning> build_warnings() {
+  std::vector<warning> w;
+#ifndef NDEBUG
+  w.push_back({"debug_build",
+               "perftrack was built without NDEBUG (a debug build): figures are not "
+               "representative; build with the release preset (scripts/quickstart.sh)"});
+#endif
+  std::ifstream governor("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  std::string g;
+  if (governor >> g && g != "performance") {
+    w.push_back({"cpu_scaling", "the CPU frequency governor is '" + g +
+                                    "': set it to performance (cpupower frequency-set -g "
+                                    "performance) for stable figures"});
+  }
+  return w;
+}
+
+}  // namespace perftrack::bench
