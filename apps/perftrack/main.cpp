@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands/bench.hpp"
 #include "commands/common.hpp"
 #include "commands/export.hpp"
 #include "commands/prune.hpp"
@@ -19,10 +20,12 @@ int main(int argc, char** argv) {
   export_command::options exports;
   prune_command::options prune;
   swarm_command::options swarm;
+  bench_command::options bench;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
   CLI::App* swarm_cmd = swarm_command::add(app, swarm);
+  CLI::App* bench_cmd = bench_command::add(app, bench);
 
   try {
     app.parse(argc, argv);
@@ -34,5 +37,6 @@ int main(int argc, char** argv) {
   if (export_cmd->parsed()) return export_command::run(exports, std::cout, std::cerr);
   if (prune_cmd->parsed()) return prune_command::run(prune, std::cout, std::cerr);
   if (swarm_cmd->parsed()) return swarm_command::run(swarm, std::cout, std::cerr);
+  if (bench_cmd->parsed()) return bench_command::run(bench, std::cout, std::cerr);
   return exit_usage;
 }

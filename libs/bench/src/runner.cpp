@@ -53,8 +53,9 @@ std::uint64_t runner::calibrate(const definition& d, const suite_config& config)
     state s(config, iterations, options_.wall, timer_overhead_ns_);
     const std::int64_t t0 = options_.wall();
     d.body(s);
-    const auto elapsed =
-        static_cast<double>(options_.wall() - t0 - s.paused_ns_ - timer_overhead_ns_);
+    const std::int64_t t1 = options_.wall();
+    if (s.paused_) s.paused_ns_ += t1 - s.paused_at_;
+    const auto elapsed = static_cast<double>(t1 - t0 - s.paused_ns_ - timer_overhead_ns_);
     if (elapsed >= target || iterations >= 1'000'000'000) return iterations;
     // Grow towards the target (x2 to x10 per step, as Google Benchmark does).
     const double factor = elapsed > 0 ? std::clamp(target * 1.4 / elapsed, 2.0, 10.0) : 10.0;
@@ -80,6 +81,7 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
     d.body(s);
     const std::int64_t t1 = options_.wall();
     const std::int64_t c1 = options_.cpu();
+    if (s.paused_) s.paused_ns_ += t1 - s.paused_at_;  // paused to the end
     const allocation_counts a1 = allocations_now();
     if (memory) {
       enable_allocation_counting(false);

@@ -73,9 +73,15 @@ public:
   void set_value(double v) noexcept { value_ = v; }
   /// Extra named figures kept with the result (last sample's value).
   void set_counter(const std::string& name, double v) { counters_[name] = v; }
-  /// Excludes set-up from a timed sample.
-  void pause_timing() { paused_at_ = wall_(); }
-  void resume_timing() { paused_ns_ += wall_() - paused_at_; }
+  /// Excludes set-up (or, paused at the end, tear-down) from a timed sample.
+  void pause_timing() {
+    paused_at_ = wall_();
+    paused_ = true;
+  }
+  void resume_timing() {
+    paused_ns_ += wall_() - paused_at_;
+    paused_ = false;
+  }
   /// Ends the benchmark as skipped, e.g. when a server it needs is not there.
   [[noreturn]] void skip(const std::string& why) { throw skipped(why); }
 
@@ -91,6 +97,7 @@ private:
   std::map<std::string, double> counters_;
   std::int64_t paused_at_ = 0;
   std::int64_t paused_ns_ = 0;
+  bool paused_ = false;
 };
 
 struct definition {

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "perftrack/bench/benchmark.hpp"
+
+/// The agent benchmark suite that `perftrack bench` runs (docs/bench.md): each
+/// category's benchmarks, measured against the reference agent runtime.
+namespace perftrack::suite {
+
+/// Adds every benchmark of the suite to `r`, category by category.
+void add_all(bench::registry& r);
+
+void add_agent_spawn(bench::registry& r);
+void add_message_throughput(bench::registry& r);
+void add_database(bench::registry& r);
+void add_task_completion(bench::registry& r);
+void add_leader_election(bench::registry& r);
+
+}  // namespace perftrack::suite

@@ -1,0 +1,210 @@
+// agent_spawn: how fast agents (actors) come to life, and what they cost.
+
+#include <atomic>
+#include <future>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "perftrack/actor/actor_system.hpp"
+#include "perftrack/bench/allocations.hpp"
+#include "perftrack/suite/suite.hpp"
+
+namespace perftrack::suite {
+namespace {
+
+using bench::direction;
+using bench::kind;
+using bench::state;
+namespace pa = perftrack::actor;
+
+struct hello {};
+
+pa::system_options system_for(const state& s) { return {.workers = s.config().threads}; }
+
+// An actor system whose start and stop (threads) are not part of the sample.
+class untimed_system {
+public:
+  explicit untimed_system(state& s) : s_(s) {
+    s_.pause_timing();
+    sys_.emplace(system_for(s));
+    s_.resume_timing();
+  }
+  ~untimed_system() {
+    s_.pause_timing();  // to the end of the sample
+    sys_.reset();
+  }
+  untimed_system(const untimed_system&) = delete;
+  untimed_system& operator=(const untimed_system&) = delete;
+  pa::actor_system& operator*() { return *sys_; }
+  pa::actor_system* operator->() { return &*sys_; }
+
+private:
+  state& s_;
+  std::optional<pa::actor_system> sys_;
+};
+
+// An agent that answers one message, as a freshly spawned worker would.
+auto idle_agent = [](int&, pa::context&, pa::message&) {};
+
+// Spawns n agents into `sys`, each ready (its first message handled) before the
+// clock stops.
+void spawn_ready(pa::actor_system& sys, int n) {
+  std::atomic<int> ready{0};
+  std::promise<void> all;
+  for (int i = 0; i < n; ++i) {
+    const auto id = sys.spawn(0, [&](int&, pa::context&, pa::message&) {
+      if (ready.fetch_add(1) + 1 == n) all.set_value();
+    });
+    sys.send(id, pa::message(hello{}));
+  }
+  all.get_future().wait();
+}
+
+}  // namespace
+
+void add_agent_spawn(bench::registry& r) {
+  r.add({.name = "agent_spawn/single",
+         .category = "agent_spawn",
+         .kind = kind::latency,
+         .unit = "ns",
+         .direction = direction::lower_is_better,
+         .body =
+             [](state& s) {
+               pa::actor_system sys(system_for(s));
+               const int n = s.config().quick ? 200 : 1000;
+               for (int i = 0; i < n; ++i) {
+                 s.time_operation([&] {
+                   std::promise<void> ran;
+                   const auto id =
+                       sys.spawn(0, [&](int&, pa::context&, pa::message&) { ran.set_value(); });
+                   sys.send(id, pa::message(hello{}));
+                   ran.get_future().wait();
+                 });
+               }
+             },
+         .description = "spawn one agent and have it handle its first message"});
+  for (const int batch : {1000, 100000}) {
+    r.add({.name = "agent_spawn/batch_" + std::to_string(batch),
+           .category = "agent_spawn",
+           .kind = kind::throughput,
+           .unit = "agents/s",
+           .direction = direction::higher_is_better,
+           .body =
+               [batch](state& s) {
+                 untimed_system sys(s);
+                 spawn_ready(*sys, batch);
+                 s.set_items(batch);
+               },
+           .description = "spawn a batch, each agent handling its first message"});
+  }
+  r.add({.name = "agent_spawn/parallel_10",
+         .category = "agent_spawn",
+         .kind = kind::latency,
+         .unit = "ns",
+         .body =
+             [](state& s) {
+               pa::actor_system sys(system_for(s));
+               const int rounds = s.config().quick ? 50 : 200;
+               for (int i = 0; i < rounds; ++i) {
+                 s.time_operation([&] {
+                   std::vector<std::thread> threads;
+                   std::atomic<int> ready{0};
+                   for (int t = 0; t < 10; ++t) {
+                     threads.emplace_back([&] {
+                       std::promise<void> ran;
+                       const auto id =
+                           sys.spawn(0, [&](int&, pa::context&, pa::message&) { ran.set_value(); });
+                       sys.send(id, pa::message(hello{}));
+                       ran.get_future().wait();
+                       ++ready;
+                     });
+                   }
+                   for (auto& t : threads) t.join();
+                 });
+               }
+             },
+         .description = "10 agents spawned at once from 10 threads, until all are ready"});
+  r.add({.name = "agent_spawn/concurrent_2_threads",
+         .category = "agent_spawn",
+         .kind = kind::throughput,
+         .unit = "agents/s",
+         .direction = direction::higher_is_better,
+         .body =
+             [](state& s) {
+               untimed_system sys(s);
+               const int per_thread = s.config().quick ? 20000 : 50000;
+               std::vector<std::thread> threads;
+               for (int t = 0; t < 2; ++t) {
+                 threads.emplace_back([&] {
+                   for (int i = 0; i < per_thread; ++i) {
+                     bench::do_not_optimize(sys->spawn(0, idle_agent));
+                   }
+                 });
+               }
+               for (auto& t : threads) t.join();
+               s.set_items(2.0 * per_thread);
+             },
+         .description = "two threads spawning idle agents into one system"});
+  r.add({.name = "agent_spawn/memory_per_agent",
+         .category = "agent_spawn",
+         .kind = kind::memory,
+         .unit = "B",
+         .body =
+             [](state& s) {
+               pa::actor_system sys(system_for(s));
+               const int n = 100000;
+               const auto before = bench::resident_bytes();
+               for (int i = 0; i < n; ++i) bench::do_not_optimize(sys.spawn(0, idle_agent));
+               s.set_value(static_cast<double>(bench::resident_bytes() - before) / n);
+             },
+         .description = "RSS growth per idle agent, 100,000 agents"});
+  for (const int n : {10, 100, 1000, 10000}) {
+    r.add({.name = "agent_spawn/scaling_" + std::to_string(n),
+           .category = "agent_spawn",
+           .kind = kind::throughput,
+           .unit = "agents/s",
+           .direction = direction::higher_is_better,
+           .body =
+               [n](state& s) {
+                 untimed_system sys(s);
+                 spawn_ready(*sys, n);
+                 s.set_items(n);
+               },
+           .description = "the spawn rate as the batch grows (a scaling curve)"});
+  }
+  // Pooled: slots (and their mailboxes) of stopped agents are reused; unpooled:
+  // every agent takes a fresh slot in a fresh system.
+  r.add({.name = "agent_spawn/pooled",
+         .category = "agent_spawn",
+         .kind = kind::throughput,
+         .unit = "agents/s",
+         .direction = direction::higher_is_better,
+         .body =
+             [](state& s) {
+               untimed_system sys(s);
+               std::vector<pa::actor_id> ids(10000);
+               s.pause_timing();
+               for (auto& id : ids) id = sys->spawn(0, idle_agent);
+               for (auto id : ids) sys->stop(id);
+               sys->await_idle();
+               s.resume_timing();
+               for (auto& id : ids) id = sys->spawn(0, idle_agent);
+               s.set_items(static_cast<double>(ids.size()));
+             },
+         .description = "10,000 spawns into slots freed by stopped agents"});
+  r.add({.name = "agent_spawn/unpooled",
+         .category = "agent_spawn",
+         .kind = kind::throughput,
+         .unit = "agents/s",
+         .direction = direction::higher_is_better,
+         .body =
+             [](state& s) {
+               untimed_system sys(s);
+               for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
+               s.set_items(10000);
+             },
+         .description = "10,000 spawns into fresh slots"});
+}
+
+}  // namespace perftrack::suite

@@ -1,0 +1,173 @@
+// message_throughput: messages between agents, one to one, many to one, many to
+// many, request/reply, batched, and routed by topic.
+
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "perftrack/actor/actor_system.hpp"
+#include "perftrack/suite/suite.hpp"
+
+namespace perftrack::suite {
+namespace {
+
+using bench::direction;
+using bench::kind;
+using bench::state;
+namespace pa = perftrack::actor;
+
+struct go {};
+struct ping {
+  int left;
+};
+
+int scaled(const state& s, int full) { return s.config().quick ? full / 5 : full; }
+
+// `producers` agents each send `per_producer` messages to the counter of their
+// group; `groups` counters. Returns when every counter has all its messages.
+void fan_in(state& s, int producers_per_counter, int counters, int per_producer) {
+  s.pause_timing();
+  pa::actor_system sys({.workers = s.config().threads});
+  std::atomic<int> finished{0};
+  std::promise<void> all;
+  const int expected = producers_per_counter * per_producer;
+  std::vector<pa::actor_id> producers;
+  for (int c = 0; c < counters; ++c) {
+    const auto counter = sys.spawn(0, [&, expected, counters](int& n, pa::context&, pa::message&) {
+      if (++n == expected && finished.fetch_add(1) + 1 == counters) all.set_value();
+    });
+    for (int p = 0; p < producers_per_counter; ++p) {
+      producers.push_back(
+          sys.spawn(0, [counter, per_producer](int&, pa::context& ctx, pa::message&) {
+            for (int i = 0; i < per_producer; ++i) ctx.send(counter, pa::message(i));
+          }));
+    }
+  }
+  s.resume_timing();
+  for (const auto p : producers) sys.send(p, pa::message(go{}));
+  all.get_future().wait();
+  s.set_items(static_cast<double>(expected) * counters);
+  s.pause_timing();
+}
+
+}  // namespace
+
+void add_message_throughput(bench::registry& r) {
+  const auto tp = [&](std::string name, std::string what, std::function<void(state&)> body) {
+    r.add({.name = "message_throughput/" + name,
+           .category = "message_throughput",
+           .kind = kind::throughput,
+           .unit = "msg/s",
+           .direction = direction::higher_is_better,
+           .body = std::move(body),
+           .description = std::move(what)});
+  };
+  tp("simple", "1 producer agent -> 1 counter agent",
+     [](state& s) { fan_in(s, 1, 1, scaled(s, 1'000'000)); });
+  tp("concurrent_n_to_1", "4 producer agents -> 1 counter agent",
+     [](state& s) { fan_in(s, 4, 1, scaled(s, 250'000)); });
+  tp("concurrent_n_to_n", "4 producer agents -> 4 counter agents (pairs)",
+     [](state& s) { fan_in(s, 1, 4, scaled(s, 250'000)); });
+  tp("async_request_reply", "request/reply round trips between two agents (callbacks)",
+     [](state& s) {
+       s.pause_timing();
+       pa::actor_system sys({.workers = s.config().threads});
+       const int n = scaled(s, 200'000);
+       std::promise<void> done;
+       const auto responder =
+           sys.spawn(0, [](int&, pa::context& ctx, pa::message& m) { ctx.reply(std::move(m)); });
+       // Each reply's callback runs in the requester, which then asks again (by a
+       // message to itself: a callback gets no context to send with).
+       struct asker {
+         int left;
+       };
+       const auto requester =
+           sys.spawn(asker{n}, [&, responder](asker& a, pa::context& ctx, pa::message&) {
+             if (a.left-- == 0) {
+               done.set_value();
+               return;
+             }
+             const auto self = ctx.self();
+             ctx.request(responder, pa::message(a.left),
+                         [&sys, self](pa::message&) { sys.send(self, pa::message(go{})); });
+           });
+       s.resume_timing();
+       sys.send(requester, pa::message(go{}));
+       done.get_future().wait();
+       s.set_items(n);
+       s.pause_timing();
+     });
+  for (const int batch : {1, 16, 256}) {
+    tp("batch_" + std::to_string(batch),
+       "messages from outside the system to one agent, " + std::to_string(batch) + " per send",
+       [batch](state& s) {
+         s.pause_timing();
+         pa::actor_system sys({.workers = s.config().threads});
+         const int n = scaled(s, 1'000'000) / batch * batch;
+         std::promise<void> done;
+         const auto counter = sys.spawn(0, [&, n](int& got, pa::context&, pa::message&) {
+           if (++got == n) done.set_value();
+         });
+         std::vector<pa::message> buffer(static_cast<std::size_t>(batch));
+         s.resume_timing();
+         for (int sent = 0; sent < n; sent += batch) {
+           if (batch == 1) {
+             sys.send(counter, pa::message(sent));
+           } else {
+             for (auto& m : buffer) m = pa::message(sent);
+             sys.send_batch(counter, buffer);
+           }
+         }
+         done.get_future().wait();
+         s.set_items(n);
+         s.pause_timing();
+       });
+  }
+  // Routing: 100 agents, 20 topics (each agent on one), 10,000 messages published.
+  // Linear: every message scans the whole subscription list; hash: the system's
+  // O(1) topic lookup.
+  const auto routing = [](state& s, bool hash) {
+    s.pause_timing();
+    pa::actor_system sys({.workers = s.config().threads});
+    constexpr int agents = 100;
+    constexpr int topics = 20;
+    constexpr int messages = 10'000;
+    std::atomic<int> got{0};
+    std::promise<void> done;
+    const int expected = messages * (agents / topics);
+    std::vector<std::pair<std::string, pa::actor_id>> subscriptions;
+    for (int a = 0; a < agents; ++a) {
+      const auto id = sys.spawn(0, [&, expected](int&, pa::context&, pa::message&) {
+        if (got.fetch_add(1) + 1 == expected) done.set_value();
+      });
+      const std::string topic = "topic-" + std::to_string(a % topics);
+      sys.subscribe(id, topic);
+      subscriptions.emplace_back(topic, id);
+    }
+    std::vector<std::string> names;
+    for (int t = 0; t < topics; ++t) names.push_back("topic-" + std::to_string(t));
+    s.resume_timing();
+    for (int m = 0; m < messages; ++m) {
+      const std::string& topic = names[static_cast<std::size_t>(m % topics)];
+      if (hash) {
+        sys.publish(topic, m);
+      } else {
+        for (const auto& [t, id] : subscriptions) {
+          if (t == topic) sys.send(id, pa::message(m));
+        }
+      }
+    }
+    done.get_future().wait();
+    s.set_items(messages);
+    s.pause_timing();
+  };
+  tp("routing_linear_scan", "publish to 20 topics of 100 agents, scanning every subscription",
+     [routing](state& s) { routing(s, false); });
+  tp("routing_hash_lookup", "publish to 20 topics of 100 agents, by the system's topic map",
+     [routing](state& s) { routing(s, true); });
+}
+
+}  // namespace perftrack::suite

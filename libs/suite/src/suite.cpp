@@ -1,0 +1,13 @@
+#include "perftrack/suite/suite.hpp"
+
+namespace perftrack::suite {
+
+void add_all(bench::registry& r) {
+  add_agent_spawn(r);
+  add_message_throughput(r);
+  add_database(r);
+  add_task_completion(r);
+  add_leader_election(r);
+}
+
+}  // namespace perftrack::suite
