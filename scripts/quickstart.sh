@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: install what is missing, build, run an
-# instrumented multi-agent program that writes memory/perf-metrics.jsonl, then
-# print the weekly report of that file.
+# The main job on the embedded defaults: install what is missing, build, and run
+# perftrack bench (the agent suite against the reference runtime, with SQLite and
+# a throwaway local PostgreSQL server), writing results/latest.json.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 "$root/scripts/setup.sh"
-build_preset release perftrack agent_demo
+build_preset release perftrack
 cd "$root"
-build/bin/agent_demo
-build/bin/perftrack report weekly
+build/bin/perftrack bench

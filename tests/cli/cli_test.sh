@@ -170,6 +170,62 @@ swarm_bad_store_is_one_clear_error)
   [[ $status == 1 ]] || fail "status $status"
   expect_contains "$err" "error: unknown store 'mysql://nowhere': use sqlite:PATH"
   ;;
+bench_lists_the_suite)
+  run bench --list
+  [[ $status == 0 ]] || fail "status $status: $err"
+  for c in agent_spawn/single message_throughput/simple database/sqlite_query_latency \
+      database/postgres_claim_contention task_completion/sqlite leader_election/sqlite_failover_gap; do
+    expect_contains "$out" "$c"
+  done
+  run bench --list --category database --filter sqlite
+  [[ $(wc -l <<<"$out") == 7 ]] || fail "7 SQLite database benchmarks expected: $out"
+  ;;
+bench_writes_results_and_google_benchmark_json)
+  run bench --quick --quiet --filter '^(database/sqlite_query_latency|message_throughput/simple)$' \
+    --format google-benchmark
+  [[ $status == 0 ]] || fail "status $status: $err"
+  echo "$out" > gb.json
+  # Google Benchmark's shape: 5 iteration rows and 4 aggregates per benchmark.
+  jq -e '(.benchmarks | length) == 18 and
+    ([.benchmarks[] | select(.run_type == "iteration")] | length) == 10 and
+    ([.benchmarks[] | .aggregate_name // empty] | sort) == (["cv","cv","mean","mean","median","median","stddev","stddev"]) and
+    all(.benchmarks[]; .time_unit == "ns" and (.real_time | type) == "number")' gb.json >/dev/null \
+    || fail "not Google Benchmark JSON: $out"
+  [[ -f results/latest.json ]] || fail "results/latest.json missing"
+  [[ $(ls results/*Z.json | wc -l) == 1 ]] || fail "no timestamped results file: $(ls results)"
+  jq -e '.schema_version == 1 and (.environment | has("cpu_model") and has("git_sha") and has("build_type"))
+    and (.benchmarks | length) == 2
+    and all(.benchmarks[]; .status == "ok" and (.samples | length) == 5 and .stats.median > 0
+            and (.direction | IN("lower_is_better","higher_is_better")))
+    and ([.targets[] | select(.status == "pass")] | length) >= 3
+    and ([.targets[] | select(.benchmark == "websocket/connection_setup")][0].status == "missing")' \
+    results/latest.json >/dev/null || fail "$(cat results/latest.json)"
+  ;;
+bench_targets_and_bad_arguments)
+  cat > t.toml <<'TOML'
+[[target]]
+benchmark = "message_throughput/simple"
+above = 1e15
+description = "impossible"
+TOML
+  run bench --quick --quiet --filter '^message_throughput/simple$' --targets t.toml --fail-on-target
+  [[ $status == 1 ]] || fail "status $status: a failed target with --fail-on-target exits 1"
+  expect_contains "$out" "| impossible |"
+  expect_contains "$out" "| FAIL |"
+  run bench --filter '('
+  [[ $status == 2 ]] || fail "status $status for a bad regex"
+  expect_contains "$err" "is not a valid regex"
+  run bench --quick --targets missing.toml
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "error: cannot read targets file missing.toml"
+  printf '[[target]\n' > bad.toml
+  run bench --quick --targets bad.toml
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "error: bad.toml:1:"
+  run bench --filter 'no-such-benchmark'
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "no benchmark matches"
+  ;;
 *)
   fail "unknown case $case_name"
   ;;

@@ -198,7 +198,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   try {
     filter = std::regex(o.filter.empty() ? ".*" : o.filter);
   } catch (const std::regex_error& e) {
-    return fail(err, fmt::format("--filter '{}' is not a valid regex: {}", o.filter, e.what()));
+    fail(err, fmt::format("--filter '{}' is not a valid regex: {}", o.filter, e.what()));
+    return exit_usage;
   }
   std::vector<const definition*> selected;
   for (const auto& d : all.all()) {
