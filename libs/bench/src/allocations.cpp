@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,18 @@ void* allocate(std::size_t n) {
   }
   if (n == 0) n = 1;
   void* p = std::malloc(n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void* allocate_aligned(std::size_t n, std::align_val_t al) {
+  if (counting.load(std::memory_order_relaxed)) {
+    count.fetch_add(1, std::memory_order_relaxed);
+    bytes.fetch_add(n, std::memory_order_relaxed);
+  }
+  const auto a = static_cast<std::size_t>(al);
+  const std::size_t rounded = (std::max<std::size_t>(n, 1) + a - 1) / a * a;
+  void* p = std::aligned_alloc(a, rounded);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
@@ -67,3 +80,27 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return perftrack::bench::allocate_aligned(n, a);
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return perftrack::bench::allocate_aligned(n, a);
+}
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return perftrack::bench::allocate_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return perftrack::bench::allocate_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }

@@ -11,6 +11,7 @@ void add_all(bench::registry& r);
 
 void add_agent_spawn(bench::registry& r);
 void add_message_throughput(bench::registry& r);
+void add_memory(bench::registry& r);
 void add_database(bench::registry& r);
 void add_task_completion(bench::registry& r);
 void add_leader_election(bench::registry& r);
