@@ -7,6 +7,7 @@ void add_all(bench::registry& r) {
   add_message_throughput(r);
   add_memory(r);
   add_database(r);
+  add_concurrent_load(r);
   add_task_completion(r);
   add_leader_election(r);
 }

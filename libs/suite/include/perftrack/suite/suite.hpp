@@ -13,6 +13,7 @@ void add_agent_spawn(bench::registry& r);
 void add_message_throughput(bench::registry& r);
 void add_memory(bench::registry& r);
 void add_database(bench::registry& r);
+void add_concurrent_load(bench::registry& r);
 void add_task_completion(bench::registry& r);
 void add_leader_election(bench::registry& r);
 
