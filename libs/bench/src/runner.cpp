@@ -89,8 +89,9 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
       r.counters["allocations"] = static_cast<double>(a1.count - a0.count);
       r.counters["allocated_bytes"] = static_cast<double>(a1.bytes - a0.bytes);
     }
-    const double wall =
-        static_cast<double>(std::max<std::int64_t>(t1 - t0 - s.paused_ns_ - timer_overhead_ns_, 1));
+    const double wall = static_cast<double>(
+        s.manual_ns_ >= 0 ? std::max<std::int64_t>(s.manual_ns_, 1)
+                          : std::max<std::int64_t>(t1 - t0 - s.paused_ns_ - timer_overhead_ns_, 1));
     r.wall_ns.push_back(wall);
     r.cpu_ns.push_back(static_cast<double>(c1 - c0));
     for (const auto& [k, v] : s.counters_) r.counters[k] = v;

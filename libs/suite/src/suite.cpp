@@ -10,6 +10,7 @@ void add_all(bench::registry& r) {
   add_concurrent_load(r);
   add_task_completion(r);
   add_leader_election(r);
+  add_peers(r);
 }
 
 }  // namespace perftrack::suite

@@ -82,6 +82,10 @@ public:
     paused_ns_ += wall_() - paused_at_;
     paused_ = false;
   }
+  /// The sample's time as the body measured it (like Google Benchmark's manual
+  /// time): used instead of the harness's clock, e.g. when a runtime under test
+  /// times its own run.
+  void set_manual_time(std::chrono::nanoseconds t) noexcept { manual_ns_ = t.count(); }
   /// Ends the benchmark as skipped, e.g. when a server it needs is not there.
   [[noreturn]] void skip(const std::string& why) { throw skipped(why); }
 
@@ -98,6 +102,7 @@ private:
   std::int64_t paused_at_ = 0;
   std::int64_t paused_ns_ = 0;
   bool paused_ = false;
+  std::int64_t manual_ns_ = -1;
 };
 
 struct definition {

@@ -16,5 +16,6 @@ void add_database(bench::registry& r);
 void add_concurrent_load(bench::registry& r);
 void add_task_completion(bench::registry& r);
 void add_leader_election(bench::registry& r);
+void add_peers(bench::registry& r);
 
 }  // namespace perftrack::suite
