@@ -57,7 +57,9 @@ void spawn_ready(pa::actor_system& sys, int n) {
   std::atomic<int> ready{0};
   std::promise<void> all;
   for (int i = 0; i < n; ++i) {
-    const auto id = sys.spawn(0, [&](int&, pa::context&, pa::message&) {
+    // n by value: another agent may still compare against it after the last
+    // one has released the caller (ASan caught the read of a dead frame).
+    const auto id = sys.spawn(0, [&ready, &all, n](int&, pa::context&, pa::message&) {
       if (ready.fetch_add(1) + 1 == n) all.set_value();
     });
     sys.send(id, pa::message(hello{}));
