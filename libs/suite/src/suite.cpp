@@ -5,6 +5,7 @@ namespace perftrack::suite {
 void add_all(bench::registry& r) {
   add_agent_spawn(r);
   add_message_throughput(r);
+  add_encoding_and_queues(r);
   add_memory(r);
   add_database(r);
   add_concurrent_load(r);

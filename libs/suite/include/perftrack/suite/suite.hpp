@@ -11,6 +11,8 @@ void add_all(bench::registry& r);
 
 void add_agent_spawn(bench::registry& r);
 void add_message_throughput(bench::registry& r);
+/// Encodings and mailbox queues, in category message_throughput.
+void add_encoding_and_queues(bench::registry& r);
 void add_memory(bench::registry& r);
 void add_database(bench::registry& r);
 void add_concurrent_load(bench::registry& r);
