@@ -122,7 +122,8 @@ void add_agent_spawn(bench::registry& r) {
                }
              },
          .description = "spawn one agent and have it handle its first message"});
-  for (const int batch : {1000, 100000}) {
+  // Batches of 1,000 and 100,000, and with the others the scaling curve.
+  for (const int batch : {10, 100, 1000, 10000, 100000}) {
     r.add({.name = "agent_spawn/batch_" + std::to_string(batch),
            .category = "agent_spawn",
            .kind = kind::throughput,
@@ -203,20 +204,6 @@ void add_agent_spawn(bench::registry& r) {
                s.set_value(per_agent);
              },
          .description = "RSS growth per idle agent over 100,000, in a fresh process"});
-  for (const int n : {10, 100, 1000, 10000}) {
-    r.add({.name = "agent_spawn/scaling_" + std::to_string(n),
-           .category = "agent_spawn",
-           .kind = kind::throughput,
-           .unit = "agents/s",
-           .direction = direction::higher_is_better,
-           .body =
-               [n](state& s) {
-                 untimed_system sys(s);
-                 spawn_ready(*sys, n);
-                 s.set_items(n);
-               },
-           .description = "the spawn rate as the batch grows (a scaling curve)"});
-  }
   // Pooled: slots (and their mailboxes) of stopped agents are reused; unpooled:
   // every agent takes a fresh slot in a fresh system.
   r.add({.name = "agent_spawn/pooled",
