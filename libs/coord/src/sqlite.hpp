@@ -2,10 +2,14 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "perftrack/base/expected.hpp"
 
 namespace perftrack::coord::sqlite {
 
@@ -66,6 +70,68 @@ public:
 
 private:
   statement& s_;
+};
+
+/// An open database handle with its prepared statements, cached by SQL text
+/// (the pointer: callers pass string literals or static strings). Closes the
+/// handle when destroyed.
+class connection {
+public:
+  explicit connection(sqlite3* db) : db_(db) {}
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  statement& stmt(const char* sql);
+  expected<bool> exec(const char* sql);
+  /// Set-up statements (switching to WAL, creating tables) may find the file
+  /// locked by another process doing the same; SQLite does not wait for some of
+  /// those locks, so this retries for up to `timeout`.
+  expected<bool> exec_retrying(const char* sql, std::chrono::milliseconds timeout);
+  /// "SQLite: cannot <what>: <SQLite's message>".
+  failure error(std::string_view what) const;
+  std::int64_t changes() const noexcept { return sqlite3_changes(db_); }
+  std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+  /// False outside BEGIN ... COMMIT, and after SQLite ended a transaction by
+  /// itself (I/O errors, a full disk).
+  bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
+
+private:
+  sqlite3* db_;
+  std::unordered_map<const char*, std::unique_ptr<statement>> statements_;
+};
+
+/// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+class transaction {
+public:
+  explicit transaction(connection& c) : c_(c) {}
+  ~transaction();
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  expected<bool> begin();
+  expected<bool> commit();
+  /// True once the transaction is over without a commit (SQLite ends one by
+  /// itself on some errors).
+  bool rolled_back();
+
+private:
+  connection& c_;
+  bool open_ = false;
+};
+
+/// BEGIN IMMEDIATE for a single writing step, COMMIT when the scope ends. Taking
+/// the write lock first (waiting up to busy_timeout) avoids the immediate
+/// SQLITE_BUSY a read snapshot gets when it tries to write after another writer.
+class write_scope {
+public:
+  explicit write_scope(connection& c) : c_(c), open_(c.exec("BEGIN IMMEDIATE").has_value()) {}
+  ~write_scope();
+  write_scope(const write_scope&) = delete;
+  write_scope& operator=(const write_scope&) = delete;
+
+private:
+  connection& c_;
+  bool open_;
 };
 
 }  // namespace perftrack::coord::sqlite

@@ -67,6 +67,30 @@ inline task read_task(const sqlite::statement& s) {
   return t;
 }
 
+inline agent_info read_agent(const sqlite::statement& s) {
+  agent_info a;
+  a.id = s.text(0);
+  a.name = s.text(1);
+  a.capabilities = s.text(2);
+  a.status = s.text(3);
+  if (!s.is_null(4)) a.current_task = s.int64(4);
+  a.last_seen_ns = s.int64(5);
+  a.handoff = s.int64(6) != 0;
+  return a;
+}
+
+inline stored_message read_message(const sqlite::statement& s) {
+  stored_message m;
+  m.id = s.int64(0);
+  m.sender = s.text(1);
+  m.recipient = s.text(2);
+  m.body = s.text(3);
+  m.created_ns = s.int64(4);
+  m.read = s.int64(5) != 0;
+  m.acked = s.int64(6) != 0;
+  return m;
+}
+
 /// Appends every row `s` yields, read by `read`; false on an SQLite error.
 template <class T, class Read>
 bool collect(statement& s, std::vector<T>& out, Read read) {
