@@ -19,7 +19,6 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
-#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,18 +60,12 @@ backend postgres_backend(const std::string& server) {
   if (auto at = server.find("synchronous_commit%3D"); at != std::string::npos)
     durability = "synchronous_commit=" + server.substr(at + 21, server.find('&', at) - at - 21);
   const std::string schema = "bench_" + std::to_string(::getpid());
-  const char* sep = server.find('?') == std::string::npos ? "?" : "&";
-  std::string url = server + sep + "options=-csearch_path%3D" + schema;
-  if (auto opts = server.find("options="); opts != std::string::npos) {
-    // One options parameter: add the search path to the one given.
-    url = server;
-    url.insert(opts + 8, "-csearch_path%3D" + schema + "%20");
-  }
-  return {"PostgreSQL (" + durability + ")", url, [server, schema] {
-            pqxx::connection c(server);
-            pqxx::nontransaction tx(c);
-            tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            tx.exec("CREATE SCHEMA " + schema);
+  auto url = pc::fresh_postgres_schema(server, schema);
+  if (!url) die(url.error().message);
+  return {"PostgreSQL (" + durability + ")", *url, [server, schema] {
+            if (auto again = pc::fresh_postgres_schema(server, schema); !again) {
+              die(again.error().message);
+            }
           }};
 }
 
@@ -256,13 +249,8 @@ int main(int argc, char** argv) {
     claims(b, tasks);
     failover(b);
   }
-  for (const auto& b : backends) {
-    if (b.url.starts_with("postgres")) {
-      pqxx::connection c(b.url);
-      pqxx::nontransaction(c).exec("DROP SCHEMA IF EXISTS bench_" + std::to_string(::getpid()) +
-                                   " CASCADE");
-    }
-  }
+  for (const auto& url : servers)
+    pc::drop_postgres_schema(url, "bench_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return 0;
 }

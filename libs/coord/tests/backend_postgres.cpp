@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
-#include <pqxx/pqxx>
 
 #include "fixture.hpp"
 
@@ -44,29 +43,14 @@ backend_store fresh_store(const std::filesystem::path&) {
   static std::atomic<int> counter{0};
   std::string schema = "t";  // appended: "t" + std::string trips GCC 12's -Wrestrict
   schema.append(std::to_string(::getpid())).append("_").append(std::to_string(counter++));
-  try {
-    pqxx::connection c(server);
-    pqxx::nontransaction tx(c);
-    tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    tx.exec("CREATE SCHEMA " + schema);
-  } catch (const std::exception& e) {
-    return {.reason = std::string("cannot prepare a schema on the PostgreSQL test server ") +
-                      server + ": " + e.what(),
-            .required = true};
-  }
-  const char* sep = server.find('?') == std::string::npos ? "?" : "&";
-  return {.url = server + sep + "options=-csearch_path%3D" + schema};
+  auto url = fresh_postgres_schema(server, schema);
+  if (!url) return {.reason = url.error().message, .required = true};
+  return {.url = *url};
 }
 
 void drop_store(const std::string& url) {
-  const std::string schema = schema_of(url);
-  if (schema.empty()) return;
-  try {
-    pqxx::connection c(server_url());
-    pqxx::nontransaction tx(c);
-    tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-  } catch (const std::exception&) {
-    // The server is gone: its files go with it.
+  if (const std::string schema = schema_of(url); !schema.empty()) {
+    drop_postgres_schema(server_url(), schema);
   }
 }
 

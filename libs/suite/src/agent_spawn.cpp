@@ -112,13 +112,7 @@ void add_agent_spawn(bench::registry& r) {
                pa::actor_system sys(system_for(s));
                const int n = s.config().quick ? 200 : 1000;
                for (int i = 0; i < n; ++i) {
-                 s.time_operation([&] {
-                   std::promise<void> ran;
-                   const auto id =
-                       sys.spawn(0, [&](int&, pa::context&, pa::message&) { ran.set_value(); });
-                   sys.send(id, pa::message(hello{}));
-                   ran.get_future().wait();
-                 });
+                 s.time_operation([&] { spawn_ready(sys, 1); });
                }
              },
          .description = "spawn one agent and have it handle its first message"});
@@ -148,17 +142,7 @@ void add_agent_spawn(bench::registry& r) {
                for (int i = 0; i < rounds; ++i) {
                  s.time_operation([&] {
                    std::vector<std::thread> threads;
-                   std::atomic<int> ready{0};
-                   for (int t = 0; t < 10; ++t) {
-                     threads.emplace_back([&] {
-                       std::promise<void> ran;
-                       const auto id =
-                           sys.spawn(0, [&](int&, pa::context&, pa::message&) { ran.set_value(); });
-                       sys.send(id, pa::message(hello{}));
-                       ran.get_future().wait();
-                       ++ready;
-                     });
-                   }
+                   for (int t = 0; t < 10; ++t) threads.emplace_back([&] { spawn_ready(sys, 1); });
                    for (auto& t : threads) t.join();
                  });
                }

@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <pqxx/pqxx>
 #include <stdexcept>
 
 namespace perftrack::suite {
@@ -25,14 +24,18 @@ std::string store_target::fresh_url(bench::state& s) const {
   if (server.empty())
     s.skip(
         "no PostgreSQL server: pass --store postgresql://... (or let perftrack bench start one)");
-  std::string schema = "bench_";
-  schema.append(std::to_string(::getpid())).append("_").append(std::to_string(n));
-  pqxx::connection c(server);
-  pqxx::nontransaction tx(c);
-  tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-  tx.exec("CREATE SCHEMA " + schema);
-  const char* sep = server.find('?') == std::string::npos ? "?" : "&";
-  return server + sep + "options=-csearch_path%3D" + schema;
+  // One schema per process, emptied for each sample and dropped at exit, so a
+  // user's server (--store) is left as it was.
+  struct scratch_schema {
+    std::string server;
+    std::string name = "perftrack_bench_" + std::to_string(::getpid());
+    ~scratch_schema() {
+      if (!server.empty()) coord::drop_postgres_schema(server, name);
+    }
+  };
+  static scratch_schema schema;
+  schema.server = server;
+  return value_or_throw(coord::fresh_postgres_schema(server, schema.name));
 }
 
 std::unique_ptr<coord::store> store_target::open(const std::string& url,
