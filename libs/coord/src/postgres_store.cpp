@@ -132,7 +132,8 @@ constexpr prepared statements[] = {
      "WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2) RETURNING id"},
     {"broadcast",
      "INSERT INTO messages(sender, recipient, body, created) "
-     "SELECT $1::TEXT, id, $2::TEXT, $3::BIGINT FROM agents WHERE id <> $1"},
+     "SELECT $1::TEXT, id, $2::TEXT, $3::BIGINT FROM agents WHERE id <> $1 "
+     "RETURNING id, recipient"},
     {"agent_exists", "SELECT 1 FROM agents WHERE id = $1"},
     {"messages",
      "SELECT " PERFTRACK_MESSAGE_COLUMNS " FROM messages WHERE recipient = $1 ORDER BY id"},
@@ -142,6 +143,8 @@ constexpr prepared statements[] = {
     {"unacked", "SELECT " PERFTRACK_MESSAGE_COLUMNS
                 " FROM messages WHERE recipient = $1 AND NOT acked ORDER BY id"},
     {"ack", "UPDATE messages SET acked = TRUE, read = TRUE WHERE id = $1"},
+    {"ack_many",
+     "UPDATE messages SET acked = TRUE, read = TRUE WHERE id = ANY($1::BIGINT[]) AND NOT acked"},
     {"register_candidate",
      "INSERT INTO candidates(id, registered) VALUES($1, $2) "
      "ON CONFLICT(id) DO UPDATE SET registered = excluded.registered"},
@@ -381,12 +384,14 @@ public:
         });
   }
 
-  expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
-                                   std::int64_t now) override {
+  expected<std::vector<addressed_message>> broadcast(std::string_view from, std::string_view body,
+                                                     std::int64_t now) override {
     if (auto bad = rules::check_message(body)) return *bad;
-    return run<std::int64_t>("broadcast", [&](pqxx::nontransaction& tx) {
-      return expected<std::int64_t>(static_cast<std::int64_t>(
-          tx.exec_prepared("broadcast", text(from), text(body), now).affected_rows()));
+    return run<std::vector<addressed_message>>("broadcast", [&](pqxx::nontransaction& tx) {
+      std::vector<addressed_message> out;
+      for (const auto& row : tx.exec_prepared("broadcast", text(from), text(body), now))
+        out.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>()});
+      return expected<std::vector<addressed_message>>(std::move(out));
     });
   }
 
@@ -416,6 +421,20 @@ public:
     return run<bool>("acknowledge message", [&](pqxx::nontransaction& tx) -> expected<bool> {
       if (tx.exec_prepared("ack", id).affected_rows() == 0) return rules::unknown_message(id);
       return true;
+    });
+  }
+
+  expected<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) override {
+    if (ids.empty()) return std::int64_t{0};
+    std::string array = "{";
+    for (const auto id : ids) {
+      if (array.size() > 1) array += ',';
+      array += std::to_string(id);
+    }
+    array += '}';
+    return run<std::int64_t>("acknowledge messages", [&](pqxx::nontransaction& tx) {
+      return expected<std::int64_t>(
+          static_cast<std::int64_t>(tx.exec_prepared("ack_many", array).affected_rows()));
     });
   }
 

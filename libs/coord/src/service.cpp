@@ -72,9 +72,16 @@ expected<agent_info> coordination_service::agent_register(std::string_view id,
 expected<std::int64_t> coordination_service::agent_send(std::string_view from, std::string_view to,
                                                         std::string_view body) {
   return timed(ops_[op_agent_send], [&] {
-    return to.empty() ? store_->broadcast(from, body, now_())
-                      : store_->send_message(from, to, body, now_());
+    if (!to.empty()) return store_->send_message(from, to, body, now_());
+    auto made = store_->broadcast(from, body, now_());
+    if (!made) return expected<std::int64_t>(made.error());
+    return expected<std::int64_t>(static_cast<std::int64_t>(made->size()));
   });
+}
+
+expected<std::vector<addressed_message>> coordination_service::agent_broadcast(
+    std::string_view from, std::string_view body) {
+  return timed(ops_[op_agent_send], [&] { return store_->broadcast(from, body, now_()); });
 }
 
 expected<std::vector<stored_message>> coordination_service::agent_messages(std::string_view agent,
@@ -150,6 +157,16 @@ expected<std::int64_t> coordination_service::message_send(std::string_view from,
 
 expected<std::vector<stored_message>> coordination_service::message_read(std::string_view agent) {
   return timed(ops_[op_message_read], [&] { return store_->read_messages(agent, true, true); });
+}
+
+expected<std::vector<stored_message>> coordination_service::message_unacked(
+    std::string_view agent) {
+  return timed(ops_[op_message_read], [&] { return store_->unacked(agent); });
+}
+
+expected<std::int64_t> coordination_service::message_acknowledge(
+    const std::vector<std::int64_t>& ids) {
+  return timed(ops_[op_message_deliver], [&] { return store_->ack_messages(ids); });
 }
 
 expected<std::int64_t> coordination_service::message_deliver(

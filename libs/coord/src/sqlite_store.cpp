@@ -355,18 +355,26 @@ public:
     return static_cast<std::int64_t>(db_.last_insert_rowid());
   }
 
-  expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
-                                   std::int64_t now) override {
+  expected<std::vector<addressed_message>> broadcast(std::string_view from, std::string_view body,
+                                                     std::int64_t now) override {
     if (auto bad = rules::check_message(body)) return *bad;
     std::lock_guard lock(gate_->mutex);
-    sqlite::write_scope write(db_);
+    sqlite::transaction tx(db_);
+    if (auto e = tx.begin(); !e) return e.error();
     auto& s = db_.stmt(
         "INSERT INTO messages(sender, recipient, body, created) "
-        "SELECT ?1, id, ?2, ?3 FROM agents WHERE id != ?1");
-    sqlite::reset_guard g(s);
-    s.bind(1, from).bind(2, body).bind(3, now);
-    if (s.step() != SQLITE_DONE) return db_.error("broadcast");
-    return static_cast<std::int64_t>(db_.changes());
+        "SELECT ?1, id, ?2, ?3 FROM agents WHERE id != ?1 RETURNING id, recipient");
+    std::vector<addressed_message> out;
+    {
+      sqlite::reset_guard g(s);
+      s.bind(1, from).bind(2, body).bind(3, now);
+      if (!collect(s, out, [](const sqlite::statement& row) {
+            return addressed_message{row.int64(0), row.text(1)};
+          }))
+        return db_.error("broadcast");
+    }
+    if (auto e = tx.commit(); !e) return e.error();
+    return out;
   }
 
   expected<std::vector<stored_message>> read_messages(std::string_view agent, bool unread_only,
@@ -417,6 +425,23 @@ public:
     if (s.step() != SQLITE_DONE) return db_.error("acknowledge message");
     if (db_.changes() == 0) return rules::unknown_message(id);
     return true;
+  }
+
+  expected<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) override {
+    if (ids.empty()) return std::int64_t{0};
+    std::lock_guard lock(gate_->mutex);
+    sqlite::transaction tx(db_);
+    if (auto e = tx.begin(); !e) return e.error();
+    auto& s = db_.stmt("UPDATE messages SET acked = 1, read = 1 WHERE id = ?1 AND acked = 0");
+    std::int64_t acked = 0;
+    for (const auto id : ids) {
+      sqlite::reset_guard g(s);
+      s.bind(1, id);
+      if (s.step() != SQLITE_DONE) return db_.error("acknowledge messages");
+      acked += db_.changes();
+    }
+    if (auto e = tx.commit(); !e) return e.error();
+    return acked;
   }
 
   // ---- leader ------------------------------------------------------------------------

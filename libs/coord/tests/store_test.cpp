@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -180,7 +181,10 @@ TEST_F(StoreTest, MessagesReadUnreadBroadcastAndAcknowledge) {
   ASSERT_TRUE(m1);
   auto n = store_->broadcast("a1", "all hands", 1);
   ASSERT_TRUE(n);
-  EXPECT_EQ(*n, 2);
+  ASSERT_EQ(n->size(), 2u);
+  std::vector<std::string> recipients{(*n)[0].recipient, (*n)[1].recipient};
+  std::sort(recipients.begin(), recipients.end());
+  EXPECT_EQ(recipients, (std::vector<std::string>{"a2", "a3"}));
   auto unread = store_->read_messages("a2", true, true);
   ASSERT_TRUE(unread);
   EXPECT_EQ(unread->size(), 2u);
@@ -192,6 +196,15 @@ TEST_F(StoreTest, MessagesReadUnreadBroadcastAndAcknowledge) {
   EXPECT_EQ(pending->size(), 2u);
   ASSERT_TRUE(store_->ack_message(*m1));
   EXPECT_EQ(store_->unacked("a2")->size(), 1u);
+  // Several at once; unknown and already acknowledged ids are skipped.
+  std::vector<std::int64_t> ids{*m1, 424242};
+  for (const auto& m : *n) ids.push_back(m.id);
+  auto acked = store_->ack_messages(ids);
+  ASSERT_TRUE(acked) << acked.error().message;
+  EXPECT_EQ(*acked, 2);
+  EXPECT_TRUE(store_->unacked("a2")->empty());
+  EXPECT_TRUE(store_->unacked("a3")->empty());
+  EXPECT_EQ(*store_->ack_messages({}), 0);
 }
 
 TEST_F(StoreTest, ThreadsOfOneProcessClaimEveryTaskOnce) {

@@ -30,6 +30,10 @@ public:
   /// To one agent, or to every other agent when `to` is empty.
   expected<std::int64_t> agent_send(std::string_view from, std::string_view to,
                                     std::string_view body);
+  /// agent_send to every other agent, returning each recipient's message id
+  /// (for a gateway that pushes them to connected agents).
+  expected<std::vector<addressed_message>> agent_broadcast(std::string_view from,
+                                                           std::string_view body);
   expected<std::vector<stored_message>> agent_messages(std::string_view agent, bool unread_only,
                                                        bool mark_read);
   expected<std::vector<agent_info>> agent_status();
@@ -60,6 +64,11 @@ public:
   /// (at-least-once). Returns how many were acknowledged.
   expected<std::int64_t> message_deliver(std::string_view agent,
                                          const std::function<bool(const stored_message&)>& deliver);
+  /// Delivery in two halves, for agents that acknowledge later (over a network):
+  /// the messages `agent` has not acknowledged (recorded as message_read), and
+  /// the acknowledgement of those it received (recorded as message_deliver).
+  expected<std::vector<stored_message>> message_unacked(std::string_view agent);
+  expected<std::int64_t> message_acknowledge(const std::vector<std::int64_t>& ids);
 
   // leader
   expected<bool> leader_register(std::string_view candidate);

@@ -69,14 +69,19 @@ public:
   // messages
   virtual expected<std::int64_t> send_message(std::string_view from, std::string_view to,
                                               std::string_view body, std::int64_t now_ns) = 0;
-  /// Sends to every registered agent but the sender; returns how many.
-  virtual expected<std::int64_t> broadcast(std::string_view from, std::string_view body,
-                                           std::int64_t now_ns) = 0;
+  /// Sends to every registered agent but the sender; returns the messages
+  /// made, one per recipient (in no particular order).
+  virtual expected<std::vector<addressed_message>> broadcast(std::string_view from,
+                                                             std::string_view body,
+                                                             std::int64_t now_ns) = 0;
   virtual expected<std::vector<stored_message>> read_messages(std::string_view agent,
                                                               bool unread_only, bool mark_read) = 0;
   /// Unacknowledged messages of `agent` (for at-least-once delivery).
   virtual expected<std::vector<stored_message>> unacked(std::string_view agent) = 0;
   virtual expected<bool> ack_message(std::int64_t id) = 0;
+  /// Acknowledges several messages in one step (unknown ids are skipped);
+  /// returns how many were acknowledged now.
+  virtual expected<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) = 0;
 
   // leader
   virtual expected<bool> register_candidate(std::string_view id, std::int64_t now_ns) = 0;

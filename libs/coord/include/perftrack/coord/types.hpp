@@ -61,6 +61,12 @@ struct stored_message {
   bool acked = false;
 };
 
+/// A message's id and its recipient (what a broadcast made).
+struct addressed_message {
+  std::int64_t id = 0;
+  std::string recipient;
+};
+
 struct leader_state {
   std::string holder;  ///< empty: nobody ever led
   std::int64_t epoch = 0;
