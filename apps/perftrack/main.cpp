@@ -6,6 +6,7 @@
 #include "commands/bench.hpp"
 #include "commands/common.hpp"
 #include "commands/export.hpp"
+#include "commands/gateway.hpp"
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
 #include "commands/swarm.hpp"
@@ -21,11 +22,13 @@ int main(int argc, char** argv) {
   prune_command::options prune;
   swarm_command::options swarm;
   bench_command::options bench;
+  gateway_command::options gateway;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
   CLI::App* swarm_cmd = swarm_command::add(app, swarm);
   CLI::App* bench_cmd = bench_command::add(app, bench);
+  CLI::App* gateway_cmd = gateway_command::add(app, gateway);
 
   try {
     app.parse(argc, argv);
@@ -38,5 +41,6 @@ int main(int argc, char** argv) {
   if (prune_cmd->parsed()) return prune_command::run(prune, std::cout, std::cerr);
   if (swarm_cmd->parsed()) return swarm_command::run(swarm, std::cout, std::cerr);
   if (bench_cmd->parsed()) return bench_command::run(bench, std::cout, std::cerr);
+  if (gateway_cmd->parsed()) return gateway_command::run(gateway, std::cout, std::cerr);
   return exit_usage;
 }

@@ -56,7 +56,7 @@ struct gateway::impl {
   void on_receive(session& s, const protocol::request& r);
   void on_ack(session& s, protocol::request& r);
   void flush_acks();
-  void push(session& s, const coord::stored_message& m);
+  void push(session& s, const coord::stored_message& m, bool replay = false);
   void opened(const std::shared_ptr<session>& s);
   void closed(session& s);
   void close_all();
@@ -101,17 +101,25 @@ public:
     ws_.async_accept(beast::bind_front_handler(&session::on_accept, shared_from_this()));
   }
 
-  /// Queues a text frame; drops the connection when the client is too far behind.
-  void send(std::string frame) {
+  /// Queues a text frame. Live traffic (replay false) for a client too far behind
+  /// drops the connection; a replay of stored messages (on register or receive)
+  /// is paced instead: at most half the queue limit is in flight, the rest waits
+  /// in the backlog until writes complete. Frames leave in the order given.
+  void send(std::string frame, bool replay = false) {
     if (closed_) return;
-    queued_ += frame.size();
-    if (queued_ > server_.options.max_queue_bytes) {
-      bump(server_.counters.slow_clients_dropped);
-      close();
+    if (!replay && backlog_.empty()) {
+      enqueue(std::move(frame));
       return;
     }
-    out_.push_back(std::move(frame));
-    if (out_.size() == 1) write_next();
+    if (!replay) {
+      backlog_live_bytes_ += frame.size();
+      if (backlog_live_bytes_ > server_.options.max_queue_bytes) {
+        drop_slow();
+        return;
+      }
+    }
+    backlog_.push_back({std::move(frame), replay});
+    pump();
   }
 
   /// Closes the connection now (no close handshake); idempotent.
@@ -161,6 +169,35 @@ private:
     if (!closed_) read_next();
   }
 
+  struct pending_frame {
+    std::string text;
+    bool replay;
+  };
+
+  void enqueue(std::string frame) {
+    queued_ += frame.size();
+    if (queued_ > server_.options.max_queue_bytes) {
+      drop_slow();
+      return;
+    }
+    out_.push_back(std::move(frame));
+    if (out_.size() == 1) write_next();
+  }
+
+  void pump() {
+    while (!closed_ && !backlog_.empty() && queued_ < server_.options.max_queue_bytes / 2) {
+      auto f = std::move(backlog_.front());
+      backlog_.pop_front();
+      if (!f.replay) backlog_live_bytes_ -= f.text.size();
+      enqueue(std::move(f.text));
+    }
+  }
+
+  void drop_slow() {
+    bump(server_.counters.slow_clients_dropped);
+    close();
+  }
+
   void write_next() {
     ws_.text(true);
     ws_.async_write(net::buffer(out_.front()),
@@ -174,14 +211,18 @@ private:
     }
     queued_ -= out_.front().size();
     out_.pop_front();
-    if (!out_.empty() && !closed_) write_next();
+    if (closed_) return;
+    if (!out_.empty()) write_next();
+    pump();
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   gateway::impl& server_;
   beast::flat_buffer in_;
-  std::deque<std::string> out_;
-  std::size_t queued_ = 0;
+  std::deque<std::string> out_;  ///< being written, front first
+  std::size_t queued_ = 0;       ///< bytes in out_
+  std::deque<pending_frame> backlog_;
+  std::size_t backlog_live_bytes_ = 0;
   bool closed_ = false;
 };
 
@@ -229,10 +270,10 @@ void gateway::impl::close_all() {
   for (const auto& s : all) s->close();
 }
 
-void gateway::impl::push(session& s, const coord::stored_message& m) {
+void gateway::impl::push(session& s, const coord::stored_message& m, bool replay) {
   if (!s.in_flight.insert(m.id).second) return;  // already on its way
   bump(counters.messages_pushed);
-  s.send(protocol::message(m));
+  s.send(protocol::message(m), replay);
 }
 
 void gateway::impl::handle(session& s, std::string_view frame) {
@@ -286,7 +327,7 @@ void gateway::impl::on_register(session& s, protocol::request& r) {
     return;
   }
   s.send(protocol::registered(r.ref, r.agent, pending->size()));
-  for (const auto& m : *pending) push(s, m);
+  for (const auto& m : *pending) push(s, m, /*replay=*/true);
 }
 
 void gateway::impl::on_send(session& s, protocol::request& r) {
@@ -337,7 +378,7 @@ void gateway::impl::on_receive(session& s, const protocol::request& r) {
   std::size_t sent = 0;
   for (const auto& m : *pending) {
     if (s.in_flight.contains(m.id)) continue;
-    push(s, m);
+    push(s, m, /*replay=*/true);
     ++sent;
   }
   s.send(protocol::received(r.ref, sent));

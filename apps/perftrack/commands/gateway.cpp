@@ -1,0 +1,86 @@
+#include "commands/gateway.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+
+#include "commands/common.hpp"
+#include "perftrack/gateway/gateway.hpp"
+
+namespace perftrack::cli::gateway_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "gateway", "Serve the WebSocket gateway: external agents register, send, receive, ack");
+  cmd->add_option("--port", o.port, "TCP port (default 8765; 0 picks a free one)");
+  cmd->add_option("--address", o.address,
+                  "Interface to listen on (default 127.0.0.1; the protocol has no authentication)");
+  cmd->add_option("--store", o.store,
+                  "sqlite:PATH (default sqlite:memory/coord.db) or postgresql://user@host:port/db");
+  cmd->add_option("--max-frame", o.max_frame,
+                  "Largest incoming frame in bytes; bigger ones close the connection (1009)")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30));
+  cmd->add_option("--max-queue", o.max_queue,
+                  "Bytes queued for a client that does not read before it is dropped")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 34));
+  cmd->add_option("--duration", o.duration, "Stop after this long, e.g. 30s (default: on a signal)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 10s, 2m, 1h";
+          },
+          "DURATION"));
+  return cmd;
+}
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.store.starts_with("sqlite:")) {
+    const std::filesystem::path db(o.store.substr(7));
+    std::error_code ec;
+    if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  }
+  // The signals are taken by sigwait below: blocked before the I/O thread starts,
+  // so that it inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  tracker t(tracker_options::from_environment());
+  gateway::gateway_options go;
+  go.address = o.address;
+  go.port = o.port;
+  go.store_url = o.store;
+  go.max_frame_bytes = o.max_frame;
+  go.max_queue_bytes = o.max_queue;
+  auto g = gateway::gateway::start(go, t);
+  if (!g) return fail(err, g.error().message);
+  fmt::print(out, "perftrack gateway: listening on {} (store {}); stop with Ctrl-C\n",
+             (*g)->url(), o.store);
+  out.flush();
+
+  if (o.duration.empty()) {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+  } else {
+    const auto ns = *parse_duration_arg(o.duration);
+    timespec limit{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    sigtimedwait(&stop_signals, nullptr, &limit);
+  }
+  (*g)->stop();
+  t.flush();
+  const auto c = (*g)->counters();
+  fmt::print(out,
+             "perftrack gateway: stopped; {} connections, {} requests, {} messages accepted, "
+             "{} pushed, {} acknowledged; {} bad requests, {} oversized frames, {} slow clients "
+             "dropped, {} store errors\n",
+             c.connections_accepted, c.requests, c.messages_accepted, c.messages_pushed,
+             c.messages_acked, c.bad_requests, c.oversized_frames, c.slow_clients_dropped,
+             c.store_errors);
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::gateway_command
