@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsimdjson-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libpqxx-dev postgresql nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev libconcurrentqueue-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libpqxx-dev postgresql nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev libconcurrentqueue-dev libboost-dev python3-websockets
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   jq
 )

@@ -47,7 +47,7 @@ class Gateway:
 
     def kill(self):
         self.proc.kill()
-        self.proc.wait(timeout=WAIT)
+        self.proc.communicate(timeout=WAIT)
 
 
 async def request(ws, message):

@@ -56,6 +56,10 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   go.store_url = o.store;
   go.max_frame_bytes = o.max_frame;
   go.max_queue_bytes = o.max_queue;
+  go.on_error = [&err](const std::string& what) {
+    fmt::print(err, "perftrack gateway: {}\n", what);
+    err.flush();
+  };
   auto g = gateway::gateway::start(go, t);
   if (!g) return fail(err, g.error().message);
   fmt::print(out, "perftrack gateway: listening on {} (store {}); stop with Ctrl-C\n",

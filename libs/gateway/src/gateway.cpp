@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
-#include <iostream>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -50,6 +49,9 @@ struct gateway::impl {
       : options(o), service(std::move(s), t) {}
 
   void accept_next();
+  void report(const std::string& what) const {
+    if (options.on_error) options.on_error(what);
+  }
   void handle(session& s, std::string_view frame);
   void on_register(session& s, protocol::request& r);
   void on_send(session& s, protocol::request& r);
@@ -232,8 +234,8 @@ void gateway::impl::accept_next() {
     if (ec) {
       if (ec == net::error::operation_aborted) return;
       // E.g. out of file descriptors: say so, and try again shortly, not in a spin.
-      std::cerr << "perftrack gateway: cannot accept a connection: " << ec.message()
-                << " (raise `ulimit -n` for more connections)\n";
+      report("cannot accept a connection: " + ec.message() +
+             " (raise `ulimit -n` for more connections)");
       retry.expires_after(std::chrono::milliseconds(100));
       retry.async_wait([this](beast::error_code e) {
         if (!e) accept_next();
@@ -453,7 +455,7 @@ expected<std::unique_ptr<gateway>> gateway::start(const gateway_options& options
         return;
       } catch (const std::exception& e) {
         // A handler failed (e.g. out of memory): report it and keep serving.
-        std::cerr << "perftrack gateway: " << e.what() << '\n';
+        raw->report(e.what());
       }
     }
   });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct gateway_options {
   /// the connection. Its messages stay stored and are delivered again when it
   /// comes back (they were never acknowledged).
   std::size_t max_queue_bytes = 16 << 20;
+  /// Told about trouble that is not one client's (accept failing, e.g. out of
+  /// file descriptors; a handler that threw). Called on the I/O thread.
+  std::function<void(const std::string&)> on_error;
 };
 
 /// What the gateway did since it started (monotonic, except connections_open).

@@ -15,6 +15,8 @@ void add_message_throughput(bench::registry& r);
 void add_encoding_and_queues(bench::registry& r);
 void add_memory(bench::registry& r);
 void add_database(bench::registry& r);
+/// The WebSocket gateway over loopback connections.
+void add_websocket(bench::registry& r);
 void add_concurrent_load(bench::registry& r);
 void add_task_completion(bench::registry& r);
 void add_leader_election(bench::registry& r);
