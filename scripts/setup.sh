@@ -6,10 +6,15 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsimdjson-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libpqxx-dev postgresql nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev libconcurrentqueue-dev libboost-dev python3-websockets
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev libpqxx-dev postgresql
+  nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev libconcurrentqueue-dev libboost-dev
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   jq
 )
+# Independent clients the tests read our output with: Python's websockets (the
+# gateway) and Google Benchmark's compare.py (the google-benchmark format).
+packages+=(python3-websockets libbenchmark-tools python3-scipy)
 # Peers the benchmarks link side by side (docs/performance.md), and the tools
 # the benchmark script uses. Node.js (for DuckDB) is set up by scripts/bench.sh.
 packages+=(prometheus-cpp-dev libspdlog-dev libcaf-dev python3 time)

@@ -192,6 +192,13 @@ bench_writes_results_and_google_benchmark_json)
     ([.benchmarks[] | .aggregate_name // empty] | sort) == (["cv","cv","mean","mean","median","median","stddev","stddev"]) and
     all(.benchmarks[]; .time_unit == "ns" and (.real_time | type) == "number")' gb.json >/dev/null \
     || fail "not Google Benchmark JSON: $out"
+  # Read back by Google Benchmark's own tool (libbenchmark-tools' compare.py).
+  compare=/usr/share/benchmark/compare.py
+  [[ -f $compare ]] || fail "$compare missing: scripts/setup.sh installs libbenchmark-tools"
+  cmp_out=$(/usr/bin/python3 "$compare" benchmarks gb.json gb.json 2>&1) \
+    || fail "compare.py could not read the output: $cmp_out"
+  expect_contains "$cmp_out" "database/sqlite_query_latency"
+  expect_contains "$cmp_out" "message_throughput/simple_mean"
   [[ -f results/latest.json ]] || fail "results/latest.json missing"
   [[ $(ls results/*Z.json | wc -l) == 1 ]] || fail "no timestamped results file: $(ls results)"
   jq -e '.schema_version == 1 and (.environment | has("cpu_model") and has("git_sha") and has("build_type"))

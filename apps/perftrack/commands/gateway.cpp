@@ -62,8 +62,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   };
   auto g = gateway::gateway::start(go, t);
   if (!g) return fail(err, g.error().message);
-  fmt::print(out, "perftrack gateway: listening on {} (store {}); stop with Ctrl-C\n",
-             (*g)->url(), o.store);
+  fmt::print(out, "perftrack gateway: listening on {} (store {}); stop with Ctrl-C\n", (*g)->url(),
+             o.store);
   out.flush();
 
   if (o.duration.empty()) {

@@ -136,7 +136,7 @@ public:
 
   bool closed() const noexcept { return closed_; }
 
-  std::string agent;                         ///< empty until registered
+  std::string agent;                           ///< empty until registered
   std::unordered_set<std::int64_t> in_flight;  ///< pushed, not yet acknowledged
 
 private:
@@ -164,8 +164,7 @@ private:
       send(protocol::error("", "bad_request", "send text frames holding JSON, not binary frames"));
     } else {
       const auto data = in_.cdata();
-      server_.handle(*this,
-                     std::string_view(static_cast<const char*>(data.data()), data.size()));
+      server_.handle(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
     in_.consume(in_.size());
     if (!closed_) read_next();
@@ -403,8 +402,10 @@ void gateway::impl::flush_acks() {
   std::vector<std::int64_t> ids;
   for (const auto& a : batch) ids.insert(ids.end(), a.ids.begin(), a.ids.end());
   auto done = service.message_acknowledge(ids);
-  if (done) bump(counters.messages_acked, static_cast<std::uint64_t>(*done));
-  else bump(counters.store_errors);
+  if (done)
+    bump(counters.messages_acked, static_cast<std::uint64_t>(*done));
+  else
+    bump(counters.store_errors);
   for (auto& a : batch) {
     const auto s = a.from.lock();
     if (!s || s->closed()) continue;

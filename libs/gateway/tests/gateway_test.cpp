@@ -142,8 +142,7 @@ TEST_F(GatewayTest, APortInUseIsOneClearError) {
   o.port = gateway_->port();
   auto second = gateway::start(o, *tracker_);
   ASSERT_FALSE(second);
-  EXPECT_NE(second.error().message.find("is in use"), std::string::npos)
-      << second.error().message;
+  EXPECT_NE(second.error().message.find("is in use"), std::string::npos) << second.error().message;
   o.address = "not-an-address";
   o.port = 0;
   auto bad = gateway::start(o, *tracker_);
