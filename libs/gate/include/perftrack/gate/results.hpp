@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perftrack/base/expected.hpp"
+
+/// Benchmark results as the gate compares them, read from perftrack's results
+/// JSON, Google Benchmark JSON or pytest-benchmark JSON (docs/compare.md).
+namespace perftrack::gate {
+
+enum class metric_kind {
+  measurement,  ///< noisy samples: compared with a rank test and a bootstrap interval
+  count,        ///< deterministic (bytes, messages): compared exactly, with a tolerance
+};
+
+struct metric {
+  std::string name;  ///< e.g. latency, throughput, real_time, cpu_time, a counter's name
+  std::string unit;  ///< times are in ns whatever the input's unit
+  bool lower_is_better = true;
+  metric_kind kind = metric_kind::measurement;
+  std::vector<double> samples;  ///< every raw sample (repetition)
+  /// No raw samples, only a summary (Google Benchmark aggregates, pytest-benchmark
+  /// without data): compared from these with a low-confidence mark.
+  bool summary_only = false;
+  double summary_median = 0;
+  double summary_mean = 0;
+  double summary_stddev = 0;
+  std::size_t summary_n = 0;
+};
+
+struct benchmark_result {
+  std::string name;
+  std::string category;
+  std::string status = "ok";  ///< ok, error, skipped
+  std::string reason;         ///< why, when not ok
+  std::vector<metric> metrics;
+};
+
+struct result_set {
+  std::string format;  ///< perftrack, google-benchmark, pytest-benchmark, baseline
+  std::string source;  ///< the file it came from
+  /// What makes two runs comparable (CPU model, cores, compiler, build type,
+  /// flags), as "field=value" pairs; empty when the input does not say.
+  std::map<std::string, std::string> comparability;
+  std::string git_sha, branch, time;
+  std::vector<benchmark_result> benchmarks;
+
+  /// One line: the comparability fields joined, e.g. "cpu=AMD EPYC; cores=2; ...".
+  std::string comparability_key() const;
+};
+
+/// Reads a results file of any supported format (detected from its content).
+/// Errors name the file and say what is wrong: unreadable, not JSON (with the
+/// byte offset; a truncated file ends early), or not a known results schema.
+expected<result_set> load_results(const std::filesystem::path& file);
+/// The same from text; `source` names it in errors.
+expected<result_set> parse_results(std::string_view text, const std::string& source);
+
+/// Google Benchmark writes bare NaN, Infinity and -Infinity, which JSON does not
+/// allow: returns `text` with each such token outside strings replaced by null.
+std::string replace_non_finite_tokens(std::string_view text);
+
+}  // namespace perftrack::gate

@@ -1,0 +1,442 @@
+#include "perftrack/gate/compare.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include "perftrack/gate/statistics.hpp"
+
+namespace perftrack::gate {
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative `*` matching with backtracking to the last star.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+/// The standard normal's quantile, by bisection on erfc (only a few calls per
+/// comparison, so simplicity wins over a rational approximation).
+double normal_quantile(double p) {
+  double lo = -40, hi = 40;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (1 - normal_sf(mid) < p ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+struct side_summary {
+  double median = nan, mean = nan, stddev = nan;
+  std::size_t n = 0;
+};
+
+side_summary summarize(const metric& m) {
+  side_summary s;
+  if (m.summary_only) {
+    s.median = m.summary_median;
+    s.mean = m.summary_mean != 0 ? m.summary_mean : m.summary_median;
+    s.stddev = m.summary_stddev;
+    s.n = m.summary_n;
+    return s;
+  }
+  s.n = m.samples.size();
+  if (s.n == 0) return s;
+  s.median = median(m.samples);
+  s.mean = std::accumulate(m.samples.begin(), m.samples.end(), 0.0) / static_cast<double>(s.n);
+  s.stddev = coefficient_of_variation(m.samples) * std::fabs(s.mean);
+  return s;
+}
+
+/// The change as the gate judges it: positive is worse, whatever the direction.
+struct badness {
+  double estimate, low, high;
+};
+
+badness as_badness(const comparison_row& r) {
+  if (r.lower_is_better) return {r.change, r.ci_low, r.ci_high};
+  return {-r.change, -r.ci_high, -r.ci_low};
+}
+
+severity grade(double bad, const thresholds& t) {
+  if (bad >= t.critical) return severity::critical;
+  if (bad >= t.warning) return severity::warning;
+  if (bad <= -t.improvement) return severity::improvement;
+  return severity::unchanged;
+}
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", fraction * 100);
+  return buf;
+}
+
+// A pending measurement row: its samples, for the tests and the bootstrap.
+struct pending {
+  std::size_t row;
+  const metric* base;
+  const metric* cur;
+  thresholds limits;
+};
+
+void compare_counts(comparison_row& r, const metric& base, const metric& cur,
+                    const thresholds& t) {
+  r.test = "count";
+  r.p_value = r.q_value = nan;
+  r.baseline = median(base.samples);
+  r.current = median(cur.samples);
+  if (r.baseline == 0) {
+    r.change = r.current == 0 ? 0 : std::numeric_limits<double>::infinity();
+  } else {
+    r.change = r.current / r.baseline - 1;
+  }
+  r.ci_low = r.ci_high = r.change;
+  if (std::fabs(r.change) <= t.count_tolerance) {
+    r.verdict = severity::unchanged;
+    return;
+  }
+  r.verdict = grade(as_badness(r).estimate, t);
+  if (r.verdict == severity::unchanged) r.note = "changed within the thresholds";
+}
+
+void compare_growth(comparison_row& r, const metric& base, const metric& cur,
+                    const thresholds& t) {
+  r.test = "growth";
+  const auto b = summarize(base), c = summarize(cur);
+  r.baseline = b.median;
+  r.current = c.median;
+  r.change = r.baseline == 0 ? (r.current == 0 ? 0 : std::numeric_limits<double>::infinity())
+                             : r.current / r.baseline - 1;
+  r.ci_low = r.ci_high = r.change;
+  r.p_value = r.q_value = nan;
+  const double grown = r.lower_is_better ? r.current - r.baseline : r.baseline - r.current;
+  if (grown > *t.growth_tolerance) {
+    r.verdict = severity::critical;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "grew by %g %s (allowed: %g)", grown, r.unit.c_str(),
+                  *t.growth_tolerance);
+    r.note = buf;
+  } else {
+    r.verdict = severity::unchanged;
+  }
+}
+
+/// From summaries (mean, stddev, n) only: a normal approximation of the
+/// difference of means and of the ratio's interval (delta method).
+void compare_summaries(comparison_row& r, const metric& base, const metric& cur,
+                       const gate_config& cfg) {
+  r.test = "summary";
+  r.low_confidence = true;
+  const auto b = summarize(base), c = summarize(cur);
+  r.baseline = b.median;
+  r.current = c.median;
+  r.n_baseline = b.n;
+  r.n_current = c.n;
+  r.change = r.current / r.baseline - 1;
+  r.cv_baseline = b.mean != 0 ? b.stddev / std::fabs(b.mean) : 0;
+  r.cv_current = c.mean != 0 ? c.stddev / std::fabs(c.mean) : 0;
+  if (b.n < 2 || c.n < 2 || !(b.mean > 0) || !(c.mean > 0)) {
+    r.p_value = nan;
+    r.ci_low = r.ci_high = r.change;
+    return;
+  }
+  const double vb = b.stddev * b.stddev / static_cast<double>(b.n);
+  const double vc = c.stddev * c.stddev / static_cast<double>(c.n);
+  const double se_diff = std::sqrt(vb + vc);
+  r.p_value = se_diff > 0 ? std::min(1.0, 2 * normal_sf(std::fabs(c.mean - b.mean) / se_diff))
+                          : (c.mean == b.mean ? 1.0 : 0.0);
+  // The ratio's relative standard error (delta method), around the medians' ratio.
+  const double relative_se = std::sqrt(vb / (b.mean * b.mean) + vc / (c.mean * c.mean));
+  const double z = normal_quantile(0.5 + cfg.confidence / 2);
+  r.ci_low = (1 + r.change) * (1 - z * relative_se) - 1;
+  r.ci_high = (1 + r.change) * (1 + z * relative_se) - 1;
+}
+
+}  // namespace
+
+std::string_view name(severity s) noexcept {
+  switch (s) {
+    case severity::critical: return "critical";
+    case severity::warning: return "warning";
+    case severity::inconclusive: return "inconclusive";
+    case severity::missing: return "missing";
+    case severity::improvement: return "improvement";
+    case severity::added: return "new";
+    case severity::unchanged: return "unchanged";
+  }
+  return "unchanged";
+}
+
+std::size_t comparison::count(severity s) const {
+  return static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [s](const auto& r) { return r.verdict == s; }));
+}
+
+std::string_view comparison::overall_status() const {
+  if (count(severity::critical)) return "fail";
+  if (count(severity::warning)) return "warning";
+  if (count(severity::inconclusive) || count(severity::missing)) return "inconclusive";
+  return "pass";
+}
+
+gate_config gate_config::plan_defaults() {
+  gate_config c;
+  const auto critical_for = [&](const char* category, double critical) {
+    threshold_rule r;
+    r.category = category;
+    r.critical = critical;
+    c.rules.push_back(std::move(r));
+  };
+  critical_for("agent_spawn", 0.10);
+  critical_for("memory", 0.20);
+  critical_for("message_throughput", 0.15);
+  critical_for("database", 0.10);
+  threshold_rule leak;
+  leak.benchmark = "memory/leak_check";
+  leak.growth_tolerance = 0;
+  c.rules.push_back(std::move(leak));
+  return c;
+}
+
+thresholds gate_config::for_metric(std::string_view category, std::string_view benchmark,
+                                   std::string_view metric_name) const {
+  thresholds t = defaults;
+  for (const auto& r : rules) {
+    if (!r.category.empty() && r.category != category) continue;
+    if (!r.benchmark.empty() && !glob_match(r.benchmark, benchmark)) continue;
+    if (!r.metric.empty() && r.metric != metric_name) continue;
+    if (r.warning) t.warning = *r.warning;
+    if (r.critical) t.critical = *r.critical;
+    if (r.improvement) t.improvement = *r.improvement;
+    if (r.count_tolerance) t.count_tolerance = *r.count_tolerance;
+    if (r.growth_tolerance) t.growth_tolerance = *r.growth_tolerance;
+    if (r.lower_is_better) t.lower_is_better = *r.lower_is_better;
+  }
+  return t;
+}
+
+std::vector<std::string> comparability_differences(const result_set& a, const result_set& b) {
+  std::vector<std::string> out;
+  for (const auto& [field, value] : a.comparability) {
+    const auto it = b.comparability.find(field);
+    if (it != b.comparability.end() && it->second != value)
+      out.push_back(field + ": " + value + " vs " + it->second);
+  }
+  return out;
+}
+
+comparison compare(const result_set& baseline, const result_set& current,
+                   const compare_options& options) {
+  const gate_config& cfg = options.config;
+  comparison out;
+  out.baseline_source = baseline.source;
+  out.current_source = current.source;
+  out.baseline_key = baseline.comparability_key();
+  out.current_key = current.comparability_key();
+  out.cross_machine = !comparability_differences(baseline, current).empty();
+  out.baseline_sha = baseline.git_sha;
+  out.current_sha = current.git_sha;
+
+  std::unordered_map<std::string, const benchmark_result*> base_by_name;
+  for (const auto& b : baseline.benchmarks) base_by_name.emplace(b.name, &b);
+  std::unordered_map<std::string, bool> seen;
+
+  std::vector<pending> measured;
+  for (const auto& cur : current.benchmarks) {
+    seen[cur.name] = true;
+    const auto found = base_by_name.find(cur.name);
+    const benchmark_result* base = found == base_by_name.end() ? nullptr : found->second;
+    const auto base_row = [&](const std::string& metric_name) {
+      comparison_row r;
+      r.benchmark = cur.name;
+      r.category = cur.category;
+      r.metric = metric_name;
+      r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = nan;
+      r.baseline = r.current = nan;
+      return r;
+    };
+    if (cur.status == "error") {
+      auto r = base_row(cur.metrics.empty() ? "-" : cur.metrics.front().name);
+      r.verdict = severity::critical;
+      r.note = "the benchmark failed: " + cur.reason;
+      out.rows.push_back(std::move(r));
+      continue;
+    }
+    if (cur.status == "skipped" || cur.metrics.empty()) {
+      auto r = base_row("-");
+      r.verdict = severity::inconclusive;
+      r.note = "skipped" + (cur.reason.empty() ? std::string() : ": " + cur.reason);
+      out.rows.push_back(std::move(r));
+      continue;
+    }
+    for (const auto& m : cur.metrics) {
+      auto r = base_row(m.name);
+      r.unit = m.unit;
+      const thresholds t = cfg.for_metric(cur.category, cur.name, m.name);
+      r.lower_is_better = t.lower_is_better.value_or(m.lower_is_better);
+      const auto cs = summarize(m);
+      r.current = cs.median;
+      r.n_current = cs.n;
+      const metric* bm = nullptr;
+      if (base && base->status == "ok") {
+        for (const auto& candidate : base->metrics) {
+          if (candidate.name == m.name) bm = &candidate;
+        }
+      }
+      if (!bm) {
+        r.verdict = severity::added;
+        r.note = base ? "no baseline for this metric" : "new: not in the baseline";
+        out.rows.push_back(std::move(r));
+        continue;
+      }
+      r.noise_floor = cfg.min_noise_floor;
+      if (const auto n = options.noise.find(cur.name + "\t" + m.name); n != options.noise.end())
+        r.noise_floor = std::max(r.noise_floor, cfg.noise_multiplier * n->second);
+      if (t.growth_tolerance) {
+        compare_growth(r, *bm, m, t);
+      } else if (m.kind == metric_kind::count || bm->kind == metric_kind::count) {
+        compare_counts(r, *bm, m, t);
+        r.n_baseline = bm->samples.size();
+      } else if (m.summary_only || bm->summary_only) {
+        compare_summaries(r, *bm, m, cfg);
+      } else {
+        r.test = options.paired && m.samples.size() == bm->samples.size() ? "wilcoxon"
+                                                                           : "mann-whitney";
+        measured.push_back({out.rows.size(), bm, &m, t});
+      }
+      out.rows.push_back(std::move(r));
+    }
+  }
+  for (const auto& b : baseline.benchmarks) {
+    if (seen.count(b.name)) continue;
+    comparison_row r;
+    r.benchmark = b.name;
+    r.category = b.category;
+    r.metric = b.metrics.empty() ? "-" : b.metrics.front().name;
+    r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = r.current = nan;
+    r.baseline = b.metrics.empty() ? nan : summarize(b.metrics.front()).median;
+    r.verdict = severity::missing;
+    r.note = "missing: in the baseline, not in this run";
+    out.rows.push_back(std::move(r));
+  }
+
+  // The tests and bootstraps, spread over the cores (each row's seed is its own).
+  const auto work = [&](const pending& p) {
+    auto& r = out.rows[p.row];
+    const auto& b = p.base->samples;
+    const auto& c = p.cur->samples;
+    r.n_baseline = b.size();
+    r.n_current = c.size();
+    // Harrell-Davis medians: the estimate and its interval use them too.
+    r.baseline = harrell_davis_median(b);
+    r.current = harrell_davis_median(c);
+    r.cv_baseline = coefficient_of_variation(b);
+    r.cv_current = coefficient_of_variation(c);
+    if (b.empty() || c.empty()) return;
+    const rank_test t = r.test == "wilcoxon" ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
+    r.p_value = t.p_value;
+    const auto ci = bootstrap_median_ratio(b, c, seed_for(r.benchmark + "\t" + r.metric),
+                                           cfg.resamples, cfg.confidence);
+    r.change = ci.estimate;
+    r.ci_low = ci.low;
+    r.ci_high = ci.high;
+  };
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                      static_cast<unsigned>(measured.size() / 16 + 1)));
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < measured.size();) work(measured[i]);
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+    worker();
+  }
+
+  // False-discovery control over every row with a p-value.
+  std::vector<std::size_t> tested;
+  std::vector<double> p;
+  for (std::size_t i = 0; i < out.rows.size(); ++i) {
+    if (!std::isnan(out.rows[i].p_value)) {
+      tested.push_back(i);
+      p.push_back(out.rows[i].p_value);
+    }
+  }
+  const auto q = benjamini_hochberg(p);
+  for (std::size_t k = 0; k < tested.size(); ++k) out.rows[tested[k]].q_value = q[k];
+
+  for (const auto& pm : measured) {
+    auto& r = out.rows[pm.row];
+    const thresholds& t = pm.limits;
+    if (r.n_baseline < cfg.min_samples || r.n_current < cfg.min_samples) {
+      r.verdict = severity::inconclusive;
+      r.note = "too few samples (" + std::to_string(r.n_baseline) + " and " +
+               std::to_string(r.n_current) + "; at least " + std::to_string(cfg.min_samples) +
+               " each)";
+      continue;
+    }
+    if (r.cv_baseline > cfg.max_cv || r.cv_current > cfg.max_cv) {
+      r.verdict = severity::inconclusive;
+      r.note = "too noisy (cv " + percent(r.cv_baseline) + " and " + percent(r.cv_current) +
+               "; at most " + percent(cfg.max_cv) + ")";
+      continue;
+    }
+    if (r.ci_high - r.ci_low > 2 * t.warning) {
+      r.verdict = severity::inconclusive;
+      r.note = "interval too wide (" + percent(r.ci_high - r.ci_low) + "; at most " +
+               percent(2 * t.warning) + "): more repetitions narrow it";
+      continue;
+    }
+    const badness bad = as_badness(r);
+    const bool significant = r.q_value <= cfg.fdr;
+    const bool beyond_noise = bad.low > r.noise_floor || bad.high < -r.noise_floor;
+    if (!significant || !beyond_noise) {
+      r.verdict = severity::unchanged;
+      continue;
+    }
+    r.verdict = grade(bad.estimate, t);
+    if (r.verdict == severity::unchanged) r.note = "a real change below the thresholds";
+  }
+  // Summaries: their own test, graded the same way, marked low confidence.
+  for (auto& r : out.rows) {
+    if (r.test != "summary") continue;
+    const thresholds t = cfg.for_metric(r.category, r.benchmark, r.metric);
+    if (std::isnan(r.p_value)) {
+      r.verdict = severity::inconclusive;
+      r.note = "low confidence: summaries without enough repetitions";
+      continue;
+    }
+    const badness bad = as_badness(r);
+    const bool counted = r.q_value <= cfg.fdr &&
+                         (bad.low > r.noise_floor || bad.high < -r.noise_floor);
+    r.verdict = counted ? grade(bad.estimate, t) : severity::unchanged;
+    r.note = "low confidence: compared from summaries, not samples";
+  }
+  return out;
+}
+
+}  // namespace perftrack::gate

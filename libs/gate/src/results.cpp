@@ -1,0 +1,361 @@
+// Reading results files: perftrack's own, Google Benchmark's and
+// pytest-benchmark's JSON, and the gate's baseline files.
+
+#include "perftrack/gate/results.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "baseline_format.hpp"
+
+namespace perftrack::gate {
+namespace {
+
+using json = nlohmann::json;
+
+double number_or(const json& j, const char* key, double fallback) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+std::string string_or(const json& j, const char* key, std::string fallback = {}) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+std::string scalar_text(const json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "";
+  return j.dump();
+}
+
+failure schema_error(const std::string& source, const std::string& what) {
+  return failure{source + ": " + what};
+}
+
+// ---- perftrack results (docs/results-format.md) ----------------------------------
+
+std::string perftrack_metric_name(const std::string& kind) {
+  if (kind == "micro") return "time";
+  return kind;  // throughput, latency, memory
+}
+
+expected<result_set> read_perftrack(const json& doc, const std::string& source) {
+  result_set out;
+  out.format = "perftrack";
+  out.source = source;
+  if (const auto env = doc.find("environment"); env != doc.end() && env->is_object()) {
+    for (const char* key : {"cpu_model", "logical_cpus", "compiler", "build_type", "flags"}) {
+      if (const auto it = env->find(key); it != env->end()) out.comparability[key] = scalar_text(*it);
+    }
+    out.git_sha = string_or(*env, "git_sha");
+    out.time = string_or(*env, "time");
+  }
+  for (const auto& b : doc["benchmarks"]) {
+    if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
+      return schema_error(source, "a benchmark without a \"name\" string");
+    benchmark_result r;
+    r.name = b["name"].get<std::string>();
+    r.category = string_or(b, "category");
+    r.status = string_or(b, "status", "ok");
+    r.reason = string_or(b, "reason");
+    metric m;
+    m.name = perftrack_metric_name(string_or(b, "kind", "value"));
+    m.unit = string_or(b, "unit");
+    m.lower_is_better = string_or(b, "direction", "lower_is_better") != "higher_is_better";
+    if (const auto s = b.find("samples"); s != b.end()) {
+      if (!s->is_array())
+        return schema_error(source, "\"samples\" of " + r.name + " is not an array");
+      for (const auto& v : *s) {
+        if (v.is_number() && std::isfinite(v.get<double>())) m.samples.push_back(v.get<double>());
+      }
+    }
+    if (r.status == "ok" || !m.samples.empty()) r.metrics.push_back(std::move(m));
+    if (const auto c = b.find("counters"); c != b.end() && c->is_object()) {
+      for (const auto& [name, value] : c->items()) {
+        if (!value.is_number()) continue;
+        metric counter;
+        counter.name = name;
+        counter.kind = metric_kind::count;
+        counter.samples.push_back(value.get<double>());
+        r.metrics.push_back(std::move(counter));
+      }
+    }
+    out.benchmarks.push_back(std::move(r));
+  }
+  return out;
+}
+
+// ---- Google Benchmark ------------------------------------------------------------
+
+double to_ns(const std::string& unit) {
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 1;  // ns, the default
+}
+
+const std::set<std::string>& google_fixed_fields() {
+  static const std::set<std::string> fields{
+      "name",          "family_index",      "per_family_instance_index",
+      "run_name",      "run_type",          "repetitions",
+      "repetition_index", "threads",        "iterations",
+      "real_time",     "cpu_time",          "time_unit",
+      "aggregate_name", "aggregate_unit",   "error_occurred",
+      "error_message", "label",             "big_o",
+      "rms",           "complexity",        "skipped",
+      "skip_message"};
+  return fields;
+}
+
+/// Throughput-like counters are better higher; the rest (times, bytes, counts
+/// of work) lower. A thresholds file can say otherwise per metric.
+bool counter_lower_is_better(const std::string& name) {
+  for (const char* higher : {"per_second", "_rate", "throughput", "ops", "/s"}) {
+    if (name.find(higher) != std::string::npos) return false;
+  }
+  return true;
+}
+
+expected<result_set> read_google(const json& doc, const std::string& source) {
+  result_set out;
+  out.format = "google-benchmark";
+  out.source = source;
+  if (const auto ctx = doc.find("context"); ctx != doc.end() && ctx->is_object()) {
+    if (ctx->contains("num_cpus")) out.comparability["num_cpus"] = scalar_text((*ctx)["num_cpus"]);
+    if (ctx->contains("mhz_per_cpu"))
+      out.comparability["mhz_per_cpu"] = scalar_text((*ctx)["mhz_per_cpu"]);
+    out.comparability["library_build_type"] = string_or(*ctx, "library_build_type");
+    out.time = string_or(*ctx, "date");
+  }
+  // Rows grouped by run name, in order of first appearance.
+  struct group {
+    std::vector<const json*> iterations;
+    std::map<std::string, const json*> aggregates;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, group> groups;
+  for (const auto& row : doc["benchmarks"]) {
+    if (!row.is_object() || !row.contains("name") || !row["name"].is_string())
+      return schema_error(source, "a benchmark row without a \"name\" string");
+    const std::string run_type = string_or(row, "run_type", "iteration");
+    const std::string run = string_or(row, "run_name", row["name"].get<std::string>());
+    if (!groups.count(run)) order.push_back(run);
+    auto& g = groups[run];
+    if (run_type == "aggregate") {
+      g.aggregates[string_or(row, "aggregate_name")] = &row;
+    } else {
+      g.iterations.push_back(&row);
+    }
+  }
+  for (const auto& run : order) {
+    const auto& g = groups[run];
+    benchmark_result r;
+    r.name = run;
+    r.category = run.substr(0, run.find('/'));
+    // Every numeric field of the rows is a metric: times (in ns), rates, counters.
+    std::vector<std::string> names;
+    std::map<std::string, metric> metrics;
+    const auto metric_for = [&](const std::string& name, const json& row) -> metric& {
+      auto [it, added] = metrics.try_emplace(name);
+      if (added) {
+        names.push_back(name);
+        it->second.name = name;
+        if (name == "real_time" || name == "cpu_time") {
+          it->second.unit = "ns";
+        } else {
+          it->second.unit = name.find("per_second") != std::string::npos ? "/s" : "";
+          it->second.lower_is_better = counter_lower_is_better(name);
+        }
+      }
+      (void)row;
+      return it->second;
+    };
+    const auto values_of = [&](const json& row, auto&& take) {
+      const double scale = to_ns(string_or(row, "time_unit", "ns"));
+      for (const auto& [key, value] : row.items()) {
+        const bool time = key == "real_time" || key == "cpu_time";
+        if (!time && google_fixed_fields().count(key)) continue;
+        if (!value.is_number() && !value.is_null()) continue;
+        const double v = value.is_null() ? std::nan("")
+                                         : value.template get<double>() * (time ? scale : 1);
+        take(metric_for(key, row), v);
+      }
+    };
+    for (const json* row : g.iterations) {
+      if (row->value("error_occurred", false)) {
+        r.status = "error";
+        r.reason = string_or(*row, "error_message", "the benchmark reported an error");
+      }
+      values_of(*row, [](metric& m, double v) {
+        if (std::isfinite(v)) m.samples.push_back(v);
+      });
+    }
+    if (g.iterations.empty() && !g.aggregates.empty()) {
+      // --benchmark_report_aggregates_only: a summary per metric.
+      const auto read = [&](const char* aggregate, auto&& set) {
+        const auto it = g.aggregates.find(aggregate);
+        if (it == g.aggregates.end()) return;
+        values_of(*it->second, set);
+      };
+      read("median", [](metric& m, double v) { m.summary_median = v; });
+      read("mean", [](metric& m, double v) { m.summary_mean = v; });
+      read("stddev", [](metric& m, double v) { m.summary_stddev = v; });
+      const json* any = g.aggregates.begin()->second;
+      for (auto& [name, m] : metrics) {
+        m.summary_only = true;
+        m.summary_n = static_cast<std::size_t>(number_or(*any, "repetitions", 0));
+        if (m.summary_median == 0) m.summary_median = m.summary_mean;
+      }
+    }
+    for (const auto& name : names) r.metrics.push_back(std::move(metrics[name]));
+    out.benchmarks.push_back(std::move(r));
+  }
+  return out;
+}
+
+// ---- pytest-benchmark --------------------------------------------------------------
+
+expected<result_set> read_pytest(const json& doc, const std::string& source) {
+  result_set out;
+  out.format = "pytest-benchmark";
+  out.source = source;
+  if (const auto mi = doc.find("machine_info"); mi != doc.end() && mi->is_object()) {
+    if (const auto cpu = mi->find("cpu"); cpu != mi->end() && cpu->is_object()) {
+      out.comparability["cpu"] = string_or(*cpu, "brand_raw", string_or(*cpu, "brand"));
+      if (cpu->contains("count")) out.comparability["cores"] = scalar_text((*cpu)["count"]);
+    }
+    out.comparability["python"] =
+        string_or(*mi, "python_implementation") + " " + string_or(*mi, "python_version");
+    out.comparability["machine"] = string_or(*mi, "machine");
+  }
+  if (const auto ci = doc.find("commit_info"); ci != doc.end() && ci->is_object()) {
+    out.git_sha = string_or(*ci, "id");
+    out.branch = string_or(*ci, "branch");
+  }
+  out.time = string_or(doc, "datetime");
+  for (const auto& b : doc["benchmarks"]) {
+    if (!b.is_object() || !b.contains("stats") || !b["stats"].is_object())
+      return schema_error(source, "a pytest-benchmark entry without \"stats\"");
+    benchmark_result r;
+    r.name = string_or(b, "fullname", string_or(b, "name"));
+    r.category = string_or(b, "group");
+    if (r.name.empty()) return schema_error(source, "a pytest-benchmark entry without a name");
+    const auto& st = b["stats"];
+    metric m;
+    m.name = "time";
+    m.unit = "ns";
+    if (const auto data = st.find("data"); data != st.end() && data->is_array() && !data->empty()) {
+      for (const auto& v : *data) {
+        if (v.is_number()) m.samples.push_back(v.get<double>() * 1e9);
+      }
+    } else {
+      m.summary_only = true;
+      m.summary_median = number_or(st, "median", number_or(st, "mean", 0)) * 1e9;
+      m.summary_mean = number_or(st, "mean", 0) * 1e9;
+      m.summary_stddev = number_or(st, "stddev", 0) * 1e9;
+      m.summary_n = static_cast<std::size_t>(number_or(st, "rounds", 0));
+    }
+    r.metrics.push_back(std::move(m));
+    out.benchmarks.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string result_set::comparability_key() const {
+  std::string key;
+  for (const auto& [field, value] : comparability) {
+    if (!key.empty()) key += "; ";
+    key += field;
+    key += '=';
+    key += value;
+  }
+  return key;
+}
+
+std::string replace_non_finite_tokens(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      continue;
+    }
+    bool replaced = false;
+    for (std::string_view token : {"-Infinity", "Infinity", "NaN", "-NaN"}) {
+      if (text.substr(i, token.size()) == token) {
+        out += "null";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+expected<result_set> parse_results(std::string_view text, const std::string& source) {
+  json doc = json::parse(replace_non_finite_tokens(text), nullptr, false);
+  if (doc.is_discarded()) {
+    // Find where it breaks, for the message.
+    try {
+      [[maybe_unused]] const auto unused = json::parse(replace_non_finite_tokens(text));
+    } catch (const json::parse_error& e) {
+      return failure{source + ": not valid JSON (" + std::string(e.what()) +
+                     "); a file cut short by a killed run ends early: rerun the benchmarks"};
+    }
+    return failure{source + ": not valid JSON"};
+  }
+  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
+    return failure{source +
+                   ": not a results file: expected perftrack results, Google Benchmark or "
+                   "pytest-benchmark JSON (an object with a \"benchmarks\" array)"};
+  if (doc.contains(baseline_marker)) return read_baseline(doc, source);
+  if (doc.contains("schema_version") && doc.contains("environment"))
+    return read_perftrack(doc, source);
+  if (doc.contains("machine_info") || doc.contains("commit_info")) return read_pytest(doc, source);
+  if (doc.contains("context")) return read_google(doc, source);
+  // No header: decide by the rows' shape.
+  const auto& rows = doc["benchmarks"];
+  if (!rows.empty() && rows[0].is_object() && rows[0].contains("stats"))
+    return read_pytest(doc, source);
+  if (!rows.empty() && rows[0].is_object() && rows[0].contains("real_time"))
+    return read_google(doc, source);
+  if (rows.empty()) return read_perftrack(doc, source);
+  return failure{source + ": unknown results schema: neither perftrack, Google Benchmark nor "
+                          "pytest-benchmark"};
+}
+
+expected<result_set> load_results(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+      return failure{file.string() + ": no such file: pass a results file written by perftrack "
+                                     "bench --json, Google Benchmark or pytest-benchmark"};
+    return failure{file.string() + ": cannot read it (permissions?)"};
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_results(buffer.str(), file.string());
+}
+
+}  // namespace perftrack::gate

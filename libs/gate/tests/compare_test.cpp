@@ -1,0 +1,271 @@
+// The gate's verdicts: each severity, the inputs' corner cases, the thresholds
+// file, the renderers, and the simulation the issue asks for (false alarms on
+// an unchanged noisy suite, power on a real change).
+
+#include "perftrack/gate/compare.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <random>
+#include <sstream>
+
+#include "perftrack/gate/render.hpp"
+
+namespace perftrack::gate {
+namespace {
+
+using json = nlohmann::json;
+
+metric measured(std::vector<double> samples, bool lower_is_better = true) {
+  metric m;
+  m.name = "latency";
+  m.unit = "ns";
+  m.lower_is_better = lower_is_better;
+  m.samples = std::move(samples);
+  return m;
+}
+
+benchmark_result bench(const std::string& name, std::vector<metric> metrics,
+                       const std::string& category = "database") {
+  benchmark_result b;
+  b.name = name;
+  b.category = category;
+  b.metrics = std::move(metrics);
+  return b;
+}
+
+result_set run(std::vector<benchmark_result> benchmarks) {
+  result_set r;
+  r.format = "perftrack";
+  r.benchmarks = std::move(benchmarks);
+  return r;
+}
+
+/// `n` samples around `center` with relative noise `cv` (log-normal).
+std::vector<double> noisy(std::mt19937_64& g, double center, double cv, int n) {
+  std::normal_distribution<double> d(0, cv);
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) out.push_back(center * std::exp(d(g)));
+  return out;
+}
+
+std::vector<double> scaled(std::vector<double> v, double factor) {
+  for (auto& x : v) x *= factor;
+  return v;
+}
+
+const comparison_row& row_of(const comparison& c, const std::string& benchmark) {
+  for (const auto& r : c.rows) {
+    if (r.benchmark == benchmark) return r;
+  }
+  throw std::runtime_error("no row " + benchmark);
+}
+
+TEST(CompareTest, SeveritiesFollowTheChangeAndTheDirection) {
+  std::mt19937_64 g(1);
+  const auto base = noisy(g, 1000, 0.01, 10);
+  const auto same = noisy(g, 1000, 0.01, 10);
+  const auto b = run({bench("a/same", {measured(base)}), bench("a/slower", {measured(base)}),
+                      bench("a/warn", {measured(base)}), bench("a/faster", {measured(base)}),
+                      bench("a/throughput_drop", {measured(base, false)})});
+  const auto c = run({bench("a/same", {measured(same)}),
+                      bench("a/slower", {measured(scaled(same, 1.2))}),
+                      bench("a/warn", {measured(scaled(same, 1.07))}),
+                      bench("a/faster", {measured(scaled(same, 0.8))}),
+                      bench("a/throughput_drop", {measured(scaled(same, 0.8), false)})});
+  compare_options o;
+  o.config.defaults.critical = 0.10;
+  const auto r = compare(b, c, o);
+  EXPECT_EQ(row_of(r, "a/same").verdict, severity::unchanged);
+  EXPECT_EQ(row_of(r, "a/slower").verdict, severity::critical);
+  EXPECT_EQ(row_of(r, "a/warn").verdict, severity::warning);
+  EXPECT_EQ(row_of(r, "a/faster").verdict, severity::improvement);
+  EXPECT_EQ(row_of(r, "a/throughput_drop").verdict, severity::critical);  // higher is better
+  const auto& slower = row_of(r, "a/slower");
+  EXPECT_NEAR(slower.change, 0.2, 0.03);
+  EXPECT_LT(slower.ci_low, slower.change);
+  EXPECT_GT(slower.ci_high, slower.change);
+  EXPECT_LT(slower.q_value, 0.05);
+  EXPECT_EQ(slower.test, "mann-whitney");
+  EXPECT_EQ(r.overall_status(), "fail");
+
+  // Bit for bit reproducible.
+  const auto again = compare(b, c, o);
+  EXPECT_EQ(row_of(again, "a/slower").ci_low, slower.ci_low);
+  EXPECT_EQ(row_of(again, "a/slower").p_value, slower.p_value);
+}
+
+TEST(CompareTest, InconclusiveNewMissingAndFailedAreNeverSilentPasses) {
+  std::mt19937_64 g(2);
+  const auto b = run({bench("x/few", {measured({1, 2, 3})}),
+                      bench("x/noisy", {measured(noisy(g, 100, 0.6, 10))}),
+                      bench("x/gone", {measured(noisy(g, 100, 0.01, 10))}),
+                      bench("x/broken", {measured(noisy(g, 100, 0.01, 10))})});
+  auto broken = bench("x/broken", {});
+  broken.status = "error";
+  broken.reason = "server down";
+  const auto c = run({bench("x/few", {measured({1, 2, 3})}),
+                      bench("x/noisy", {measured(noisy(g, 100, 0.6, 10))}),
+                      bench("x/added", {measured(noisy(g, 100, 0.01, 10))}), broken});
+  const auto r = compare(b, c, {});
+  EXPECT_EQ(row_of(r, "x/few").verdict, severity::inconclusive);
+  EXPECT_NE(row_of(r, "x/few").note.find("too few samples"), std::string::npos);
+  EXPECT_EQ(row_of(r, "x/noisy").verdict, severity::inconclusive);
+  EXPECT_NE(row_of(r, "x/noisy").note.find("too noisy"), std::string::npos);
+  EXPECT_EQ(row_of(r, "x/added").verdict, severity::added);
+  EXPECT_EQ(row_of(r, "x/gone").verdict, severity::missing);
+  EXPECT_EQ(row_of(r, "x/broken").verdict, severity::critical);
+  EXPECT_NE(row_of(r, "x/broken").note.find("server down"), std::string::npos);
+}
+
+TEST(CompareTest, CountsGrowthAndSummaries) {
+  metric bytes;
+  bytes.name = "encoded_bytes";
+  bytes.kind = metric_kind::count;
+  bytes.samples = {100};
+  metric bigger = bytes;
+  bigger.samples = {120};
+  metric leak = measured({0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  leak.name = "memory";
+  metric grown = measured({4096, 4096, 4096, 4096, 4096, 8192, 4096, 4096, 4096, 4096});
+  grown.name = "memory";
+  metric summary_b, summary_c;
+  summary_b.name = summary_c.name = "time";
+  summary_b.summary_only = summary_c.summary_only = true;
+  summary_b.summary_median = summary_b.summary_mean = 100;
+  summary_c.summary_median = summary_c.summary_mean = 130;
+  summary_b.summary_stddev = summary_c.summary_stddev = 2;
+  summary_b.summary_n = summary_c.summary_n = 10;
+
+  const auto b = run({bench("m/codec", {bytes}, "message_throughput"),
+                      bench("memory/leak_check", {leak}, "memory"),
+                      bench("p/summary", {summary_b}, "py")});
+  const auto c = run({bench("m/codec", {bigger}, "message_throughput"),
+                      bench("memory/leak_check", {grown}, "memory"),
+                      bench("p/summary", {summary_c}, "py")});
+  const auto r = compare(b, c, {});
+  const auto& codec = row_of(r, "m/codec");
+  EXPECT_EQ(codec.test, "count");
+  EXPECT_DOUBLE_EQ(codec.change, 0.2);
+  EXPECT_EQ(codec.verdict, severity::critical);  // message_throughput: critical at 15%
+  const auto& leaks = row_of(r, "memory/leak_check");
+  EXPECT_EQ(leaks.test, "growth");
+  EXPECT_EQ(leaks.verdict, severity::critical);  // any growth
+  const auto& s = row_of(r, "p/summary");
+  EXPECT_TRUE(s.low_confidence);
+  EXPECT_EQ(s.verdict, severity::critical);
+}
+
+TEST(CompareTest, ThresholdsFileOverridesThePlan) {
+  auto cfg = gate_config::from_toml(R"(
+fdr = 0.01
+max_cv = 0.5
+[defaults]
+warning = 0.03
+critical = 0.08
+[[rule]]
+category = "database"
+critical = 0.25
+[[rule]]
+benchmark = "database/sqlite_*"
+metric = "latency"
+warning = 0.02
+)",
+                                    "gate.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_DOUBLE_EQ(cfg->fdr, 0.01);
+  const auto t = cfg->for_metric("database", "database/sqlite_insert", "latency");
+  EXPECT_DOUBLE_EQ(t.critical, 0.25);
+  EXPECT_DOUBLE_EQ(t.warning, 0.02);
+  EXPECT_DOUBLE_EQ(cfg->for_metric("peers", "peers/x", "time").critical, 0.08);
+  EXPECT_DOUBLE_EQ(gate_config::plan_defaults().for_metric("memory", "memory/x", "m").critical,
+                   0.20);
+
+  for (const char* bad : {"fdr = \"high\"", "[defaults]\nwarning = -1", "surprise = 1",
+                          "[[rule]]\ncritical = 0.1\nwarning = 0.2", "[defaults]\ncritical = ",
+                          "[[rule]]\ncolour = 1"}) {
+    auto e = gate_config::from_toml(bad, "gate.toml");
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().message.rfind("gate.toml", 0), 0u) << e.error().message;
+  }
+}
+
+TEST(CompareTest, RenderersStayWithinTheirContracts) {
+  std::mt19937_64 g(3);
+  std::vector<benchmark_result> bs, cs;
+  for (int i = 0; i < 2000; ++i) {
+    const auto s = noisy(g, 1000, 0.01, 10);
+    bs.push_back(bench("suite/benchmark_with_a_long_name_" + std::to_string(i), {measured(s)}));
+    cs.push_back(bench("suite/benchmark_with_a_long_name_" + std::to_string(i),
+                       {measured(scaled(s, i % 3 == 0 ? 1.3 : 1.0))}));
+  }
+  compare_options o;
+  o.config.resamples = 200;
+  const auto r = compare(run(bs), run(cs), o);
+  const auto md = render_markdown(r);
+  EXPECT_LE(md.size(), 65'000u);
+  EXPECT_NE(md.find("## :x: perftrack: critical performance regression"), std::string::npos);
+  EXPECT_NE(md.find("| Benchmark | Metric | Baseline | Current | Change [95% CI] | Severity |"),
+            std::string::npos);
+  EXPECT_NE(md.find("more rows not shown"), std::string::npos);
+
+  const auto j = json::parse(render_json(r));
+  EXPECT_EQ(j["overall_status"], "fail");
+  EXPECT_EQ(j["results"].size(), 2000u);
+  for (const char* key : {"benchmark", "metric", "baseline", "current", "change", "ci_low",
+                          "ci_high", "p_value", "q_value", "n_baseline", "n_current",
+                          "noise_floor", "severity"})
+    EXPECT_TRUE(j["results"][0].contains(key)) << key;
+  EXPECT_EQ(j["regressions"].size(), r.count(severity::critical) + r.count(severity::warning));
+
+  const auto xml = render_junit(r, severity::critical);
+  EXPECT_NE(xml.find("<testsuite name=\"perftrack compare\" tests=\"2000\""), std::string::npos);
+  EXPECT_NE(xml.find("<failure"), std::string::npos);
+
+  std::ostringstream console;
+  render_console(r, console, false);
+  EXPECT_NE(console.str().find("-> FAIL"), std::string::npos);
+}
+
+// The issue's simulation: 50 unchanged benchmarks with 10% cv and 10 samples a
+// side, 400 suite comparisons: at most 2% raise any warning or critical. Then
+// with 3% cv, one of 50 benchmarks 15% slower: flagged critical in at least 90%.
+TEST(CompareSimulationTest, FalseAlarmsAndPowerOnASuiteOf50) {
+  std::mt19937_64 g(20261123);
+  compare_options o;
+  int alarms = 0;
+  for (int k = 0; k < 400; ++k) {
+    std::vector<benchmark_result> bs, cs;
+    for (int i = 0; i < 50; ++i) {
+      const std::string name = "sim/b" + std::to_string(i);
+      bs.push_back(bench(name, {measured(noisy(g, 1000, 0.10, 10))}, "sim"));
+      cs.push_back(bench(name, {measured(noisy(g, 1000, 0.10, 10))}, "sim"));
+    }
+    const auto r = compare(run(bs), run(cs), o);
+    if (r.count(severity::critical) + r.count(severity::warning) > 0) ++alarms;
+  }
+  EXPECT_LE(alarms, 8) << alarms << " of 400 comparisons raised a false alarm";
+
+  int caught = 0;
+  constexpr int trials = 200;
+  for (int k = 0; k < trials; ++k) {
+    std::vector<benchmark_result> bs, cs;
+    for (int i = 0; i < 50; ++i) {
+      const std::string name = "sim/b" + std::to_string(i);
+      bs.push_back(bench(name, {measured(noisy(g, 1000, 0.03, 10))}, "sim"));
+      cs.push_back(bench(name, {measured(noisy(g, i == 7 ? 1150 : 1000, 0.03, 10))}, "sim"));
+    }
+    const auto r = compare(run(bs), run(cs), o);
+    if (row_of(r, "sim/b7").verdict == severity::critical) ++caught;
+  }
+  EXPECT_GE(caught, trials * 9 / 10) << caught << " of " << trials << " caught";
+  std::printf("simulation: %d of 400 unchanged suites raised an alarm; %d of %d real +15%% "
+              "changes flagged critical\n",
+              alarms, caught, trials);
+}
+
+}  // namespace
+}  // namespace perftrack::gate
