@@ -5,8 +5,10 @@
 
 #include "commands/bench.hpp"
 #include "commands/common.hpp"
+#include "commands/compare.hpp"
 #include "commands/export.hpp"
 #include "commands/gateway.hpp"
+#include "commands/history.hpp"
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
 #include "commands/swarm.hpp"
@@ -23,12 +25,16 @@ int main(int argc, char** argv) {
   swarm_command::options swarm;
   bench_command::options bench;
   gateway_command::options gateway;
+  compare_command::options compare;
+  history_command::options history;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
   CLI::App* swarm_cmd = swarm_command::add(app, swarm);
   CLI::App* bench_cmd = bench_command::add(app, bench);
   CLI::App* gateway_cmd = gateway_command::add(app, gateway);
+  CLI::App* compare_cmd = compare_command::add(app, compare);
+  CLI::App* history_cmd = history_command::add(app, history);
 
   try {
     app.parse(argc, argv);
@@ -42,5 +48,7 @@ int main(int argc, char** argv) {
   if (swarm_cmd->parsed()) return swarm_command::run(swarm, std::cout, std::cerr);
   if (bench_cmd->parsed()) return bench_command::run(bench, std::cout, std::cerr);
   if (gateway_cmd->parsed()) return gateway_command::run(gateway, std::cout, std::cerr);
+  if (compare_cmd->parsed()) return compare_command::run(compare, std::cout, std::cerr);
+  if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
   return exit_usage;
 }

@@ -106,6 +106,8 @@ void compare_counts(comparison_row& r, const metric& base, const metric& cur,
                     const thresholds& t) {
   r.test = "count";
   r.p_value = r.q_value = nan;
+  r.n_baseline = base.samples.size();
+  r.n_current = cur.samples.size();
   r.baseline = median(base.samples);
   r.current = median(cur.samples);
   if (r.baseline == 0) {
@@ -126,6 +128,8 @@ void compare_growth(comparison_row& r, const metric& base, const metric& cur,
                     const thresholds& t) {
   r.test = "growth";
   const auto b = summarize(base), c = summarize(cur);
+  r.n_baseline = b.n;
+  r.n_current = c.n;
   r.baseline = b.median;
   r.current = c.median;
   r.change = r.baseline == 0 ? (r.current == 0 ? 0 : std::numeric_limits<double>::infinity())
@@ -216,6 +220,7 @@ gate_config gate_config::plan_defaults() {
   critical_for("database", 0.10);
   threshold_rule leak;
   leak.benchmark = "memory/leak_check";
+  leak.metric = "memory";
   leak.growth_tolerance = 0;
   c.rules.push_back(std::move(leak));
   return c;

@@ -54,6 +54,10 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
     out.git_sha = string_or(*env, "git_sha");
     out.time = string_or(*env, "time");
   }
+  // Quick runs use smaller workloads: their figures are not the full run's.
+  if (const auto run = doc.find("run"); run != doc.end() && run->is_object() &&
+                                        run->contains("quick"))
+    out.comparability["quick"] = scalar_text((*run)["quick"]);
   for (const auto& b : doc["benchmarks"]) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
       return schema_error(source, "a benchmark without a \"name\" string");

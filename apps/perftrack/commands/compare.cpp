@@ -1,0 +1,189 @@
+#include "commands/compare.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "commands/common.hpp"
+#include "perftrack/gate/baseline.hpp"
+#include "perftrack/gate/compare.hpp"
+#include "perftrack/gate/history.hpp"
+#include "perftrack/gate/render.hpp"
+
+namespace perftrack::cli::compare_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Compare benchmark results against a baseline: the regression gate");
+  cmd->add_option("--results", o.results,
+                  "Results to judge: perftrack bench JSON, Google Benchmark or pytest-benchmark")
+      ->required();
+  auto* file = cmd->add_option("--baseline", o.baseline, "A baseline results file (any format)");
+  auto* dir = cmd->add_option("--baseline-dir", o.baseline_dir,
+                              "A baseline directory (baseline.json; created on a first run)");
+  file->excludes(dir);
+  dir->excludes(file);
+  cmd->add_option("--config", o.config, "Thresholds file (TOML, docs/compare.md)");
+  cmd->add_option("--fail-on", o.fail_on, "Exit 1 at this severity: critical (default), warning, never")
+      ->check(CLI::IsMember({"critical", "warning", "never"}));
+  cmd->add_flag("--require-conclusive", o.require_conclusive,
+                "Exit 3 when a benchmark is inconclusive or missing");
+  cmd->add_option("--comment", o.comment, "Write a Markdown pull-request comment to this path");
+  cmd->add_option("--json", o.json, "Write the JSON report to this path");
+  cmd->add_option("--junit", o.junit, "Write JUnit XML to this path");
+  cmd->add_flag("--update-baseline", o.update_baseline,
+                "Make these results the baseline (--baseline-dir) unless a regression is critical");
+  cmd->add_flag("--force-baseline", o.force_baseline,
+                "With --update-baseline: update even after a critical regression");
+  cmd->add_flag("--allow-cross-machine", o.allow_cross_machine,
+                "Compare results from another machine or build (labelled as such)");
+  cmd->add_flag("--full", o.full, "Print every benchmark, not only the changed ones");
+  cmd->add_option("--keep-samples", o.keep_samples,
+                  "History (--baseline-dir): keep raw samples this long, summaries for good "
+                  "(default 90d)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 90d, 12w";
+          },
+          "DURATION"));
+  return cmd;
+}
+
+namespace {
+
+int input_error(std::ostream& err, const std::string& message) {
+  fail(err, message);
+  return exit_usage;
+}
+
+expected<bool> write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+    return true;
+  }
+  return gate::write_file_atomically(path, text);
+}
+
+}  // namespace
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.baseline.empty() && o.baseline_dir.empty())
+    return input_error(err, "give the baseline: --baseline FILE or --baseline-dir DIR");
+  if (o.update_baseline && o.baseline_dir.empty())
+    return input_error(err, "--update-baseline needs --baseline-dir (a baseline directory)");
+  if (o.force_baseline && !o.update_baseline)
+    return input_error(err, "--force-baseline only makes sense with --update-baseline");
+
+  auto current = gate::load_results(o.results);
+  if (!current) return input_error(err, current.error().message);
+
+  gate::compare_options copts;
+  if (!o.config.empty()) {
+    std::ifstream in(o.config);
+    if (!in) return input_error(err, o.config + ": cannot read the thresholds file");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto cfg = gate::gate_config::from_toml(text.str(), o.config);
+    if (!cfg) return input_error(err, cfg.error().message);
+    copts.config = std::move(*cfg);
+  }
+
+  gate::result_set baseline;
+  const gate::baseline_dir dir(o.baseline_dir);
+  bool first_run = false;
+  if (!o.baseline.empty()) {
+    auto b = gate::load_results(o.baseline);
+    if (!b) return input_error(err, b.error().message);
+    baseline = std::move(*b);
+  } else if (dir.has_baseline()) {
+    auto b = dir.load();
+    if (!b) return input_error(err, b.error().message);
+    baseline = std::move(*b);
+  } else {
+    first_run = true;
+    baseline.source = dir.baseline_file().string();
+    baseline.comparability = current->comparability;
+    fmt::print(err, "note: no baseline in {} yet: every benchmark is new{}\n", o.baseline_dir,
+               o.update_baseline ? "; these results become the baseline" : "");
+  }
+
+  // The history (with --baseline-dir): A/A noise for the noise floors, and
+  // this run recorded after the comparison. A damaged history is a note, not a
+  // failure: the comparison goes on without it and the file is left alone.
+  std::unique_ptr<gate::history> past;
+  if (!o.baseline_dir.empty()) {
+    if (auto h = gate::history::open(dir.history_file()); !h) {
+      fmt::print(err, "note: {}; comparing without history, this run is not recorded\n",
+                 h.error().message);
+    } else {
+      past = std::move(*h);
+      if (auto noise = past->noise(current->comparability_key()); noise) {
+        copts.noise = std::move(*noise);
+      }
+    }
+  }
+
+  if (const auto diff = gate::comparability_differences(baseline, *current);
+      !diff.empty() && !o.allow_cross_machine) {
+    std::string fields;
+    for (const auto& d : diff) fields += (fields.empty() ? "" : "; ") + d;
+    return input_error(err, fmt::format(
+                                "the results come from another machine or build than the "
+                                "baseline ({}): compare on the same machine, or pass "
+                                "--allow-cross-machine to compare anyway (the report says so)",
+                                fields));
+  }
+
+  const auto c = gate::compare(baseline, *current, copts);
+  gate::render_console(c, out, o.full);
+  const auto fail_at =
+      o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
+  for (const auto& [path, text] :
+       {std::pair{o.json, gate::render_json(c)}, std::pair{o.comment, gate::render_markdown(c)},
+        std::pair{o.junit, gate::render_junit(c, fail_at)}}) {
+    if (path.empty()) continue;
+    if (auto w = write_output(path, text); !w) {
+      fail(err, w.error().message);
+      return exit_usage;
+    }
+  }
+
+  if (past) {
+    const auto now = now_ns();
+    if (auto id = past->record(*current, c.overall_status(), now); !id) {
+      fmt::print(err, "note: this run was not recorded in the history: {}\n", id.error().message);
+    } else {
+      (void)past->prune(now, std::chrono::seconds(*parse_duration_arg(o.keep_samples) /
+                                                   1'000'000'000));
+    }
+  }
+
+  if (o.update_baseline) {
+    const auto critical = c.count(gate::severity::critical);
+    if (critical > 0 && !o.force_baseline) {
+      fmt::print(err,
+                 "note: baseline not updated: {} critical regression{} (--force-baseline "
+                 "updates anyway)\n",
+                 critical, critical == 1 ? "" : "s");
+    } else if (auto u = dir.update(*current); !u) {
+      fail(err, u.error().message);
+      return exit_usage;
+    } else {
+      fmt::print(err, "note: baseline {}: {}\n", first_run ? "created" : "updated",
+                 dir.baseline_file().string());
+    }
+  }
+
+  const bool regressed =
+      (o.fail_on != "never" && c.count(gate::severity::critical) > 0) ||
+      (o.fail_on == "warning" && c.count(gate::severity::warning) > 0);
+  if (regressed) return exit_failure;
+  if (o.require_conclusive &&
+      c.count(gate::severity::inconclusive) + c.count(gate::severity::missing) > 0)
+    return exit_inconclusive;
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::compare_command

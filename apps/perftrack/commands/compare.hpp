@@ -1,0 +1,34 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <string>
+
+/// `perftrack compare`: the regression gate (docs/compare.md).
+namespace perftrack::cli::compare_command {
+
+struct options {
+  std::string results;
+  std::string baseline;      ///< a results file
+  std::string baseline_dir;  ///< or a baseline directory
+  std::string config;
+  std::string fail_on = "critical";
+  bool require_conclusive = false;
+  std::string comment;
+  std::string json;
+  std::string junit;
+  bool update_baseline = false;
+  bool force_baseline = false;
+  bool allow_cross_machine = false;
+  bool full = false;
+  std::string keep_samples = "90d";  ///< raw samples kept in the history this long
+};
+
+/// Exit codes beyond the common ones: 1 a regression at the --fail-on level,
+/// 2 usage or input errors, 3 inconclusive with --require-conclusive.
+inline constexpr int exit_inconclusive = 3;
+
+CLI::App* add(CLI::App& app, options& o);
+int run(const options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace perftrack::cli::compare_command

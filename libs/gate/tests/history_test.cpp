@@ -1,0 +1,96 @@
+// The run history: recording, trends, A/A noise, change points, pruning, and a
+// damaged database file.
+
+#include "perftrack/gate/history.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+#include "perftrack/testing/temp_dir.hpp"
+
+namespace perftrack::gate {
+namespace {
+
+constexpr std::int64_t day_ns = 86'400'000'000'000;
+
+result_set run_with(double center, std::mt19937_64& g, const std::string& sha) {
+  std::normal_distribution<double> noise(0, 0.01);
+  result_set r;
+  r.git_sha = sha;
+  r.comparability["cpu"] = "test";
+  benchmark_result b;
+  b.name = "db/insert";
+  b.category = "db";
+  metric m;
+  m.name = "latency";
+  m.unit = "ns";
+  for (int i = 0; i < 10; ++i) m.samples.push_back(center * (1 + noise(g)));
+  b.metrics.push_back(m);
+  r.benchmarks.push_back(b);
+  return r;
+}
+
+TEST(HistoryTest, RecordsTrendsNoiseAndChangePoints) {
+  perftrack::testing::temp_dir dir;
+  auto h = history::open(dir.path() / "history.db");
+  ASSERT_TRUE(h) << h.error().message;
+  std::mt19937_64 g(5);
+  // 8 runs around 1000, then a lasting 8% step up from run 9 on.
+  for (int i = 0; i < 16; ++i) {
+    auto id = (*h)->record(run_with(i < 8 ? 1000 : 1080, g, "sha" + std::to_string(i)), "pass",
+                           (i + 1) * day_ns);
+    ASSERT_TRUE(id) << id.error().message;
+  }
+  auto runs = (*h)->runs(5);
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 5u);
+  EXPECT_EQ(runs->front().git_sha, "sha15");  // newest first
+  EXPECT_EQ(runs->front().benchmarks, 1u);
+
+  auto trend = (*h)->trend("db/insert", "latency", 100);
+  ASSERT_TRUE(trend);
+  ASSERT_EQ(trend->size(), 16u);
+  EXPECT_NEAR(trend->front().median, 1000, 15);
+  EXPECT_NEAR(trend->back().median, 1080, 15);
+
+  auto noise = (*h)->noise("cpu=test");
+  ASSERT_TRUE(noise);
+  ASSERT_EQ(noise->count("db/insert\tlatency"), 1u);
+  EXPECT_LT(noise->at("db/insert\tlatency"), 0.02);  // run-to-run, not the step
+  EXPECT_TRUE((*h)->noise("cpu=other")->empty());
+
+  auto changes = (*h)->changes();
+  ASSERT_TRUE(changes) << changes.error().message;
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ(changes->front().before.git_sha, "sha7");
+  EXPECT_EQ(changes->front().after.git_sha, "sha8");
+  EXPECT_NEAR(changes->front().change, 0.08, 0.02);
+}
+
+TEST(HistoryTest, PruneKeepsSummariesAndADamagedFileIsLeftAlone) {
+  perftrack::testing::temp_dir dir;
+  const auto file = dir.path() / "history.db";
+  {
+    auto h = history::open(file);
+    ASSERT_TRUE(h);
+    std::mt19937_64 g(6);
+    ASSERT_TRUE((*h)->record(run_with(1000, g, "old"), "pass", 1 * day_ns));
+    ASSERT_TRUE((*h)->record(run_with(1000, g, "new"), "pass", 100 * day_ns));
+    auto pruned = (*h)->prune(100 * day_ns, std::chrono::hours(24 * 90));
+    ASSERT_TRUE(pruned);
+    EXPECT_EQ(*pruned, 1);
+    EXPECT_EQ((*h)->trend("db/insert", "latency", 10)->size(), 2u);  // summaries stay
+  }
+  const auto damaged = dir.write("damaged.db", std::string(4096, 'x'));
+  auto bad = history::open(damaged);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("move it aside"), std::string::npos) << bad.error().message;
+  std::ifstream in(damaged, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, std::string(4096, 'x'));  // untouched
+}
+
+}  // namespace
+}  // namespace perftrack::gate
