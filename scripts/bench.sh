@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs perftrack's speed benchmarks side by side with the peers named in
 # docs/performance.md and prints tables with ratios.
-#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store]...
+#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate]...
 # recorder: recording cost vs prometheus-cpp and spdlog (Google Benchmark).
 # report:   report speed on a generated file vs jq and DuckDB, and memory per record.
 # actor:    the actor core vs CAF 0.17 (ping-pong, counting, ring, fork-join, spawn, memory).
 # store:    task_claim throughput and leader failover, SQLite and a PostgreSQL server
 #           started here (scripts/pg_server.sh), at two durability settings.
+# gate:     perftrack compare on 1,000 benchmarks x 30 samples vs Google Benchmark's
+#           compare.py and SciPy.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 quick=0
@@ -16,17 +18,27 @@ while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --size) size="$2"; shift ;;
-    recorder|report|actor|store) parts+=("$1") ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store]..." >&2; exit 2 ;;
+    recorder|report|actor|store|gate) parts+=("$1") ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor store)
+[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor store gate)
 out="$root/.bench"
 mkdir -p "$out"
 
 "$root/scripts/setup.sh"
-build_preset release perftrack recorder_bench generate_metrics actor_bench store_bench >/dev/null
+build_preset release perftrack recorder_bench generate_metrics actor_bench store_bench \
+  compare_bench >/dev/null
+
+bench_gate() {
+  echo "== regression gate: 1,000 benchmarks x 30 samples x 10,000 resamples"
+  "$root/build/libs/gate/compare_bench" --out "$out/gate"
+  local rows=200
+  ((quick)) && rows=50
+  /usr/bin/python3 "$root/scripts/bench/gate_peers.py" "$root/build/bin/perftrack" "$out/gate" \
+    --scipy-rows "$rows"
+}
 
 bench_recorder() {
   local reps=10

@@ -234,6 +234,91 @@ TOML
   [[ $status == 1 ]] || fail "status $status"
   expect_contains "$err" "no benchmark matches"
   ;;
+compare_flags_a_regression_and_writes_every_report)
+  gb="$here/../../libs/gate/tests/data/google-benchmark.json"
+  # BM_Accumulate/16384 (cv well under 1%) made 30% slower.
+  jq '.benchmarks |= map(if .run_name == "BM_Accumulate/16384" and .run_type == "iteration"
+        then .real_time *= 1.3 | .cpu_time *= 1.3 else . end)' "$gb" > slower.json
+  run compare --results slower.json --baseline "$gb" --json report.json --comment comment.md \
+    --junit junit.xml
+  [[ $status == 1 ]] || fail "status $status: a critical regression exits 1: $out $err"
+  expect_contains "$out" "critical     BM_Accumulate/16384 [real_time]"
+  expect_contains "$out" "-> FAIL"
+  jq -e '.overall_status == "fail" and (.regressions | length) == 2
+    and ([.results[] | select(.benchmark == "BM_Accumulate/16384" and .metric == "real_time")][0]
+         | .severity == "critical" and .change > 0.25 and .ci_low > 0.2 and .q_value < 0.05
+           and .n_baseline == 5 and .n_current == 5)' report.json >/dev/null \
+    || fail "JSON report: $(cat report.json)"
+  expect_contains "$(cat comment.md)" "## :x: perftrack: critical performance regression"
+  expect_contains "$(cat comment.md)" "| Benchmark | Metric | Baseline | Current | Change [95% CI] | Severity |"
+  expect_contains "$(cat comment.md)" "<details><summary>All 11 results</summary>"
+  expect_contains "$(cat junit.xml)" '<testsuite name="perftrack compare" tests="3" failures="1"'
+  run compare --results slower.json --baseline "$gb" --fail-on never
+  [[ $status == 0 ]] || fail "status $status with --fail-on never"
+  # pytest-benchmark against itself: nothing changed.
+  py="$here/../../libs/gate/tests/data/pytest-benchmark.json"
+  run compare --results "$py" --baseline "$py"
+  [[ $status == 0 ]] || fail "status $status: $out $err"
+  expect_contains "$out" "0 critical, 0 warning"
+  ;;
+compare_baseline_directory_history_and_bad_input)
+  gb="$here/../../libs/gate/tests/data/google-benchmark.json"
+  run compare --results "$gb" --baseline-dir base --update-baseline
+  [[ $status == 0 ]] || fail "first run: status $status: $err"
+  expect_contains "$err" "no baseline in base yet"
+  expect_contains "$err" "baseline created"
+  [[ -f base/baseline.json && -f base/history.db ]] || fail "baseline directory: $(ls base)"
+  run compare --results "$gb" --baseline-dir base --update-baseline
+  [[ $status == 0 ]] || fail "second run: status $status: $err"
+  expect_contains "$err" "baseline updated"
+  run history list --baseline-dir base
+  [[ $status == 0 ]] || fail "history list: $err"
+  [[ $(grep -c '^| [0-9]' <<<"$out") == 2 ]] || fail "2 runs expected: $out"
+  run history trend --baseline-dir base --benchmark BM_StringConcat
+  [[ $status == 0 ]] || fail "history trend: $err"
+  expect_contains "$out" "BM_StringConcat [real_time]"
+  # A critical regression does not replace the baseline unless forced.
+  jq '.benchmarks |= map(if .run_type == "iteration" then .real_time *= 2 | .cpu_time *= 2 else . end)' \
+    "$gb" > slow.json
+  cp base/baseline.json before.json
+  run compare --results slow.json --baseline-dir base --update-baseline
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "baseline not updated"
+  cmp -s before.json base/baseline.json || fail "the baseline changed after a critical regression"
+  # --require-conclusive: BM_Accumulate/1024 is too noisy to judge -> 3.
+  run compare --results "$gb" --baseline "$gb" --require-conclusive
+  [[ $status == 3 ]] || fail "status $status: inconclusive with --require-conclusive exits 3"
+  # Bad input: a clear error and exit 2, nothing written.
+  head -c 500 "$gb" > truncated.json
+  run compare --results truncated.json --baseline-dir base --update-baseline
+  [[ $status == 2 ]] || fail "status $status"
+  expect_contains "$err" "truncated.json: not valid JSON"
+  cmp -s before.json base/baseline.json || fail "the baseline changed after bad input"
+  run compare --results missing.json --baseline "$gb"
+  [[ $status == 2 ]] || fail "status $status"
+  expect_contains "$err" "missing.json: no such file"
+  echo '{"rows": []}' > wrong.json
+  run compare --results wrong.json --baseline "$gb"
+  [[ $status == 2 ]] || fail "status $status"
+  expect_contains "$err" "not a results file"
+  run compare --results "$gb" --baseline "$gb" --baseline-dir base
+  [[ $status == 2 ]] || fail "status $status: --baseline and --baseline-dir exclude each other"
+  # Another machine: refused, or labelled when allowed.
+  jq '.context.num_cpus = 64' "$gb" > other.json
+  run compare --results other.json --baseline "$gb"
+  [[ $status == 2 ]] || fail "status $status"
+  expect_contains "$err" "num_cpus: 2 vs 64"
+  run compare --results other.json --baseline "$gb" --allow-cross-machine
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expect_contains "$out" "different machines or builds"
+  # A damaged history: a note, the comparison goes on, the file is left alone.
+  printf 'not a database at all, but long enough to be read as one%.0s' {1..100} > base/history.db
+  cp base/history.db damaged.db
+  run compare --results "$gb" --baseline-dir base
+  [[ $status == 0 ]] || fail "status $status: $err"
+  expect_contains "$err" "not a usable history database"
+  cmp -s damaged.db base/history.db || fail "the damaged history was modified"
+  ;;
 *)
   fail "unknown case $case_name"
   ;;
