@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands/ab.hpp"
 #include "commands/bench.hpp"
 #include "commands/common.hpp"
 #include "commands/compare.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   gateway_command::options gateway;
   compare_command::options compare;
   history_command::options history;
+  ab_command::options ab;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   CLI::App* gateway_cmd = gateway_command::add(app, gateway);
   CLI::App* compare_cmd = compare_command::add(app, compare);
   CLI::App* history_cmd = history_command::add(app, history);
+  CLI::App* ab_cmd = ab_command::add(app, ab);
 
   try {
     app.parse(argc, argv);
@@ -50,5 +53,6 @@ int main(int argc, char** argv) {
   if (gateway_cmd->parsed()) return gateway_command::run(gateway, std::cout, std::cerr);
   if (compare_cmd->parsed()) return compare_command::run(compare, std::cout, std::cerr);
   if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
+  if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   return exit_usage;
 }

@@ -319,6 +319,25 @@ compare_baseline_directory_history_and_bad_input)
   expect_contains "$err" "not a usable history database"
   cmp -s damaged.db base/history.db || fail "the damaged history was modified"
   ;;
+ab_runs_interleaved_pairs_and_confirms)
+  fake="/usr/bin/python3 $data/fake_bench.py"
+  run ab --rounds 4 --confirm --json ab.json \
+    --base "$fake base {out} {filter} calls.log" --head "$fake head {out} {filter} calls.log"
+  [[ $status == 1 ]] || fail "status $status: BM_Slower is 30% slower: $out $err"
+  expect_contains "$out" "critical     BM_Slower [real_time]"
+  expect_contains "$out" "confirmed by a rerun"
+  # ABBA order, then the confirmation reruns only the flagged benchmark.
+  order=$(awk '{print $1}' calls.log | tr '\n' ' ')
+  [[ $order == "base head head base base head head base base head head base base head head base " ]] \
+    || fail "not ABBA: $order"
+  [[ $(grep -c 'BM_Slower' calls.log) == 8 ]] || fail "confirmation runs: $(cat calls.log)"
+  jq -e '[.results[] | select(.benchmark == "BM_Stable")] | all(.severity == "unchanged" and .test == "wilcoxon")' \
+    ab.json >/dev/null || fail "BM_Stable: $(cat ab.json)"
+  run ab --rounds 2 --base "true" --head "true"
+  [[ $status == 2 ]] || fail "status $status: a command that writes no results"
+  expect_contains "$err" "wrote no results"
+  expect_contains "$err" "{out}"
+  ;;
 *)
   fail "unknown case $case_name"
   ;;

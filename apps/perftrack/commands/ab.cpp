@@ -1,0 +1,259 @@
+#include "commands/ab.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "commands/common.hpp"
+#include "perftrack/gate/baseline.hpp"
+#include "perftrack/gate/compare.hpp"
+#include "perftrack/gate/render.hpp"
+
+namespace perftrack::cli::ab_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "ab", "Run two builds' benchmarks interleaved (ABBA) and compare them paired");
+  cmd->add_option("--base", o.base,
+                  "Command of the base build; {out}: the results file it must write, {filter}: "
+                  "a regex of benchmark names to run")
+      ->required();
+  cmd->add_option("--head", o.head, "Command of the head build, with the same placeholders")
+      ->required();
+  cmd->add_option("--rounds", o.rounds, "Runs of each side, in ABBA order (default 6)")
+      ->check(CLI::Range(2, 1000));
+  cmd->add_flag("--confirm", o.confirm,
+                "Rerun only the flagged benchmarks before a failing verdict is final");
+  cmd->add_option("--config", o.config, "Thresholds file (TOML, docs/compare.md)");
+  cmd->add_option("--fail-on", o.fail_on, "Exit 1 at this severity: critical (default), warning, never")
+      ->check(CLI::IsMember({"critical", "warning", "never"}));
+  cmd->add_option("--comment", o.comment, "Write a Markdown pull-request comment to this path");
+  cmd->add_option("--json", o.json, "Write the JSON report to this path");
+  cmd->add_option("--junit", o.junit, "Write JUnit XML to this path");
+  cmd->add_flag("--full", o.full, "Print every benchmark, not only the changed ones");
+  cmd->add_option("--work-dir", o.work_dir, "Keep each run's results here (default: temporary)");
+  return cmd;
+}
+
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+std::string shell_quote(const std::string& s) { return "'" + replace_all(s, "'", "'\\''") + "'"; }
+
+/// Runs one side once; its results, or why not.
+expected<gate::result_set> run_side(const std::string& command, const std::string& filter,
+                                    const std::filesystem::path& out_file, std::ostream& err) {
+  std::error_code ec;
+  std::filesystem::remove(out_file, ec);
+  const std::string cmd = replace_all(replace_all(command, "{out}", shell_quote(out_file.string())),
+                                      "{filter}", shell_quote(filter));
+  fmt::print(err, "perftrack ab: {}\n", cmd);
+  err.flush();
+  const int status = std::system(cmd.c_str());
+  if (status == -1 || !WIFEXITED(status))
+    return failure{"`" + cmd + "` did not finish (killed by a signal?)"};
+  if (!std::filesystem::exists(out_file))
+    return failure{"`" + cmd + "` exited with " + std::to_string(WEXITSTATUS(status)) +
+                   " and wrote no results to " + out_file.string() +
+                   ": put {out} where the command takes its results path"};
+  return gate::load_results(out_file);
+}
+
+/// Appends `run`'s samples to `into`, benchmark by benchmark and metric by metric.
+void append_samples(gate::result_set& into, const gate::result_set& run) {
+  if (into.benchmarks.empty()) {
+    into = run;
+    return;
+  }
+  std::map<std::string, gate::benchmark_result*> by_name;
+  for (auto& b : into.benchmarks) by_name[b.name] = &b;
+  for (const auto& b : run.benchmarks) {
+    const auto it = by_name.find(b.name);
+    if (it == by_name.end()) {
+      into.benchmarks.push_back(b);
+      continue;
+    }
+    auto& target = *it->second;
+    if (b.status != "ok") {
+      target.status = b.status;
+      target.reason = b.reason;
+    }
+    for (const auto& m : b.metrics) {
+      bool found = false;
+      for (auto& t : target.metrics) {
+        if (t.name != m.name) continue;
+        t.samples.insert(t.samples.end(), m.samples.begin(), m.samples.end());
+        found = true;
+      }
+      if (!found) target.metrics.push_back(m);
+    }
+  }
+}
+
+/// Trims each metric of both sides to the same number of samples, so that they
+/// pair up by index (round by round, sample by sample).
+void align(gate::result_set& a, gate::result_set& b) {
+  std::map<std::pair<std::string, std::string>, gate::metric*> in_b;
+  for (auto& x : b.benchmarks)
+    for (auto& m : x.metrics) in_b[{x.name, m.name}] = &m;
+  for (auto& x : a.benchmarks) {
+    for (auto& m : x.metrics) {
+      const auto it = in_b.find({x.name, m.name});
+      if (it == in_b.end()) continue;
+      const auto n = std::min(m.samples.size(), it->second->samples.size());
+      m.samples.resize(n);
+      it->second->samples.resize(n);
+    }
+  }
+}
+
+struct ab_result {
+  gate::result_set base, head;
+};
+
+expected<ab_result> run_rounds(const options& o, const std::string& filter,
+                               const std::filesystem::path& dir, const std::string& tag,
+                               std::ostream& err) {
+  ab_result r;
+  // ABBA ABBA ...: each side runs first as often as second, so drift over the
+  // job (warming caches, a neighbour's load) falls on both equally.
+  for (int i = 0; i < o.rounds; ++i) {
+    const bool base_first = i % 2 == 0;
+    for (int k = 0; k < 2; ++k) {
+      const bool base_now = (k == 0) == base_first;
+      const auto file =
+          dir / fmt::format("{}{}-{}.json", tag, base_now ? "base" : "head", i + 1);
+      auto one = run_side(base_now ? o.base : o.head, filter, file, err);
+      if (!one) return one.error();
+      append_samples(base_now ? r.base : r.head, *one);
+    }
+  }
+  align(r.base, r.head);
+  return r;
+}
+
+std::string name_regex(const std::set<std::string>& names) {
+  std::string re = "^(";
+  bool first = true;
+  for (const auto& n : names) {
+    if (!first) re += '|';
+    first = false;
+    for (const char c : n) {
+      if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) re += '\\';
+      re += c;
+    }
+  }
+  return re + ")$";
+}
+
+}  // namespace
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  gate::compare_options copts;
+  copts.paired = true;
+  if (!o.config.empty()) {
+    std::ifstream in(o.config);
+    if (!in) {
+      fail(err, o.config + ": cannot read the thresholds file");
+      return exit_usage;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto cfg = gate::gate_config::from_toml(text.str(), o.config);
+    if (!cfg) {
+      fail(err, cfg.error().message);
+      return exit_usage;
+    }
+    copts.config = std::move(*cfg);
+  }
+  std::filesystem::path dir = o.work_dir;
+  bool temporary = false;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/perftrack-ab.XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      fail(err, "cannot make a temporary directory in /tmp");
+      return exit_usage;
+    }
+    dir = tmpl;
+    temporary = true;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  struct cleanup {
+    std::filesystem::path dir;
+    bool on;
+    ~cleanup() {
+      std::error_code ignored;
+      if (on) std::filesystem::remove_all(dir, ignored);
+    }
+  } clean{dir, temporary};
+
+  auto first = run_rounds(o, ".", dir, "", err);
+  if (!first) {
+    fail(err, first.error().message);
+    return exit_usage;
+  }
+  first->base.source = "base (" + o.base + ")";
+  first->head.source = "head (" + o.head + ")";
+  auto c = gate::compare(first->base, first->head, copts);
+
+  const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
+  const auto failing = [&](gate::severity s) {
+    return o.fail_on != "never" &&
+           (s == gate::severity::critical || (fail_at == gate::severity::warning &&
+                                              s == gate::severity::warning));
+  };
+  std::set<std::string> flagged;
+  for (const auto& r : c.rows) {
+    if (failing(r.verdict)) flagged.insert(r.benchmark);
+  }
+  if (o.confirm && !flagged.empty()) {
+    fmt::print(err, "perftrack ab: confirming {} flagged benchmark{} with {} more rounds\n",
+               flagged.size(), flagged.size() == 1 ? "" : "s", o.rounds);
+    auto again = run_rounds(o, name_regex(flagged), dir, "confirm-", err);
+    if (!again) {
+      fail(err, again.error().message);
+      return exit_usage;
+    }
+    // The confirmation's fresh data decide the flagged benchmarks.
+    const auto second = gate::compare(again->base, again->head, copts);
+    for (auto& r : c.rows) {
+      if (!flagged.count(r.benchmark)) continue;
+      for (const auto& s : second.rows) {
+        if (s.benchmark == r.benchmark && s.metric == r.metric) {
+          r = s;
+          r.note = (r.note.empty() ? "" : r.note + "; ") + "confirmed by a rerun";
+        }
+      }
+    }
+  }
+
+  gate::render_console(c, out, o.full);
+  for (const auto& [path, text] :
+       {std::pair{o.json, gate::render_json(c)}, std::pair{o.comment, gate::render_markdown(c)},
+        std::pair{o.junit, gate::render_junit(c, fail_at)}}) {
+    if (path.empty()) continue;
+    if (auto w = gate::write_file_atomically(path, text); !w) {
+      fail(err, w.error().message);
+      return exit_usage;
+    }
+  }
+  for (const auto& r : c.rows) {
+    if (failing(r.verdict)) return exit_failure;
+  }
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::ab_command
