@@ -32,7 +32,8 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_flag("--confirm", o.confirm,
                 "Rerun only the flagged benchmarks before a failing verdict is final");
   cmd->add_option("--config", o.config, "Thresholds file (TOML, docs/compare.md)");
-  cmd->add_option("--fail-on", o.fail_on, "Exit 1 at this severity: critical (default), warning, never")
+  cmd->add_option("--fail-on", o.fail_on,
+                  "Exit 1 at this severity: critical (default), warning, never")
       ->check(CLI::IsMember({"critical", "warning", "never"}));
   cmd->add_option("--comment", o.comment, "Write a Markdown pull-request comment to this path");
   cmd->add_option("--json", o.json, "Write the JSON report to this path");
@@ -133,8 +134,7 @@ expected<ab_result> run_rounds(const options& o, const std::string& filter,
     const bool base_first = i % 2 == 0;
     for (int k = 0; k < 2; ++k) {
       const bool base_now = (k == 0) == base_first;
-      const auto file =
-          dir / fmt::format("{}{}-{}.json", tag, base_now ? "base" : "head", i + 1);
+      const auto file = dir / fmt::format("{}{}-{}.json", tag, base_now ? "base" : "head", i + 1);
       auto one = run_side(base_now ? o.base : o.head, filter, file, err);
       if (!one) return one.error();
       append_samples(base_now ? r.base : r.head, *one);
@@ -212,8 +212,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
   const auto failing = [&](gate::severity s) {
     return o.fail_on != "never" &&
-           (s == gate::severity::critical || (fail_at == gate::severity::warning &&
-                                              s == gate::severity::warning));
+           (s == gate::severity::critical ||
+            (fail_at == gate::severity::warning && s == gate::severity::warning));
   };
   std::set<std::string> flagged;
   for (const auto& r : c.rows) {

@@ -26,7 +26,8 @@ CLI::App* add(CLI::App& app, options& o) {
   file->excludes(dir);
   dir->excludes(file);
   cmd->add_option("--config", o.config, "Thresholds file (TOML, docs/compare.md)");
-  cmd->add_option("--fail-on", o.fail_on, "Exit 1 at this severity: critical (default), warning, never")
+  cmd->add_option("--fail-on", o.fail_on,
+                  "Exit 1 at this severity: critical (default), warning, never")
       ->check(CLI::IsMember({"critical", "warning", "never"}));
   cmd->add_flag("--require-conclusive", o.require_conclusive,
                 "Exit 3 when a benchmark is inconclusive or missing");
@@ -129,17 +130,16 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
       !diff.empty() && !o.allow_cross_machine) {
     std::string fields;
     for (const auto& d : diff) fields += (fields.empty() ? "" : "; ") + d;
-    return input_error(err, fmt::format(
-                                "the results come from another machine or build than the "
-                                "baseline ({}): compare on the same machine, or pass "
-                                "--allow-cross-machine to compare anyway (the report says so)",
-                                fields));
+    return input_error(err,
+                       fmt::format("the results come from another machine or build than the "
+                                   "baseline ({}): compare on the same machine, or pass "
+                                   "--allow-cross-machine to compare anyway (the report says so)",
+                                   fields));
   }
 
   const auto c = gate::compare(baseline, *current, copts);
   gate::render_console(c, out, o.full);
-  const auto fail_at =
-      o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
+  const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
   for (const auto& [path, text] :
        {std::pair{o.json, gate::render_json(c)}, std::pair{o.comment, gate::render_markdown(c)},
         std::pair{o.junit, gate::render_junit(c, fail_at)}}) {
@@ -155,8 +155,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     if (auto id = past->record(*current, c.overall_status(), now); !id) {
       fmt::print(err, "note: this run was not recorded in the history: {}\n", id.error().message);
     } else {
-      (void)past->prune(now, std::chrono::seconds(*parse_duration_arg(o.keep_samples) /
-                                                   1'000'000'000));
+      (void)past->prune(now,
+                        std::chrono::seconds(*parse_duration_arg(o.keep_samples) / 1'000'000'000));
     }
   }
 
@@ -176,9 +176,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     }
   }
 
-  const bool regressed =
-      (o.fail_on != "never" && c.count(gate::severity::critical) > 0) ||
-      (o.fail_on == "warning" && c.count(gate::severity::warning) > 0);
+  const bool regressed = (o.fail_on != "never" && c.count(gate::severity::critical) > 0) ||
+                         (o.fail_on == "warning" && c.count(gate::severity::warning) > 0);
   if (regressed) return exit_failure;
   if (o.require_conclusive &&
       c.count(gate::severity::inconclusive) + c.count(gate::severity::missing) > 0)

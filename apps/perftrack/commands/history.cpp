@@ -67,16 +67,19 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
           break;
         }
       }
-      if (metric.empty()) return fail(err, "no runs of " + o.benchmark + ": check the name, or pass --metric");
+      if (metric.empty())
+        return fail(err, "no runs of " + o.benchmark + ": check the name, or pass --metric");
     }
     auto t = (*h)->trend(o.benchmark, metric, o.limit);
     if (!t) return fail(err, t.error().message);
     if (t->empty()) return fail(err, "no runs of " + o.benchmark + " [" + metric + "]");
     fmt::print(out, "{} [{}], median per run, oldest first\n\n", o.benchmark, metric);
-    fmt::print(out, "| run | time | git sha | median | n | vs first |\n|---:|---|---|---:|---:|---:|\n");
+    fmt::print(out,
+               "| run | time | git sha | median | n | vs first |\n|---:|---|---|---:|---:|---:|\n");
     for (const auto& p : *t)
-      fmt::print(out, "| {} | {} | {} | {:.6g} | {} | {} |\n", p.run, p.time, p.git_sha.substr(0, 12),
-                 p.median, p.n, gate::format_change(p.median / t->front().median - 1));
+      fmt::print(out, "| {} | {} | {} | {:.6g} | {} | {} |\n", p.run, p.time,
+                 p.git_sha.substr(0, 12), p.median, p.n,
+                 gate::format_change(p.median / t->front().median - 1));
     return exit_ok;
   }
   if (o.action == "changes") {

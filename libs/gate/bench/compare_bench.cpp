@@ -48,13 +48,18 @@ int main(int argc, char** argv) {
   std::filesystem::path out_dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--benchmarks") benchmarks = std::atoi(argv[i + 1]);
-    else if (flag == "--samples") samples = std::atoi(argv[i + 1]);
-    else if (flag == "--resamples") resamples = std::atoi(argv[i + 1]);
-    else if (flag == "--out") out_dir = argv[i + 1];
+    if (flag == "--benchmarks")
+      benchmarks = std::atoi(argv[i + 1]);
+    else if (flag == "--samples")
+      samples = std::atoi(argv[i + 1]);
+    else if (flag == "--resamples")
+      resamples = std::atoi(argv[i + 1]);
+    else if (flag == "--out")
+      out_dir = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: compare_bench [--benchmarks N] [--samples N] "
-                           "[--resamples N] [--out DIR]\n");
+      std::fprintf(stderr,
+                   "usage: compare_bench [--benchmarks N] [--samples N] "
+                   "[--resamples N] [--out DIR]\n");
       return 2;
     }
   }
@@ -92,10 +97,11 @@ int main(int argc, char** argv) {
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(seconds.begin(), seconds.end());
-  std::printf("compare(): %d benchmarks x %d samples x %d resamples: median %.3f s, min %.3f s "
-              "(5 runs); %zu critical, %zu unchanged\n",
-              benchmarks, samples, resamples, seconds[2], seconds[0], c.count(severity::critical),
-              c.count(severity::unchanged));
+  std::printf(
+      "compare(): %d benchmarks x %d samples x %d resamples: median %.3f s, min %.3f s "
+      "(5 runs); %zu critical, %zu unchanged\n",
+      benchmarks, samples, resamples, seconds[2], seconds[0], c.count(severity::critical),
+      c.count(severity::unchanged));
   if (!out_dir.empty()) {
     std::filesystem::create_directories(out_dir);
     write_google_benchmark(base, out_dir / "base.json");

@@ -102,8 +102,7 @@ struct pending {
   thresholds limits;
 };
 
-void compare_counts(comparison_row& r, const metric& base, const metric& cur,
-                    const thresholds& t) {
+void compare_counts(comparison_row& r, const metric& base, const metric& cur, const thresholds& t) {
   r.test = "count";
   r.p_value = r.q_value = nan;
   r.n_baseline = base.samples.size();
@@ -124,8 +123,7 @@ void compare_counts(comparison_row& r, const metric& base, const metric& cur,
   if (r.verdict == severity::unchanged) r.note = "changed within the thresholds";
 }
 
-void compare_growth(comparison_row& r, const metric& base, const metric& cur,
-                    const thresholds& t) {
+void compare_growth(comparison_row& r, const metric& base, const metric& cur, const thresholds& t) {
   r.test = "growth";
   const auto b = summarize(base), c = summarize(cur);
   r.n_baseline = b.n;
@@ -328,8 +326,8 @@ comparison compare(const result_set& baseline, const result_set& current,
       } else if (m.summary_only || bm->summary_only) {
         compare_summaries(r, *bm, m, cfg);
       } else {
-        r.test = options.paired && m.samples.size() == bm->samples.size() ? "wilcoxon"
-                                                                           : "mann-whitney";
+        r.test =
+            options.paired && m.samples.size() == bm->samples.size() ? "wilcoxon" : "mann-whitney";
         measured.push_back({out.rows.size(), bm, &m, t});
       }
       out.rows.push_back(std::move(r));
@@ -436,8 +434,8 @@ comparison compare(const result_set& baseline, const result_set& current,
       continue;
     }
     const badness bad = as_badness(r);
-    const bool counted = r.q_value <= cfg.fdr &&
-                         (bad.low > r.noise_floor || bad.high < -r.noise_floor);
+    const bool counted =
+        r.q_value <= cfg.fdr && (bad.low > r.noise_floor || bad.high < -r.noise_floor);
     r.verdict = counted ? grade(bad.estimate, t) : severity::unchanged;
     r.note = "low confidence: compared from summaries, not samples";
   }

@@ -78,13 +78,13 @@ expected<gate_config> gate_config::from_toml(std::string_view text, const std::s
     c.resamples = static_cast<int>(*n);
   }
 
-  const std::set<std::string> threshold_keys{"warning",         "critical",
-                                             "improvement",     "count_tolerance",
+  const std::set<std::string> threshold_keys{"warning",          "critical",
+                                             "improvement",      "count_tolerance",
                                              "growth_tolerance", "lower_is_better"};
   const auto read_rule = [&](const toml::table& t, threshold_rule& r,
                              const std::string& where) -> std::string {
-    std::optional<double>* numbers[] = {&r.warning, &r.critical, &r.improvement,
-                                        &r.count_tolerance, &r.growth_tolerance};
+    std::optional<double>* numbers[] = {&r.warning, &r.critical, &r.improvement, &r.count_tolerance,
+                                        &r.growth_tolerance};
     const char* names[] = {"warning", "critical", "improvement", "count_tolerance",
                            "growth_tolerance"};
     for (int i = 0; i < 5; ++i) {

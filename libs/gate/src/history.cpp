@@ -59,8 +59,10 @@ public:
     return *this;
   }
   statement& bind(int i, double v) {
-    if (std::isfinite(v)) sqlite3_bind_double(s_, i, v);
-    else sqlite3_bind_null(s_, i);
+    if (std::isfinite(v))
+      sqlite3_bind_double(s_, i, v);
+    else
+      sqlite3_bind_null(s_, i);
     return *this;
   }
   int step() { return sqlite3_step(s_); }
@@ -108,8 +110,8 @@ expected<std::unique_ptr<history>> history::open(const std::filesystem::path& fi
     return p->error("cannot open the history");
   sqlite3_busy_timeout(p->db, 10000);
   // A damaged or foreign file fails here, before anything is written to it.
-  if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;",
-                   nullptr, nullptr, nullptr) != SQLITE_OK ||
+  if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;", nullptr,
+                   nullptr, nullptr) != SQLITE_OK ||
       sqlite3_exec(p->db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return failure{p->file + " is not a usable history database (" + sqlite3_errmsg(p->db) +
                    "): move it aside and a new history starts; the baseline is not affected"};
@@ -155,8 +157,7 @@ expected<std::int64_t> history::record(const result_set& run, std::string_view s
         n = x.samples.size();
         med = x.kind == metric_kind::measurement ? harrell_davis_median(x.samples)
                                                  : median(x.samples);
-        mean = std::accumulate(x.samples.begin(), x.samples.end(), 0.0) /
-               static_cast<double>(n);
+        mean = std::accumulate(x.samples.begin(), x.samples.end(), 0.0) / static_cast<double>(n);
         sd = coefficient_of_variation(x.samples) * std::fabs(mean);
       }
       m.bind(1, id)
@@ -205,8 +206,8 @@ expected<std::vector<trend_point>> history::trend(std::string_view benchmark,
   std::vector<trend_point> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW)
-    out.push_back({s.int64(0), s.text(1), s.text(2), s.real(3),
-                   static_cast<std::size_t>(s.int64(4))});
+    out.push_back(
+        {s.int64(0), s.text(1), s.text(2), s.real(3), static_cast<std::size_t>(s.int64(4))});
   if (rc != SQLITE_DONE) return impl_->error("read a trend");
   std::reverse(out.begin(), out.end());
   return out;
@@ -271,9 +272,11 @@ expected<std::vector<change_point>> history::changes(double min_step, std::size_
         left += logs[k];
         const std::size_t n1 = k + 1 - lo, n2 = hi - k - 1;
         if (n1 < min_runs || n2 < min_runs) continue;
-        const double diff = left / static_cast<double>(n1) - (total - left) / static_cast<double>(n2);
-        const double score = std::sqrt(static_cast<double>(n1 * n2) / static_cast<double>(hi - lo)) *
-                             std::fabs(diff);
+        const double diff =
+            left / static_cast<double>(n1) - (total - left) / static_cast<double>(n2);
+        const double score =
+            std::sqrt(static_cast<double>(n1 * n2) / static_cast<double>(hi - lo)) *
+            std::fabs(diff);
         if (score > best_score) {
           best_score = score;
           at = k + 1;
@@ -289,8 +292,8 @@ expected<std::vector<change_point>> history::changes(double min_step, std::size_
       const std::span<const double> before(medians.data() + lo, at - lo);
       const std::span<const double> after(medians.data() + at, hi - at);
       if (mann_whitney_u(before, after).p_value > 0.01) continue;
-      found.push_back({benchmark, metric, points[at - 1], points[at],
-                       median(after) / median(before) - 1});
+      found.push_back(
+          {benchmark, metric, points[at - 1], points[at], median(after) / median(before) - 1});
       todo.emplace_back(lo, at);
       todo.emplace_back(at, hi);
     }

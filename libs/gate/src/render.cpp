@@ -56,9 +56,12 @@ std::string xml_escape(const std::string& s) {
 std::string markdown_cell(const std::string& s) {
   std::string out;
   for (const char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -79,10 +82,14 @@ std::string format_value(double v, const std::string& unit) {
   char buf[64];
   if (unit == "ns") {
     const double a = std::fabs(v);
-    if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.3g s", v / 1e9);
-    else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.3g ms", v / 1e6);
-    else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.3g us", v / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.3g ns", v);
+    if (a >= 1e9)
+      std::snprintf(buf, sizeof buf, "%.3g s", v / 1e9);
+    else if (a >= 1e6)
+      std::snprintf(buf, sizeof buf, "%.3g ms", v / 1e6);
+    else if (a >= 1e3)
+      std::snprintf(buf, sizeof buf, "%.3g us", v / 1e3);
+    else
+      std::snprintf(buf, sizeof buf, "%.3g ns", v);
     return buf;
   }
   std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -114,7 +121,7 @@ void render_console(const comparison& c, std::ostream& out, bool full) {
     if (std::isfinite(r->q_value)) std::snprintf(q, sizeof q, "q=%.3g", r->q_value);
     const std::string label = r->benchmark + " [" + r->metric + "]";
     char line[512];
-    std::snprintf(line, sizeof line, "%-12s %-*s %-30s %-10s n=%zu/%zu  %s -> %s", 
+    std::snprintf(line, sizeof line, "%-12s %-*s %-30s %-10s n=%zu/%zu  %s -> %s",
                   std::string(name(r->verdict)).c_str(), static_cast<int>(width), label.c_str(),
                   interval(*r).c_str(), q, r->n_baseline, r->n_current,
                   format_value(r->baseline, r->unit).c_str(),
@@ -136,16 +143,17 @@ std::string render_json(const comparison& c) {
   json doc;
   doc["overall_status"] = std::string(c.overall_status());
   json summary;
-  for (const auto s : {severity::critical, severity::warning, severity::improvement,
-                       severity::inconclusive, severity::added, severity::missing,
-                       severity::unchanged})
+  for (const auto s :
+       {severity::critical, severity::warning, severity::improvement, severity::inconclusive,
+        severity::added, severity::missing, severity::unchanged})
     summary[std::string(name(s))] = c.count(s);
   summary["total"] = c.rows.size();
   doc["summary"] = summary;
-  doc["baseline"] = {{"source", c.baseline_source}, {"git_sha", c.baseline_sha},
+  doc["baseline"] = {{"source", c.baseline_source},
+                     {"git_sha", c.baseline_sha},
                      {"comparability", c.baseline_key}};
-  doc["current"] = {{"source", c.current_source}, {"git_sha", c.current_sha},
-                    {"comparability", c.current_key}};
+  doc["current"] = {
+      {"source", c.current_source}, {"git_sha", c.current_sha}, {"comparability", c.current_key}};
   doc["cross_machine"] = c.cross_machine;
   json results = json::array(), regressions = json::array(), improvements = json::array();
   for (const auto& r : c.rows) {
@@ -168,7 +176,8 @@ std::string render_json(const comparison& c) {
              {"test", r.test},
              {"low_confidence", r.low_confidence}};
     if (!r.note.empty()) row["note"] = r.note;
-    if (r.verdict == severity::critical || r.verdict == severity::warning) regressions.push_back(row);
+    if (r.verdict == severity::critical || r.verdict == severity::warning)
+      regressions.push_back(row);
     if (r.verdict == severity::improvement) improvements.push_back(row);
     results.push_back(std::move(row));
   }
@@ -181,10 +190,14 @@ std::string render_json(const comparison& c) {
 std::string render_markdown(const comparison& c, std::size_t max_chars) {
   const auto status = c.overall_status();
   std::string head;
-  if (status == "fail") head = "## :x: perftrack: critical performance regression\n\n";
-  else if (status == "warning") head = "## :warning: perftrack: performance warning\n\n";
-  else if (status == "inconclusive") head = "## :grey_question: perftrack: inconclusive\n\n";
-  else head = "## :white_check_mark: perftrack: no performance regression\n\n";
+  if (status == "fail")
+    head = "## :x: perftrack: critical performance regression\n\n";
+  else if (status == "warning")
+    head = "## :warning: perftrack: performance warning\n\n";
+  else if (status == "inconclusive")
+    head = "## :grey_question: perftrack: inconclusive\n\n";
+  else
+    head = "## :white_check_mark: perftrack: no performance regression\n\n";
   head += summary_line(c) + ".";
   if (!c.baseline_sha.empty()) head += " Baseline " + c.baseline_sha.substr(0, 12) + ".";
   head += "\n\n";
@@ -203,8 +216,8 @@ std::string render_markdown(const comparison& c, std::size_t max_chars) {
     return rank_of(a->verdict) < rank_of(b->verdict);
   });
 
-  const std::string details_open = "<details><summary>All " + std::to_string(c.rows.size()) +
-                                   " results</summary>\n\n";
+  const std::string details_open =
+      "<details><summary>All " + std::to_string(c.rows.size()) + " results</summary>\n\n";
   const std::string details_close = "\n</details>\n";
   const std::string cut_note_template =
       "\n_%zu more rows not shown: the comment is limited to %zu characters; the JSON report "
@@ -275,30 +288,33 @@ std::string render_junit(const comparison& c, severity fail_at) {
   std::string body;
   for (const auto& name_ : order) {
     const auto& tc = cases[name_];
-    body += "  <testcase classname=\"perftrack." + xml_escape(tc.category.empty() ? "benchmarks" : tc.category) +
-            "\" name=\"" + xml_escape(name_) + "\">\n";
+    body += "  <testcase classname=\"perftrack." +
+            xml_escape(tc.category.empty() ? "benchmarks" : tc.category) + "\" name=\"" +
+            xml_escape(name_) + "\">\n";
     std::string failed, skip, out;
     for (const auto* r : tc.rows) {
       const std::string line = r->metric + ": " + std::string(name(r->verdict)) + " " +
                                interval(*r) + (r->note.empty() ? "" : " (" + r->note + ")");
-      if (fails(r->verdict)) failed += line + "\n";
-      else if (r->verdict == severity::inconclusive || r->verdict == severity::missing) skip += line + "\n";
+      if (fails(r->verdict))
+        failed += line + "\n";
+      else if (r->verdict == severity::inconclusive || r->verdict == severity::missing)
+        skip += line + "\n";
       out += line + "\n";
     }
     if (!failed.empty()) {
       ++failures;
-      body += "    <failure message=\"" + xml_escape(failed.substr(0, failed.find('\n'))) +
-              "\">" + xml_escape(failed) + "</failure>\n";
+      body += "    <failure message=\"" + xml_escape(failed.substr(0, failed.find('\n'))) + "\">" +
+              xml_escape(failed) + "</failure>\n";
     } else if (!skip.empty()) {
       ++skipped;
       body += "    <skipped message=\"" + xml_escape(skip.substr(0, skip.find('\n'))) + "\"/>\n";
     }
     body += "    <system-out>" + xml_escape(out) + "</system-out>\n  </testcase>\n";
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"perftrack compare\" tests=\"" +
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"perftrack compare\" "
+         "tests=\"" +
          std::to_string(order.size()) + "\" failures=\"" + std::to_string(failures) +
-         "\" skipped=\"" + std::to_string(skipped) + "\" errors=\"0\">\n" + body +
-         "</testsuite>\n";
+         "\" skipped=\"" + std::to_string(skipped) + "\" errors=\"0\">\n" + body + "</testsuite>\n";
 }
 
 }  // namespace perftrack::gate

@@ -49,14 +49,15 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
   out.source = source;
   if (const auto env = doc.find("environment"); env != doc.end() && env->is_object()) {
     for (const char* key : {"cpu_model", "logical_cpus", "compiler", "build_type", "flags"}) {
-      if (const auto it = env->find(key); it != env->end()) out.comparability[key] = scalar_text(*it);
+      if (const auto it = env->find(key); it != env->end())
+        out.comparability[key] = scalar_text(*it);
     }
     out.git_sha = string_or(*env, "git_sha");
     out.time = string_or(*env, "time");
   }
   // Quick runs use smaller workloads: their figures are not the full run's.
-  if (const auto run = doc.find("run"); run != doc.end() && run->is_object() &&
-                                        run->contains("quick"))
+  if (const auto run = doc.find("run");
+      run != doc.end() && run->is_object() && run->contains("quick"))
     out.comparability["quick"] = scalar_text((*run)["quick"]);
   for (const auto& b : doc["benchmarks"]) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
@@ -103,15 +104,28 @@ double to_ns(const std::string& unit) {
 }
 
 const std::set<std::string>& google_fixed_fields() {
-  static const std::set<std::string> fields{
-      "name",          "family_index",      "per_family_instance_index",
-      "run_name",      "run_type",          "repetitions",
-      "repetition_index", "threads",        "iterations",
-      "real_time",     "cpu_time",          "time_unit",
-      "aggregate_name", "aggregate_unit",   "error_occurred",
-      "error_message", "label",             "big_o",
-      "rms",           "complexity",        "skipped",
-      "skip_message"};
+  static const std::set<std::string> fields{"name",
+                                            "family_index",
+                                            "per_family_instance_index",
+                                            "run_name",
+                                            "run_type",
+                                            "repetitions",
+                                            "repetition_index",
+                                            "threads",
+                                            "iterations",
+                                            "real_time",
+                                            "cpu_time",
+                                            "time_unit",
+                                            "aggregate_name",
+                                            "aggregate_unit",
+                                            "error_occurred",
+                                            "error_message",
+                                            "label",
+                                            "big_o",
+                                            "rms",
+                                            "complexity",
+                                            "skipped",
+                                            "skip_message"};
   return fields;
 }
 
@@ -184,8 +198,8 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
         const bool time = key == "real_time" || key == "cpu_time";
         if (!time && google_fixed_fields().count(key)) continue;
         if (!value.is_number() && !value.is_null()) continue;
-        const double v = value.is_null() ? std::nan("")
-                                         : value.template get<double>() * (time ? scale : 1);
+        const double v =
+            value.is_null() ? std::nan("") : value.template get<double>() * (time ? scale : 1);
         take(metric_for(key, row), v);
       }
     };
@@ -344,8 +358,9 @@ expected<result_set> parse_results(std::string_view text, const std::string& sou
   if (!rows.empty() && rows[0].is_object() && rows[0].contains("real_time"))
     return read_google(doc, source);
   if (rows.empty()) return read_perftrack(doc, source);
-  return failure{source + ": unknown results schema: neither perftrack, Google Benchmark nor "
-                          "pytest-benchmark"};
+  return failure{source +
+                 ": unknown results schema: neither perftrack, Google Benchmark nor "
+                 "pytest-benchmark"};
 }
 
 expected<result_set> load_results(const std::filesystem::path& file) {
@@ -353,8 +368,9 @@ expected<result_set> load_results(const std::filesystem::path& file) {
   if (!in) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))
-      return failure{file.string() + ": no such file: pass a results file written by perftrack "
-                                     "bench --json, Google Benchmark or pytest-benchmark"};
+      return failure{file.string() +
+                     ": no such file: pass a results file written by perftrack "
+                     "bench --json, Google Benchmark or pytest-benchmark"};
     return failure{file.string() + ": cannot read it (permissions?)"};
   }
   std::stringstream buffer;

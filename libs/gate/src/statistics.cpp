@@ -236,7 +236,8 @@ rank_test mann_whitney_u(std::span<const double> a, std::span<const double> b) {
   std::vector<double> all(a.begin(), a.end());
   all.insert(all.end(), b.begin(), b.end());
   const auto r = rank(all);
-  const double r1 = std::accumulate(r.ranks.begin(), r.ranks.begin() + static_cast<std::ptrdiff_t>(n1), 0.0);
+  const double r1 =
+      std::accumulate(r.ranks.begin(), r.ranks.begin() + static_cast<std::ptrdiff_t>(n1), 0.0);
   const double u1 = r1 - static_cast<double>(n1 * (n1 + 1)) / 2;
   const double u2 = static_cast<double>(n1 * n2) - u1;
   const double u = std::max(u1, u2);

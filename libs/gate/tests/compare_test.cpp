@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -71,11 +71,11 @@ TEST(CompareTest, SeveritiesFollowTheChangeAndTheDirection) {
   const auto b = run({bench("a/same", {measured(base)}), bench("a/slower", {measured(base)}),
                       bench("a/warn", {measured(base)}), bench("a/faster", {measured(base)}),
                       bench("a/throughput_drop", {measured(base, false)})});
-  const auto c = run({bench("a/same", {measured(same)}),
-                      bench("a/slower", {measured(scaled(same, 1.2))}),
-                      bench("a/warn", {measured(scaled(same, 1.07))}),
-                      bench("a/faster", {measured(scaled(same, 0.8))}),
-                      bench("a/throughput_drop", {measured(scaled(same, 0.8), false)})});
+  const auto c =
+      run({bench("a/same", {measured(same)}), bench("a/slower", {measured(scaled(same, 1.2))}),
+           bench("a/warn", {measured(scaled(same, 1.07))}),
+           bench("a/faster", {measured(scaled(same, 0.8))}),
+           bench("a/throughput_drop", {measured(scaled(same, 0.8), false)})});
   compare_options o;
   o.config.defaults.critical = 0.10;
   const auto r = compare(b, c, o);
@@ -140,12 +140,12 @@ TEST(CompareTest, CountsGrowthAndSummaries) {
   summary_b.summary_stddev = summary_c.summary_stddev = 2;
   summary_b.summary_n = summary_c.summary_n = 10;
 
-  const auto b = run({bench("m/codec", {bytes}, "message_throughput"),
-                      bench("memory/leak_check", {leak}, "memory"),
-                      bench("p/summary", {summary_b}, "py")});
-  const auto c = run({bench("m/codec", {bigger}, "message_throughput"),
-                      bench("memory/leak_check", {grown}, "memory"),
-                      bench("p/summary", {summary_c}, "py")});
+  const auto b =
+      run({bench("m/codec", {bytes}, "message_throughput"),
+           bench("memory/leak_check", {leak}, "memory"), bench("p/summary", {summary_b}, "py")});
+  const auto c =
+      run({bench("m/codec", {bigger}, "message_throughput"),
+           bench("memory/leak_check", {grown}, "memory"), bench("p/summary", {summary_c}, "py")});
   const auto r = compare(b, c, {});
   const auto& codec = row_of(r, "m/codec");
   EXPECT_EQ(codec.test, "count");
@@ -185,8 +185,8 @@ warning = 0.02
                    0.20);
 
   for (const char* bad : {"fdr = \"high\"", "[defaults]\nwarning = -1", "surprise = 1",
-                          "[[rule]]\ncritical = 0.1\nwarning = 0.2", "[defaults]\ncritical = ",
-                          "[[rule]]\ncolour = 1"}) {
+                          "[[rule]]\ncritical = 0.1\nwarning = 0.2",
+                          "[defaults]\ncritical = ", "[[rule]]\ncolour = 1"}) {
     auto e = gate_config::from_toml(bad, "gate.toml");
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().message.rfind("gate.toml", 0), 0u) << e.error().message;
@@ -215,9 +215,9 @@ TEST(CompareTest, RenderersStayWithinTheirContracts) {
   const auto j = json::parse(render_json(r));
   EXPECT_EQ(j["overall_status"], "fail");
   EXPECT_EQ(j["results"].size(), 2000u);
-  for (const char* key : {"benchmark", "metric", "baseline", "current", "change", "ci_low",
-                          "ci_high", "p_value", "q_value", "n_baseline", "n_current",
-                          "noise_floor", "severity"})
+  for (const char* key :
+       {"benchmark", "metric", "baseline", "current", "change", "ci_low", "ci_high", "p_value",
+        "q_value", "n_baseline", "n_current", "noise_floor", "severity"})
     EXPECT_TRUE(j["results"][0].contains(key)) << key;
   EXPECT_EQ(j["regressions"].size(), r.count(severity::critical) + r.count(severity::warning));
 
@@ -262,9 +262,10 @@ TEST(CompareSimulationTest, FalseAlarmsAndPowerOnASuiteOf50) {
     if (row_of(r, "sim/b7").verdict == severity::critical) ++caught;
   }
   EXPECT_GE(caught, trials * 9 / 10) << caught << " of " << trials << " caught";
-  std::printf("simulation: %d of 400 unchanged suites raised an alarm; %d of %d real +15%% "
-              "changes flagged critical\n",
-              alarms, caught, trials);
+  std::printf(
+      "simulation: %d of 400 unchanged suites raised an alarm; %d of %d real +15%% "
+      "changes flagged critical\n",
+      alarms, caught, trials);
 }
 
 }  // namespace

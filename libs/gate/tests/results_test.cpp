@@ -89,7 +89,7 @@ TEST(ResultsTest, GoogleBenchmarkNonFiniteTokensUnitsCountersAndErrors) {
   ASSERT_EQ(r->benchmarks.size(), 2u);
   const auto* real = find_metric(r->benchmarks[0], "real_time");
   ASSERT_NE(real, nullptr);
-  EXPECT_EQ(real->samples, (std::vector<double>{1.5e6, 2.5e6}));  // ms in ns
+  EXPECT_EQ(real->samples, (std::vector<double>{1.5e6, 2.5e6}));            // ms in ns
   EXPECT_TRUE(find_metric(r->benchmarks[0], "cpu_time")->samples.empty());  // NaN dropped
   const auto* frames = find_metric(r->benchmarks[0], "frames");
   ASSERT_NE(frames, nullptr);
@@ -167,13 +167,13 @@ TEST(ResultsTest, BadFilesAreOneClearError) {
   ASSERT_FALSE(wrong);
   EXPECT_NE(wrong.error().message.find("not a results file"), std::string::npos);
 
-  auto bad_row = parse_results(R"({"schema_version":1,"environment":{},"benchmarks":[{"x":1}]})",
-                               "row.json");
+  auto bad_row =
+      parse_results(R"({"schema_version":1,"environment":{},"benchmarks":[{"x":1}]})", "row.json");
   ASSERT_FALSE(bad_row);
   EXPECT_NE(bad_row.error().message.find("\"name\""), std::string::npos);
 
-  auto bad_baseline = parse_results(R"({"perftrack_baseline":1,"benchmarks":[{"name":"a"}]})",
-                                    "baseline.json");
+  auto bad_baseline =
+      parse_results(R"({"perftrack_baseline":1,"benchmarks":[{"name":"a"}]})", "baseline.json");
   ASSERT_FALSE(bad_baseline);
   EXPECT_NE(bad_baseline.error().message.find("damaged baseline"), std::string::npos);
 }
