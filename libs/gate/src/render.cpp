@@ -286,11 +286,11 @@ std::string render_junit(const comparison& c, severity fail_at) {
   };
   std::size_t failures = 0, skipped = 0;
   std::string body;
-  for (const auto& name_ : order) {
-    const auto& tc = cases[name_];
+  for (const auto& benchmark : order) {
+    const auto& tc = cases[benchmark];
     body += "  <testcase classname=\"perftrack." +
             xml_escape(tc.category.empty() ? "benchmarks" : tc.category) + "\" name=\"" +
-            xml_escape(name_) + "\">\n";
+            xml_escape(benchmark) + "\">\n";
     std::string failed, skip, out;
     for (const auto* r : tc.rows) {
       const std::string line = r->metric + ": " + std::string(name(r->verdict)) + " " +
