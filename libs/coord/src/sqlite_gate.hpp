@@ -3,6 +3,7 @@
 // What the SQLite store objects of one process share per file: a gate their
 // threads take turns on, and the queue of claims committed together.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -38,6 +39,11 @@ struct file_gate {
   std::vector<claim_request*> queue;  ///< claims waiting for the next group
   bool combining = false;             ///< a thread is running a group
   std::condition_variable group_done;
+  /// The size of the last group: the next combiner waits (briefly) for as many
+  /// claims before it starts, since that many threads are claiming.
+  std::size_t expected_group = 1;
+  bool filling = false;  ///< a combiner is waiting for the group to fill
+  std::condition_variable arrivals;
 };
 
 /// The gate of `path` in this process (a child after fork() gets its own).

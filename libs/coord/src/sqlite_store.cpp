@@ -199,17 +199,33 @@ private:
   // as the next group in one transaction: each claim with its own agent and time,
   // exactly as if alone, committed once. Waiters never need the file mutex to
   // learn that their claim is done, so one busy thread cannot starve them.
+  //
+  // A combiner starts at once when claims come one at a time; when the last
+  // group had k claims, it first waits up to fill_wait for k to queue (the
+  // threads of the last group are on their way back with their next claims).
+  // Without that wait, on 2 cores the next combiner started with 1 or 2 claims
+  // while the rest of the threads were still being woken.
   expected<std::optional<task>> combine(sqlite::claim_request& request) {
+    static constexpr auto fill_wait = std::chrono::microseconds(100);
     std::unique_lock queue(gate_->queue_mutex);
     gate_->queue.push_back(&request);
+    if (gate_->filling && gate_->queue.size() >= gate_->expected_group)
+      gate_->arrivals.notify_one();
     while (!request.done) {
       if (gate_->combining) {
         gate_->group_done.wait(queue);
         continue;
       }
       gate_->combining = true;
+      if (gate_->queue.size() < gate_->expected_group) {
+        gate_->filling = true;
+        gate_->arrivals.wait_for(queue, fill_wait,
+                                 [&] { return gate_->queue.size() >= gate_->expected_group; });
+        gate_->filling = false;
+      }
       std::vector<sqlite::claim_request*> group;
       group.swap(gate_->queue);
+      gate_->expected_group = group.size();
       queue.unlock();
       run_group(group);
       queue.lock();

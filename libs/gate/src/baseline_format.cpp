@@ -16,6 +16,10 @@ json baseline_json(const result_set& r) {
   for (const auto& b : r.benchmarks) {
     json jb{{"name", b.name}, {"category", b.category}, {"status", b.status}};
     if (!b.reason.empty()) jb["reason"] = b.reason;
+    if (b.runs > 0) {
+      jb["runs"] = b.runs;
+      jb["failed_runs"] = b.failed_runs;
+    }
     json metrics = json::array();
     for (const auto& m : b.metrics) {
       json jm{{"name", m.name},
@@ -54,6 +58,8 @@ expected<result_set> read_baseline(const json& doc, const std::string& source) {
       b.category = jb.value("category", "");
       b.status = jb.value("status", "ok");
       b.reason = jb.value("reason", "");
+      b.runs = jb.value("runs", std::size_t{0});
+      b.failed_runs = jb.value("failed_runs", std::size_t{0});
       for (const auto& jm : jb.at("metrics")) {
         metric m;
         m.name = jm.at("name").get<std::string>();

@@ -295,6 +295,22 @@ comparison compare(const result_set& baseline, const result_set& current,
       out.rows.push_back(std::move(r));
       continue;
     }
+    if (base && base->runs > 0 && cur.runs > 0 && (base->failed_runs > 0 || cur.failed_runs > 0)) {
+      // Failed repetitions: the error rates by Fisher's exact test.
+      auto r = base_row("error_rate");
+      r.unit = "rate";
+      r.test = "fisher";
+      r.baseline = static_cast<double>(base->failed_runs) / static_cast<double>(base->runs);
+      r.current = static_cast<double>(cur.failed_runs) / static_cast<double>(cur.runs);
+      r.change = r.ci_low = r.ci_high = r.current - r.baseline;
+      r.n_baseline = base->runs;
+      r.n_current = cur.runs;
+      r.p_value = fisher_exact(static_cast<std::int64_t>(base->failed_runs),
+                               static_cast<std::int64_t>(base->runs - base->failed_runs),
+                               static_cast<std::int64_t>(cur.failed_runs),
+                               static_cast<std::int64_t>(cur.runs - cur.failed_runs));
+      out.rows.push_back(std::move(r));
+    }
     for (const auto& m : cur.metrics) {
       auto r = base_row(m.name);
       r.unit = m.unit;
@@ -423,6 +439,21 @@ comparison compare(const result_set& baseline, const result_set& current,
     }
     r.verdict = grade(bad.estimate, t);
     if (r.verdict == severity::unchanged) r.note = "a real change below the thresholds";
+  }
+  // Error rates: more failures than the baseline, beyond chance, is critical.
+  for (auto& r : out.rows) {
+    if (r.test != "fisher") continue;
+    const bool significant = r.q_value <= cfg.fdr;
+    if (!significant) {
+      r.verdict = severity::unchanged;
+    } else if (r.current > r.baseline) {
+      r.verdict = severity::critical;
+      r.note =
+          "more failed repetitions (" + percent(r.baseline) + " -> " + percent(r.current) + ")";
+    } else {
+      r.verdict = severity::improvement;
+      r.note = "fewer failed repetitions";
+    }
   }
   // Summaries: their own test, graded the same way, marked low confidence.
   for (auto& r : out.rows) {

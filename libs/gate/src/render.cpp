@@ -33,6 +33,8 @@ std::string summary_line(const comparison& c) {
 std::string interval(const comparison_row& r) {
   if (std::isnan(r.change)) return "-";
   std::string s = format_change(r.change);
+  if (r.test == "fisher")
+    return format_change(r.change).substr(0, 1) + format_value(std::fabs(r.change) * 100, "points");
   if (std::isfinite(r.ci_low) && std::isfinite(r.ci_high) && r.test != "count" &&
       r.test != "growth")
     s += " [" + format_change(r.ci_low) + ", " + format_change(r.ci_high) + "]";

@@ -204,14 +204,18 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
       }
     };
     for (const json* row : g.iterations) {
+      ++r.runs;
       if (row->value("error_occurred", false)) {
-        r.status = "error";
+        // A failed repetition's times mean nothing: counted, not sampled.
+        ++r.failed_runs;
         r.reason = string_or(*row, "error_message", "the benchmark reported an error");
+        continue;
       }
       values_of(*row, [](metric& m, double v) {
         if (std::isfinite(v)) m.samples.push_back(v);
       });
     }
+    if (r.runs > 0 && r.failed_runs == r.runs) r.status = "error";
     if (g.iterations.empty() && !g.aggregates.empty()) {
       // --benchmark_report_aggregates_only: a summary per metric.
       const auto read = [&](const char* aggregate, auto&& set) {

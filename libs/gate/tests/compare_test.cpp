@@ -159,6 +159,32 @@ TEST(CompareTest, CountsGrowthAndSummaries) {
   EXPECT_EQ(s.verdict, severity::critical);
 }
 
+TEST(CompareTest, MoreFailedRepetitionsIsCriticalByFishersTest) {
+  auto b = bench("g/flaky", {measured(std::vector<double>(20, 100.0))});
+  b.runs = 20;
+  auto c = b;
+  c.runs = 20;
+  c.failed_runs = 8;  // 0 of 20 failed, now 8 of 20: p = 0.0033 (SciPy)
+  auto few = b;
+  few.name = "g/rare";
+  auto few_now = few;
+  few_now.failed_runs = 1;  // 1 of 20: chance
+  const auto r = compare(run({b, few}), run({c, few_now}), {});
+  const comparison_row* flaky = nullptr;
+  const comparison_row* rare = nullptr;
+  for (const auto& row : r.rows) {
+    if (row.metric != "error_rate") continue;
+    (row.benchmark == "g/flaky" ? flaky : rare) = &row;
+  }
+  ASSERT_NE(flaky, nullptr);
+  ASSERT_NE(rare, nullptr);
+  EXPECT_EQ(flaky->test, "fisher");
+  EXPECT_NEAR(flaky->p_value, 0.0033, 0.0002);
+  EXPECT_EQ(flaky->verdict, severity::critical);
+  EXPECT_DOUBLE_EQ(flaky->current, 0.4);
+  EXPECT_EQ(rare->verdict, severity::unchanged);
+}
+
 TEST(CompareTest, ThresholdsFileOverridesThePlan) {
   auto cfg = gate_config::from_toml(R"(
 fdr = 0.01

@@ -39,6 +39,10 @@ struct benchmark_result {
   std::string status = "ok";  ///< ok, error, skipped
   std::string reason;         ///< why, when not ok
   std::vector<metric> metrics;
+  /// Repetitions run and how many failed (Google Benchmark rows with
+  /// error_occurred): the error rate, compared with Fisher's exact test.
+  std::size_t runs = 0;
+  std::size_t failed_runs = 0;
 };
 
 struct result_set {
