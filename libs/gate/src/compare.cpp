@@ -221,6 +221,14 @@ gate_config gate_config::plan_defaults() {
   leak.metric = "memory";
   leak.growth_tolerance = 0;
   c.rules.push_back(std::move(leak));
+  // One RSS or heap reading per run (the last sample's counter): noise that no
+  // test can judge; the memory benchmarks' own samples are judged instead.
+  for (const char* noisy : {"rss_*", "heap_*"}) {
+    threshold_rule r;
+    r.metric = noisy;
+    r.skip = true;
+    c.rules.push_back(std::move(r));
+  }
   return c;
 }
 
@@ -230,13 +238,14 @@ thresholds gate_config::for_metric(std::string_view category, std::string_view b
   for (const auto& r : rules) {
     if (!r.category.empty() && r.category != category) continue;
     if (!r.benchmark.empty() && !glob_match(r.benchmark, benchmark)) continue;
-    if (!r.metric.empty() && r.metric != metric_name) continue;
+    if (!r.metric.empty() && !glob_match(r.metric, metric_name)) continue;
     if (r.warning) t.warning = *r.warning;
     if (r.critical) t.critical = *r.critical;
     if (r.improvement) t.improvement = *r.improvement;
     if (r.count_tolerance) t.count_tolerance = *r.count_tolerance;
     if (r.growth_tolerance) t.growth_tolerance = *r.growth_tolerance;
     if (r.lower_is_better) t.lower_is_better = *r.lower_is_better;
+    if (r.skip) t.skip = *r.skip;
   }
   return t;
 }
@@ -312,9 +321,10 @@ comparison compare(const result_set& baseline, const result_set& current,
       out.rows.push_back(std::move(r));
     }
     for (const auto& m : cur.metrics) {
+      const thresholds t = cfg.for_metric(cur.category, cur.name, m.name);
+      if (t.skip) continue;
       auto r = base_row(m.name);
       r.unit = m.unit;
-      const thresholds t = cfg.for_metric(cur.category, cur.name, m.name);
       r.lower_is_better = t.lower_is_better.value_or(m.lower_is_better);
       const auto cs = summarize(m);
       r.current = cs.median;

@@ -78,9 +78,9 @@ expected<gate_config> gate_config::from_toml(std::string_view text, const std::s
     c.resamples = static_cast<int>(*n);
   }
 
-  const std::set<std::string> threshold_keys{"warning",          "critical",
-                                             "improvement",      "count_tolerance",
-                                             "growth_tolerance", "lower_is_better"};
+  const std::set<std::string> threshold_keys{
+      "warning",          "critical",        "improvement", "count_tolerance",
+      "growth_tolerance", "lower_is_better", "skip"};
   const auto read_rule = [&](const toml::table& t, threshold_rule& r,
                              const std::string& where) -> std::string {
     std::optional<double>* numbers[] = {&r.warning, &r.critical, &r.improvement, &r.count_tolerance,
@@ -97,6 +97,11 @@ expected<gate_config> gate_config::from_toml(std::string_view text, const std::s
       const auto v = node.value<bool>();
       if (!v) return where + ": \"lower_is_better\" must be true or false";
       r.lower_is_better = *v;
+    }
+    if (const auto node = t["skip"]) {
+      const auto v = node.value<bool>();
+      if (!v) return where + ": \"skip\" must be true or false";
+      r.skip = *v;
     }
     if (r.warning && r.critical && *r.warning > *r.critical)
       return where + ": \"warning\" is above \"critical\"";
@@ -116,6 +121,7 @@ expected<gate_config> gate_config::from_toml(std::string_view text, const std::s
     if (d.count_tolerance) c.defaults.count_tolerance = *d.count_tolerance;
     if (d.growth_tolerance) c.defaults.growth_tolerance = *d.growth_tolerance;
     if (d.lower_is_better) c.defaults.lower_is_better = *d.lower_is_better;
+    if (d.skip) c.defaults.skip = *d.skip;
   }
   if (const auto node = doc["rule"]) {
     const toml::array* list = node.as_array();

@@ -209,6 +209,9 @@ warning = 0.02
   EXPECT_DOUBLE_EQ(cfg->for_metric("peers", "peers/x", "time").critical, 0.08);
   EXPECT_DOUBLE_EQ(gate_config::plan_defaults().for_metric("memory", "memory/x", "m").critical,
                    0.20);
+  EXPECT_TRUE(
+      gate_config::plan_defaults().for_metric("memory", "memory/x", "rss_delta_bytes").skip);
+  EXPECT_FALSE(gate_config::plan_defaults().for_metric("memory", "memory/x", "allocations").skip);
 
   for (const char* bad : {"fdr = \"high\"", "[defaults]\nwarning = -1", "surprise = 1",
                           "[[rule]]\ncritical = 0.1\nwarning = 0.2",

@@ -27,6 +27,8 @@ struct thresholds {
   std::optional<double> growth_tolerance;
   /// Overrides the input's direction (lower or higher is better).
   std::optional<bool> lower_is_better;
+  /// Not judged at all (e.g. a single noisy reading kept for information).
+  bool skip = false;
 };
 
 /// Thresholds for the benchmarks a rule matches; unset fields keep what earlier
@@ -34,9 +36,10 @@ struct thresholds {
 struct threshold_rule {
   std::string category;   ///< empty: any
   std::string benchmark;  ///< a glob (`*` matches any run of characters); empty: any
-  std::string metric;     ///< empty: any
+  std::string metric;     ///< a glob; empty: any
   std::optional<double> warning, critical, improvement, count_tolerance, growth_tolerance;
   std::optional<bool> lower_is_better;
+  std::optional<bool> skip;
 };
 
 struct gate_config {
@@ -52,7 +55,8 @@ struct gate_config {
 
   /// The performance plan's thresholds: warning 5%, critical 10% (spawn and
   /// database 10%, memory 20%, message throughput 15%), improvement 5%, any
-  /// growth of memory/leak_check critical.
+  /// growth of memory/leak_check critical; single noisy readings (perftrack's
+  /// rss_* and heap_* counters) not judged.
   static gate_config plan_defaults();
   /// The defaults, changed by a TOML file (docs/compare.md); errors name the
   /// file and the key.
