@@ -63,6 +63,9 @@ TEST_F(PostgresOutageTest, AStoreSurvivesTheServerGoingAwayAndReconnects) {
       << down.error().message;
 
   // The server comes back while a step is retrying: the step succeeds.
+  // The patient store's connection broke too: its next step says so at once.
+  ASSERT_FALSE((*patient)->claim_next("a1", 2));
+
   std::thread back([&] { server("resume", state_); });
   auto claimed = (*patient)->claim_next("a1", 3);
   back.join();
