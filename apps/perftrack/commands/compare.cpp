@@ -41,6 +41,9 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_flag("--allow-cross-machine", o.allow_cross_machine,
                 "Compare results from another machine or build (labelled as such)");
   cmd->add_flag("--full", o.full, "Print every benchmark, not only the changed ones");
+  cmd->add_option("--history", o.history,
+                  "Record runs here and read A/A noise from it: a file, or postgresql://... "
+                  "shared by CI runners (default with --baseline-dir: DIR/history.db)");
   cmd->add_option("--keep-samples", o.keep_samples,
                   "History (--baseline-dir): keep raw samples this long, summaries for good "
                   "(default 90d)")
@@ -110,12 +113,16 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                o.update_baseline ? "; these results become the baseline" : "");
   }
 
-  // The history (with --baseline-dir): A/A noise for the noise floors, and
+  // The history (--history, or with --baseline-dir its history.db): A/A noise
+  // for the noise floors, and
   // this run recorded after the comparison. A damaged history is a note, not a
   // failure: the comparison goes on without it and the file is left alone.
   std::unique_ptr<gate::history> past;
-  if (!o.baseline_dir.empty()) {
-    if (auto h = gate::history::open(dir.history_file()); !h) {
+  const std::string history_location =
+      !o.history.empty() ? o.history
+                         : (o.baseline_dir.empty() ? std::string() : dir.history_file().string());
+  if (!history_location.empty()) {
+    if (auto h = gate::history::open(history_location); !h) {
       fmt::print(err, "note: {}; comparing without history, this run is not recorded\n",
                  h.error().message);
     } else {

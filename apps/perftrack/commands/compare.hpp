@@ -22,6 +22,7 @@ struct options {
   bool allow_cross_machine = false;
   bool full = false;
   std::string keep_samples = "90d";  ///< raw samples kept in the history this long
+  std::string history;               ///< a history file or PostgreSQL URL (default: DIR/history.db)
 };
 
 /// Exit codes beyond the common ones: 1 a regression at the --fail-on level,

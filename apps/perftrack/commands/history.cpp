@@ -18,8 +18,12 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("action", o.action, "list, trend, changes or prune")
       ->required()
       ->check(CLI::IsMember({"list", "trend", "changes", "prune"}));
-  cmd->add_option("--baseline-dir", o.baseline_dir, "The baseline directory (its history.db)")
-      ->required();
+  auto* dir =
+      cmd->add_option("--baseline-dir", o.baseline_dir, "The baseline directory (its history.db)");
+  auto* where =
+      cmd->add_option("--history", o.history, "A history file or postgresql://... URL instead");
+  dir->excludes(where);
+  where->excludes(dir);
   cmd->add_option("--benchmark", o.benchmark, "trend: the benchmark");
   cmd->add_option("--metric", o.metric, "trend: the metric (default: the benchmark's first)");
   cmd->add_option("--limit", o.limit, "list, trend: how many runs (default 20)")
@@ -37,13 +41,19 @@ CLI::App* add(CLI::App& app, options& o) {
 }
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
-  const gate::baseline_dir dir(o.baseline_dir);
-  std::error_code ec;
-  if (!std::filesystem::exists(dir.history_file(), ec))
-    return fail(err, dir.history_file().string() +
-                         ": no history yet: perftrack compare --baseline-dir " + o.baseline_dir +
-                         " records each run");
-  auto h = gate::history::open(dir.history_file());
+  if (o.baseline_dir.empty() && o.history.empty())
+    return fail(err, "say where the history is: --baseline-dir DIR or --history FILE|URL");
+  std::string location = o.history;
+  if (location.empty()) {
+    const gate::baseline_dir dir(o.baseline_dir);
+    std::error_code ec;
+    if (!std::filesystem::exists(dir.history_file(), ec))
+      return fail(err, dir.history_file().string() +
+                           ": no history yet: perftrack compare --baseline-dir " + o.baseline_dir +
+                           " records each run");
+    location = dir.history_file().string();
+  }
+  auto h = gate::history::open(location);
   if (!h) return fail(err, h.error().message);
 
   if (o.action == "list") {

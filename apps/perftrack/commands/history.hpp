@@ -12,6 +12,7 @@ namespace perftrack::cli::history_command {
 struct options {
   std::string action;
   std::string baseline_dir;
+  std::string history;  ///< a history file or PostgreSQL URL instead of DIR/history.db
   std::string benchmark;
   std::string metric;
   std::size_t limit = 20;

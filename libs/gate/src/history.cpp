@@ -1,9 +1,8 @@
-// The run history in SQLite: runs, and per run every metric's summary and
-// (for a while) its raw samples.
+// The run history: what is recorded per run, and what is computed from it
+// (A/A noise, change points). Storage is a backend: an SQLite file
+// (history_sqlite.cpp) or a PostgreSQL server (history_postgres.cpp).
 
 #include "perftrack/gate/history.hpp"
-
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,27 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "history_backend.hpp"
 #include "perftrack/gate/statistics.hpp"
 
 namespace perftrack::gate {
 namespace {
-
-using json = nlohmann::json;
-
-constexpr const char* schema = R"(
-CREATE TABLE IF NOT EXISTS runs(
-  id INTEGER PRIMARY KEY,
-  recorded_ns INTEGER NOT NULL,
-  time TEXT NOT NULL,
-  git_sha TEXT, branch TEXT, comparability TEXT, source TEXT, status TEXT);
-CREATE TABLE IF NOT EXISTS metrics(
-  run INTEGER NOT NULL REFERENCES runs(id),
-  benchmark TEXT NOT NULL, metric TEXT NOT NULL, unit TEXT,
-  lower_is_better INTEGER, n INTEGER, median REAL, mean REAL, stddev REAL,
-  samples TEXT,
-  PRIMARY KEY(run, benchmark, metric));
-CREATE INDEX IF NOT EXISTS metrics_by_name ON metrics(benchmark, metric, run);
-)";
 
 std::string iso_time(std::int64_t ns) {
   const std::time_t t = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -42,192 +25,72 @@ std::string iso_time(std::int64_t ns) {
   return buf;
 }
 
-/// A prepared statement, finalized on scope exit.
-class statement {
-public:
-  statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~statement() { sqlite3_finalize(s_); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-  bool ok() const noexcept { return s_ != nullptr; }
-  statement& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  statement& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  statement& bind(int i, double v) {
-    if (std::isfinite(v))
-      sqlite3_bind_double(s_, i, v);
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  int step() { return sqlite3_step(s_); }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::int64_t int64(int c) const { return sqlite3_column_int64(s_, c); }
-  double real(int c) const { return sqlite3_column_double(s_, c); }
-  std::string text(int c) const {
-    const auto* p = sqlite3_column_text(s_, c);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-
-private:
-  sqlite3_stmt* s_ = nullptr;
-};
-
 }  // namespace
-
-struct history::impl {
-  sqlite3* db = nullptr;
-  std::string file;
-  ~impl() { sqlite3_close(db); }
-
-  failure error(const std::string& what) const {
-    return failure{file + ": " + what + ": " + sqlite3_errmsg(db)};
-  }
-  expected<bool> exec(const char* sql) {
-    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return error(sql);
-    return true;
-  }
-};
 
 history::history(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 history::~history() = default;
 
-expected<std::unique_ptr<history>> history::open(const std::filesystem::path& file) {
-  auto p = std::make_unique<impl>();
-  p->file = file.string();
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (sqlite3_open_v2(p->file.c_str(), &p->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK)
-    return p->error("cannot open the history");
-  sqlite3_busy_timeout(p->db, 10000);
-  // A damaged or foreign file fails here, before anything is written to it.
-  if (sqlite3_exec(p->db, "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;", nullptr,
-                   nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_exec(p->db, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return failure{p->file + " is not a usable history database (" + sqlite3_errmsg(p->db) +
-                   "): move it aside and a new history starts; the baseline is not affected"};
-  }
-  return std::unique_ptr<history>(new history(std::move(p)));
+expected<std::unique_ptr<history>> history::open(const std::string& location) {
+  const bool server = location.starts_with("postgresql://") || location.starts_with("postgres://");
+  auto backend = server ? open_postgres_history(location) : open_sqlite_history(location);
+  if (!backend) return backend.error();
+  return std::unique_ptr<history>(new history(std::move(*backend)));
 }
 
 expected<std::int64_t> history::record(const result_set& run, std::string_view status,
                                        std::int64_t now_ns) {
-  if (auto b = impl_->exec("BEGIN IMMEDIATE"); !b) return b.error();
-  const auto rollback = [&](failure f) {
-    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return f;
-  };
-  statement ins(impl_->db,
-                "INSERT INTO runs(recorded_ns, time, git_sha, branch, comparability, source, "
-                "status) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!ins.ok()) return rollback(impl_->error("prepare"));
-  ins.bind(1, now_ns)
-      .bind(2, run.time.empty() ? iso_time(now_ns) : run.time)
-      .bind(3, run.git_sha)
-      .bind(4, run.branch)
-      .bind(5, run.comparability_key())
-      .bind(6, run.source)
-      .bind(7, status);
-  if (ins.step() != SQLITE_DONE) return rollback(impl_->error("record a run"));
-  const std::int64_t id = sqlite3_last_insert_rowid(impl_->db);
-  statement m(impl_->db,
-              "INSERT OR REPLACE INTO metrics(run, benchmark, metric, unit, lower_is_better, n, "
-              "median, mean, stddev, samples) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  run_header h{now_ns,
+               run.time.empty() ? iso_time(now_ns) : run.time,
+               run.git_sha,
+               run.branch,
+               run.comparability_key(),
+               run.source,
+               std::string(status)};
+  std::vector<metric_summary> rows;
   for (const auto& b : run.benchmarks) {
     if (b.status != "ok") continue;
     for (const auto& x : b.metrics) {
       if (x.samples.empty() && !x.summary_only) continue;
-      double med, mean, sd;
-      std::size_t n;
+      metric_summary m{b.name, x.name, x.unit, x.lower_is_better};
       if (x.summary_only) {
-        med = x.summary_median;
-        mean = x.summary_mean;
-        sd = x.summary_stddev;
-        n = x.summary_n;
+        m.n = static_cast<std::int64_t>(x.summary_n);
+        m.median = x.summary_median;
+        m.mean = x.summary_mean;
+        m.stddev = x.summary_stddev;
       } else {
-        n = x.samples.size();
-        med = x.kind == metric_kind::measurement ? harrell_davis_median(x.samples)
-                                                 : median(x.samples);
-        mean = std::accumulate(x.samples.begin(), x.samples.end(), 0.0) / static_cast<double>(n);
-        sd = coefficient_of_variation(x.samples) * std::fabs(mean);
+        m.n = static_cast<std::int64_t>(x.samples.size());
+        m.median = x.kind == metric_kind::measurement ? harrell_davis_median(x.samples)
+                                                      : median(x.samples);
+        m.mean = std::accumulate(x.samples.begin(), x.samples.end(), 0.0) /
+                 static_cast<double>(x.samples.size());
+        m.stddev = coefficient_of_variation(x.samples) * std::fabs(m.mean);
+        m.samples = nlohmann::json(x.samples).dump();
       }
-      m.bind(1, id)
-          .bind(2, b.name)
-          .bind(3, x.name)
-          .bind(4, x.unit)
-          .bind(5, std::int64_t{x.lower_is_better})
-          .bind(6, static_cast<std::int64_t>(n))
-          .bind(7, med)
-          .bind(8, mean)
-          .bind(9, sd);
-      if (!x.samples.empty()) m.bind(10, json(x.samples).dump());
-      if (m.step() != SQLITE_DONE) return rollback(impl_->error("record a metric"));
-      m.reset();
+      rows.push_back(std::move(m));
     }
   }
-  if (auto c = impl_->exec("COMMIT"); !c) return rollback(c.error());
-  return id;
+  return impl_->record(h, rows);
 }
 
-expected<std::vector<history_run>> history::runs(std::size_t limit) {
-  statement s(impl_->db,
-              "SELECT r.id, r.time, r.git_sha, r.branch, r.comparability, r.source, r.status, "
-              "(SELECT count(DISTINCT benchmark) FROM metrics WHERE run = r.id) "
-              "FROM runs r ORDER BY r.id DESC LIMIT ?1");
-  if (!s.ok()) return impl_->error("list runs");
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<history_run> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
-                   static_cast<std::size_t>(s.int64(7))});
-  }
-  if (rc != SQLITE_DONE) return impl_->error("list runs");
-  return out;
-}
+expected<std::vector<history_run>> history::runs(std::size_t limit) { return impl_->runs(limit); }
 
 expected<std::vector<trend_point>> history::trend(std::string_view benchmark,
                                                   std::string_view metric, std::size_t limit) {
-  statement s(impl_->db,
-              "SELECT m.run, r.time, r.git_sha, m.median, m.n FROM metrics m "
-              "JOIN runs r ON r.id = m.run WHERE m.benchmark = ?1 AND m.metric = ?2 "
-              "AND m.median IS NOT NULL ORDER BY m.run DESC LIMIT ?3");
-  if (!s.ok()) return impl_->error("read a trend");
-  s.bind(1, benchmark).bind(2, metric).bind(3, static_cast<std::int64_t>(limit));
-  std::vector<trend_point> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW)
-    out.push_back(
-        {s.int64(0), s.text(1), s.text(2), s.real(3), static_cast<std::size_t>(s.int64(4))});
-  if (rc != SQLITE_DONE) return impl_->error("read a trend");
-  std::reverse(out.begin(), out.end());
-  return out;
+  auto points = impl_->latest(benchmark, metric, limit);
+  if (!points) return points.error();
+  std::reverse(points->begin(), points->end());  // oldest first
+  return points;
 }
 
 expected<std::map<std::string, double>> history::noise(std::string_view comparability,
                                                        std::size_t window) {
-  statement s(impl_->db,
-              "SELECT m.benchmark, m.metric, m.median FROM metrics m JOIN runs r ON r.id = m.run "
-              "WHERE r.comparability = ?1 AND m.median IS NOT NULL "
-              "ORDER BY m.benchmark, m.metric, m.run DESC");
-  if (!s.ok()) return impl_->error("read the noise");
-  s.bind(1, comparability);
+  auto rows = impl_->medians(comparability);
+  if (!rows) return rows.error();
   std::map<std::string, std::vector<double>> series;  // newest first
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    auto& v = series[s.text(0) + "\t" + s.text(1)];
-    if (v.size() < window) v.push_back(s.real(2));
+  for (const auto& [benchmark, metric, m] : *rows) {
+    auto& v = series[benchmark + "\t" + metric];
+    if (v.size() < window) v.push_back(m);
   }
-  if (rc != SQLITE_DONE) return impl_->error("read the noise");
   std::map<std::string, double> out;
   for (const auto& [key, medians] : series) {
     if (medians.size() < 5) continue;
@@ -241,12 +104,10 @@ expected<std::map<std::string, double>> history::noise(std::string_view comparab
 }
 
 expected<std::vector<change_point>> history::changes(double min_step, std::size_t min_runs) {
-  statement names(impl_->db, "SELECT DISTINCT benchmark, metric FROM metrics ORDER BY 1, 2");
-  if (!names.ok()) return impl_->error("find changes");
-  std::vector<std::pair<std::string, std::string>> all;
-  while (names.step() == SQLITE_ROW) all.emplace_back(names.text(0), names.text(1));
+  auto all = impl_->metric_names();
+  if (!all) return all.error();
   std::vector<change_point> out;
-  for (const auto& [benchmark, metric] : all) {
+  for (const auto& [benchmark, metric] : *all) {
     auto t = trend(benchmark, metric, 100000);
     if (!t) return t.error();
     const auto& points = *t;
@@ -305,18 +166,8 @@ expected<std::vector<change_point>> history::changes(double min_step, std::size_
 }
 
 expected<std::int64_t> history::prune(std::int64_t now_ns, std::chrono::seconds keep_samples) {
-  const std::int64_t cutoff =
-      now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(keep_samples).count();
-  statement s(impl_->db,
-              "UPDATE metrics SET samples = NULL WHERE samples IS NOT NULL AND run IN "
-              "(SELECT id FROM runs WHERE recorded_ns < ?1)");
-  if (!s.ok()) return impl_->error("prune");
-  s.bind(1, cutoff);
-  if (s.step() != SQLITE_DONE) return impl_->error("prune");
-  statement count(impl_->db, "SELECT count(*) FROM runs WHERE recorded_ns < ?1");
-  count.bind(1, cutoff);
-  count.step();
-  return count.int64(0);
+  return impl_->drop_samples_before(
+      now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(keep_samples).count());
 }
 
 }  // namespace perftrack::gate

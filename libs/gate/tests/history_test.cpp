@@ -1,5 +1,5 @@
-// The run history: recording, trends, A/A noise, change points, pruning, and a
-// damaged database file.
+// The run history on each backend (history_location.hpp): recording, trends,
+// A/A noise, change points, pruning. SQLite only: a damaged database file.
 
 #include "perftrack/gate/history.hpp"
 
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "history_location.hpp"
 #include "perftrack/testing/temp_dir.hpp"
 
 namespace perftrack::gate {
@@ -32,9 +33,25 @@ result_set run_with(double center, std::mt19937_64& g, const std::string& sha) {
   return r;
 }
 
-TEST(HistoryTest, RecordsTrendsNoiseAndChangePoints) {
-  perftrack::testing::temp_dir dir;
-  auto h = history::open(dir.path() / "history.db");
+class HistoryTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto where = testing::fresh_history(dir_.path());
+    if (where.location.empty()) {
+      if (where.required) FAIL() << where.reason;
+      GTEST_SKIP() << where.reason;
+    }
+    location_ = where.location;
+  }
+  void TearDown() override {
+    if (!location_.empty()) testing::drop_history(location_);
+  }
+  perftrack::testing::temp_dir dir_;
+  std::string location_;
+};
+
+TEST_F(HistoryTest, RecordsTrendsNoiseAndChangePoints) {
+  auto h = history::open(location_);
   ASSERT_TRUE(h) << h.error().message;
   std::mt19937_64 g(5);
   // 8 runs around 1000, then a lasting 8% step up from run 9 on.
@@ -69,27 +86,16 @@ TEST(HistoryTest, RecordsTrendsNoiseAndChangePoints) {
   EXPECT_NEAR(changes->front().change, 0.08, 0.02);
 }
 
-TEST(HistoryTest, PruneKeepsSummariesAndADamagedFileIsLeftAlone) {
-  perftrack::testing::temp_dir dir;
-  const auto file = dir.path() / "history.db";
-  {
-    auto h = history::open(file);
-    ASSERT_TRUE(h);
-    std::mt19937_64 g(6);
-    ASSERT_TRUE((*h)->record(run_with(1000, g, "old"), "pass", 1 * day_ns));
-    ASSERT_TRUE((*h)->record(run_with(1000, g, "new"), "pass", 100 * day_ns));
-    auto pruned = (*h)->prune(100 * day_ns, std::chrono::hours(24 * 90));
-    ASSERT_TRUE(pruned);
-    EXPECT_EQ(*pruned, 1);
-    EXPECT_EQ((*h)->trend("db/insert", "latency", 10)->size(), 2u);  // summaries stay
-  }
-  const auto damaged = dir.write("damaged.db", std::string(4096, 'x'));
-  auto bad = history::open(damaged);
-  ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("move it aside"), std::string::npos) << bad.error().message;
-  std::ifstream in(damaged, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(content, std::string(4096, 'x'));  // untouched
+TEST_F(HistoryTest, PruneKeepsSummaries) {
+  auto h = history::open(location_);
+  ASSERT_TRUE(h) << h.error().message;
+  std::mt19937_64 g(6);
+  ASSERT_TRUE((*h)->record(run_with(1000, g, "old"), "pass", 1 * day_ns));
+  ASSERT_TRUE((*h)->record(run_with(1000, g, "new"), "pass", 100 * day_ns));
+  auto pruned = (*h)->prune(100 * day_ns, std::chrono::hours(24 * 90));
+  ASSERT_TRUE(pruned) << pruned.error().message;
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ((*h)->trend("db/insert", "latency", 10)->size(), 2u);  // summaries stay
 }
 
 }  // namespace

@@ -39,14 +39,17 @@ struct change_point {
   double change = 0;  ///< median after the step / median before - 1
 };
 
-/// Every compared run (docs/compare.md), in SQLite: raw samples for
-/// `keep_samples` (90 days by default), summaries (median, mean, stddev, n)
-/// for good. One object per thread.
+/// Every compared run (docs/compare.md): raw samples for `keep_samples` (90
+/// days by default), summaries (median, mean, stddev, n) for good. In an SQLite
+/// file, or on a PostgreSQL server that many CI runners share. One object per
+/// thread.
 class history {
 public:
-  /// Opens (creating) the database. A file that is not a history database is an
-  /// error that says to move it aside; it is never overwritten.
-  static expected<std::unique_ptr<history>> open(const std::filesystem::path& file);
+  /// Opens (creating) a history: a file path (SQLite) or a PostgreSQL URL
+  /// (postgresql://...; tables perftrack_runs and perftrack_metrics are created
+  /// on first use). A file that is not a history database is an error that says
+  /// to move it aside; it is never overwritten.
+  static expected<std::unique_ptr<history>> open(const std::string& location);
   ~history();
   history(const history&) = delete;
   history& operator=(const history&) = delete;
