@@ -36,8 +36,7 @@ struct history::impl {
   virtual expected<std::vector<history_run>> runs(std::size_t limit) = 0;
   /// The latest `limit` medians of a metric, newest first.
   virtual expected<std::vector<trend_point>> latest(std::string_view benchmark,
-                                                    std::string_view metric,
-                                                    std::size_t limit) = 0;
+                                                    std::string_view metric, std::size_t limit) = 0;
   /// (benchmark, metric, median) of runs with this key: by metric, newest first.
   virtual expected<std::vector<std::tuple<std::string, std::string, double>>> medians(
       std::string_view comparability) = 0;

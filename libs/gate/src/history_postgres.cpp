@@ -67,9 +67,8 @@ public:
                                         run.branch, run.comparability, run.source, run.status)[0]
                           .as<std::int64_t>();
       for (const auto& m : metrics) {
-        tx.exec_prepared("insert_metric", id, m.benchmark, m.metric, m.unit, m.lower_is_better,
-                         m.n, finite_or_null(m.median), finite_or_null(m.mean),
-                         finite_or_null(m.stddev),
+        tx.exec_prepared("insert_metric", id, m.benchmark, m.metric, m.unit, m.lower_is_better, m.n,
+                         finite_or_null(m.median), finite_or_null(m.mean), finite_or_null(m.stddev),
                          m.samples.empty() ? std::optional<std::string>()
                                            : std::optional<std::string>(m.samples));
       }
@@ -96,8 +95,7 @@ public:
     return guarded<std::vector<trend_point>>("read a trend", [&] {
       pqxx::read_transaction tx(c_);
       std::vector<trend_point> out;
-      for (const auto& r : tx.exec_prepared("latest", std::string(benchmark),
-                                            std::string(metric),
+      for (const auto& r : tx.exec_prepared("latest", std::string(benchmark), std::string(metric),
                                             static_cast<std::int64_t>(limit))) {
         out.push_back({r[0].as<std::int64_t>(), r[1].c_str(), r[2].c_str(), r[3].as<double>(),
                        static_cast<std::size_t>(r[4].as<std::int64_t>())});

@@ -43,8 +43,10 @@ public:
     return *this;
   }
   statement& bind(int i, double v) {
-    if (std::isfinite(v)) sqlite3_bind_double(s_, i, v);
-    else sqlite3_bind_null(s_, i);
+    if (std::isfinite(v))
+      sqlite3_bind_double(s_, i, v);
+    else
+      sqlite3_bind_null(s_, i);
     return *this;
   }
   int step() { return sqlite3_step(s_); }
@@ -108,9 +110,10 @@ public:
         .bind(7, run.status);
     if (ins.step() != SQLITE_DONE) return rollback(error("record a run"));
     const std::int64_t id = sqlite3_last_insert_rowid(db_);
-    statement m(db_,
-                "INSERT OR REPLACE INTO metrics(run, benchmark, metric, unit, lower_is_better, "
-                "n, median, mean, stddev, samples) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    statement m(
+        db_,
+        "INSERT OR REPLACE INTO metrics(run, benchmark, metric, unit, lower_is_better, "
+        "n, median, mean, stddev, samples) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     for (const auto& x : metrics) {
       m.bind(1, id)
           .bind(2, x.benchmark)
@@ -140,8 +143,8 @@ public:
     std::vector<history_run> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-      out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                     s.text(6), static_cast<std::size_t>(s.int64(7))});
+      out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                     static_cast<std::size_t>(s.int64(7))});
     }
     if (rc != SQLITE_DONE) return error("list runs");
     return out;
@@ -158,8 +161,8 @@ public:
     std::vector<trend_point> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW)
-      out.push_back({s.int64(0), s.text(1), s.text(2), s.real(3),
-                     static_cast<std::size_t>(s.int64(4))});
+      out.push_back(
+          {s.int64(0), s.text(1), s.text(2), s.real(3), static_cast<std::size_t>(s.int64(4))});
     if (rc != SQLITE_DONE) return error("read a trend");
     return out;
   }
