@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands/common.hpp"
+#include "commands/compare.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/gate/compare.hpp"
 #include "perftrack/gate/render.hpp"
@@ -163,21 +164,12 @@ std::string name_regex(const std::set<std::string>& names) {
 int run(const options& o, std::ostream& out, std::ostream& err) {
   gate::compare_options copts;
   copts.paired = true;
-  if (!o.config.empty()) {
-    std::ifstream in(o.config);
-    if (!in) {
-      fail(err, o.config + ": cannot read the thresholds file");
-      return exit_usage;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto cfg = gate::gate_config::from_toml(text.str(), o.config);
-    if (!cfg) {
-      fail(err, cfg.error().message);
-      return exit_usage;
-    }
-    copts.config = std::move(*cfg);
+  auto cfg = compare_command::load_config(o.config);
+  if (!cfg) {
+    fail(err, cfg.error().message);
+    return exit_usage;
   }
+  copts.config = std::move(*cfg);
   std::filesystem::path dir = o.work_dir;
   bool temporary = false;
   if (dir.empty()) {
@@ -241,14 +233,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   }
 
   gate::render_console(c, out, o.full);
-  for (const auto& [path, text] :
-       {std::pair{o.json, gate::render_json(c)}, std::pair{o.comment, gate::render_markdown(c)},
-        std::pair{o.junit, gate::render_junit(c, fail_at)}}) {
-    if (path.empty()) continue;
-    if (auto w = gate::write_file_atomically(path, text); !w) {
-      fail(err, w.error().message);
-      return exit_usage;
-    }
+  if (auto w = compare_command::write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
+    fail(err, w.error().message);
+    return exit_usage;
   }
   for (const auto& r : c.rows) {
     if (failing(r.verdict)) return exit_failure;

@@ -75,4 +75,11 @@ const CLI::Validator time_arg(
     },
     "TIME");
 
+const CLI::Validator duration_arg(
+    [](std::string& value) -> std::string {
+      if (parse_duration_arg(value)) return {};
+      return "'" + value + "' is not a duration: use 90d, 2w, 12h, 30m or 45s";
+    },
+    "DURATION");
+
 }  // namespace perftrack::cli

@@ -43,5 +43,7 @@ int fail(std::ostream& err, std::string_view message);
 
 /// A CLI11 validator for parse_time_arg.
 extern const CLI::Validator time_arg;
+/// A CLI11 validator for parse_duration_arg.
+extern const CLI::Validator duration_arg;
 
 }  // namespace perftrack::cli

@@ -47,11 +47,7 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--keep-samples", o.keep_samples,
                   "History (--baseline-dir): keep raw samples this long, summaries for good "
                   "(default 90d)")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 90d, 12w";
-          },
-          "DURATION"));
+      ->check(duration_arg);
   return cmd;
 }
 
@@ -62,15 +58,31 @@ int input_error(std::ostream& err, const std::string& message) {
   return exit_usage;
 }
 
-expected<bool> write_output(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::fputs(text.c_str(), stdout);
-    return true;
-  }
-  return gate::write_file_atomically(path, text);
+}  // namespace
+
+expected<gate::gate_config> load_config(const std::string& path) {
+  if (path.empty()) return gate::gate_config::plan_defaults();
+  std::ifstream in(path);
+  if (!in) return failure{path + ": cannot read the thresholds file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return gate::gate_config::from_toml(text.str(), path);
 }
 
-}  // namespace
+expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
+                             const std::string& json, const std::string& comment,
+                             const std::string& junit) {
+  const auto write = [](const std::string& path, auto&& render) -> expected<bool> {
+    if (path.empty()) return true;
+    const std::string text = render();
+    if (path != "-") return gate::write_file_atomically(path, text);
+    std::fputs(text.c_str(), stdout);
+    return true;
+  };
+  if (auto w = write(json, [&] { return gate::render_json(c); }); !w) return w;
+  if (auto w = write(comment, [&] { return gate::render_markdown(c); }); !w) return w;
+  return write(junit, [&] { return gate::render_junit(c, fail_at); });
+}
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
   if (o.baseline.empty() && o.baseline_dir.empty())
@@ -84,15 +96,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!current) return input_error(err, current.error().message);
 
   gate::compare_options copts;
-  if (!o.config.empty()) {
-    std::ifstream in(o.config);
-    if (!in) return input_error(err, o.config + ": cannot read the thresholds file");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto cfg = gate::gate_config::from_toml(text.str(), o.config);
-    if (!cfg) return input_error(err, cfg.error().message);
-    copts.config = std::move(*cfg);
-  }
+  auto cfg = load_config(o.config);
+  if (!cfg) return input_error(err, cfg.error().message);
+  copts.config = std::move(*cfg);
 
   gate::result_set baseline;
   const gate::baseline_dir dir(o.baseline_dir);
@@ -147,14 +153,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   const auto c = gate::compare(baseline, *current, copts);
   gate::render_console(c, out, o.full);
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
-  for (const auto& [path, text] :
-       {std::pair{o.json, gate::render_json(c)}, std::pair{o.comment, gate::render_markdown(c)},
-        std::pair{o.junit, gate::render_junit(c, fail_at)}}) {
-    if (path.empty()) continue;
-    if (auto w = write_output(path, text); !w) {
-      fail(err, w.error().message);
-      return exit_usage;
-    }
+  if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
+    fail(err, w.error().message);
+    return exit_usage;
   }
 
   if (past) {

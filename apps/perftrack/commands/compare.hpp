@@ -4,6 +4,8 @@
 #include <ostream>
 #include <string>
 
+#include "perftrack/gate/compare.hpp"
+
 /// `perftrack compare`: the regression gate (docs/compare.md).
 namespace perftrack::cli::compare_command {
 
@@ -31,5 +33,14 @@ inline constexpr int exit_inconclusive = 3;
 
 CLI::App* add(CLI::App& app, options& o);
 int run(const options& o, std::ostream& out, std::ostream& err);
+
+// Shared with `perftrack ab`.
+
+/// The thresholds file, or the plan's defaults when `path` is empty.
+expected<gate::gate_config> load_config(const std::string& path);
+/// Writes the reports asked for (an empty path: not asked; "-": stdout).
+expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
+                             const std::string& json, const std::string& comment,
+                             const std::string& junit);
 
 }  // namespace perftrack::cli::compare_command

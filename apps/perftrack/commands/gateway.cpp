@@ -27,11 +27,7 @@ CLI::App* add(CLI::App& app, options& o) {
                   "Bytes queued for a client that does not read before it is dropped")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 34));
   cmd->add_option("--duration", o.duration, "Stop after this long, e.g. 30s (default: on a signal)")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 10s, 2m, 1h";
-          },
-          "DURATION"));
+      ->check(duration_arg);
   return cmd;
 }
 

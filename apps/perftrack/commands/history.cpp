@@ -32,11 +32,7 @@ CLI::App* add(CLI::App& app, options& o) {
       ->check(CLI::Range(0.001, 10.0));
   cmd->add_option("--keep-samples", o.keep_samples,
                   "prune: keep raw samples this long (default 90d); summaries stay")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 90d, 12w";
-          },
-          "DURATION"));
+      ->check(duration_arg);
   return cmd;
 }
 

@@ -17,12 +17,7 @@ CLI::App* add(CLI::App& app, options& o) {
   CLI::App* cmd = app.add_subcommand(
       "swarm", "Run a multi-agent workload on the coordination service, recording every operation");
   cmd->add_option("--agents", o.agents, "Agents in all processes")->check(CLI::Range(1, 1024));
-  cmd->add_option("--duration", o.duration, "How long, e.g. 10s, 2m")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            return parse_duration_arg(v) ? "" : "'" + v + "' is not a duration: use 10s, 2m, 1h";
-          },
-          "DURATION"));
+  cmd->add_option("--duration", o.duration, "How long, e.g. 10s, 2m")->check(duration_arg);
   cmd->add_option("--processes", o.processes, "Processes sharing the agents and the store")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--store", o.store,

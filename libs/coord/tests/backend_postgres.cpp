@@ -2,27 +2,14 @@
 // search_path, so tests may run in parallel against one server.
 
 #include <atomic>
-#include <cstdlib>
-#include <fstream>
 
 #include "fixture.hpp"
+#include "perftrack/testing/postgres.hpp"
 
 namespace perftrack::coord::testing {
 namespace {
 
-// PERFTRACK_TEST_POSTGRES holds a URL; PERFTRACK_TEST_POSTGRES_FILE names the
-// file scripts/pg_server.sh wrote it to (ctest sets this one).
-std::string server_url() {
-  if (const char* url = std::getenv("PERFTRACK_TEST_POSTGRES"); url != nullptr && *url != 0)
-    return url;
-  if (const char* file = std::getenv("PERFTRACK_TEST_POSTGRES_FILE"); file != nullptr) {
-    std::ifstream in(file);
-    std::string url;
-    std::getline(in, url);
-    return url;
-  }
-  return {};
-}
+std::string server_url() { return perftrack::testing::test_postgres_url(); }
 
 std::string schema_of(const std::string& url) {
   const auto at = url.rfind("search_path%3D");
@@ -34,11 +21,10 @@ std::string schema_of(const std::string& url) {
 backend_store fresh_store(const std::filesystem::path&) {
   const std::string server = server_url();
   if (server.empty()) {
-    const char* ci = std::getenv("CI");
     return {.reason =
                 "no PostgreSQL test server: run `scripts/pg_server.sh start build/postgres` and "
                 "set PERFTRACK_TEST_POSTGRES_FILE=build/postgres/url (ctest does both)",
-            .required = ci != nullptr && std::string(ci) == "true"};
+            .required = perftrack::testing::postgres_required()};
   }
   static std::atomic<int> counter{0};
   std::string schema = "t";  // appended: "t" + std::string trips GCC 12's -Wrestrict

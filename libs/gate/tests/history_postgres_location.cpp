@@ -4,35 +4,19 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <fstream>
 
 #include "history_location.hpp"
 #include "perftrack/coord/store.hpp"
+#include "perftrack/testing/postgres.hpp"
 
 namespace perftrack::gate::testing {
-namespace {
-
-std::string server_url() {
-  if (const char* url = std::getenv("PERFTRACK_TEST_POSTGRES"); url != nullptr && *url != 0)
-    return url;
-  if (const char* file = std::getenv("PERFTRACK_TEST_POSTGRES_FILE"); file != nullptr) {
-    std::ifstream in(file);
-    std::string url;
-    std::getline(in, url);
-    return url;
-  }
-  return {};
-}
-
-}  // namespace
+using perftrack::testing::test_postgres_url;
 
 history_location fresh_history(const std::filesystem::path&) {
-  const std::string server = server_url();
+  const std::string server = test_postgres_url();
   if (server.empty()) {
-    const char* ci = std::getenv("CI");
     return {.reason = "no PostgreSQL test server: ctest starts one (fixture postgres)",
-            .required = ci != nullptr && std::string(ci) == "true"};
+            .required = perftrack::testing::postgres_required()};
   }
   static std::atomic<int> counter{0};
   std::string schema = "h";
@@ -44,7 +28,8 @@ history_location fresh_history(const std::filesystem::path&) {
 
 void drop_history(const std::string& location) {
   const auto at = location.rfind("search_path%3D");
-  if (at != std::string::npos) coord::drop_postgres_schema(server_url(), location.substr(at + 14));
+  if (at != std::string::npos)
+    coord::drop_postgres_schema(test_postgres_url(), location.substr(at + 14));
 }
 
 }  // namespace perftrack::gate::testing

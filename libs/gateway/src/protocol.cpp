@@ -37,6 +37,18 @@ std::string start(std::string_view type, std::string_view ref) {
   return out;
 }
 
+// {"type": ..., "ref": ..., "key": number}
+std::string with_number(std::string_view type, std::string_view ref, std::string_view key,
+                        std::int64_t value) {
+  auto out = start(type, ref);
+  out += ",\"";
+  out += key;
+  out += "\":";
+  out += std::to_string(value);
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
 std::variant<request, bad_request> parse(std::string_view frame) {
@@ -113,35 +125,19 @@ std::string registered(std::string_view ref, std::string_view agent, std::size_t
 }
 
 std::string accepted(std::string_view ref, std::int64_t id) {
-  auto out = start("accepted", ref);
-  out += R"(,"id":)";
-  out += std::to_string(id);
-  out += '}';
-  return out;
+  return with_number("accepted", ref, "id", id);
 }
 
 std::string accepted_broadcast(std::string_view ref, std::size_t recipients) {
-  auto out = start("accepted", ref);
-  out += R"(,"recipients":)";
-  out += std::to_string(recipients);
-  out += '}';
-  return out;
+  return with_number("accepted", ref, "recipients", static_cast<std::int64_t>(recipients));
 }
 
 std::string received(std::string_view ref, std::size_t count) {
-  auto out = start("received", ref);
-  out += R"(,"count":)";
-  out += std::to_string(count);
-  out += '}';
-  return out;
+  return with_number("received", ref, "count", static_cast<std::int64_t>(count));
 }
 
 std::string acked(std::string_view ref, std::int64_t count) {
-  auto out = start("acked", ref);
-  out += R"(,"count":)";
-  out += std::to_string(count);
-  out += '}';
-  return out;
+  return with_number("acked", ref, "count", count);
 }
 
 std::string pong(std::string_view ref) { return start("pong", ref) + '}'; }
