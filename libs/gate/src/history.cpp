@@ -98,7 +98,12 @@ expected<std::map<std::string, double>> history::noise(std::string_view comparab
     for (std::size_t i = 1; i < medians.size(); ++i) {
       if (medians[i] != 0) steps.push_back(std::fabs(medians[i - 1] / medians[i] - 1));
     }
-    if (!steps.empty()) out[key] = median(steps);
+    // The mean, not the median: the occasional jump between runs (a neighbour's
+    // load, another page-cache state) is exactly the noise a comparison must
+    // not mistake for a change; a real step in the window counts once.
+    if (!steps.empty())
+      out[key] =
+          std::accumulate(steps.begin(), steps.end(), 0.0) / static_cast<double>(steps.size());
   }
   return out;
 }

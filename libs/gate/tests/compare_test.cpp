@@ -98,6 +98,21 @@ TEST(CompareTest, SeveritiesFollowTheChangeAndTheDirection) {
   EXPECT_EQ(row_of(again, "a/slower").p_value, slower.p_value);
 }
 
+TEST(CompareTest, TheHistorysNoiseRaisesTheFloor) {
+  // An 8% shift with tight samples: critical on its own, but this benchmark's
+  // runs are known to move by about 4% (A/A noise): floor 12%, so unchanged.
+  std::mt19937_64 g(4);
+  const auto base = noisy(g, 1000, 0.01, 10);
+  const auto b = run({bench("h/drifty", {measured(base)})});
+  const auto c = run({bench("h/drifty", {measured(scaled(noisy(g, 1000, 0.01, 10), 1.08))})});
+  EXPECT_NE(row_of(compare(b, c, {}), "h/drifty").verdict, severity::unchanged);
+  compare_options o;
+  o.noise["h/drifty\tlatency"] = 0.04;
+  const auto r = compare(b, c, o);
+  EXPECT_DOUBLE_EQ(row_of(r, "h/drifty").noise_floor, 0.12);
+  EXPECT_EQ(row_of(r, "h/drifty").verdict, severity::unchanged);
+}
+
 TEST(CompareTest, InconclusiveNewMissingAndFailedAreNeverSilentPasses) {
   std::mt19937_64 g(2);
   const auto b = run({bench("x/few", {measured({1, 2, 3})}),

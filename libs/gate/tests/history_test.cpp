@@ -18,18 +18,12 @@ constexpr std::int64_t day_ns = 86'400'000'000'000;
 
 result_set run_with(double center, std::mt19937_64& g, const std::string& sha) {
   std::normal_distribution<double> noise(0, 0.01);
+  metric m{.name = "latency", .unit = "ns"};
+  for (int i = 0; i < 10; ++i) m.samples.push_back(center * (1 + noise(g)));
   result_set r;
   r.git_sha = sha;
   r.comparability["cpu"] = "test";
-  benchmark_result b;
-  b.name = "db/insert";
-  b.category = "db";
-  metric m;
-  m.name = "latency";
-  m.unit = "ns";
-  for (int i = 0; i < 10; ++i) m.samples.push_back(center * (1 + noise(g)));
-  b.metrics.push_back(m);
-  r.benchmarks.push_back(b);
+  r.benchmarks.push_back({.name = "db/insert", .category = "db", .metrics = {m}});
   return r;
 }
 

@@ -62,7 +62,7 @@ public:
   /// A metric's medians over the latest runs that have it, oldest first.
   expected<std::vector<trend_point>> trend(std::string_view benchmark, std::string_view metric,
                                            std::size_t limit);
-  /// A/A noise of each benchmark metric ("benchmark\tmetric"): the median of
+  /// A/A noise of each benchmark metric ("benchmark\tmetric"): the mean of
   /// |median_i / median_{i-1} - 1| over its latest `window` runs with the same
   /// comparability key; only metrics with at least 5 runs.
   expected<std::map<std::string, double>> noise(std::string_view comparability,
