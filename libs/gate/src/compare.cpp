@@ -387,8 +387,10 @@ comparison compare(const result_set& baseline, const result_set& current,
     if (b.empty() || c.empty()) return;
     const rank_test t = r.test == "wilcoxon" ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
     r.p_value = t.p_value;
-    const auto ci = bootstrap_median_ratio(b, c, seed_for(r.benchmark + "\t" + r.metric),
-                                           cfg.resamples, cfg.confidence);
+    const auto seed = seed_for(r.benchmark + "\t" + r.metric);
+    const auto ci = r.test == "wilcoxon"
+                        ? paired_bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence)
+                        : bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence);
     r.change = ci.estimate;
     r.ci_low = ci.low;
     r.ci_high = ci.high;

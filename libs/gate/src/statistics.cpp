@@ -316,6 +316,51 @@ ratio_interval bootstrap_median_ratio(std::span<const double> baseline,
   return out;
 }
 
+ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
+                                             std::span<const double> current, std::uint64_t seed,
+                                             int resamples, double confidence) {
+  const std::size_t n = std::min(baseline.size(), current.size());
+  if (n == 0) return {nan, nan, nan};
+  baseline = baseline.first(n);
+  current = current.first(n);
+  ratio_interval out;
+  out.estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
+  // Each side's values in sorted order, remembering which pair each came from:
+  // a resample draws pairs, and each side walks its own order.
+  const auto sorted_order = [n](std::span<const double> v) {
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](auto i, auto j) { return v[i] < v[j]; });
+    return order;
+  };
+  const auto order_b = sorted_order(baseline), order_c = sorted_order(current);
+  const auto w = harrell_davis_weights(n);
+  std::vector<double> cumulative(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i) cumulative[i + 1] = cumulative[i] + w[i];
+  const auto weigh = [&](std::span<const double> v, const std::vector<std::uint32_t>& order,
+                         const std::vector<std::uint32_t>& counts) {
+    double sum = 0;
+    std::uint32_t at = 0;
+    for (const auto i : order) {
+      sum += v[i] * (cumulative[at + counts[i]] - cumulative[at]);
+      at += counts[i];
+    }
+    return sum;
+  };
+  generator g(seed);
+  std::vector<std::uint32_t> counts(n);
+  std::vector<double> ratios(static_cast<std::size_t>(std::max(resamples, 1)));
+  for (auto& r : ratios) {
+    std::fill(counts.begin(), counts.end(), 0u);
+    for (std::size_t i = 0; i < n; ++i) ++counts[g.below(static_cast<std::uint32_t>(n))];
+    r = weigh(current, order_c, counts) / weigh(baseline, order_b, counts) - 1;
+  }
+  const double alpha = (1 - confidence) / 2;
+  out.low = percentile(ratios, alpha);
+  out.high = percentile(ratios, 1 - alpha);
+  return out;
+}
+
 std::vector<double> benjamini_hochberg(std::span<const double> p_values) {
   const std::size_t m = p_values.size();
   std::vector<double> q(m, 1.0);

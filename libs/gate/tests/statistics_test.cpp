@@ -94,6 +94,25 @@ TEST(StatisticsTest, BootstrapIsReproducibleAndCoversTheChange) {
   EXPECT_NEAR(other_seed.low, a.low, 0.02);
 }
 
+TEST(StatisticsTest, PairedBootstrapCancelsWhatThePairsShare) {
+  // Each pair shares a large run effect (the machine's state); the current side
+  // is 5% slower within every pair. Unpaired, the run effects swamp the change;
+  // paired, the interval is tight around +5%.
+  std::vector<double> base, cur;
+  for (int i = 0; i < 20; ++i) {
+    const double machine = 1000 * (1 + 0.3 * ((i * 7) % 10) / 10.0);
+    base.push_back(machine * (1 + 0.002 * (i % 3)));
+    cur.push_back(machine * 1.05 * (1 + 0.002 * ((i + 1) % 3)));
+  }
+  const auto paired = paired_bootstrap_median_ratio(base, cur, 9);
+  const auto unpaired = bootstrap_median_ratio(base, cur, 9);
+  EXPECT_GT(paired.low, 0.03);
+  EXPECT_LT(paired.high, 0.07);
+  EXPECT_GT(unpaired.high - unpaired.low, 4 * (paired.high - paired.low));
+  EXPECT_DOUBLE_EQ(paired.estimate, unpaired.estimate);
+  EXPECT_EQ(paired_bootstrap_median_ratio(base, cur, 9).low, paired.low);  // reproducible
+}
+
 TEST(StatisticsTest, MedianAndCv) {
   EXPECT_DOUBLE_EQ(median(std::vector<double>{3, 1, 2}), 2);
   EXPECT_DOUBLE_EQ(median(std::vector<double>{4, 1, 3, 2}), 2.5);

@@ -42,6 +42,13 @@ ratio_interval bootstrap_median_ratio(std::span<const double> baseline,
                                       std::span<const double> current, std::uint64_t seed,
                                       int resamples = 10'000, double confidence = 0.95);
 
+/// The same for paired samples (baseline[i] with current[i], e.g. interleaved
+/// A/B runs): each resample draws pairs, so what the pairs share (the machine's
+/// state at that moment) cancels out of the interval.
+ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
+                                             std::span<const double> current, std::uint64_t seed,
+                                             int resamples = 10'000, double confidence = 0.95);
+
 /// Benjamini-Hochberg adjusted p-values (q-values), in the input's order.
 std::vector<double> benjamini_hochberg(std::span<const double> p_values);
 
