@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "claim_combiner.hpp"
 #include "perftrack/coord/store.hpp"
 #include "rules.hpp"
 
@@ -66,6 +67,37 @@ INSERT INTO leader VALUES (1, '', 0, 0) ON CONFLICT (id) DO NOTHING;
 // agent whose tasks go back to the pool. $1 is now.
 #define PERFTRACK_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
 
+// A group of claims from the threads of one process (claim_combiner.hpp) in one
+// statement and one commit: element i claims task p_ids[i] (0: the best
+// claimable one, as claim_next) for p_agents[i] at p_nows[i] with lease
+// p_leases[i], each exactly as the single-claim statements would. Rows carry
+// the element's number (from 1) last.
+constexpr const char* claim_group_function =
+    "CREATE OR REPLACE FUNCTION claim_group(p_agents TEXT[], p_leases BIGINT[], "
+    "p_nows BIGINT[], p_ids BIGINT[]) "
+    "RETURNS TABLE(g_id BIGINT, g_title TEXT, g_priority SMALLINT, g_payload TEXT, "
+    "g_parent BIGINT, g_status SMALLINT, g_owner TEXT, g_lease_until BIGINT, "
+    "g_not_before BIGINT, g_created BIGINT, g_notes TEXT, g_completions BIGINT, g_ord INT) "
+    "LANGUAGE plpgsql AS $f$ BEGIN "
+    "FOR i IN 1 .. COALESCE(array_length(p_agents, 1), 0) LOOP "
+    "IF p_ids[i] = 0 THEN "
+    "RETURN QUERY WITH c AS (UPDATE tasks SET status = 1, owner = p_agents[i], "
+    "lease_until = p_leases[i] WHERE id = COALESCE("
+    "(SELECT id FROM tasks WHERE status IN (1, 2) AND lease_until < p_nows[i] "
+    "AND " PERFTRACK_HANDOFF
+    " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED), "
+    "(SELECT id FROM tasks WHERE status = 0 AND not_before <= p_nows[i] "
+    "ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED)) "
+    "RETURNING " PERFTRACK_TASK_COLUMNS
+    ") SELECT c.*, i FROM c; "
+    "ELSE "
+    "RETURN QUERY WITH c AS (UPDATE tasks SET status = 1, owner = p_agents[i], "
+    "lease_until = p_leases[i] WHERE id = p_ids[i] AND not_before <= p_nows[i] "
+    "AND (status = 0 OR (status IN (1, 2) AND lease_until < p_nows[i] AND " PERFTRACK_HANDOFF
+    "))  RETURNING " PERFTRACK_TASK_COLUMNS
+    ") SELECT c.*, i FROM c; "
+    "END IF; END LOOP; END $f$";
+
 // Prepared once per connection.
 struct prepared {
   const char* name;
@@ -93,6 +125,8 @@ constexpr prepared statements[] = {
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 WHERE id = $4 AND not_before <= $1 "
      "AND (status = 0 OR (status IN (1, 2) AND lease_until < $1 AND " PERFTRACK_HANDOFF
      ")) RETURNING " PERFTRACK_TASK_COLUMNS},
+    {"claim_group",
+     "SELECT * FROM claim_group($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[])"},
     // task_next, one statement: the best expired claim (docs/coordination.md:
     // abandoned work goes first), else the best pending task not locked by another
     // claimer. A fifth cheaper than claim_best's CTEs under contention (pgbench).
@@ -239,7 +273,8 @@ std::string first_line(const char* what) {
 
 class postgres_store final : public store {
 public:
-  postgres_store(std::string url, const store_options& o) : url_(std::move(url)), options_(o) {}
+  postgres_store(std::string url, const store_options& o)
+      : url_(std::move(url)), options_(o), combiner_(combiner_for("postgresql " + url_)) {}
 
   expected<bool> start() {
     std::lock_guard lock(mutex_);
@@ -315,23 +350,19 @@ public:
 
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
     if (auto bad = rules::check_claimer(agent)) return *bad;
-    return run<task>("claim task", [&](pqxx::nontransaction& tx) -> expected<task> {
-      auto r =
-          tx.exec_prepared("claim_task", now, text(agent), now + options_.claim_lease.count(), id);
-      if (!r.empty()) return read_task(r[0]);
-      auto current = tx.exec_prepared("task", id);
-      if (current.empty()) return rules::unknown_task(id);
-      return rules::not_claimable(read_task(current[0]), now);
-    });
+    if (id <= 0) return rules::unknown_task(id);
+    claim_request request{
+        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count(), .id = id};
+    auto claimed = combine(request);
+    if (!claimed) return claimed.error();
+    return std::move(**claimed);
   }
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
     if (auto bad = rules::check_claimer(agent)) return *bad;
-    return run<std::optional<task>>("claim next task", [&](pqxx::nontransaction& tx) {
-      auto r = tx.exec_prepared("claim_next", now, text(agent), now + options_.claim_lease.count());
-      return expected<std::optional<task>>(r.empty() ? std::optional<task>()
-                                                     : std::optional<task>(read_task(r[0])));
-    });
+    claim_request request{
+        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count()};
+    return combine(request);
   }
 
   expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,
@@ -513,6 +544,78 @@ private:
     });
   }
 
+  expected<std::optional<task>> combine(claim_request& request) {
+    return combiner_->submit(request, [this](const claim_group& group) {
+      if (group.size() == 1) {
+        group.front()->result = claim_one(*group.front());
+      } else {
+        run_group(group);
+      }
+    });
+  }
+
+  // One claim, one statement.
+  expected<std::optional<task>> claim_one(const claim_request& r) {
+    return run<std::optional<task>>("claim task", [&](pqxx::nontransaction& tx) {
+      using result = expected<std::optional<task>>;
+      if (r.id == 0) {
+        auto next = tx.exec_prepared("claim_next", r.now, text(r.agent), r.lease_until);
+        return result(next.empty() ? std::optional<task>()
+                                   : std::optional<task>(read_task(next[0])));
+      }
+      auto won = tx.exec_prepared("claim_task", r.now, text(r.agent), r.lease_until, r.id);
+      if (!won.empty()) return result(std::optional<task>(read_task(won[0])));
+      return why_not(tx, r);
+    });
+  }
+
+  // Several claims, one statement (claim_group_function).
+  void run_group(const claim_group& group) {
+    std::string agents = "{", leases = "{", nows = "{", ids = "{";
+    for (const auto* r : group) {
+      if (r != group.front()) {
+        agents += ',';
+        leases += ',';
+        nows += ',';
+        ids += ',';
+      }
+      agents += '"';
+      for (const char c : r->agent) {
+        if (c == '"' || c == '\\') agents += '\\';
+        agents += c;
+      }
+      agents += '"';
+      leases += std::to_string(r->lease_until);
+      nows += std::to_string(r->now);
+      ids += std::to_string(r->id);
+    }
+    agents += '}';
+    leases += '}';
+    nows += '}';
+    ids += '}';
+    auto ran = run<bool>("claim tasks", [&](pqxx::nontransaction& tx) -> expected<bool> {
+      for (auto* r : group) r->result = std::optional<task>();
+      for (const auto& row : tx.exec_prepared("claim_group", agents, leases, nows, ids)) {
+        const auto at = static_cast<std::size_t>(row[12].as<int>() - 1);
+        if (at < group.size()) group[at]->result = std::optional<task>(read_task(row));
+      }
+      for (auto* r : group) {
+        if (r->id != 0 && !r->result->has_value()) r->result = why_not(tx, *r);
+      }
+      return true;
+    });
+    if (!ran) {
+      for (auto* r : group) r->result = ran.error();
+    }
+  }
+
+  // Why task r.id could not be claimed.
+  static expected<std::optional<task>> why_not(pqxx::nontransaction& tx, const claim_request& r) {
+    auto current = tx.exec_prepared("task", r.id);
+    if (current.empty()) return rules::unknown_task(r.id);
+    return rules::not_claimable(read_task(current[0]), r.now);
+  }
+
   // Runs one step: connects (with backoff) if needed, turns exceptions into
   // failures, retries what the server rolled back (deadlock, serialization).
   template <class T, class Tx, class F>
@@ -570,6 +673,7 @@ private:
         if (!schema_ready_) {
           pqxx::work tx(*c);
           tx.exec(schema);
+          tx.exec(claim_group_function);
           tx.commit();
           schema_ready_ = true;
         }
@@ -601,6 +705,7 @@ private:
 
   std::string url_;
   store_options options_;
+  std::shared_ptr<claim_combiner> combiner_;  ///< shared by this process's stores of url_
   std::mutex mutex_;
   std::unique_ptr<pqxx::connection> conn_;
   bool schema_ready_ = false;

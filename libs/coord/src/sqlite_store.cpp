@@ -15,6 +15,7 @@
 #include "sqlite.hpp"
 #include "sqlite_gate.hpp"
 #include "sqlite_schema.hpp"
+#include "sqlite_vfs.hpp"
 
 namespace perftrack::coord {
 namespace {
@@ -34,9 +35,9 @@ public:
 
   static expected<std::unique_ptr<store>> open(const std::string& path, const store_options& o) {
     sqlite3* db = nullptr;
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   sqlite::coalescing_vfs());
     if (rc != SQLITE_OK) {
       std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
       sqlite3_close_v2(db);
@@ -47,8 +48,8 @@ public:
     }
     sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
     auto s = std::make_unique<sqlite_store>(db, o, sqlite::gate_for(path));
-    for (const char* pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    for (const char* pragma : {"PRAGMA page_size=1024", "PRAGMA journal_mode=WAL",
+                               "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
       if (auto e = s->db_.exec_retrying(pragma, o.busy_timeout); !e) return e.error();
     }
     if (auto e = s->db_.exec_retrying(schema, o.busy_timeout); !e) return e.error();
@@ -168,7 +169,8 @@ public:
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
     if (auto bad = rules::check_claimer(agent)) return *bad;
     if (id <= 0) return rules::unknown_task(id);
-    sqlite::claim_request request{.agent = agent, .now = now, .id = id};
+    claim_request request{
+        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count(), .id = id};
     auto claimed = combine(request);
     if (!claimed) return claimed.error();
     return std::move(**claimed);
@@ -176,7 +178,8 @@ public:
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
     if (auto bad = rules::check_claimer(agent)) return *bad;
-    sqlite::claim_request request{.agent = agent, .now = now};
+    claim_request request{
+        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count()};
     return combine(request);
   }
 
@@ -187,56 +190,18 @@ public:
     std::lock_guard lock(gate_->mutex);
     sqlite::transaction tx(db_);
     if (auto e = tx.begin(); !e) return e.error();
-    auto claimed = claim_best(agent, now, max);
+    auto claimed = claim_best(agent, now, now + options_.claim_lease.count(), max);
     if (!claimed) return claimed.error();
     if (auto e = tx.commit(); !e) return e.error();
     return claimed;
   }
 
 private:
-  // Queues a claim. While another thread runs a group of claims, the queue
-  // fills; when it is done, one waiting thread takes the whole queue and runs it
-  // as the next group in one transaction: each claim with its own agent and time,
-  // exactly as if alone, committed once. Waiters never need the file mutex to
-  // learn that their claim is done, so one busy thread cannot starve them.
-  //
-  // A combiner starts at once when claims come one at a time; when the last
-  // group had k claims, it first waits up to fill_wait for k to queue (the
-  // threads of the last group are on their way back with their next claims).
-  // Without that wait, on 2 cores the next combiner started with 1 or 2 claims
-  // while the rest of the threads were still being woken.
-  expected<std::optional<task>> combine(sqlite::claim_request& request) {
-    static constexpr auto fill_wait = std::chrono::microseconds(100);
-    std::unique_lock queue(gate_->queue_mutex);
-    gate_->queue.push_back(&request);
-    if (gate_->filling && gate_->queue.size() >= gate_->expected_group)
-      gate_->arrivals.notify_one();
-    while (!request.done) {
-      if (gate_->combining) {
-        gate_->group_done.wait(queue);
-        continue;
-      }
-      gate_->combining = true;
-      if (gate_->queue.size() < gate_->expected_group) {
-        gate_->filling = true;
-        gate_->arrivals.wait_for(queue, fill_wait,
-                                 [&] { return gate_->queue.size() >= gate_->expected_group; });
-        gate_->filling = false;
-      }
-      std::vector<sqlite::claim_request*> group;
-      group.swap(gate_->queue);
-      gate_->expected_group = group.size();
-      queue.unlock();
-      run_group(group);
-      queue.lock();
-      for (auto* r : group) r->done = true;
-      gate_->combining = false;
-      gate_->group_done.notify_all();
-    }
-    return std::move(request.result);
+  expected<std::optional<task>> combine(claim_request& request) {
+    return gate_->claims.submit(request, [this](const claim_group& group) { run_group(group); });
   }
 
-  void run_group(const std::vector<sqlite::claim_request*>& group) {
+  void run_group(const claim_group& group) {
     std::lock_guard lock(gate_->mutex);
     auto fail_all = [&](const failure& f) {
       for (auto* r : group) r->result = f;
@@ -247,14 +212,14 @@ private:
     } else {
       for (auto* r : group) {
         if (r->id != 0) {
-          auto t = claim_one(r->id, r->agent, r->now);
+          auto t = claim_one(r->id, r->agent, r->now, r->lease_until);
           if (t) {
             r->result = std::optional<task>(std::move(t).value());
           } else {
             r->result = t.error();
           }
         } else {
-          auto best = claim_best(r->agent, r->now, 1);
+          auto best = claim_best(r->agent, r->now, r->lease_until, 1);
           if (!best) {
             r->result = best.error();
           } else {
@@ -275,7 +240,8 @@ private:
   }
 
   // Claims task `id` inside the caller's transaction, or says why not.
-  expected<task> claim_one(std::int64_t id, std::string_view agent, std::int64_t now) {
+  expected<task> claim_one(std::int64_t id, std::string_view agent, std::int64_t now,
+                           std::int64_t lease_until) {
     static const std::string sql =
         std::string(
             "UPDATE tasks SET status = 1, owner = :agent, lease_until = :lease "
@@ -285,7 +251,7 @@ private:
       auto& s = db_.stmt(sql.c_str());
       sqlite::reset_guard g(s);
       s.bind(":agent", agent);
-      s.bind(":lease", now + options_.claim_lease.count());
+      s.bind(":lease", lease_until);
       s.bind(":id", id);
       s.bind(":now", now);
       const int rc = s.step();
@@ -542,7 +508,8 @@ private:
   // Claims up to `limit` tasks inside the caller's transaction: the best expired
   // claims (abandoned work goes first), then the pending tasks of highest
   // effective priority, each found by an index.
-  expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now, int limit) {
+  expected<std::vector<task>> claim_best(std::string_view agent, std::int64_t now,
+                                         std::int64_t lease_until, int limit) {
     std::vector<std::int64_t> candidates;
     auto consider = [&](sqlite::statement& q) -> bool {
       sqlite::reset_guard g(q);
@@ -568,7 +535,7 @@ private:
     for (const auto id : candidates) {
       {
         sqlite::reset_guard g(u);
-        u.bind(":agent", agent).bind(":lease", now + options_.claim_lease.count());
+        u.bind(":agent", agent).bind(":lease", lease_until);
         u.bind(":id", id);
         if (u.step() != SQLITE_DONE) return db_.error("claim next task");
       }

@@ -209,12 +209,15 @@ TEST_F(StoreTest, MessagesReadUnreadBroadcastAndAcknowledge) {
 
 TEST_F(StoreTest, ThreadsOfOneProcessClaimEveryTaskOnce) {
   // Claims of one process's threads are committed in groups (SQLite): each
-  // still wins its own task, by id or by task_next, exactly once.
+  // still wins its own task, by id or by task_next, exactly once, with the
+  // lease of the store it came through.
   constexpr int tasks = 400;
   for (int i = 0; i < tasks; ++i) add("t");
   std::vector<std::unique_ptr<store>> conns;
   for (int t = 0; t < 4; ++t) {
-    auto s = open_store(url_, options());
+    auto o = options();
+    o.claim_lease = std::chrono::seconds(10 + t);
+    auto s = open_store(url_, o);
     ASSERT_TRUE(s) << s.error().message;
     conns.push_back(std::move(s).value());
   }
@@ -222,7 +225,8 @@ TEST_F(StoreTest, ThreadsOfOneProcessClaimEveryTaskOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      const std::string agent(1, static_cast<char>('a' + t));
+      // Names with the characters PostgreSQL's array syntax quotes.
+      const std::string agent = std::string(1, static_cast<char>('a' + t)) + R"( "q\{,} )";
       for (int id = 1 + t; id <= tasks; id += 2) {  // two threads try each id
         if (conns[t]->claim_task(id, agent, 0)) ++won;
       }
@@ -235,9 +239,14 @@ TEST_F(StoreTest, ThreadsOfOneProcessClaimEveryTaskOnce) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(won.load(), tasks);
-  auto pending = store_->list_tasks(task_status::pending);
-  ASSERT_TRUE(pending);
-  EXPECT_TRUE(pending->empty());
+  auto claimed = store_->list_tasks(task_status::claimed);
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(claimed->size(), static_cast<std::size_t>(tasks));
+  for (const auto& t : *claimed) {
+    ASSERT_FALSE(t.owner.empty());
+    EXPECT_EQ(t.owner.substr(1), R"( "q\{,} )");
+    EXPECT_EQ(t.lease_until_ns, (10 + (t.owner[0] - 'a')) * sec) << "task " << t.id;
+  }
 }
 
 }  // namespace
