@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -544,7 +545,11 @@ private:
     });
   }
 
+  // Groups pay when a commit waits for the disk (one flush for the group); when
+  // it does not (synchronous_commit=off), backends claiming in parallel beat one
+  // backend claiming for all (measured: docs/performance.md).
   expected<std::optional<task>> combine(claim_request& request) {
+    if (!commits_wait_for_disk_) return claim_one(request);
     return combiner_->submit(request, [this](const claim_group& group) {
       if (group.size() == 1) {
         group.front()->result = claim_one(*group.front());
@@ -681,6 +686,11 @@ private:
         // finds the connection broken, it leaks the error's result (about 2 KB per
         // lost connection; scripts/lsan.supp).
         for (const auto& p : statements) c->prepare(p.name, p.sql);
+        {
+          pqxx::nontransaction q(*c);
+          commits_wait_for_disk_ =
+              q.exec("SHOW synchronous_commit")[0][0].c_str() != std::string("off");
+        }
         conn_ = std::move(c);
         return true;
       } catch (const pqxx::broken_connection& e) {
@@ -705,7 +715,8 @@ private:
 
   std::string url_;
   store_options options_;
-  std::shared_ptr<claim_combiner> combiner_;  ///< shared by this process's stores of url_
+  std::shared_ptr<claim_combiner> combiner_;       ///< shared by this process's stores of url_
+  std::atomic<bool> commits_wait_for_disk_{true};  ///< synchronous_commit is not off
   std::mutex mutex_;
   std::unique_ptr<pqxx::connection> conn_;
   bool schema_ready_ = false;

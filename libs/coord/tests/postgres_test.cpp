@@ -1,13 +1,18 @@
 // PostgreSQL only: a server that goes away and comes back. The test starts its
 // own server (scripts/pg_server.sh) so it can stop it without disturbing others.
 
+#include "perftrack/testing/postgres.hpp"
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fixture.hpp"
 
@@ -72,6 +77,78 @@ TEST_F(PostgresOutageTest, AStoreSurvivesTheServerGoingAwayAndReconnects) {
   ASSERT_TRUE(claimed) << claimed.error().message;
   ASSERT_TRUE(claimed->has_value());
   EXPECT_EQ((**claimed).id, *id);  // nothing was lost
+}
+
+// Claims of one process's threads go to the server in groups (one claim_group
+// call) when commits wait for the disk. The test server runs with
+// synchronous_commit=off, so these stores turn it back on for their sessions.
+TEST(PostgresGroupTest, GroupedClaimsWinExactlyOnceWithTheirOwnAgentsAndLeases) {
+  perftrack::testing::temp_dir tmp;
+  const auto b = testing::fresh_store(tmp.path());
+  if (b.url.empty()) {
+    if (b.required) FAIL() << b.reason;
+    GTEST_SKIP() << b.reason;
+  }
+  // The URL ends with the schema's search_path option: add ours to the same list.
+  const std::string url = b.url + "%20-csynchronous_commit%3Don%20-ctrack_functions%3Dall";
+  constexpr int tasks = 300;
+  constexpr int threads = 6;
+  std::vector<std::unique_ptr<store>> conns;
+  for (int t = 0; t < threads; ++t) {
+    store_options o;
+    o.claim_lease = std::chrono::seconds(10 + t);
+    auto s = open_store(url, o);
+    ASSERT_TRUE(s) << s.error().message;
+    conns.push_back(std::move(s).value());
+  }
+  for (int i = 0; i < tasks; ++i) ASSERT_TRUE(conns[0]->create_task({.title = "t"}, 0));
+  std::atomic<int> won{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      const std::string agent = std::string(1, static_cast<char>('a' + t)) + R"( "q\{,} )";
+      for (int id = 1; id <= 60; ++id) {  // every thread tries the first 60 by id
+        auto c = conns[static_cast<std::size_t>(t)]->claim_task(id, agent, 0);
+        if (c) {
+          ++won;
+        } else if (c.error().message.find("already claimed by") != std::string::npos) {
+          ++refused;
+        }
+      }
+      for (;;) {
+        auto next = conns[static_cast<std::size_t>(t)]->claim_next(agent, 0);
+        if (!next || !next->has_value()) break;
+        ++won;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(won.load(), tasks);
+  EXPECT_EQ(refused.load(), 60 * (threads - 1));  // each loser is told who won
+  auto claimed = conns[0]->list_tasks(task_status::claimed);
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), static_cast<std::size_t>(tasks));
+  for (const auto& t : *claimed) {
+    ASSERT_FALSE(t.owner.empty());
+    EXPECT_EQ(t.owner.substr(1), R"( "q\{,} )");
+    EXPECT_EQ(t.lease_until_ns, (10 + (t.owner[0] - 'a')) * testing::sec) << "task " << t.id;
+  }
+  conns.clear();  // a backend reports its function calls when it ends
+  long calls = 0;
+  const auto schema = b.url.substr(b.url.rfind("search_path%3D") + 14);
+  for (int i = 0; i < 50 && calls == 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+    pqxx::connection c(perftrack::testing::test_postgres_url());
+    pqxx::nontransaction q(c);
+    calls = q.exec_params(
+                 "SELECT COALESCE(sum(calls), 0) FROM pg_stat_user_functions "
+                 "WHERE funcname = 'claim_group' AND schemaname = $1",
+                 schema)[0][0]
+                .as<long>();
+  }
+  EXPECT_GT(calls, 0) << "no claims were grouped";
+  testing::drop_store(b.url);
 }
 
 }  // namespace
