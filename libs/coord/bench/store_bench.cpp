@@ -5,7 +5,8 @@
 // schema of its own (scripts/bench.sh store starts a server and passes two URLs:
 // the server's default durability and synchronous_commit=off). Each backend:
 // claims by id and by task_next in one connection, task_next in batches of 16,
-// 4 connections as threads of one process and as 4 processes contending, then
+// 4 and 16 connections as threads of one process, 16 threads sharing 4
+// connections, and 4 processes contending, then
 // the time from killing a leader to a new one (TTL 1 s).
 
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "perftrack/coord/store.hpp"
@@ -123,10 +125,12 @@ void claims(const backend& b, int tasks) {
     }
     report(b, "task_next in batches of 16, 1 connection", n, t0);
   }
-  for (const int threads : {4, 16}) {
+  // Threads of one process, each with a connection of its own, then 16 agent
+  // threads sharing 4 connections (a store object is thread-safe).
+  for (const auto& [threads, connections] : {std::pair{4, 4}, {16, 16}, {16, 4}}) {
     fresh(b, tasks).reset();
     std::vector<std::unique_ptr<pc::store>> conns;
-    for (int t = 0; t < threads; ++t) conns.push_back(open(b.url));
+    for (int c = 0; c < connections; ++c) conns.push_back(open(b.url));
     std::atomic<int> n{0};
     const auto t0 = clock_type::now();
     std::vector<std::thread> workers;
@@ -134,13 +138,18 @@ void claims(const backend& b, int tasks) {
       workers.emplace_back([&, t] {
         std::string agent = "t";
         agent += std::to_string(t);  // (not "t" + ...: GCC 12 -Wrestrict false positive)
-        n += drain(*conns[t], agent);
+        n += drain(*conns[static_cast<std::size_t>(t % connections)], agent);
       });
     }
     for (auto& th : workers) th.join();
     if (n != tasks) die("threads claimed " + std::to_string(n.load()) + " tasks");
-    const std::string what =
-        "task_next, " + std::to_string(threads) + " connections (threads of 1 process)";
+    std::string what = "task_next, ";
+    if (threads == connections) {
+      what += std::to_string(threads) + " connections (threads of 1 process)";
+    } else {
+      what += std::to_string(threads) + " threads on " + std::to_string(connections) +
+              " connections (1 process)";
+    }
     report(b, what.c_str(), tasks, t0);
   }
   {
