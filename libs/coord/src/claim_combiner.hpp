@@ -20,6 +20,7 @@
 
 #include "perftrack/base/expected.hpp"
 #include "perftrack/coord/types.hpp"
+#include "rules.hpp"
 
 namespace perftrack::coord {
 
@@ -99,8 +100,26 @@ private:
   std::condition_variable arrivals_;
 };
 
-/// The combiner for `key` (a file path or server URL) in this process; a child
-/// after fork() gets its own.
-std::shared_ptr<claim_combiner> combiner_for(const std::string& key);
+/// task_claim as both stores make it: the shared checks, then `combine(request)`
+/// (a group, or the claim alone), which yields a task or why not.
+template <class Combine>
+expected<task> claim_by_id(std::int64_t id, std::string_view agent, std::int64_t now,
+                           std::int64_t lease_until, Combine&& combine) {
+  if (auto bad = rules::check_claimer(agent)) return *bad;
+  if (id <= 0) return rules::unknown_task(id);
+  claim_request request{.agent = agent, .now = now, .lease_until = lease_until, .id = id};
+  auto claimed = combine(request);
+  if (!claimed) return claimed.error();
+  return std::move(**claimed);
+}
+
+/// task_next as both stores make it: the shared checks, then `combine(request)`.
+template <class Combine>
+expected<std::optional<task>> claim_best_one(std::string_view agent, std::int64_t now,
+                                             std::int64_t lease_until, Combine&& combine) {
+  if (auto bad = rules::check_claimer(agent)) return *bad;
+  claim_request request{.agent = agent, .now = now, .lease_until = lease_until};
+  return combine(request);
+}
 
 }  // namespace perftrack::coord

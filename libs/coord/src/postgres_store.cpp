@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "claim_combiner.hpp"
+#include "per_process.hpp"
 #include "perftrack/coord/store.hpp"
 #include "rules.hpp"
 
@@ -275,7 +276,9 @@ std::string first_line(const char* what) {
 class postgres_store final : public store {
 public:
   postgres_store(std::string url, const store_options& o)
-      : url_(std::move(url)), options_(o), combiner_(combiner_for("postgresql " + url_)) {}
+      : url_(std::move(url)),
+        options_(o),
+        combiner_(per_process<claim_combiner>("postgresql " + url_)) {}
 
   expected<bool> start() {
     std::lock_guard lock(mutex_);
@@ -350,20 +353,13 @@ public:
   }
 
   expected<task> claim_task(std::int64_t id, std::string_view agent, std::int64_t now) override {
-    if (auto bad = rules::check_claimer(agent)) return *bad;
-    if (id <= 0) return rules::unknown_task(id);
-    claim_request request{
-        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count(), .id = id};
-    auto claimed = combine(request);
-    if (!claimed) return claimed.error();
-    return std::move(**claimed);
+    return claim_by_id(id, agent, now, now + options_.claim_lease.count(),
+                       [this](claim_request& r) { return combine(r); });
   }
 
   expected<std::optional<task>> claim_next(std::string_view agent, std::int64_t now) override {
-    if (auto bad = rules::check_claimer(agent)) return *bad;
-    claim_request request{
-        .agent = agent, .now = now, .lease_until = now + options_.claim_lease.count()};
-    return combine(request);
+    return claim_best_one(agent, now, now + options_.claim_lease.count(),
+                          [this](claim_request& r) { return combine(r); });
   }
 
   expected<std::vector<task>> claim_next_batch(std::string_view agent, int max,

@@ -100,52 +100,13 @@ int x_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
   return SQLITE_OK;
 }
 
-int x_read(sqlite3_file* f, void* out, int n, sqlite3_int64 offset) {
+// Any method but a WAL write: settle, then call the platform file's method M.
+template <auto M, class... Args>
+int settled(sqlite3_file* f, Args... args) {
   auto* s = file::of(f);
   if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xRead(s->platform(), out, n, offset);
-}
-
-int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xTruncate(s->platform(), size);
-}
-
-int x_sync(sqlite3_file* f, int flags) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xSync(s->platform(), flags);
-}
-
-int x_file_size(sqlite3_file* f, sqlite3_int64* size) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xFileSize(s->platform(), size);
-}
-
-int x_lock(sqlite3_file* f, int level) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xLock(s->platform(), level);
-}
-
-int x_unlock(sqlite3_file* f, int level) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xUnlock(s->platform(), level);
-}
-
-int x_check_reserved_lock(sqlite3_file* f, int* out) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xCheckReservedLock(s->platform(), out);
-}
-
-int x_file_control(sqlite3_file* f, int op, void* arg) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xFileControl(s->platform(), op, arg);
+  auto* p = s->platform();
+  return (p->pMethods->*M)(p, args...);
 }
 
 int x_sector_size(sqlite3_file* f) {
@@ -158,18 +119,6 @@ int x_device_characteristics(sqlite3_file* f) {
   return p->pMethods->xDeviceCharacteristics(p);
 }
 
-int x_shm_map(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xShmMap(s->platform(), page, size, extend, out);
-}
-
-int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xShmLock(s->platform(), offset, n, flags);
-}
-
 // SQLite calls this before it publishes a commit in the shared WAL index. The
 // commit frame's write issued the held writes already; this is the backstop.
 void x_shm_barrier(sqlite3_file* f) {
@@ -178,44 +127,26 @@ void x_shm_barrier(sqlite3_file* f) {
   s->platform()->pMethods->xShmBarrier(s->platform());
 }
 
-int x_shm_unmap(sqlite3_file* f, int remove) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xShmUnmap(s->platform(), remove);
-}
-
-int x_fetch(sqlite3_file* f, sqlite3_int64 offset, int n, void** out) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xFetch(s->platform(), offset, n, out);
-}
-
-int x_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* page) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  return s->platform()->pMethods->xUnfetch(s->platform(), offset, page);
-}
-
 constexpr sqlite3_io_methods io_methods = {
     .iVersion = 3,
     .xClose = x_close,
-    .xRead = x_read,
+    .xRead = settled<&sqlite3_io_methods::xRead, void*, int, sqlite3_int64>,
     .xWrite = x_write,
-    .xTruncate = x_truncate,
-    .xSync = x_sync,
-    .xFileSize = x_file_size,
-    .xLock = x_lock,
-    .xUnlock = x_unlock,
-    .xCheckReservedLock = x_check_reserved_lock,
-    .xFileControl = x_file_control,
+    .xTruncate = settled<&sqlite3_io_methods::xTruncate, sqlite3_int64>,
+    .xSync = settled<&sqlite3_io_methods::xSync, int>,
+    .xFileSize = settled<&sqlite3_io_methods::xFileSize, sqlite3_int64*>,
+    .xLock = settled<&sqlite3_io_methods::xLock, int>,
+    .xUnlock = settled<&sqlite3_io_methods::xUnlock, int>,
+    .xCheckReservedLock = settled<&sqlite3_io_methods::xCheckReservedLock, int*>,
+    .xFileControl = settled<&sqlite3_io_methods::xFileControl, int, void*>,
     .xSectorSize = x_sector_size,
     .xDeviceCharacteristics = x_device_characteristics,
-    .xShmMap = x_shm_map,
-    .xShmLock = x_shm_lock,
+    .xShmMap = settled<&sqlite3_io_methods::xShmMap, int, int, int, void volatile**>,
+    .xShmLock = settled<&sqlite3_io_methods::xShmLock, int, int, int>,
     .xShmBarrier = x_shm_barrier,
-    .xShmUnmap = x_shm_unmap,
-    .xFetch = x_fetch,
-    .xUnfetch = x_unfetch,
+    .xShmUnmap = settled<&sqlite3_io_methods::xShmUnmap, int>,
+    .xFetch = settled<&sqlite3_io_methods::xFetch, sqlite3_int64, int, void**>,
+    .xUnfetch = settled<&sqlite3_io_methods::xUnfetch, sqlite3_int64, void*>,
 };
 
 // ---- VFS methods ---------------------------------------------------------------
@@ -249,39 +180,10 @@ int x_open(sqlite3_vfs* v, sqlite3_filename name, sqlite3_file* f, int flags, in
   return rc;
 }
 
-int x_delete(sqlite3_vfs* v, const char* name, int sync_dir) {
-  return platform_vfs(v)->xDelete(platform_vfs(v), name, sync_dir);
-}
-int x_access(sqlite3_vfs* v, const char* name, int flags, int* out) {
-  return platform_vfs(v)->xAccess(platform_vfs(v), name, flags, out);
-}
-int x_full_pathname(sqlite3_vfs* v, const char* name, int n, char* out) {
-  return platform_vfs(v)->xFullPathname(platform_vfs(v), name, n, out);
-}
-void* x_dl_open(sqlite3_vfs* v, const char* name) {
-  return platform_vfs(v)->xDlOpen(platform_vfs(v), name);
-}
-void x_dl_error(sqlite3_vfs* v, int n, char* out) {
-  platform_vfs(v)->xDlError(platform_vfs(v), n, out);
-}
-void (*x_dl_sym(sqlite3_vfs* v, void* handle, const char* symbol))(void) {
-  return platform_vfs(v)->xDlSym(platform_vfs(v), handle, symbol);
-}
-void x_dl_close(sqlite3_vfs* v, void* handle) {
-  platform_vfs(v)->xDlClose(platform_vfs(v), handle);
-}
-int x_randomness(sqlite3_vfs* v, int n, char* out) {
-  return platform_vfs(v)->xRandomness(platform_vfs(v), n, out);
-}
-int x_sleep(sqlite3_vfs* v, int us) { return platform_vfs(v)->xSleep(platform_vfs(v), us); }
-int x_current_time(sqlite3_vfs* v, double* out) {
-  return platform_vfs(v)->xCurrentTime(platform_vfs(v), out);
-}
-int x_get_last_error(sqlite3_vfs* v, int n, char* out) {
-  return platform_vfs(v)->xGetLastError(platform_vfs(v), n, out);
-}
-int x_current_time_int64(sqlite3_vfs* v, sqlite3_int64* out) {
-  return platform_vfs(v)->xCurrentTimeInt64(platform_vfs(v), out);
+// Every VFS method but xOpen: the platform VFS's own.
+template <auto M, class... Args>
+decltype(auto) platform_call(sqlite3_vfs* v, Args... args) {
+  return (platform_vfs(v)->*M)(platform_vfs(v), args...);
 }
 
 }  // namespace
@@ -299,18 +201,18 @@ const char* coalescing_vfs() {
     vfs.zName = vfs_name;
     vfs.pAppData = platform;
     vfs.xOpen = x_open;
-    vfs.xDelete = x_delete;
-    vfs.xAccess = x_access;
-    vfs.xFullPathname = x_full_pathname;
-    vfs.xDlOpen = x_dl_open;
-    vfs.xDlError = x_dl_error;
-    vfs.xDlSym = x_dl_sym;
-    vfs.xDlClose = x_dl_close;
-    vfs.xRandomness = x_randomness;
-    vfs.xSleep = x_sleep;
-    vfs.xCurrentTime = x_current_time;
-    vfs.xGetLastError = x_get_last_error;
-    vfs.xCurrentTimeInt64 = x_current_time_int64;
+    vfs.xDelete = platform_call<&sqlite3_vfs::xDelete, const char*, int>;
+    vfs.xAccess = platform_call<&sqlite3_vfs::xAccess, const char*, int, int*>;
+    vfs.xFullPathname = platform_call<&sqlite3_vfs::xFullPathname, const char*, int, char*>;
+    vfs.xDlOpen = platform_call<&sqlite3_vfs::xDlOpen, const char*>;
+    vfs.xDlError = platform_call<&sqlite3_vfs::xDlError, int, char*>;
+    vfs.xDlSym = platform_call<&sqlite3_vfs::xDlSym, void*, const char*>;
+    vfs.xDlClose = platform_call<&sqlite3_vfs::xDlClose, void*>;
+    vfs.xRandomness = platform_call<&sqlite3_vfs::xRandomness, int, char*>;
+    vfs.xSleep = platform_call<&sqlite3_vfs::xSleep, int>;
+    vfs.xCurrentTime = platform_call<&sqlite3_vfs::xCurrentTime, double*>;
+    vfs.xGetLastError = platform_call<&sqlite3_vfs::xGetLastError, int, char*>;
+    vfs.xCurrentTimeInt64 = platform_call<&sqlite3_vfs::xCurrentTimeInt64, sqlite3_int64*>;
     if (sqlite3_vfs_register(&vfs, 0) == SQLITE_OK) name = vfs_name;
   });
   return name;
