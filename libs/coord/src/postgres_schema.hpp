@@ -2,6 +2,7 @@
 
 // The PostgreSQL store's schema, statements and row readers (postgres_store.cpp).
 
+#include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
 #include <string_view>
@@ -47,11 +48,37 @@ INSERT INTO leader VALUES (1, '', 0, 0) ON CONFLICT (id) DO NOTHING;
 // agent whose tasks go back to the pool. $1 is now.
 #define PERFTRACK_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
 
+// A PostgreSQL array literal ({"a","b"} or {1,2}) for a $n::TEXT[] or
+// $n::BIGINT[] parameter: libpqxx 6 has no array parameters.
+class array_literal {
+public:
+  void add(std::int64_t v) {
+    separate();
+    out_ += std::to_string(v);
+  }
+  void add(std::string_view v) {
+    separate();
+    out_ += '"';
+    for (const char c : v) {
+      if (c == '"' || c == '\\') out_ += '\\';
+      out_ += c;
+    }
+    out_ += '"';
+  }
+  std::string str() const { return out_ + '}'; }
+
+private:
+  void separate() {
+    if (out_.size() > 1) out_ += ',';
+  }
+  std::string out_ = "{";
+};
+
 // A group of claims from the threads of one process (claim_combiner.hpp) in one
 // statement and one commit: element i claims task p_ids[i] (0: the best
 // claimable one, as claim_next) for p_agents[i] at p_nows[i] with lease
 // p_leases[i], each exactly as the single-claim statements would. Rows carry
-// the element's number (from 1) last.
+// the element's number (from 1) last, in column claim_group_element.
 inline constexpr const char* claim_group_function =
     "CREATE OR REPLACE FUNCTION claim_group(p_agents TEXT[], p_leases BIGINT[], "
     "p_nows BIGINT[], p_ids BIGINT[]) "
@@ -77,6 +104,7 @@ inline constexpr const char* claim_group_function =
     "))  RETURNING " PERFTRACK_TASK_COLUMNS
     ") SELECT c.*, i FROM c; "
     "END IF; END LOOP; END $f$";
+inline constexpr int claim_group_element = 12;  ///< after the 12 task columns
 
 // Prepared once per connection.
 struct prepared {

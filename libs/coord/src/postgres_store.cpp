@@ -360,32 +360,18 @@ private:
 
   // Several claims, one statement (claim_group_function).
   void run_group(const claim_group& group) {
-    std::string agents = "{", leases = "{", nows = "{", ids = "{";
+    postgres::array_literal agents, leases, nows, ids;
     for (const auto* r : group) {
-      if (r != group.front()) {
-        agents += ',';
-        leases += ',';
-        nows += ',';
-        ids += ',';
-      }
-      agents += '"';
-      for (const char c : r->agent) {
-        if (c == '"' || c == '\\') agents += '\\';
-        agents += c;
-      }
-      agents += '"';
-      leases += std::to_string(r->lease_until);
-      nows += std::to_string(r->now);
-      ids += std::to_string(r->id);
+      agents.add(r->agent);
+      leases.add(r->lease_until);
+      nows.add(r->now);
+      ids.add(r->id);
     }
-    agents += '}';
-    leases += '}';
-    nows += '}';
-    ids += '}';
     auto ran = run<bool>("claim tasks", [&](pqxx::nontransaction& tx) -> expected<bool> {
       for (auto* r : group) r->result = std::optional<task>();
-      for (const auto& row : tx.exec_prepared("claim_group", agents, leases, nows, ids)) {
-        const auto at = static_cast<std::size_t>(row[12].as<int>() - 1);
+      for (const auto& row :
+           tx.exec_prepared("claim_group", agents.str(), leases.str(), nows.str(), ids.str())) {
+        const auto at = static_cast<std::size_t>(row[postgres::claim_group_element].as<int>() - 1);
         if (at < group.size()) group[at]->result = std::optional<task>(read_task(row));
       }
       for (auto* r : group) {

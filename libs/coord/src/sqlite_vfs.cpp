@@ -67,6 +67,15 @@ sqlite3_file* file::platform() {
 
 // ---- file methods: settle, then forward ------------------------------------------
 
+// Any method but a WAL write: settle, then call the platform file's method M.
+template <auto M, class... Args>
+int settled(sqlite3_file* f, Args... args) {
+  auto* s = file::of(f);
+  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
+  auto* p = s->platform();
+  return (p->pMethods->*M)(p, args...);
+}
+
 int x_close(sqlite3_file* f) {
   auto* s = file::of(f);
   const int flushed = s->settle();
@@ -81,8 +90,8 @@ int x_close(sqlite3_file* f) {
 int x_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
   auto* s = file::of(f);
   if (!s->is_wal) {
-    if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-    return s->platform()->pMethods->xWrite(s->platform(), data, n, offset);
+    return settled<&sqlite3_io_methods::xWrite, const void*, int, sqlite3_int64>(f, data, n,
+                                                                                 offset);
   }
   requested_writes.fetch_add(1, std::memory_order_relaxed);
   if (!s->held.empty() && (offset != s->held_offset + static_cast<sqlite3_int64>(s->held.size()) ||
@@ -98,15 +107,6 @@ int x_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     s->commit_page_next = true;
   }
   return SQLITE_OK;
-}
-
-// Any method but a WAL write: settle, then call the platform file's method M.
-template <auto M, class... Args>
-int settled(sqlite3_file* f, Args... args) {
-  auto* s = file::of(f);
-  if (const int rc = s->settle(); rc != SQLITE_OK) return rc;
-  auto* p = s->platform();
-  return (p->pMethods->*M)(p, args...);
 }
 
 int x_sector_size(sqlite3_file* f) {
