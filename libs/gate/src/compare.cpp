@@ -88,6 +88,15 @@ severity grade(double bad, const thresholds& t) {
   return severity::unchanged;
 }
 
+bool finite_change(const comparison_row& r) {
+  return std::isfinite(r.change) && std::isfinite(r.ci_low) && std::isfinite(r.ci_high);
+}
+
+std::size_t non_finite(const std::vector<double>& samples) {
+  return static_cast<std::size_t>(std::count_if(samples.begin(), samples.end(),
+                                                [](double v) { return !std::isfinite(v); }));
+}
+
 std::string percent(double fraction) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", fraction * 100);
@@ -109,11 +118,26 @@ void compare_counts(comparison_row& r, const metric& base, const metric& cur, co
   r.n_current = cur.samples.size();
   r.baseline = median(base.samples);
   r.current = median(cur.samples);
-  if (r.baseline == 0) {
-    r.change = r.current == 0 ? 0 : std::numeric_limits<double>::infinity();
-  } else {
-    r.change = r.current / r.baseline - 1;
+  if (!std::isfinite(r.baseline) || !std::isfinite(r.current)) {
+    r.change = r.ci_low = r.ci_high = nan;
+    r.verdict = severity::inconclusive;
+    r.note = "no finite count on both sides";
+    return;
   }
+  if (r.baseline == 0) {
+    // No relative change exists; a count that leaves zero is judged by its
+    // direction, with the absolute values in the note.
+    r.change = r.current == 0 ? 0 : std::numeric_limits<double>::infinity();
+    r.ci_low = r.ci_high = r.change;
+    if (r.current == 0) return;
+    const bool worse = r.lower_is_better == (r.current > 0);
+    r.verdict = worse ? severity::critical : severity::improvement;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "was 0, now %g", r.current);
+    r.note = buf;
+    return;
+  }
+  r.change = r.current / r.baseline - 1;
   r.ci_low = r.ci_high = r.change;
   if (std::fabs(r.change) <= t.count_tolerance) {
     r.verdict = severity::unchanged;
@@ -135,7 +159,10 @@ void compare_growth(comparison_row& r, const metric& base, const metric& cur, co
   r.ci_low = r.ci_high = r.change;
   r.p_value = r.q_value = nan;
   const double grown = r.lower_is_better ? r.current - r.baseline : r.baseline - r.current;
-  if (grown > *t.growth_tolerance) {
+  if (!std::isfinite(grown)) {
+    r.verdict = severity::inconclusive;
+    r.note = "no finite value on both sides";
+  } else if (grown > *t.growth_tolerance) {
     r.verdict = severity::critical;
     char buf[96];
     std::snprintf(buf, sizeof buf, "grew by %g %s (allowed: %g)", grown, r.unit.c_str(),
@@ -384,7 +411,7 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.current = harrell_davis_median(c);
     r.cv_baseline = coefficient_of_variation(b);
     r.cv_current = coefficient_of_variation(c);
-    if (b.empty() || c.empty()) return;
+    if (b.empty() || c.empty() || non_finite(b) || non_finite(c)) return;
     const rank_test t = r.test == "wilcoxon" ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
     r.p_value = t.p_value;
     const auto seed = seed_for(r.benchmark + "\t" + r.metric);
@@ -428,6 +455,16 @@ comparison compare(const result_set& baseline, const result_set& current,
       r.note = "too few samples (" + std::to_string(r.n_baseline) + " and " +
                std::to_string(r.n_current) + "; at least " + std::to_string(cfg.min_samples) +
                " each)";
+      continue;
+    }
+    if (const auto bad_values = non_finite(pm.base->samples) + non_finite(pm.cur->samples)) {
+      r.verdict = severity::inconclusive;
+      r.note = std::to_string(bad_values) + " samples are not finite numbers (NaN or infinity)";
+      continue;
+    }
+    if (!finite_change(r)) {
+      r.verdict = severity::inconclusive;
+      r.note = "no finite estimate of the change (a median of zero?)";
       continue;
     }
     if (r.cv_baseline > cfg.max_cv || r.cv_current > cfg.max_cv) {
@@ -474,6 +511,11 @@ comparison compare(const result_set& baseline, const result_set& current,
     if (std::isnan(r.p_value)) {
       r.verdict = severity::inconclusive;
       r.note = "low confidence: summaries without enough repetitions";
+      continue;
+    }
+    if (!finite_change(r)) {
+      r.verdict = severity::inconclusive;
+      r.note = "low confidence: no finite estimate of the change from the summaries";
       continue;
     }
     const badness bad = as_badness(r);

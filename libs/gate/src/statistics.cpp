@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
+
+#include <boost/math/special_functions/beta.hpp>
 
 namespace perftrack::gate {
 namespace {
@@ -115,16 +118,31 @@ private:
 
 /// Harrell-Davis weights for the median of n values: w[i] is the Beta((n+1)/2,
 /// (n+1)/2) probability of [i/n, (i+1)/n], by composite Simpson integration
-/// (the integrand is smooth: both shape parameters are at least 1).
+/// (the integrand is smooth: both shape parameters are at least 1). The density
+/// is taken relative to its peak at 1/2, in logarithms, so it never underflows
+/// (t(1-t))^(a-1) does for n beyond about 2,000; intervals more than 12 standard
+/// deviations from 1/2 (weight below 1e-30) are left at zero, so large n cost
+/// O(sqrt(n)) integrations.
 std::vector<double> harrell_davis_weights(std::size_t n) {
+  std::vector<double> w(n, 0.0);
+  if (n == 1) {
+    w[0] = 1;
+    return w;
+  }
   const double a = (static_cast<double>(n) + 1) / 2;
-  const auto density = [a](double t) { return std::pow(t * (1 - t), a - 1); };
+  const auto density = [a](double t) {
+    if (t <= 0 || t >= 1) return 0.0;
+    return std::exp((a - 1) * (std::log(t) + std::log1p(-t) + std::log(4.0)));
+  };
+  const double sd = 0.5 / std::sqrt(2 * a + 1);
+  const double nd = static_cast<double>(n);
+  const auto first = static_cast<std::size_t>(std::max(0.0, std::floor((0.5 - 12 * sd) * nd)));
+  const auto last = std::min(n, static_cast<std::size_t>(std::ceil((0.5 + 12 * sd) * nd)) + 1);
   constexpr int steps = 64;  // per interval, even
-  std::vector<double> w(n);
+  const double h = 1.0 / nd / steps;
   double total = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double lo = static_cast<double>(i) / static_cast<double>(n);
-    const double h = 1.0 / static_cast<double>(n) / steps;
+  for (std::size_t i = first; i < last; ++i) {
+    const double lo = static_cast<double>(i) / nd;
     double sum = density(lo) + density(lo + steps * h);
     for (int k = 1; k < steps; ++k) sum += density(lo + k * h) * (k % 2 ? 4 : 2);
     w[i] = sum * h / 3;
@@ -133,6 +151,55 @@ std::vector<double> harrell_davis_weights(std::size_t n) {
   for (auto& x : w) x /= total;
   return w;
 }
+
+/// Draws from the exact bootstrap distribution of the sample median of
+/// `sorted`: a resample's median is its m-th smallest value, which is at most
+/// sorted[k] exactly when at least m of the n draws land at or below k, so
+/// P(median <= sorted[k]) = P(Binomial(n, (k+1)/n) >= m). Used above
+/// `resample_limit` values, where resampling itself would cost n per draw;
+/// there the Harrell-Davis and sample medians differ by far less than their
+/// spread. An even n's two middle values are drawn with one uniform (they move
+/// together), and averaged.
+class exact_median_draws {
+public:
+  explicit exact_median_draws(std::span<const double> sorted) : sorted_(sorted) {
+    const std::size_t n = sorted.size();
+    low_ = cdf(n, n / 2 + (n % 2));  // the m-th smallest, m = ceil(n/2)
+    high_ = n % 2 ? low_ : cdf(n, n / 2 + 1);
+  }
+  double draw(generator& g) const {
+    const double u = (static_cast<double>(g.next() >> 11) + 0.5) * 0x1.0p-53;
+    return (at(low_, u) + at(high_, u)) / 2;
+  }
+
+private:
+  struct table {
+    std::size_t first = 0;
+    std::vector<double> cdf;  ///< P(median <= sorted[first + j])
+  };
+  static table cdf(std::size_t n, std::size_t m) {
+    const double nd = static_cast<double>(n);
+    const double spread = 16 * std::sqrt(nd) / 2 + 2;  // 16 standard deviations of the index
+    table t;
+    t.first = static_cast<std::size_t>(std::max(0.0, std::floor(nd / 2 - spread)));
+    const auto last = std::min(n, static_cast<std::size_t>(std::ceil(nd / 2 + spread)));
+    for (std::size_t k = t.first; k < last; ++k) {
+      const double p = static_cast<double>(k + 1) / nd;
+      t.cdf.push_back(p >= 1 ? 1.0
+                             : boost::math::ibeta(static_cast<double>(m),
+                                                  static_cast<double>(n - m + 1), p));
+    }
+    return t;
+  }
+  double at(const table& t, double u) const {
+    const auto it = std::lower_bound(t.cdf.begin(), t.cdf.end(), u);
+    const auto j = std::min<std::size_t>(static_cast<std::size_t>(it - t.cdf.begin()),
+                                         t.cdf.size() - 1);
+    return sorted_[t.first + j];
+  }
+  std::span<const double> sorted_;
+  table low_, high_;
+};
 
 /// The Harrell-Davis median of resamples of `sorted`, without sorting: counts
 /// how often each position was drawn; the resample's order statistics are then
@@ -293,27 +360,56 @@ rank_test wilcoxon_signed_rank(std::span<const double> a, std::span<const double
   return out;
 }
 
+namespace {
+
+/// A side's bootstrap medians: resampled Harrell-Davis medians up to
+/// resample_limit values, the exact distribution of the sample median above.
+class median_draws {
+public:
+  explicit median_draws(std::span<const double> sorted) {
+    if (sorted.size() <= resample_limit) {
+      resampled_.emplace(sorted);
+    } else {
+      exact_.emplace(sorted);
+    }
+  }
+  double draw(generator& g) { return resampled_ ? resampled_->draw(g) : exact_->draw(g); }
+
+private:
+  std::optional<resampled_median> resampled_;
+  std::optional<exact_median_draws> exact_;
+};
+
+/// The percentile interval of `ratios` (reordered), with `estimate`; an
+/// interval that is not finite (a zero median) is NaN, never a number.
+ratio_interval percentile_interval(double estimate, std::vector<double>& ratios,
+                                   double confidence) {
+  const double alpha = (1 - confidence) / 2;
+  ratio_interval out{estimate, percentile(ratios, alpha), percentile(ratios, 1 - alpha)};
+  if (!std::isfinite(out.estimate) || !std::isfinite(out.low) || !std::isfinite(out.high))
+    return {nan, nan, nan};
+  return out;
+}
+
+}  // namespace
+
 ratio_interval bootstrap_median_ratio(std::span<const double> baseline,
                                       std::span<const double> current, std::uint64_t seed,
                                       int resamples, double confidence) {
-  ratio_interval out;
   if (baseline.empty() || current.empty()) return {nan, nan, nan};
-  out.estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
+  const double estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
   std::vector<double> base(baseline.begin(), baseline.end());
   std::vector<double> cur(current.begin(), current.end());
   std::sort(base.begin(), base.end());
   std::sort(cur.begin(), cur.end());
-  resampled_median mb(base), mc(cur);
+  median_draws mb(base), mc(cur);
   generator g(seed);
   std::vector<double> ratios(static_cast<std::size_t>(std::max(resamples, 1)));
   for (auto& r : ratios) {
     const double b = mb.draw(g);
     r = mc.draw(g) / b - 1;
   }
-  const double alpha = (1 - confidence) / 2;
-  out.low = percentile(ratios, alpha);
-  out.high = percentile(ratios, 1 - alpha);
-  return out;
+  return percentile_interval(estimate, ratios, confidence);
 }
 
 ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
@@ -323,8 +419,11 @@ ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
   if (n == 0) return {nan, nan, nan};
   baseline = baseline.first(n);
   current = current.first(n);
-  ratio_interval out;
-  out.estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
+  // Resampling pairs costs n per draw; beyond resample_limit the unpaired
+  // interval (never narrower: pairing only removes shared variation) is used.
+  if (n > resample_limit)
+    return bootstrap_median_ratio(baseline, current, seed, resamples, confidence);
+  const double estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
   // Each side's values in sorted order, remembering which pair each came from:
   // a resample draws pairs, and each side walks its own order.
   const auto sorted_order = [n](std::span<const double> v) {
@@ -355,10 +454,7 @@ ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
     for (std::size_t i = 0; i < n; ++i) ++counts[g.below(static_cast<std::uint32_t>(n))];
     r = weigh(current, order_c, counts) / weigh(baseline, order_b, counts) - 1;
   }
-  const double alpha = (1 - confidence) / 2;
-  out.low = percentile(ratios, alpha);
-  out.high = percentile(ratios, 1 - alpha);
-  return out;
+  return percentile_interval(estimate, ratios, confidence);
 }
 
 std::vector<double> benjamini_hochberg(std::span<const double> p_values) {

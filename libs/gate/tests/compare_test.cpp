@@ -136,6 +136,37 @@ TEST(CompareTest, InconclusiveNewMissingAndFailedAreNeverSilentPasses) {
   EXPECT_NE(row_of(r, "x/broken").note.find("server down"), std::string::npos);
 }
 
+TEST(CompareTest, ThousandsOfSamplesASideStillGiveAVerdict) {
+  // pytest-benchmark's defaults give thousands of rounds: a 33% slowdown was
+  // "unchanged" with every estimate missing (Harrell-Davis weights underflowed).
+  std::mt19937_64 g(3);
+  const auto base = noisy(g, 1000, 0.05, 2'500), same = noisy(g, 1000, 0.05, 2'500);
+  const auto slow = scaled(noisy(g, 1000, 0.05, 2'500), 1.33);
+  const auto c = compare(run({bench("a", {measured(base)}), bench("b", {measured(base)})}),
+                         run({bench("a", {measured(slow)}), bench("b", {measured(same)})}), {});
+  const auto& a = row_of(c, "a");
+  EXPECT_EQ(a.verdict, severity::critical);
+  EXPECT_NEAR(a.change, 0.33, 0.01);
+  EXPECT_LT(a.ci_low, a.change);
+  EXPECT_GT(a.ci_high, a.change);
+  EXPECT_EQ(row_of(c, "b").verdict, severity::unchanged);
+}
+
+TEST(CompareTest, NonFiniteValuesAreNeverAVerdict) {
+  std::mt19937_64 g(4);
+  auto with_nan = noisy(g, 100, 0.02, 10);
+  with_nan[3] = std::nan("");
+  const std::vector<double> zeros(10, 0.0);
+  const auto c = compare(
+      run({bench("nan", {measured(noisy(g, 100, 0.02, 10))}), bench("zero", {measured(zeros)})}),
+      run({bench("nan", {measured(with_nan)}), bench("zero", {measured(noisy(g, 1, 0.02, 10))})}),
+      {});
+  EXPECT_EQ(row_of(c, "nan").verdict, severity::inconclusive);
+  EXPECT_NE(row_of(c, "nan").note.find("not finite"), std::string::npos);
+  EXPECT_EQ(row_of(c, "zero").verdict, severity::inconclusive);
+  EXPECT_NE(row_of(c, "zero").note.find("finite estimate"), std::string::npos);
+}
+
 TEST(CompareTest, CountsGrowthAndSummaries) {
   metric bytes;
   bytes.name = "encoded_bytes";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -28,11 +29,18 @@ rank_test mann_whitney_u(std::span<const double> a, std::span<const double> b);
 /// zero_method "wilcox", no continuity correction). Needs a.size() == b.size().
 rank_test wilcoxon_signed_rank(std::span<const double> a, std::span<const double> b);
 
+/// Above this many values a side's bootstrap medians come from the exact
+/// bootstrap distribution of its sample median (binomial order-statistic
+/// probabilities) instead of resampling, which would cost n per draw.
+inline constexpr std::size_t resample_limit = 2'000;
+
 /// The ratio of medians minus one, median(current) / median(baseline) - 1, and
 /// its bootstrap percentile interval: each side resampled with replacement
 /// `resamples` times from a generator seeded with `seed`. Medians are
 /// Harrell-Davis estimates (harrell_davis_median), whose bootstrap distribution
-/// is smooth where the sample median's is lumpy at small n.
+/// is smooth where the sample median's is lumpy at small n; a side larger than
+/// resample_limit draws its sample median's exact bootstrap distribution.
+/// Any non-finite result (a zero median, an empty side) is all NaN.
 struct ratio_interval {
   double estimate = 0;
   double low = 0;
