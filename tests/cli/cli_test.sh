@@ -201,13 +201,25 @@ bench_writes_results_and_google_benchmark_json)
   expect_contains "$cmp_out" "message_throughput/simple_mean"
   [[ -f results/latest.json ]] || fail "results/latest.json missing"
   [[ $(ls results/*Z.json | wc -l) == 1 ]] || fail "no timestamped results file: $(ls results)"
+  # The 5 repetitions came from 5 processes (the default), merged; their
+  # scratch folders are gone.
   jq -e '.schema_version == 1 and (.environment | has("cpu_model") and has("git_sha") and has("build_type"))
+    and .run.processes == 5
+    and all(.benchmarks[]; (.wall_ns | length) == 5 and (.cpu_ns | length) == 5)
+    and ([.benchmarks[] | select(.name == "database/sqlite_query_latency")][0].stats.latency_ns.count > 0)
     and (.benchmarks | length) == 2
     and all(.benchmarks[]; .status == "ok" and (.samples | length) == 5 and .stats.median > 0
             and (.direction | IN("lower_is_better","higher_is_better")))
     and ([.targets[] | select(.status == "pass")] | length) == 3
     and ([.targets[].benchmark] | unique) == ["database/sqlite_query_latency", "message_throughput/simple"]' \
     results/latest.json >/dev/null || fail "$(cat results/latest.json)"
+  [[ ! -e results/.processes ]] || fail "the processes' folders were left behind"
+  # --processes 1: every repetition in this process, as before.
+  run bench --quick --quiet --processes 1 --repetitions 3 --filter '^message_throughput/simple$' \
+    --json one.json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  jq -e '.run.processes == 1 and (.benchmarks[0].samples | length) == 3' one.json >/dev/null \
+    || fail "$(cat one.json)"
   ;;
 bench_targets_and_bad_arguments)
   cat > t.toml <<'TOML'

@@ -13,11 +13,13 @@
 #include <regex>
 #include <sstream>
 
+#include "commands/bench_processes.hpp"
 #include "commands/common.hpp"
 #include "default_targets.hpp"
 #include "perftrack/bench/environment.hpp"
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
+#include "perftrack/bench/shards.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::cli::bench_command {
@@ -43,8 +45,15 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_flag("--fail-on-target", o.fail_on_target, "Exit 1 when a target fails");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("--results-dir", o.results_dir, "Where results files go (default results/)");
+  cmd->add_option("--processes", o.processes,
+                  "Spread the repetitions over this many processes, one after another (default: "
+                  "one per repetition, at most 5; 1: all in this process)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--shard-out", o.shard_out)->group("");  // internal: one process of a run
   return cmd;
 }
+
+int default_processes(int repetitions) { return std::clamp(repetitions, 1, 5); }
 
 namespace {
 
@@ -122,6 +131,7 @@ public:
       url_ = o.store;
       return;
     }
+    if (!o.shard_out.empty()) return;  // a process of a run: the parent started none
     const std::filesystem::path script =
         std::filesystem::path(PERFTRACK_SOURCE_DIR) / "scripts" / "pg_server.sh";
     if (!std::filesystem::exists(script)) return;
@@ -155,9 +165,11 @@ private:
 
 void print_console(std::ostream& out, const environment& env, const run_info& info,
                    const std::vector<result>& results, const std::vector<target_check>& checks) {
-  fmt::print(out, "perftrack bench: {} benchmarks, {} repetitions{} on {} ({} cores), {} build\n",
-             results.size(), info.repetitions, info.quick ? " (quick)" : "", env.cpu_model,
-             env.physical_cores, env.build_type);
+  fmt::print(out,
+             "perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
+             results.size(), info.repetitions,
+             info.processes > 1 ? fmt::format(" in {} processes", info.processes) : "",
+             info.quick ? " (quick)" : "", env.cpu_model, env.physical_cores, env.build_type);
   std::string category;
   for (const auto& r : results) {
     if (r.category != category) {
@@ -209,6 +221,21 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
     }
   }
   for (const auto& w : info.warnings) fmt::print(out, "\nwarning: {}\n", w.message);
+}
+
+// One process's results for the parent of a multi-process run: written to a
+// temporary name and renamed, so the parent reads a whole shard or none.
+int write_shard(const std::string& path, const std::vector<result>& results, std::ostream& err) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream f(temporary, std::ios::binary);
+    f << encode_shard(results);
+    if (!f) return fail(err, fmt::format("cannot write {}", temporary));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return fail(err, fmt::format("cannot write {}: {}", path, ec.message()));
+  return exit_ok;
 }
 
 }  // namespace
@@ -288,19 +315,32 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   run_options ro;
   ro.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
   if (o.quick) ro.micro_target = std::chrono::milliseconds(5);
-  const runner bench_runner(ro);
+  ro.keep_latencies = !o.shard_out.empty();
+  const int processes =
+      o.shard_out.empty() ? (o.processes > 0 ? o.processes : default_processes(ro.repetitions)) : 1;
   const environment env = capture_environment();
+  run_info info{"0.2.0", o.quick, ro.repetitions, 1, build_warnings()};
 
   std::vector<result> results;
-  progress bar(err, selected.size(), o.quiet);
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    bar.begin(i, selected[i]->name);
-    results.push_back(bench_runner.run(*selected[i], config));
+  if (processes > 1) {
+    const auto shares = repetitions_per_process(ro.repetitions, processes);
+    info.processes = static_cast<int>(shares.size());
+    auto spread = run_in_processes(o, shares, pg ? pg->url() : std::string(), err);
+    if (!spread.ok) return fail(err, "no process of the run delivered results");
+    results = std::move(spread.results);
+    info.warnings.insert(info.warnings.end(), spread.warnings.begin(), spread.warnings.end());
+  } else {
+    const runner bench_runner(ro);
+    progress bar(err, selected.size(), o.quiet);
+    for (std::size_t i = 0; i < selected.size(); ++i) {
+      bar.begin(i, selected[i]->name);
+      results.push_back(bench_runner.run(*selected[i], config));
+    }
+    bar.end();
   }
-  bar.end();
   std::filesystem::remove_all(scratch, ec);
+  if (!o.shard_out.empty()) return write_shard(o.shard_out, results, err);
 
-  run_info info{"0.2.0", o.quick, ro.repetitions, build_warnings()};
   const auto checks = check_targets(targets, results);
   const std::string json = results_json(env, info, results, checks);
   std::string stamp = env.time;

@@ -24,7 +24,13 @@ struct options {
   bool fail_on_target = false;
   bool quiet = false;
   std::string results_dir = "results";
+  int processes = 0;      ///< 0: the default (default_processes)
+  std::string shard_out;  ///< internal: run as one process of a multi-process run
 };
+
+/// Processes a run's repetitions are spread over when --processes is not given:
+/// one per repetition up to 5 (docs/compare.md says why).
+int default_processes(int repetitions);
 
 CLI::App* add(CLI::App& app, options& o);
 int run(const options& o, std::ostream& out, std::ostream& err);

@@ -170,6 +170,7 @@ std::string results_json(const environment& env, const run_info& info,
   doc["environment"] = environment_json(env);
   doc["run"] = {{"quick", info.quick},
                 {"repetitions", info.repetitions},
+                {"processes", info.processes},
                 {"warnings", warnings_json(info.warnings)}};
   json benchmarks = json::array();
   for (const auto& r : results) {

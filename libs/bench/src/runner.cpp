@@ -124,6 +124,7 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
     }
   }
   if (d.kind == kind::latency) r.latency = latency_summary(latencies);
+  if (options_.keep_latencies) r.latencies = std::move(latencies);
 }
 
 result runner::run(const definition& d, const suite_config& config) const {
@@ -146,12 +147,20 @@ result runner::run(const definition& d, const suite_config& config) const {
     r.reason = "unknown exception";
   }
   enable_allocation_counting(false);
+  finish(r);
+  return r;
+}
+
+void finish(result& r) {
   if (r.status != "ok") {
     r.samples.clear();
     r.wall_ns.clear();
     r.cpu_ns.clear();
-    return r;
+    r.latencies.clear();
+    r.latency.reset();
+    return;
   }
+  r.warnings.clear();
   r.stats = summarize(r.samples);
   if (r.stats.n < 5) {
     r.warnings.push_back({"few_samples", "only " + std::to_string(r.stats.n) +
@@ -165,7 +174,6 @@ result runner::run(const definition& d, const suite_config& config) const {
                               " (cv): close other programs, pin the process (taskset -c), or raise "
                               "--repetitions"});
   }
-  return r;
 }
 
 std::vector<warning> build_warnings() {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "perftrack/store/json_text.hpp"
 #include "perftrack/store/timestamp.hpp"
@@ -35,11 +36,13 @@ char* put_duration(char* out, std::int64_t ns) noexcept {
   return out + 4;
 }
 
-bool looks_like_object(std::string_view s) noexcept {
+/// A JSON object by RFC 8259 (nlohmann's validator: strict UTF-8, no raw
+/// control characters in strings, no comments, no NaN), on the writer thread.
+/// Braces at both ends are not enough: `{oops}` is no JSON.
+bool is_json_object(std::string_view s) noexcept {
   const auto first = s.find_first_not_of(" \t\r\n");
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return first != std::string_view::npos && s[first] == '{' && s[last] == '}' &&
-         store::valid_utf8(s);
+  if (first == std::string_view::npos || s[first] != '{') return false;
+  return nlohmann::json::accept(s);
 }
 
 }  // namespace
@@ -76,7 +79,7 @@ char* line_format::write(const record_header& h, const operation_entry& op,
   const std::string_view context(text, h.context_len);
   if (!context.empty()) {
     out = put(out, ",\"context\":");
-    if (looks_like_object(context)) {
+    if (is_json_object(context)) {
       // A raw line break (legal whitespace in JSON) would split the line.
       for (const char c : context) *out++ = (c == '\n' || c == '\r') ? ' ' : c;
     } else {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "perftrack/recorder/context.hpp"
@@ -226,6 +227,26 @@ TEST(TrackerTest, ContextThatIsNotAnObjectIsWrappedToKeepTheLineValid) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find(R"("context":{"value":"not json"})"), std::string::npos);
   EXPECT_NE(lines[1].find(R"("error":"bad \ufffd byte")"), std::string::npos) << lines[1];
+}
+
+TEST(TrackerTest, ContextWithBracesAtBothEndsIsNotTakenForAnObject) {
+  testing::temp_dir dir;
+  const std::vector<std::string> not_json{"{oops}", "{\"a\":\"raw\ttab\"}", "{\"a\":1,}",
+                                          "{\"a\":NaN}", "{} {}", "{\"a\":\"\xff\"}"};
+  {
+    tracker t(options_in(dir.path()));
+    for (const auto& c : not_json) t.record("x", 1.0, true, {.context_json = c});
+    t.record("x", 1.0, true, {.context_json = " {\"ok\":\n[1, {\"b\": null}]} "});
+  }
+  const auto lines = read_lines(dir.path() / "perf-metrics.jsonl");
+  ASSERT_EQ(lines.size(), not_json.size() + 1);
+  for (std::size_t i = 0; i < not_json.size(); ++i) {
+    EXPECT_NE(lines[i].find(R"("context":{"value":)"), std::string::npos) << lines[i];
+    EXPECT_TRUE(nlohmann::json::accept(lines[i])) << lines[i];
+  }
+  EXPECT_NE(lines.back().find(R"("context": {"ok": [1, {"b": null}]} })"), std::string::npos)
+      << lines.back();
+  EXPECT_TRUE(nlohmann::json::accept(lines.back()));
 }
 
 TEST(TrackerTest, TooManyOperationNamesAreCountedNotFatal) {

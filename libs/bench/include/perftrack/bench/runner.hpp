@@ -33,6 +33,9 @@ struct run_options {
   state::clock_fn cpu;
   /// latency: at most this many latencies are kept per benchmark (the first ones).
   std::size_t max_latencies = 1'000'000;
+  /// latency: keep the raw latencies in result::latencies (a process of a
+  /// multi-process run, whose parent merges them).
+  bool keep_latencies = false;
 };
 
 struct result {
@@ -50,6 +53,7 @@ struct result {
   summary stats;
   std::optional<latency_percentiles> latency;  ///< latency kind, in ns
   std::size_t latency_count = 0;
+  std::vector<double> latencies;  ///< kept latencies, only with run_options::keep_latencies
   std::map<std::string, double> counters;  ///< extra figures (memory: rss, allocations)
   std::vector<warning> warnings;
 };
@@ -68,6 +72,10 @@ private:
   run_options options_;
   std::int64_t timer_overhead_ns_ = 0;
 };
+
+/// Summary statistics and per-benchmark warnings from `r`'s samples: after a
+/// run, or after merging the samples of several processes.
+void finish(result& r);
 
 /// Warnings that hold for the whole run (a debug build; CPU frequency scaling).
 std::vector<warning> build_warnings();

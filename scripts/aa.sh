@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A/A: the regression gate on unchanged code, measured the way users and CI use
+# it (docs/compare.md, "Measured on this machine"). Runs `perftrack bench
+# --quick` (or full) again and again with one build, then:
+#   - back-to-back pairs at compare's defaults, no history (a user's first CI run);
+#   - CI-style: each later run against a baseline, with a history of the first
+#     runs for the noise floors and --fail-on critical (what .ci/run does).
+# Prints the false alarms, the inconclusive share and the exit codes.
+#   scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf]
+# --write-perf stores the history runs as perf/history.db and the third as
+# perf/baseline.json (CI's reference on this machine).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+runs=20
+history_runs=6
+mode=(--quick)
+out=""
+bin="$root/build/bin/perftrack"
+write_perf=0
+while (($#)); do
+  case "$1" in
+    --runs) runs="$2"; shift ;;
+    --history-runs) history_runs="$2"; shift ;;
+    --full) mode=() ;;
+    --out) out="$2"; shift ;;
+    --bin) bin="$2"; shift ;;
+    --write-perf) write_perf=1 ;;
+    *) echo "usage: scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf]" >&2; exit 2 ;;
+  esac
+  shift
+done
+((history_runs >= 3)) || { echo "aa.sh: --history-runs must be at least 3" >&2; exit 2; }
+[[ -n $out ]] || out=$(mktemp -d)
+mkdir -p "$out"
+echo "aa.sh: results in $out" >&2
+
+bench() {  # bench NAME: one run, timed, into $out/NAME.json
+  local t0=$SECONDS
+  (cd "$out" && "$bin" bench "${mode[@]}" --quiet --results-dir "runs/$1" --json "$1.json" \
+    >/dev/null 2>"$1.err") || true
+  echo "aa.sh: $1 took $((SECONDS - t0)) s" >&2
+}
+
+# summary FILE: "critical warning inconclusive total" of a compare --json report.
+summary() {
+  jq -r '[.summary.critical, .summary.warning, .summary.inconclusive, .summary.total] | @tsv' "$1"
+}
+
+for ((i = 1; i <= history_runs; i++)); do bench "h$i"; done
+for ((i = 1; i <= history_runs; i++)); do
+  "$bin" compare --results "$out/h$i.json" --baseline "$out/h3.json" --history "$out/history.db" \
+    --fail-on never --json /dev/null >/dev/null 2>&1 || true
+done
+
+printf '| run | CI-style exit | critical | warning | inconclusive | of | back-to-back exit | critical | warning | inconclusive |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+previous="$out/h$history_runs.json"
+for ((i = 1; i <= runs; i++)); do
+  bench "r$i"
+  cp "$out/history.db" "$out/history-copy.db"
+  set +e
+  "$bin" compare --results "$out/r$i.json" --baseline "$out/h3.json" --history "$out/history-copy.db" \
+    --fail-on critical --json "$out/ci$i.json" >/dev/null 2>&1
+  ci_rc=$?
+  "$bin" compare --results "$out/r$i.json" --baseline "$previous" --json "$out/pair$i.json" \
+    >/dev/null 2>&1
+  pair_rc=$?
+  set -e
+  IFS=$'\t' read -r c w n t < <(summary "$out/ci$i.json")
+  IFS=$'\t' read -r pc pw pn _ < <(summary "$out/pair$i.json")
+  printf '| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n' "$i" "$ci_rc" "$c" "$w" "$n" "$t" \
+    "$pair_rc" "$pc" "$pw" "$pn"
+  previous="$out/r$i.json"
+done
+
+if ((write_perf)); then
+  cp "$out/h3.json" "$root/perf/baseline.json"
+  cp "$out/history.db" "$root/perf/history.db"
+  echo "aa.sh: wrote perf/baseline.json and perf/history.db" >&2
+fi
