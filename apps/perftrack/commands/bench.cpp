@@ -47,13 +47,13 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--results-dir", o.results_dir, "Where results files go (default results/)");
   cmd->add_option("--processes", o.processes,
                   "Spread the repetitions over this many processes, one after another (default: "
-                  "one per repetition, at most 5; 1: all in this process)")
+                  "one per repetition, at most 10; 1: all in this process)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--shard-out", o.shard_out)->group("");  // internal: one process of a run
   return cmd;
 }
 
-int default_processes(int repetitions) { return std::clamp(repetitions, 1, 5); }
+int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
 
 namespace {
 

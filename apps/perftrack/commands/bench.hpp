@@ -29,7 +29,7 @@ struct options {
 };
 
 /// Processes a run's repetitions are spread over when --processes is not given:
-/// one per repetition up to 5 (docs/compare.md says why).
+/// one per repetition, up to 10 (docs/compare.md says why).
 int default_processes(int repetitions);
 
 CLI::App* add(CLI::App& app, options& o);

@@ -204,6 +204,34 @@ void compare_summaries(comparison_row& r, const metric& base, const metric& cur,
   r.ci_high = (1 + r.change) * (1 + z * relative_se) - 1;
 }
 
+/// The verdict of a measured row with finite estimates. A counted change
+/// (significant after false-discovery control, its interval clear of the noise
+/// floor) is graded by its estimate, however wide the interval. Otherwise the
+/// row is unchanged only when its interval rules out a critical regression;
+/// when it cannot, the row is inconclusive, with why.
+void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
+  const badness bad = as_badness(r);
+  const bool significant = r.q_value <= cfg.fdr;
+  const bool beyond_noise = bad.low > r.noise_floor || bad.high < -r.noise_floor;
+  if (significant && beyond_noise) {
+    r.verdict = grade(bad.estimate, t);
+    if (r.verdict == severity::unchanged) r.note = "a real change below the thresholds";
+    return;
+  }
+  if (bad.high < t.critical) {
+    r.verdict = severity::unchanged;
+    return;
+  }
+  r.verdict = severity::inconclusive;
+  if (r.cv_baseline > cfg.max_cv || r.cv_current > cfg.max_cv) {
+    r.note = "too noisy (cv " + percent(r.cv_baseline) + " and " + percent(r.cv_current) +
+             "; a critical change could hide in the interval): more repetitions narrow it";
+  } else {
+    r.note = "interval too wide (up to " + percent(bad.high) + " worse; a critical change at " +
+             percent(t.critical) + " could hide in it): more repetitions narrow it";
+  }
+}
+
 }  // namespace
 
 std::string_view name(severity s) noexcept {
@@ -467,27 +495,7 @@ comparison compare(const result_set& baseline, const result_set& current,
       r.note = "no finite estimate of the change (a median of zero?)";
       continue;
     }
-    if (r.cv_baseline > cfg.max_cv || r.cv_current > cfg.max_cv) {
-      r.verdict = severity::inconclusive;
-      r.note = "too noisy (cv " + percent(r.cv_baseline) + " and " + percent(r.cv_current) +
-               "; at most " + percent(cfg.max_cv) + ")";
-      continue;
-    }
-    if (r.ci_high - r.ci_low > 2 * t.warning) {
-      r.verdict = severity::inconclusive;
-      r.note = "interval too wide (" + percent(r.ci_high - r.ci_low) + "; at most " +
-               percent(2 * t.warning) + "): more repetitions narrow it";
-      continue;
-    }
-    const badness bad = as_badness(r);
-    const bool significant = r.q_value <= cfg.fdr;
-    const bool beyond_noise = bad.low > r.noise_floor || bad.high < -r.noise_floor;
-    if (!significant || !beyond_noise) {
-      r.verdict = severity::unchanged;
-      continue;
-    }
-    r.verdict = grade(bad.estimate, t);
-    if (r.verdict == severity::unchanged) r.note = "a real change below the thresholds";
+    judge(r, t, cfg);
   }
   // Error rates: more failures than the baseline, beyond chance, is critical.
   for (auto& r : out.rows) {

@@ -343,5 +343,67 @@ TEST(CompareSimulationTest, FalseAlarmsAndPowerOnASuiteOf50) {
       alarms, caught, trials);
 }
 
+/// Samples of one run as measured on a shared machine: `processes` processes of
+/// `per_process` samples; each process draws its own shift (its luck: memory
+/// layout, cores, the load while it ran, cv `process_cv`) on top of the
+/// per-sample noise (cv `sample_cv`).
+std::vector<double> run_samples(std::mt19937_64& g, double center, int processes, int per_process,
+                                double process_cv, double sample_cv) {
+  std::normal_distribution<double> shift(0, process_cv);
+  std::vector<double> out;
+  for (int p = 0; p < processes; ++p) {
+    const auto s = noisy(g, center * std::exp(shift(g)), sample_cv, per_process);
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  return out;
+}
+
+struct simulated {
+  int alarms = 0;  ///< A/A comparisons with a warning or critical
+  int caught = 0;  ///< +15% changes flagged critical
+};
+
+/// 100 A/A comparisons and 100 with one benchmark of 50 made 15% slower, for
+/// 10 samples a side from `processes` processes.
+simulated simulate(std::mt19937_64& g, int processes) {
+  constexpr double process_cv = 0.04, sample_cv = 0.02;
+  const int per = 10 / processes;
+  simulated out;
+  for (int k = 0; k < 100; ++k) {
+    for (const bool slower : {false, true}) {
+      std::vector<benchmark_result> bs, cs;
+      for (int i = 0; i < 50; ++i) {
+        const std::string name = "sim/b" + std::to_string(i);
+        const double after = slower && i == 7 ? 1150 : 1000;
+        bs.push_back(bench(name, {measured(run_samples(g, 1000, processes, per, process_cv,
+                                                       sample_cv))}, "sim"));
+        cs.push_back(bench(name, {measured(run_samples(g, after, processes, per, process_cv,
+                                                       sample_cv))}, "sim"));
+      }
+      const auto r = compare(run(bs), run(cs), {});
+      if (!slower && r.count(severity::critical) + r.count(severity::warning) > 0) ++out.alarms;
+      if (slower && row_of(r, "sim/b7").verdict == severity::critical) ++out.caught;
+    }
+  }
+  return out;
+}
+
+TEST(CompareSimulationTest, PerProcessShiftsNeedSamplesFromManyProcesses) {
+  // The structure measured on this machine (docs/compare.md): every process of a
+  // run has its own shift, larger than the noise between samples.
+  std::mt19937_64 g(20261126);
+  const auto one = simulate(g, 1);   // 10 samples of one process: one shift a side
+  const auto ten = simulate(g, 10);  // perftrack bench's default: one sample per process
+  std::printf(
+      "per-process shifts (cv 4%%) + sample noise (cv 2%%), 10 samples a side, 100 suites of "
+      "50: false alarms / +15%% caught: 1 process %d / %d; 10 processes %d / %d\n",
+      one.alarms, one.caught, ten.alarms, ten.caught);
+  // One process a side: the shift looks like a change, and the gate cries wolf.
+  EXPECT_GT(one.alarms, 50);
+  // One sample per process: the samples carry the shifts; quiet and still loud.
+  EXPECT_LE(ten.alarms, 2);
+  EXPECT_GE(ten.caught, 90);
+}
+
 }  // namespace
 }  // namespace perftrack::gate
