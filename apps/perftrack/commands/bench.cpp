@@ -338,6 +338,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     }
     bar.end();
   }
+  suite::drop_scratch_schemas();
   std::filesystem::remove_all(scratch, ec);
   if (!o.shard_out.empty()) return write_shard(o.shard_out, results, err);
 

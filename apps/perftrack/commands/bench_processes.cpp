@@ -83,14 +83,18 @@ process_run run_in_processes(const options& o, const std::vector<int>& repetitio
     if (!o.quiet) err << fmt::format("perftrack bench: {} ({} repetitions)\n", label, repetitions[k]);
     const std::string ended = run_child(child_arguments(o, repetitions[k], postgres_url, dir));
     auto shard = read_shard(dir / "shard.msgpack", label);
-    if (!ended.empty() || !shard) {
-      const std::string why =
-          !ended.empty() ? label + " " + ended : shard.error().message;
+    if (!shard) {
+      const std::string why = ended.empty() ? shard.error().message : label + " " + ended;
       out.warnings.push_back(
           {"process_lost", why + ": its samples are missing from this run; rerun, or use "
                                  "--processes 1 to see which benchmark stops it"});
       err << "perftrack bench: " << why << "\n";
       continue;
+    }
+    if (!ended.empty()) {  // the shard is whole (written, then renamed): keep it
+      out.warnings.push_back({"process_failed", label + " " + ended + " after its results "
+                                                        "were written; they are kept"});
+      err << "perftrack bench: " << out.warnings.back().message << "\n";
     }
     shards.push_back(std::move(shard).value());
   }

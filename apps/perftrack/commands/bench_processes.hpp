@@ -10,7 +10,8 @@
 /// `perftrack bench --processes N`: the repetitions spread over N processes of
 /// this binary, one after another, each running every selected benchmark for
 /// its share and writing a shard (libs/bench/shards.hpp); merged in process
-/// order. A process that dies loses only its own samples, with a warning.
+/// order. A process that dies before its shard is written loses only its own
+/// samples, with a warning.
 namespace perftrack::cli::bench_command {
 
 struct process_run {

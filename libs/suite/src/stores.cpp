@@ -7,6 +7,30 @@
 #include <stdexcept>
 
 namespace perftrack::suite {
+namespace {
+
+// One schema per process on the PostgreSQL server, emptied for each sample and
+// dropped by drop_scratch_schemas() when the run ends, so a user's server
+// (--store) is left as it was. Not in a static destructor: at exit libpqxx's
+// own statics may already be gone (a SIGSEGV seen in 1 of ~10 runs).
+struct scratch_schema {
+  std::string server;
+  std::string name = "perftrack_bench_" + std::to_string(::getpid());
+};
+
+scratch_schema& schema() {
+  static scratch_schema s;
+  return s;
+}
+
+}  // namespace
+
+void drop_scratch_schemas() {
+  auto& s = schema();
+  if (s.server.empty()) return;
+  coord::drop_postgres_schema(s.server, s.name);
+  s.server.clear();
+}
 
 std::string store_target::fresh_url(bench::state& s) const {
   static std::atomic<int> counter{0};
@@ -24,18 +48,8 @@ std::string store_target::fresh_url(bench::state& s) const {
   if (server.empty())
     s.skip(
         "no PostgreSQL server: pass --store postgresql://... (or let perftrack bench start one)");
-  // One schema per process, emptied for each sample and dropped at exit, so a
-  // user's server (--store) is left as it was.
-  struct scratch_schema {
-    std::string server;
-    std::string name = "perftrack_bench_" + std::to_string(::getpid());
-    ~scratch_schema() {
-      if (!server.empty()) coord::drop_postgres_schema(server, name);
-    }
-  };
-  static scratch_schema schema;
-  schema.server = server;
-  return value_or_throw(coord::fresh_postgres_schema(server, schema.name));
+  schema().server = server;
+  return value_or_throw(coord::fresh_postgres_schema(server, schema().name));
 }
 
 std::unique_ptr<coord::store> store_target::open(const std::string& url,

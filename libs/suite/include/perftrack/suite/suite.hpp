@@ -9,6 +9,10 @@ namespace perftrack::suite {
 /// Adds every benchmark of the suite to `r`, category by category.
 void add_all(bench::registry& r);
 
+/// Drops what the database benchmarks left on the PostgreSQL server (this
+/// process's scratch schema); call once the benchmarks have run.
+void drop_scratch_schemas();
+
 void add_agent_spawn(bench::registry& r);
 void add_message_throughput(bench::registry& r);
 /// Encodings and mailbox queues, in category message_throughput.
