@@ -267,6 +267,24 @@ compare_flags_a_regression_and_writes_every_report)
   expect_contains "$(cat junit.xml)" '<testsuite name="perftrack compare" tests="3" failures="1"'
   run compare --results slower.json --baseline "$gb" --fail-on never
   [[ $status == 0 ]] || fail "status $status with --fail-on never"
+  # --confirm: the flagged benchmark is rerun; a rerun that shows it again fails,
+  # one that does not (the machine's luck) passes, and says so.
+  run compare --results slower.json --baseline "$gb" --json confirmed.json \
+    --confirm "echo {filter} > filter.txt; cp slower.json {out}"
+  [[ $status == 1 ]] || fail "status $status: a confirmed regression exits 1: $err"
+  [[ $(cat filter.txt) == '^(BM_Accumulate/16384)$' ]] || fail "filter: $(cat filter.txt)"
+  jq -e '[.results[] | select(.benchmark == "BM_Accumulate/16384" and .metric == "real_time")][0]
+    | .severity == "critical" and (.note | contains("confirmed by a rerun"))' confirmed.json \
+    >/dev/null || fail "$(cat confirmed.json)"
+  run compare --results slower.json --baseline "$gb" --json unconfirmed.json \
+    --confirm "cp '$gb' {out}"
+  [[ $status == 0 ]] || fail "status $status: an unconfirmed regression passes: $err"
+  jq -e '[.results[] | select(.benchmark == "BM_Accumulate/16384" and .metric == "real_time")][0]
+    | .severity != "critical" and (.note | contains("not confirmed by a rerun (first: critical"))' \
+    unconfirmed.json >/dev/null || fail "$(cat unconfirmed.json)"
+  run compare --results slower.json --baseline "$gb" --confirm "true"
+  [[ $status == 2 ]] || fail "status $status: a rerun that writes nothing is an error"
+  expect_contains "$err" "wrote no results"
   # pytest-benchmark against itself: nothing changed.
   py="$here/../../libs/gate/tests/data/pytest-benchmark.json"
   run compare --results "$py" --baseline "$py"

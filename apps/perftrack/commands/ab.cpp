@@ -13,6 +13,7 @@
 
 #include "commands/common.hpp"
 #include "commands/compare.hpp"
+#include "commands/results_command.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/gate/compare.hpp"
 #include "perftrack/gate/render.hpp"
@@ -45,33 +46,6 @@ CLI::App* add(CLI::App& app, options& o) {
 }
 
 namespace {
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-std::string shell_quote(const std::string& s) { return "'" + replace_all(s, "'", "'\\''") + "'"; }
-
-/// Runs one side once; its results, or why not.
-expected<gate::result_set> run_side(const std::string& command, const std::string& filter,
-                                    const std::filesystem::path& out_file, std::ostream& err) {
-  std::error_code ec;
-  std::filesystem::remove(out_file, ec);
-  const std::string cmd = replace_all(replace_all(command, "{out}", shell_quote(out_file.string())),
-                                      "{filter}", shell_quote(filter));
-  fmt::print(err, "perftrack ab: {}\n", cmd);
-  err.flush();
-  const int status = std::system(cmd.c_str());
-  if (status == -1 || !WIFEXITED(status))
-    return failure{"`" + cmd + "` did not finish (killed by a signal?)"};
-  if (!std::filesystem::exists(out_file))
-    return failure{"`" + cmd + "` exited with " + std::to_string(WEXITSTATUS(status)) +
-                   " and wrote no results to " + out_file.string() +
-                   ": put {out} where the command takes its results path"};
-  return gate::load_results(out_file);
-}
 
 /// Appends `run`'s samples to `into`, benchmark by benchmark and metric by metric.
 void append_samples(gate::result_set& into, const gate::result_set& run) {
@@ -136,7 +110,7 @@ expected<ab_result> run_rounds(const options& o, const std::string& filter,
     for (int k = 0; k < 2; ++k) {
       const bool base_now = (k == 0) == base_first;
       const auto file = dir / fmt::format("{}{}-{}.json", tag, base_now ? "base" : "head", i + 1);
-      auto one = run_side(base_now ? o.base : o.head, filter, file, err);
+      auto one = run_results_command(base_now ? o.base : o.head, filter, file, "perftrack ab", err);
       if (!one) return one.error();
       append_samples(base_now ? r.base : r.head, *one);
     }
@@ -145,19 +119,6 @@ expected<ab_result> run_rounds(const options& o, const std::string& filter,
   return r;
 }
 
-std::string name_regex(const std::set<std::string>& names) {
-  std::string re = "^(";
-  bool first = true;
-  for (const auto& n : names) {
-    if (!first) re += '|';
-    first = false;
-    for (const char c : n) {
-      if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) re += '\\';
-      re += c;
-    }
-  }
-  return re + ")$";
-}
 
 }  // namespace
 

@@ -3,10 +3,16 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "commands/common.hpp"
+#include "commands/results_command.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/gate/compare.hpp"
 #include "perftrack/gate/history.hpp"
@@ -48,6 +54,10 @@ CLI::App* add(CLI::App& app, options& o) {
                   "History (--baseline-dir): keep raw samples this long, summaries for good "
                   "(default 90d)")
       ->check(duration_arg);
+  cmd->add_option("--confirm", o.confirm,
+                  "Rerun the benchmarks that fail at the --fail-on level with this command "
+                  "({filter}: their names as a regex, {out}: the results path it must write); "
+                  "their verdicts come from the rerun");
   return cmd;
 }
 
@@ -56,6 +66,47 @@ namespace {
 int input_error(std::ostream& err, const std::string& message) {
   fail(err, message);
   return exit_usage;
+}
+
+bool fails_at(gate::severity s, const std::string& fail_on) {
+  return (fail_on != "never" && s == gate::severity::critical) ||
+         (fail_on == "warning" && s == gate::severity::warning);
+}
+
+/// --confirm: reruns the benchmarks that fail, once, and judges them from the
+/// rerun against the same baseline, so a regression must show twice to fail.
+expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, const options& o,
+                       const gate::compare_options& copts, std::ostream& err) {
+  std::set<std::string> flagged;
+  for (const auto& r : c.rows) {
+    if (fails_at(r.verdict, o.fail_on)) flagged.insert(r.benchmark);
+  }
+  if (flagged.empty()) return true;
+  fmt::print(err, "perftrack compare: confirming {} flagged benchmark{} with a rerun\n",
+             flagged.size(), flagged.size() == 1 ? "" : "s");
+  const auto dir = std::filesystem::temp_directory_path() /
+                   fmt::format("perftrack-confirm-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  auto again = run_results_command(o.confirm, name_regex(flagged), dir / "confirm.json",
+                                   "perftrack compare", err);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (!again) return again.error();
+  const auto second = gate::compare(baseline, *again, copts);
+  for (auto& r : c.rows) {
+    if (!flagged.count(r.benchmark)) continue;
+    const auto first = r;
+    for (const auto& s : second.rows) {
+      if (s.benchmark != r.benchmark || s.metric != r.metric) continue;
+      r = s;
+      const std::string how = fails_at(r.verdict, o.fail_on)
+                                  ? "confirmed by a rerun"
+                                  : fmt::format("not confirmed by a rerun (first: {}, {:+.1f}%)",
+                                                gate::name(first.verdict), first.change * 100);
+      r.note = r.note.empty() ? how : r.note + "; " + how;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -150,7 +201,11 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                                    fields));
   }
 
-  const auto c = gate::compare(baseline, *current, copts);
+  auto c = gate::compare(baseline, *current, copts);
+  if (!o.confirm.empty()) {
+    if (auto confirmed = confirm(c, baseline, o, copts, err); !confirmed)
+      return input_error(err, "--confirm: " + confirmed.error().message);
+  }
   gate::render_console(c, out, o.full);
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
   if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
@@ -184,8 +239,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     }
   }
 
-  const bool regressed = (o.fail_on != "never" && c.count(gate::severity::critical) > 0) ||
-                         (o.fail_on == "warning" && c.count(gate::severity::warning) > 0);
+  const bool regressed = std::any_of(c.rows.begin(), c.rows.end(),
+                                     [&](const auto& r) { return fails_at(r.verdict, o.fail_on); });
   if (regressed) return exit_failure;
   if (o.require_conclusive &&
       c.count(gate::severity::inconclusive) + c.count(gate::severity::missing) > 0)

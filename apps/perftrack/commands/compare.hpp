@@ -25,6 +25,7 @@ struct options {
   bool full = false;
   std::string keep_samples = "90d";  ///< raw samples kept in the history this long
   std::string history;               ///< a history file or PostgreSQL URL (default: DIR/history.db)
+  std::string confirm;               ///< a command rerunning {filter} into {out}
 };
 
 /// Exit codes beyond the common ones: 1 a regression at the --fail-on level,
