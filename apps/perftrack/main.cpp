@@ -13,11 +13,12 @@
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
 #include "commands/swarm.hpp"
+#include "perftrack/bench/environment.hpp"
 
 int main(int argc, char** argv) {
   using namespace perftrack::cli;
   CLI::App app{"perftrack: performance tracking for multi-agent systems"};
-  app.set_version_flag("--version", "perftrack 0.1.0");
+  app.set_version_flag("--version", std::string("perftrack ") + perftrack::bench::version());
   app.require_subcommand(1);
 
   report_command::options report;

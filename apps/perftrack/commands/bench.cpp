@@ -319,7 +319,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   const int processes =
       o.shard_out.empty() ? (o.processes > 0 ? o.processes : default_processes(ro.repetitions)) : 1;
   const environment env = capture_environment();
-  run_info info{"0.2.0", o.quick, ro.repetitions, 1, build_warnings()};
+  run_info info{bench::version(), o.quick, ro.repetitions, 1, build_warnings()};
 
   std::vector<result> results;
   if (processes > 1) {

@@ -4,12 +4,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
+
+#include "perftrack/build_info.hpp"
 
 namespace perftrack::bench {
 namespace {
@@ -21,15 +22,19 @@ std::string read_first_line(const std::filesystem::path& p) {
   return line;
 }
 
-std::string command_output(const std::string& cmd) {
-  std::string out;
-  if (std::FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    ::pclose(p);
+/// The first processor's clock in MHz from /proc/cpuinfo ("cpu MHz", as
+/// Google Benchmark reads it); 0 when the kernel does not say.
+double cpu_mhz() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("cpu MHz", 0) != 0) continue;
+    try {
+      return std::stod(line.substr(line.find(':') + 1));
+    } catch (const std::exception&) {
+      return 0;
+    }
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
+  return 0;
 }
 
 unsigned physical_cores() {
@@ -45,6 +50,8 @@ unsigned physical_cores() {
 }
 
 }  // namespace
+
+const char* version() noexcept { return build_info::version; }
 
 environment capture_environment() {
   environment env;
@@ -69,13 +76,10 @@ environment capture_environment() {
 #endif
   env.flags = PERFTRACK_CXX_FLAGS;
   env.build_type = PERFTRACK_BUILD_TYPE;
-  const std::string dir = PERFTRACK_SOURCE_DIR;
-  if (std::filesystem::exists(std::filesystem::path(dir) / ".git")) {
-    env.git_sha = command_output("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
-    env.git_dirty =
-        !command_output("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null")
-             .empty();
-  }
+  // The commit the binary was built from (not the source tree's state now).
+  env.git_sha = build_info::git_sha;
+  env.git_dirty = build_info::git_dirty;
+  env.mhz_per_cpu = cpu_mhz();
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
   ::gmtime_r(&now, &tm);

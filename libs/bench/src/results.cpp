@@ -216,11 +216,13 @@ std::string google_benchmark_json(const environment& env, const std::vector<resu
   doc["context"] = {{"date", env.time},
                     {"host_name", env.host},
                     {"executable", "perftrack bench"},
+                    {"perftrack_version", version()},
                     {"num_cpus", env.logical_cpus},
-                    {"mhz_per_cpu", 0},
                     {"cpu_scaling_enabled", !env.governor.empty() && env.governor != "performance"},
                     {"caches", json::array()},
                     {"library_build_type", env.build_type == "Debug" ? "debug" : "release"}};
+  // Measured, or left out: Google Benchmark's readers treat it as optional.
+  if (env.mhz_per_cpu > 0) doc["context"]["mhz_per_cpu"] = std::lround(env.mhz_per_cpu);
   json rows = json::array();
   int family = 0;
   for (const auto& r : results) {
@@ -244,10 +246,19 @@ std::string google_benchmark_json(const environment& env, const std::vector<resu
              {"time_unit", "ns"}};
       return j;
     };
-    for (int i = 0; i < n; ++i) {
+    // CPU time on real time's basis: a latency sample is the mean per
+    // operation, so its CPU time is scaled by the same factor from the sample's
+    // wall time; otherwise both are per iteration.
+    const auto times = [&](int i) -> std::pair<double, double> {
       const double iters = static_cast<double>(r.iterations);
+      if (r.kind == kind::latency && r.wall_ns[i] > 0)
+        return {r.samples[i], r.cpu_ns[i] * r.samples[i] / r.wall_ns[i]};
       const double real = timed ? r.samples[i] : r.wall_ns[i] / iters;
-      json j = row("iteration", i, real, r.cpu_ns[i] / iters);
+      return {real, r.cpu_ns[i] / iters};
+    };
+    for (int i = 0; i < n; ++i) {
+      const auto [real, cpu] = times(i);
+      json j = row("iteration", i, real, cpu);
       if (r.kind == kind::throughput) j["items_per_second"] = r.samples[i];
       if (r.kind == kind::memory) j[r.unit] = r.samples[i];
       rows.push_back(std::move(j));
@@ -255,9 +266,8 @@ std::string google_benchmark_json(const environment& env, const std::vector<resu
     // Aggregates over the rows' real and cpu times.
     std::vector<double> real, cpu;
     for (int i = 0; i < n; ++i) {
-      const double iters = static_cast<double>(r.iterations);
-      real.push_back(timed ? r.samples[i] : r.wall_ns[i] / iters);
-      cpu.push_back(r.cpu_ns[i] / iters);
+      real.push_back(times(i).first);
+      cpu.push_back(times(i).second);
     }
     const summary sr = summarize(real), sc = summarize(cpu);
     const std::pair<const char*, std::pair<double, double>> aggregates[] = {

@@ -83,6 +83,27 @@ TEST(ResultsTest, GoogleBenchmarkJsonReadsBackAsGoogleBenchmarkJson) {
   EXPECT_EQ(rows[8]["aggregate_unit"], "percentage");
   EXPECT_EQ(rows[9]["items_per_second"], 1e6);
   EXPECT_EQ(rows[14]["items_per_second"], 3e6);  // the mean row of the throughput family
+  // Nothing invented: the clock is /proc/cpuinfo's or absent; the version is CMake's.
+  if (doc["context"].contains("mhz_per_cpu")) EXPECT_GT(doc["context"]["mhz_per_cpu"], 0);
+  EXPECT_EQ(doc["context"]["perftrack_version"], version());
+}
+
+TEST(ResultsTest, GoogleBenchmarkCpuTimeIsOnRealTimesBasis) {
+  // A latency sample is the mean per operation (100 ns) of a repetition that
+  // took 1 ms of wall and 0.5 ms of CPU: per operation, 50 ns of CPU.
+  result lat;
+  lat.name = "database/sqlite_query_latency";
+  lat.category = "database";
+  lat.kind = kind::latency;
+  lat.unit = "ns";
+  lat.samples = {100, 100};
+  lat.wall_ns = {1e6, 1e6};
+  lat.cpu_ns = {5e5, 5e5};
+  lat.stats = summarize(lat.samples);
+  const auto doc = json::parse(google_benchmark_json(capture_environment(), {lat}));
+  const auto& first = doc["benchmarks"][0];
+  EXPECT_EQ(first["real_time"], 100);
+  EXPECT_EQ(first["cpu_time"], 50);
 }
 
 TEST(ResultsTest, TargetsPassFailOrAreMissing) {

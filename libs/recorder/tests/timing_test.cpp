@@ -65,9 +65,18 @@ TEST_F(TimingTest, ScopedTimerMeasuresItsScopeAndCanFail) {
 }
 
 TEST_F(TimingTest, NullTargetIsANoOp) {
-  scoped_timer t(nullptr, operation_id{0});
-  t.fail("ignored");
-  SUCCEED();
+  // A timer with no tracker (instrumentation switched off) records nowhere: the
+  // same operation timed through the tracker is the only record there.
+  const auto op = tracker_.operation("task_claim");
+  {
+    scoped_timer off(nullptr, op);
+    off.fail("ignored");
+  }
+  { scoped_timer on(tracker_, op); }
+  const auto s = stats("task_claim");
+  EXPECT_EQ(s.count, 1u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_EQ(tracker_.counters().recorded, 1u);
 }
 
 TEST_F(TimingTest, TimeFutureEndsWhenTheWorkEnds) {

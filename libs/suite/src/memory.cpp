@@ -1,7 +1,7 @@
-// memory: what an agent costs on the heap, what a message history costs bounded
-// and unbounded, and whether creating and destroying agents leaks.
+// memory: what an agent costs on the heap, and whether creating and destroying
+// agents leaks. (No message-history benchmark: nothing in the runtime keeps an
+// in-memory history, and a structure defined here would measure only itself.)
 
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -22,48 +22,6 @@ struct agent_state {
   std::vector<std::string> capabilities;
   std::int64_t last_seen = 0;
   int handled = 0;
-};
-
-// A typical agent message as kept in a history.
-struct history_entry {
-  std::string sender;
-  std::string topic;
-  std::string body;
-  std::int64_t at = 0;
-};
-
-history_entry typical_message(int i) {
-  return {"agent-" + std::to_string(i % 100), "status",
-          R"({"status":"progress","task":)" + std::to_string(i) +
-              R"(,"note":"analysis step finished, waiting for review"})",
-          i};
-}
-
-// Heap bytes held by a history: its slots plus each string's own buffer.
-template <class Container>
-double held_bytes(const Container& c, std::size_t slots) {
-  double bytes = static_cast<double>(slots * sizeof(history_entry));
-  for (const auto& e : c) {
-    for (const std::string* s : {&e.sender, &e.topic, &e.body}) {
-      if (s->capacity() > 15) bytes += static_cast<double>(s->capacity() + 1);  // beyond SSO
-    }
-  }
-  return bytes;
-}
-
-// A bounded history: the last `capacity` messages in a ring.
-class ring_history {
-public:
-  explicit ring_history(std::size_t capacity) : slots_(capacity) {}
-  void add(history_entry e) {
-    slots_[next_ % slots_.size()] = std::move(e);
-    ++next_;
-  }
-  const std::vector<history_entry>& slots() const { return slots_; }
-
-private:
-  std::vector<history_entry> slots_;
-  std::size_t next_ = 0;
 };
 
 }  // namespace
@@ -89,28 +47,6 @@ void add_memory(bench::registry& r) {
              },
          .description = "heap bytes per idle agent with a name and two capabilities "
                         "(allocations counted)"});
-  r.add({.name = "memory/message_history_unbounded",
-         .category = "memory",
-         .kind = kind::memory,
-         .unit = "B",
-         .body =
-             [](state& s) {
-               std::deque<history_entry> history;
-               for (int i = 0; i < 10000; ++i) history.push_back(typical_message(i));
-               s.set_value(held_bytes(history, history.size()));
-             },
-         .description = "bytes held by a history of 10,000 typical messages, kept whole"});
-  r.add({.name = "memory/message_history_bounded",
-         .category = "memory",
-         .kind = kind::memory,
-         .unit = "B",
-         .body =
-             [](state& s) {
-               ring_history history(1000);
-               for (int i = 0; i < 10000; ++i) history.add(typical_message(i));
-               s.set_value(held_bytes(history.slots(), history.slots().size()));
-             },
-         .description = "bytes held after 10,000 messages by a ring of the last 1,000"});
   r.add({.name = "memory/leak_check",
          .category = "memory",
          .kind = kind::memory,
@@ -136,8 +72,8 @@ void add_memory(bench::registry& r) {
                  if (round == 0) warm = bench::resident_bytes();
                }
                s.set_counter("agents_created", static_cast<double>(rounds) * per_round);
-               s.set_value(
-                   static_cast<double>(std::max<std::int64_t>(bench::resident_bytes() - warm, 0)));
+               // Signed: a drop shows as a drop (a clamp at zero could not see it).
+               s.set_value(static_cast<double>(bench::resident_bytes() - warm));
              },
          .description = "RSS growth after warm-up over 10 rounds of creating, messaging and "
                         "stopping agents (1,000,000 in all; expected 0)"});
