@@ -53,15 +53,30 @@ check_consumer() {
   rm -rf "$prefix"
 }
 
-check_fuzz() {
-  echo "== libFuzzer: line parser for ${fuzz_seconds}s"
-  build_preset fuzz line_parser_fuzz
+# Each fuzzer runs from a copy of its seed corpus, fuzz/corpus/<name>: the line
+# parser for PERFTRACK_FUZZ_SECONDS (60), the others for a third of that.
+fuzz_one() {
+  local target="$1" corpus_name="$2" seconds="$3" max_len="$4"
+  echo "== libFuzzer: $target for ${seconds}s"
   local corpus
   corpus="$(mktemp -d)"
-  cp fuzz/corpus/* "$corpus/"
-  build-fuzz/fuzz/line_parser_fuzz -max_total_time="$fuzz_seconds" -max_len=4096 \
-    -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+  cp "fuzz/corpus/$corpus_name"/* "$corpus/"
+  build-fuzz/fuzz/"$target" -max_total_time="$seconds" -max_len="$max_len" \
+    -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
   rm -rf "$corpus"
+}
+
+check_fuzz() {
+  build_preset fuzz line_parser_fuzz results_perftrack_fuzz results_google_benchmark_fuzz \
+    results_pytest_benchmark_fuzz thresholds_fuzz gateway_protocol_fuzz writer_fuzz
+  local short=$((fuzz_seconds / 3))
+  fuzz_one line_parser_fuzz line_parser "$fuzz_seconds" 4096
+  fuzz_one results_perftrack_fuzz perftrack "$short" 16384
+  fuzz_one results_google_benchmark_fuzz google_benchmark "$short" 16384
+  fuzz_one results_pytest_benchmark_fuzz pytest_benchmark "$short" 16384
+  fuzz_one thresholds_fuzz thresholds "$short" 4096
+  fuzz_one gateway_protocol_fuzz gateway "$short" 4096
+  fuzz_one writer_fuzz writer "$short" 4096
 }
 
 steps=("$@")

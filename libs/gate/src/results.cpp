@@ -334,18 +334,10 @@ std::string replace_non_finite_tokens(std::string_view text) {
   return out;
 }
 
-expected<result_set> parse_results(std::string_view text, const std::string& source) {
-  json doc = json::parse(replace_non_finite_tokens(text), nullptr, false);
-  if (doc.is_discarded()) {
-    // Find where it breaks, for the message.
-    try {
-      [[maybe_unused]] const auto unused = json::parse(replace_non_finite_tokens(text));
-    } catch (const json::parse_error& e) {
-      return failure{source + ": not valid JSON (" + std::string(e.what()) +
-                     "); a file cut short by a killed run ends early: rerun the benchmarks"};
-    }
-    return failure{source + ": not valid JSON"};
-  }
+namespace {
+
+/// The reader for `doc`'s format, detected from its content.
+expected<result_set> read_any(const json& doc, const std::string& source) {
   if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
     return failure{source +
                    ": not a results file: expected perftrack results, Google Benchmark or "
@@ -365,6 +357,29 @@ expected<result_set> parse_results(std::string_view text, const std::string& sou
   return failure{source +
                  ": unknown results schema: neither perftrack, Google Benchmark nor "
                  "pytest-benchmark"};
+}
+
+
+}  // namespace
+
+expected<result_set> parse_results(std::string_view text, const std::string& source) {
+  json doc = json::parse(replace_non_finite_tokens(text), nullptr, false);
+  if (doc.is_discarded()) {
+    // Find where it breaks, for the message.
+    try {
+      [[maybe_unused]] const auto unused = json::parse(replace_non_finite_tokens(text));
+    } catch (const json::exception& e) {  // parse_error, or out_of_range (1e999)
+      return failure{source + ": not valid JSON (" + std::string(e.what()) +
+                     "); a file cut short by a killed run ends early: rerun the benchmarks"};
+    }
+    return failure{source + ": not valid JSON"};
+  }
+  try {
+    return read_any(doc, source);
+  } catch (const json::exception& e) {  // a reader met a value of an unexpected type
+    return failure{source + ": not a results file this reader understands (" +
+                   std::string(e.what()) + ")"};
+  }
 }
 
 expected<result_set> load_results(const std::filesystem::path& file) {

@@ -35,6 +35,13 @@ const metric* find_metric(const benchmark_result& b, const std::string& name) {
   return nullptr;
 }
 
+TEST(ResultsTest, NumbersTooLargeForADoubleAreAnErrorNotACrash) {
+  // Found by results_google_benchmark_fuzz: nlohmann throws out_of_range here.
+  const auto r = parse_results(R"({"context": {}, "benchmarks": [{"real_time": 1e999}]})", "x.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("x.json: not valid JSON"), std::string::npos);
+}
+
 TEST(ResultsTest, GoogleBenchmarkIterationRowsAreSamples) {
   auto r = load_results(data / "google-benchmark.json");
   ASSERT_TRUE(r) << r.error().message;
