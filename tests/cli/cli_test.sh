@@ -267,6 +267,14 @@ compare_flags_a_regression_and_writes_every_report)
   expect_contains "$(cat junit.xml)" '<testsuite name="perftrack compare" tests="3" failures="1"'
   run compare --results slower.json --baseline "$gb" --fail-on never
   [[ $status == 0 ]] || fail "status $status with --fail-on never"
+  # A report path that is not a regular file (a FIFO here, /dev/null in
+  # scripts) is written into, never renamed over.
+  mkfifo report.fifo
+  cat report.fifo > from-fifo.json &
+  run compare --results slower.json --baseline "$gb" --fail-on never --json report.fifo
+  wait
+  [[ $status == 0 && -p report.fifo ]] || fail "status $status; report.fifo: $(ls -l report.fifo)"
+  jq -e '.overall_status == "fail"' from-fifo.json >/dev/null || fail "$(cat from-fifo.json)"
   # --confirm: the flagged benchmark is rerun; a rerun that shows it again fails,
   # one that does not (the machine's luck) passes, and says so.
   run compare --results slower.json --baseline "$gb" --json confirmed.json \

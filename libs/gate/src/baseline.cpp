@@ -15,10 +15,33 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+
+/// Writes `content` to a file that is not a regular file (/dev/null, /dev/stdout,
+/// a FIFO): renaming over it would replace the device with a file.
+expected<bool> write_in_place(const std::filesystem::path& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return failure{"cannot write " + path.string() + ": " + errno_text()};
+  for (std::size_t done = 0; done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const auto why = errno_text();
+      ::close(fd);
+      return failure{"cannot write " + path.string() + ": " + why};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return true;
+}
+
 }  // namespace
 
 expected<bool> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   std::error_code ec;
+  if (const auto st = std::filesystem::status(path, ec);
+      !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    return write_in_place(path, content);
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::create_directories(dir, ec);
   if (ec) return failure{"cannot create " + dir.string() + ": " + ec.message()};
