@@ -25,6 +25,10 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--workers", o.workers, "Actor workers per process (default: one per core)")
       ->check(CLI::Range(1, 256));
   cmd->add_option("--seed", o.seed, "Seed of the workload's random choices");
+  cmd->add_option("--first-agent", o.first_agent,
+                  "Name the agents agent-N, agent-N+1, ... (default 0); programs sharing a store "
+                  "need ids of their own: an id belongs to the program that registered it")
+      ->check(CLI::Range(0, 1'000'000));
   return cmd;
 }
 
@@ -63,11 +67,11 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
   }
-  if (o.processes == 1) return run_share(o, 0, o.agents, out, err);
+  if (o.processes == 1) return run_share(o, o.first_agent, o.agents, out, err);
 
   out.flush();
   std::vector<pid_t> kids;
-  int first = 0;
+  int first = o.first_agent;
   for (int p = 0; p < o.processes; ++p) {
     const int count = o.agents / o.processes + (p < o.agents % o.processes ? 1 : 0);
     const pid_t pid = ::fork();

@@ -12,6 +12,7 @@ struct options {
   int agents = 8;
   std::string duration = "10s";
   int processes = 1;
+  int first_agent = 0;  ///< agents are named agent-<first_agent>, agent-<first_agent + 1>, ...
   std::string store = "sqlite:memory/coord.db";
   std::uint64_t seed = 1;
   unsigned workers = 0;  ///< 0: one per physical core

@@ -66,7 +66,8 @@ public:
   postgres_store(std::string url, const store_options& o)
       : url_(std::move(url)),
         options_(o),
-        combiner_(per_process<claim_combiner>("postgresql " + url_)) {}
+        combiner_(per_process<claim_combiner>("postgresql " + url_)),
+        me_(this_instance()) {}
 
   expected<bool> start() {
     std::lock_guard lock(mutex_);
@@ -79,8 +80,20 @@ public:
                                       std::string_view capabilities, std::int64_t now) override {
     if (auto bad = rules::check_agent(id, name, capabilities)) return *bad;
     return run<agent_info>("register agent", [&](pqxx::nontransaction& tx) -> expected<agent_info> {
-      auto r = tx.exec_prepared("register_agent", text(id), text(name), text(capabilities), now);
-      return read_agent(r[0]);
+      auto r = tx.exec_prepared("register_agent", text(id), text(name), text(capabilities), now,
+                                me_, now - options_.claim_lease.count());
+      if (!r.empty()) return read_agent(r[0]);
+      const auto holder = tx.exec_prepared("agent_instance", text(id));
+      if (holder.empty()) return rules::unknown_agent(id);  // deleted meanwhile
+      const std::string held_by = holder[0][0].c_str();
+      if (!rules::instance_gone(held_by)) {
+        return rules::held_by_instance(id, held_by, holder[0][1].as<std::int64_t>(), now,
+                                       options_.claim_lease.count());
+      }
+      auto taken = tx.exec_prepared("take_agent", text(id), text(name), text(capabilities), now,
+                                    me_, held_by);
+      if (taken.empty()) return rules::other_instance(id, held_by);  // raced with another
+      return read_agent(taken[0]);
     });
   }
 
@@ -91,8 +104,8 @@ public:
     return run<bool>("update agent status", [&](pqxx::nontransaction& tx) -> expected<bool> {
       const std::string task_text = current_task ? std::to_string(*current_task) : std::string();
       auto r = tx.exec_prepared("update_agent_status", text(status),
-                                current_task ? task_text.c_str() : nullptr, now, text(id));
-      if (r.affected_rows() == 0) return rules::unknown_agent(id);
+                                current_task ? task_text.c_str() : nullptr, now, text(id), me_);
+      if (r.affected_rows() == 0) return why_not_agent(tx, id);
       return true;
     });
   }
@@ -132,8 +145,9 @@ public:
     if (auto bad = rules::check_update(status, notes)) return *bad;
     return run<task>("update task", [&](pqxx::nontransaction& tx) -> expected<task> {
       auto r = tx.exec_prepared("update_task", static_cast<int>(status), text(notes),
-                                now + options_.claim_lease.count(), id, text(agent));
+                                now + options_.claim_lease.count(), id, text(agent), me_);
       if (!r.empty()) return read_task(r[0]);
+      if (auto f = fence(tx, agent)) return *f;
       auto current = tx.exec_prepared("task", id);
       if (current.empty()) return rules::unknown_task(id);
       return rules::not_updatable(read_task(current[0]), agent, status);
@@ -174,8 +188,9 @@ public:
 
   expected<std::int64_t> heartbeat(std::string_view agent, std::int64_t now) override {
     return run<std::int64_t>("heartbeat", [&](pqxx::nontransaction& tx) -> expected<std::int64_t> {
-      auto r = tx.exec_prepared("heartbeat", now, text(agent), now + options_.claim_lease.count());
-      if (r[0][0].as<std::int64_t>() == 0) return rules::unknown_agent(agent);
+      auto r = tx.exec_prepared("heartbeat", now, text(agent), now + options_.claim_lease.count(),
+                                me_);
+      if (r[0][0].as<std::int64_t>() == 0) return why_not_agent(tx, agent);
       return r[0][1].as<std::int64_t>();
     });
   }
@@ -217,6 +232,7 @@ public:
         "read messages", [&](pqxx::work& tx) -> expected<std::vector<stored_message>> {
           if (tx.exec_prepared("agent_exists", text(agent)).empty())
             return rules::unknown_agent(agent);
+          if (auto f = fence(tx, agent)) return *f;
           auto out = read_all<stored_message>(
               tx.exec_prepared(unread_only ? "unread_messages" : "messages", text(agent)),
               read_message);
@@ -227,9 +243,10 @@ public:
 
   expected<std::vector<stored_message>> unacked(std::string_view agent) override {
     return run<std::vector<stored_message>>(
-        "list unacknowledged messages", [&](pqxx::nontransaction& tx) {
-          return expected<std::vector<stored_message>>(
-              read_all<stored_message>(tx.exec_prepared("unacked", text(agent)), read_message));
+        "list unacknowledged messages",
+        [&](pqxx::nontransaction& tx) -> expected<std::vector<stored_message>> {
+          if (auto f = fence(tx, agent)) return *f;
+          return read_all<stored_message>(tx.exec_prepared("unacked", text(agent)), read_message);
         });
   }
 
@@ -269,14 +286,16 @@ public:
         "take the leader lease", [&](pqxx::work& tx) -> expected<leader_state> {
           if (tx.exec_prepared("is_candidate", text(candidate)).empty())
             return rules::not_candidate(candidate);
-          const leader_state current = read_leader(tx.exec_prepared("leader_for_update"));
+          const auto row = tx.exec_prepared("leader_for_update");
+          const leader_state current = read_leader(row);
           if (!current.holder.empty() && current.lease_until_ns >= now) {
-            if (current.holder == candidate) return current;
+            // The same name held by another instance is another leader.
+            if (current.holder == candidate && row[0][3].c_str() == me_) return current;
             return rules::lead_held(current, now);
           }
           leader_state next{std::string(candidate), current.epoch + 1,
                             now + options_.leader_ttl.count()};
-          tx.exec_prepared("take_lead", next.holder, next.epoch, next.lease_until_ns);
+          tx.exec_prepared("take_lead", next.holder, next.epoch, next.lease_until_ns, me_);
           return next;
         });
   }
@@ -286,7 +305,7 @@ public:
     return run<leader_state>(
         "renew the leader lease", [&](pqxx::nontransaction& tx) -> expected<leader_state> {
           auto r = tx.exec_prepared("renew_lead", now + options_.leader_ttl.count(),
-                                    text(candidate), epoch);
+                                    text(candidate), epoch, me_);
           if (!r.empty()) return read_leader(r);
           return rules::lead_lost(candidate, epoch, read_leader(tx.exec_prepared("leader")));
         });
@@ -311,7 +330,10 @@ private:
     if (auto bad = rules::check_claimer(agent)) return *bad;
     return run<std::vector<task>>("claim next task", [&](pqxx::nontransaction& tx) {
       auto r = tx.exec_prepared("claim_best", now, text(agent), now + options_.claim_lease.count(),
-                                limit);
+                                limit, me_);
+      if (r.empty()) {
+        if (auto f = fence(tx, agent)) return expected<std::vector<task>>(*f);
+      }
       // RETURNING has no order: expired first, then by rank.
       std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, task>> ranked;
       ranked.reserve(r.size());
@@ -348,11 +370,14 @@ private:
     return run<std::optional<task>>("claim task", [&](pqxx::nontransaction& tx) {
       using result = expected<std::optional<task>>;
       if (r.id == 0) {
-        auto next = tx.exec_prepared("claim_next", r.now, text(r.agent), r.lease_until);
+        auto next = tx.exec_prepared("claim_next", r.now, text(r.agent), r.lease_until, me_);
+        if (next.empty()) {
+          if (auto f = fence(tx, r.agent)) return result(*f);
+        }
         return result(next.empty() ? std::optional<task>()
                                    : std::optional<task>(read_task(next[0])));
       }
-      auto won = tx.exec_prepared("claim_task", r.now, text(r.agent), r.lease_until, r.id);
+      auto won = tx.exec_prepared("claim_task", r.now, text(r.agent), r.lease_until, r.id, me_);
       if (!won.empty()) return result(std::optional<task>(read_task(won[0])));
       return why_not(tx, r);
     });
@@ -370,12 +395,18 @@ private:
     auto ran = run<bool>("claim tasks", [&](pqxx::nontransaction& tx) -> expected<bool> {
       for (auto* r : group) r->result = std::optional<task>();
       for (const auto& row :
-           tx.exec_prepared("claim_group", agents.str(), leases.str(), nows.str(), ids.str())) {
+           tx.exec_prepared("claim_group", agents.str(), leases.str(), nows.str(), ids.str(),
+                            me_)) {
         const auto at = static_cast<std::size_t>(row[postgres::claim_group_element].as<int>() - 1);
         if (at < group.size()) group[at]->result = std::optional<task>(read_task(row));
       }
       for (auto* r : group) {
-        if (r->id != 0 && !r->result->has_value()) r->result = why_not(tx, *r);
+        if (r->result->has_value()) continue;
+        if (auto f = fence(tx, r->agent)) {
+          r->result = *f;
+        } else if (r->id != 0) {
+          r->result = why_not(tx, *r);
+        }
       }
       return true;
     });
@@ -385,7 +416,23 @@ private:
   }
 
   // Why task r.id could not be claimed.
-  static expected<std::optional<task>> why_not(pqxx::nontransaction& tx, const claim_request& r) {
+  // Why this instance may not act as `agent` (another instance holds it), or
+  // nothing; for the failure paths of statements that fence in SQL.
+  template <class Tx>
+  std::optional<failure> fence(Tx& tx, std::string_view agent) const {
+    const auto holder = tx.exec_prepared("agent_instance", text(agent));
+    if (holder.empty() || rules::may_act(holder[0][0].c_str(), me_)) return std::nullopt;
+    return rules::other_instance(agent, holder[0][0].c_str());
+  }
+
+  // An agent step that changed no row: another instance's agent, or unknown.
+  failure why_not_agent(pqxx::nontransaction& tx, std::string_view agent) const {
+    if (auto f = fence(tx, agent)) return *f;
+    return rules::unknown_agent(agent);
+  }
+
+  expected<std::optional<task>> why_not(pqxx::nontransaction& tx, const claim_request& r) {
+    if (auto f = fence(tx, r.agent)) return *f;
     auto current = tx.exec_prepared("task", r.id);
     if (current.empty()) return rules::unknown_task(r.id);
     return rules::not_claimable(read_task(current[0]), r.now);
@@ -488,6 +535,7 @@ private:
   std::shared_ptr<claim_combiner> combiner_;       ///< shared by this process's stores of url_
   std::atomic<bool> commits_wait_for_disk_{true};  ///< synchronous_commit is not off
   std::mutex mutex_;
+  std::string me_;  ///< this_instance()
   std::unique_ptr<pqxx::connection> conn_;
   bool schema_ready_ = false;
 };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace perftrack::coord::rules {
 namespace {
 
@@ -121,6 +123,26 @@ failure lead_lost(std::string_view candidate, std::int64_t epoch, const leader_s
 failure stale_epoch(std::int64_t epoch, const leader_state& current) {
   return failure{
       fmt::format("stale epoch {} (current {}): this node no longer leads", epoch, current.epoch)};
+}
+
+failure held_by_instance(std::string_view agent, std::string_view holder,
+                         std::int64_t last_seen_ns, std::int64_t now_ns,
+                         std::int64_t live_ns) {
+  // Clocks of different processes: never "seen in the future".
+  const auto seen_ms = std::max<std::int64_t>(0, (now_ns - last_seen_ns) / 1'000'000);
+  const auto free_in_ms = std::min(live_ns, last_seen_ns + live_ns - now_ns) / 1'000'000;
+  return failure{fmt::format(
+      "agent '{}' is registered by another running instance ({}, seen {} ms ago): give this "
+      "agent another id, or wait until that instance has been silent for the claim lease "
+      "({} ms more)",
+      agent, holder, seen_ms, free_in_ms)};
+}
+
+failure other_instance(std::string_view agent, std::string_view holder) {
+  return failure{fmt::format(
+      "agent '{}' belongs to another instance ({}): register it from this program first "
+      "(an id acts through the instance that registered it)",
+      agent, holder)};
 }
 
 }  // namespace perftrack::coord::rules

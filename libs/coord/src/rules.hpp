@@ -34,6 +34,22 @@ failure not_candidate(std::string_view id);
 failure lead_held(const leader_state& current, std::int64_t now);
 failure lead_lost(std::string_view candidate, std::int64_t epoch, const leader_state& current);
 failure stale_epoch(std::int64_t epoch, const leader_state& current);
+/// `agent` belongs to another running instance (`holder`, "host/pid/random").
+failure held_by_instance(std::string_view agent, std::string_view holder,
+                         std::int64_t last_seen_ns, std::int64_t now_ns,
+                         std::int64_t live_ns);
+failure other_instance(std::string_view agent, std::string_view holder);
+
+/// The instance ("host/pid/random") ran on this host and its process is gone:
+/// its agents may be taken over at once rather than after the claim lease. A
+/// reused pid reads as alive, which only delays a takeover.
+bool instance_gone(std::string_view instance);
+
+/// An agent row's instance `holder` allows `me` to act as the agent: the same
+/// instance, or none recorded (a store written before instances existed).
+inline bool may_act(std::string_view holder, std::string_view me) {
+  return holder.empty() || holder == me;
+}
 
 /// Ordering key of the aging rule: effective priority is priority - waited/aging
 /// levels, so ordering by priority * aging + created gives the same order at any

@@ -13,7 +13,7 @@ inline constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS agents(
   id TEXT PRIMARY KEY, name TEXT NOT NULL, capabilities TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL DEFAULT 'idle', current_task INTEGER, last_seen INTEGER NOT NULL,
-  handoff INTEGER NOT NULL DEFAULT 1);
+  handoff INTEGER NOT NULL DEFAULT 1, instance TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS tasks(
   id INTEGER PRIMARY KEY, title TEXT NOT NULL, priority INTEGER NOT NULL,
   payload TEXT NOT NULL DEFAULT '', parent INTEGER REFERENCES tasks(id),
@@ -35,8 +35,15 @@ CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages(recipient, read);
 CREATE TABLE IF NOT EXISTS candidates(id TEXT PRIMARY KEY, registered INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS leader(
   id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, epoch INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL);
+  lease_until INTEGER NOT NULL, instance TEXT NOT NULL DEFAULT '');
 )sql";
+
+/// Columns added since a table was first made: stores written before them get
+/// them on open (table, column, definition).
+inline constexpr const char* added_columns[][3] = {
+    {"agents", "instance", "TEXT NOT NULL DEFAULT ''"},
+    {"leader", "instance", "TEXT NOT NULL DEFAULT ''"},
+};
 
 // Task statuses are stored as small integers in task_status order.
 

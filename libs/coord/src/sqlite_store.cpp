@@ -31,7 +31,7 @@ using sqlite::task_columns;
 class sqlite_store final : public store {
 public:
   sqlite_store(sqlite3* db, const store_options& o, std::shared_ptr<sqlite::file_gate> g)
-      : db_(db), options_(o), gate_(std::move(g)) {}
+      : db_(db), options_(o), gate_(std::move(g)), me_(this_instance()) {}
 
   static expected<std::unique_ptr<store>> open(const std::string& path, const store_options& o) {
     sqlite3* db = nullptr;
@@ -57,6 +57,7 @@ public:
       if (auto e = s->db_.exec_retrying(pragma, o.busy_timeout); !e) return e.error();
     }
     if (auto e = s->db_.exec_retrying(schema, o.busy_timeout); !e) return e.error();
+    if (auto e = s->add_missing_columns(); !e) return e.error();
     return std::unique_ptr<store>(std::move(s));
   }
 
@@ -67,13 +68,36 @@ public:
     if (auto bad = rules::check_agent(id, name, capabilities)) return *bad;
     std::lock_guard lock(gate_->mutex);
     sqlite::write_scope write(db_);
+    // Taken over only from this instance, a store without instances, or an
+    // instance silent for the claim lease.
     auto& s = db_.stmt(
-        "INSERT INTO agents(id, name, capabilities, last_seen) VALUES(?1, ?2, ?3, ?4) "
+        "INSERT INTO agents(id, name, capabilities, last_seen, instance) "
+        "VALUES(?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-        "capabilities = excluded.capabilities, last_seen = excluded.last_seen");
-    sqlite::reset_guard g(s);
-    s.bind(1, id).bind(2, name).bind(3, capabilities).bind(4, now);
-    if (s.step() != SQLITE_DONE) return db_.error("register agent");
+        "capabilities = excluded.capabilities, last_seen = excluded.last_seen, "
+        "instance = excluded.instance "
+        "WHERE agents.instance IN ('', excluded.instance) OR agents.last_seen < ?6");
+    {
+      sqlite::reset_guard g(s);
+      s.bind(1, id).bind(2, name).bind(3, capabilities).bind(4, now).bind(5, me_);
+      s.bind(6, now - options_.claim_lease.count());
+      if (s.step() != SQLITE_DONE) return db_.error("register agent");
+    }
+    if (db_.changes() == 0) {
+      const auto holder = instance_locked(id);
+      if (!holder) return holder.error();
+      if (!rules::instance_gone(holder->first)) {
+        return rules::held_by_instance(id, holder->first, holder->second, now,
+                                       options_.claim_lease.count());
+      }
+      auto& take = db_.stmt(
+          "UPDATE agents SET name = ?1, capabilities = ?2, last_seen = ?3, instance = ?4 "
+          "WHERE id = ?5 AND instance = ?6");
+      sqlite::reset_guard g(take);
+      take.bind(1, name).bind(2, capabilities).bind(3, now).bind(4, me_).bind(5, id);
+      take.bind(6, holder->first);
+      if (take.step() != SQLITE_DONE) return db_.error("register agent");
+    }
     return agent_locked(id);
   }
 
@@ -83,6 +107,7 @@ public:
     if (auto bad = rules::check_agent_status(status)) return *bad;
     std::lock_guard lock(gate_->mutex);
     sqlite::write_scope write(db_);
+    if (auto f = fence_locked(id)) return *f;
     auto& s =
         db_.stmt("UPDATE agents SET status = ?1, current_task = ?2, last_seen = ?3 WHERE id = ?4");
     sqlite::reset_guard g(s);
@@ -152,6 +177,7 @@ public:
     std::lock_guard lock(gate_->mutex);
     sqlite::transaction tx(db_);
     if (auto e = tx.begin(); !e) return e.error();
+    if (auto f = fence_locked(agent)) return *f;
     auto current = task_locked(id);
     if (!current) return current.error();
     const task& t = *current;
@@ -187,6 +213,7 @@ public:
     std::lock_guard lock(gate_->mutex);
     sqlite::transaction tx(db_);
     if (auto e = tx.begin(); !e) return e.error();
+    if (auto f = fence_locked(agent)) return *f;
     auto claimed = claim_best(agent, now, now + options_.claim_lease.count(), max);
     if (!claimed) return claimed.error();
     if (auto e = tx.commit(); !e) return e.error();
@@ -208,7 +235,9 @@ private:
       fail_all(e.error());
     } else {
       for (auto* r : group) {
-        if (r->id != 0) {
+        if (auto f = fence_locked(r->agent)) {
+          r->result = *f;
+        } else if (r->id != 0) {
           auto t = claim_one(r->id, r->agent, r->now, r->lease_until);
           if (t) {
             r->result = std::optional<task>(std::move(t).value());
@@ -290,6 +319,7 @@ public:
     std::lock_guard lock(gate_->mutex);
     sqlite::transaction tx(db_);
     if (auto e = tx.begin(); !e) return e.error();
+    if (auto f = fence_locked(agent)) return *f;
     auto& seen = db_.stmt("UPDATE agents SET last_seen = ?1 WHERE id = ?2");
     {
       sqlite::reset_guard g(seen);
@@ -362,6 +392,7 @@ public:
     sqlite::transaction tx(db_);
     if (auto e = tx.begin(); !e) return e.error();
     if (auto a = agent_locked(agent); !a) return a.error();
+    if (auto f = fence_locked(agent)) return *f;
     auto& s = db_.stmt(
         unread_only ? "SELECT id, sender, recipient, body, created, read, acked FROM messages "
                       "WHERE recipient = ?1 AND read = 0 ORDER BY id"
@@ -385,6 +416,7 @@ public:
 
   expected<std::vector<stored_message>> unacked(std::string_view agent) override {
     std::lock_guard lock(gate_->mutex);
+    if (auto f = fence_locked(agent)) return *f;
     auto& s = db_.stmt(
         "SELECT id, sender, recipient, body, created, read, acked FROM messages "
         "WHERE recipient = ?1 AND acked = 0 ORDER BY id");
@@ -448,20 +480,22 @@ public:
         return rules::not_candidate(candidate);
       }
     }
+    if (auto f = fence_locked(candidate)) return *f;
     auto current = leader_locked();
     if (!current) return current.error();
     if (!current->holder.empty() && current->lease_until_ns >= now) {
-      if (current->holder == candidate) return *current;
+      // The same name held by another instance is another leader, not this one.
+      if (current->holder == candidate && leader_instance_locked() == me_) return *current;
       return rules::lead_held(*current, now);
     }
     leader_state next{std::string(candidate), current->epoch + 1,
                       now + options_.leader_ttl.count()};
     auto& s = db_.stmt(
-        "INSERT INTO leader(id, holder, epoch, lease_until) VALUES(1, ?1, ?2, ?3) "
+        "INSERT INTO leader(id, holder, epoch, lease_until, instance) VALUES(1, ?1, ?2, ?3, ?4) "
         "ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, "
-        "lease_until = excluded.lease_until");
+        "lease_until = excluded.lease_until, instance = excluded.instance");
     sqlite::reset_guard g(s);
-    s.bind(1, next.holder).bind(2, next.epoch).bind(3, next.lease_until_ns);
+    s.bind(1, next.holder).bind(2, next.epoch).bind(3, next.lease_until_ns).bind(4, me_);
     if (s.step() != SQLITE_DONE) return db_.error("take the leader lease");
     if (auto e = tx.commit(); !e) return e.error();
     return next;
@@ -471,11 +505,12 @@ public:
                                     std::int64_t now) override {
     std::lock_guard lock(gate_->mutex);
     sqlite::write_scope write(db_);
-    auto& s =
-        db_.stmt("UPDATE leader SET lease_until = ?1 WHERE id = 1 AND holder = ?2 AND epoch = ?3");
+    auto& s = db_.stmt(
+        "UPDATE leader SET lease_until = ?1 WHERE id = 1 AND holder = ?2 AND epoch = ?3 "
+        "AND instance = ?4");
     {
       sqlite::reset_guard g(s);
-      s.bind(1, now + options_.leader_ttl.count()).bind(2, candidate).bind(3, epoch);
+      s.bind(1, now + options_.leader_ttl.count()).bind(2, candidate).bind(3, epoch).bind(4, me_);
       if (s.step() != SQLITE_DONE) return db_.error("renew the leader lease");
     }
     if (db_.changes() == 0) {
@@ -555,6 +590,50 @@ private:
     return db_.error("read agent");
   }
 
+  // The instance that holds agent `id` and when it was last seen; nothing
+  // recorded gives ("", 0).
+  expected<std::pair<std::string, std::int64_t>> instance_locked(std::string_view id) {
+    auto& s = db_.stmt("SELECT instance, last_seen FROM agents WHERE id = ?1");
+    sqlite::reset_guard g(s);
+    s.bind(1, id);
+    const int rc = s.step();
+    if (rc == SQLITE_ROW) return std::pair{s.text(0), s.int64(1)};
+    if (rc == SQLITE_DONE) return std::pair{std::string(), std::int64_t{0}};
+    return db_.error("read agent");
+  }
+
+  // Why this instance may not act as `agent` (it is another's), or nothing.
+  std::optional<failure> fence_locked(std::string_view agent) {
+    auto holder = instance_locked(agent);
+    if (!holder) return holder.error();
+    if (rules::may_act(holder->first, me_)) return std::nullopt;
+    return rules::other_instance(agent, holder->first);
+  }
+
+  std::string leader_instance_locked() {
+    auto& s = db_.stmt("SELECT instance FROM leader WHERE id = 1");
+    sqlite::reset_guard g(s);
+    return s.step() == SQLITE_ROW ? s.text(0) : std::string();
+  }
+
+  // Stores made before a column existed get it (sqlite_schema.hpp).
+  expected<bool> add_missing_columns() {
+    for (const auto& [table, column, definition] : sqlite::added_columns) {
+      auto& s = db_.stmt("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+      sqlite::reset_guard g(s);
+      s.bind(1, std::string_view(table)).bind(2, std::string_view(column));
+      const int rc = s.step();
+      if (rc == SQLITE_ROW) continue;
+      if (rc != SQLITE_DONE) return db_.error("read the schema");
+      const auto alter = fmt::format("ALTER TABLE {} ADD COLUMN {} {}", table, column, definition);
+      if (auto e = db_.exec_retrying(alter.c_str(), options_.busy_timeout); !e) {
+        // Another process added it first.
+        if (e.error().message.find("duplicate column") == std::string::npos) return e.error();
+      }
+    }
+    return true;
+  }
+
   expected<task> task_locked(std::int64_t id) {
     static const std::string sql =
         std::string("SELECT ") + task_columns + " FROM tasks WHERE id = ?1";
@@ -579,6 +658,7 @@ private:
   sqlite::connection db_;
   store_options options_;
   std::shared_ptr<sqlite::file_gate> gate_;
+  std::string me_;  ///< this_instance()
 };
 
 }  // namespace

@@ -58,14 +58,19 @@ struct agent_loop {
   std::chrono::steady_clock::time_point abandon_at;
   bool abandoned = false;
 
-  void begin() {
-    count(svc.agent_register(id, "agent " + std::to_string(index), index % 2 ? "code" : "plan"));
+  // Registers the agent; the store's refusal (another instance holds the id)
+  // is returned, since nothing else this agent does could succeed.
+  std::optional<failure> begin() {
+    auto registered =
+        svc.agent_register(id, "agent " + std::to_string(index), index % 2 ? "code" : "plan");
+    if (!count(registered)) return registered.error();
     count(svc.agent_set_handoff(id, true));
     candidate = index < options.candidates;
     if (candidate) count(svc.leader_register(id));
     next_election = start;
     // The first leader abandons its lease halfway (as if it crashed).
     abandon_at = start + (end - start) / 2;
+    return std::nullopt;
   }
 
   void finish() { count(svc.agent_update_status(id, "offline", std::nullopt)); }
@@ -180,20 +185,31 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
   std::latch finished(options.agents);  // outlives the workers that count it down
   actor::actor_system system(actor::system_options{.workers = options.workers});
   std::vector<actor::actor_id> ids(static_cast<std::size_t>(options.agents));
+  // Every agent is registered before any runs, so peers can message it; a
+  // refusal (another running program holds the id) ends the swarm before it starts.
+  std::vector<agent_loop> agents;
+  agents.reserve(static_cast<std::size_t>(options.agents));
   for (int i = 0; i < options.agents; ++i) {
     const int index = options.first_agent + i;
-    agent_loop agent{*services[static_cast<std::size_t>(i)],
-                     "agent-" + std::to_string(index),
-                     index,
-                     options,
-                     std::mt19937_64(options.seed * 1000 + static_cast<std::uint64_t>(index)),
-                     results[static_cast<std::size_t>(i)],
-                     start,
-                     end};
-    agent.local = &ids;
-    agent.begin();  // registered before any agent's first round, so peers can message it
+    agents.push_back(agent_loop{*services[static_cast<std::size_t>(i)],
+                                "agent-" + std::to_string(index),
+                                index,
+                                options,
+                                std::mt19937_64(options.seed * 1000 + static_cast<std::uint64_t>(index)),
+                                results[static_cast<std::size_t>(i)],
+                                start,
+                                end});
+    agents.back().local = &ids;
+    if (auto refused = agents.back().begin()) {
+      return failure{refused->message +
+                     " (another program's agents use these ids on this store: give this swarm "
+                     "others with --first-agent N)"};
+    }
+  }
+  for (int i = 0; i < options.agents; ++i) {
     ids[static_cast<std::size_t>(i)] = system.spawn(
-        std::move(agent), [&finished](agent_loop& a, actor::context& ctx, actor::message& m) {
+        std::move(agents[static_cast<std::size_t>(i)]),
+        [&finished](agent_loop& a, actor::context& ctx, actor::message& m) {
           if (m.get_if<mail>() != nullptr) {
             a.deliver();
           } else if (a.round(ctx)) {

@@ -95,6 +95,14 @@ public:
   virtual expected<bool> check_epoch(std::int64_t epoch) = 0;
 };
 
+/// This running program's identity in stores: "host/pid/random", made once per
+/// process (anew after fork). An agent id belongs to the instance that
+/// registered it: another instance's register_agent is refused while the
+/// holder is live (seen within the claim lease), and its claims, updates,
+/// heartbeats, message reads and leadership are refused always: the instance,
+/// not the name, is the fencing unit (docs/coordination.md).
+std::string_view this_instance();
+
 /// Opens a store by URL: "sqlite:PATH" (SQLite, WAL; the file is created) or a
 /// libpq URL "postgresql://[user[:password]@]host[:port]/dbname[?param=value...]"
 /// (tables are created on first use).
