@@ -119,7 +119,6 @@ expected<ab_result> run_rounds(const options& o, const std::string& filter,
   return r;
 }
 
-
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {

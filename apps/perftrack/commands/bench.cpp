@@ -165,8 +165,7 @@ private:
 
 void print_console(std::ostream& out, const environment& env, const run_info& info,
                    const std::vector<result>& results, const std::vector<target_check>& checks) {
-  fmt::print(out,
-             "perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
+  fmt::print(out, "perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
              results.size(), info.repetitions,
              info.processes > 1 ? fmt::format(" in {} processes", info.processes) : "",
              info.quick ? " (quick)" : "", env.cpu_model, env.physical_cores, env.build_type);

@@ -24,9 +24,10 @@ namespace fs = std::filesystem;
 /// share of the repetitions, its own results folder and shard file.
 std::vector<std::string> child_arguments(const options& o, int repetitions,
                                          const std::string& postgres_url, const fs::path& dir) {
-  std::vector<std::string> a{"perftrack", "bench", "--repetitions", std::to_string(repetitions),
-                             "--results-dir", dir.string(), "--shard-out",
-                             (dir / "shard.msgpack").string(), "--format", "json"};
+  std::vector<std::string> a{
+      "perftrack",     "bench",      "--repetitions", std::to_string(repetitions),
+      "--results-dir", dir.string(), "--shard-out",   (dir / "shard.msgpack").string(),
+      "--format",      "json"};
   if (o.quick) a.push_back("--quick");
   if (o.quiet) a.push_back("--quiet");
   if (!o.filter.empty()) a.insert(a.end(), {"--filter", o.filter});
@@ -83,7 +84,8 @@ process_run run_in_processes(const options& o, const std::vector<int>& repetitio
     const fs::path dir = root / std::to_string(k + 1);
     fs::create_directories(dir, ec);
     const std::string label = fmt::format("process {} of {}", k + 1, count);
-    if (!o.quiet) err << fmt::format("perftrack bench: {} ({} repetitions)\n", label, repetitions[k]);
+    if (!o.quiet)
+      err << fmt::format("perftrack bench: {} ({} repetitions)\n", label, repetitions[k]);
     const std::string ended = run_child(child_arguments(o, repetitions[k], postgres_url, dir));
     auto shard = read_shard(dir / "shard.msgpack", label);
     if (!shard) {
@@ -95,8 +97,9 @@ process_run run_in_processes(const options& o, const std::vector<int>& repetitio
       continue;
     }
     if (!ended.empty()) {  // the shard is whole (written, then renamed): keep it
-      out.warnings.push_back({"process_failed", label + " " + ended + " after its results "
-                                                        "were written; they are kept"});
+      out.warnings.push_back({"process_failed", label + " " + ended +
+                                                    " after its results "
+                                                    "were written; they are kept"});
       err << "perftrack bench: " << out.warnings.back().message << "\n";
     }
     shards.push_back(std::move(shard).value());

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,8 +83,8 @@ expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, co
   if (flagged.empty()) return true;
   fmt::print(err, "perftrack compare: confirming {} flagged benchmark{} with a rerun\n",
              flagged.size(), flagged.size() == 1 ? "" : "s");
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("perftrack-confirm-{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("perftrack-confirm-{}", ::getpid());
   std::filesystem::create_directories(dir);
   auto again = run_results_command(o.confirm, name_regex(flagged), dir / "confirm.json",
                                    "perftrack compare", err);

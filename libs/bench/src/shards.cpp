@@ -22,13 +22,20 @@ bench::direction direction_of(std::string_view s) {
 }
 
 json to_json(const result& r) {
-  json j{{"name", r.name},       {"category", r.category},
-         {"kind", std::string(name(r.kind))}, {"unit", r.unit},
-         {"status", r.status},   {"direction", std::string(name(r.direction))},
-         {"reason", r.reason},   {"samples", r.samples},
-         {"wall_ns", r.wall_ns}, {"cpu_ns", r.cpu_ns},
-         {"iterations", r.iterations}, {"latency_count", r.latency_count},
-         {"latencies", r.latencies},   {"counters", r.counters}};
+  json j{{"name", r.name},
+         {"category", r.category},
+         {"kind", std::string(name(r.kind))},
+         {"unit", r.unit},
+         {"status", r.status},
+         {"direction", std::string(name(r.direction))},
+         {"reason", r.reason},
+         {"samples", r.samples},
+         {"wall_ns", r.wall_ns},
+         {"cpu_ns", r.cpu_ns},
+         {"iterations", r.iterations},
+         {"latency_count", r.latency_count},
+         {"latencies", r.latencies},
+         {"counters", r.counters}};
   return j;
 }
 
@@ -86,9 +93,9 @@ void merge_into(result& into, const result& part, std::size_t max_latencies) {
   append(into.wall_ns, part.wall_ns);
   append(into.cpu_ns, part.cpu_ns);
   const std::size_t room = max_latencies - std::min(max_latencies, into.latencies.size());
-  into.latencies.insert(into.latencies.end(), part.latencies.begin(),
-                        part.latencies.begin() + static_cast<std::ptrdiff_t>(
-                                                     std::min(room, part.latencies.size())));
+  into.latencies.insert(
+      into.latencies.end(), part.latencies.begin(),
+      part.latencies.begin() + static_cast<std::ptrdiff_t>(std::min(room, part.latencies.size())));
   into.latency_count += part.latency_count;
   // Micro benchmarks calibrate per process: the samples are per iteration, so
   // they compare; the file keeps the smallest count.

@@ -51,7 +51,7 @@ TEST(ShardsTest, MergesSamplesInProcessOrderWithPercentilesOverAll) {
   EXPECT_EQ(m.latency->p50, 10);  // nearest rank over both processes' 200 latencies
   EXPECT_EQ(m.latency->p99, 1000);
   EXPECT_EQ(m.stats.n, 3u);
-  EXPECT_TRUE(m.latencies.empty());                 // not carried into the results file
+  EXPECT_TRUE(m.latencies.empty());                // not carried into the results file
   EXPECT_EQ(m.counters.at("rss_delta_bytes"), 1);  // the latest reading
 }
 

@@ -2,9 +2,8 @@
 // running program that registered it.
 
 #include <fmt/format.h>
-#include <unistd.h>
-
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>

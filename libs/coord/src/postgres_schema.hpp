@@ -61,8 +61,9 @@ INSERT INTO leader(id, holder, epoch, lease_until) VALUES (1, '', 0, 0) ON CONFL
 #define PERFTRACK_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
 // The claimer or owner (agent) may act through this instance (me): the agent id
 // is not held by another instance (store.hpp, this_instance).
-#define PERFTRACK_MAY_ACT(agent, me) \
-  " NOT EXISTS (SELECT 1 FROM agents f WHERE f.id = " agent " AND f.instance NOT IN ('', " me ")) "
+#define PERFTRACK_MAY_ACT(agent, me)                                                               \
+  " NOT EXISTS (SELECT 1 FROM agents f WHERE f.id = " agent " AND f.instance NOT IN ('', " me "))" \
+                                                                                              " "
 
 // A PostgreSQL array literal ({"a","b"} or {1,2}) for a $n::TEXT[] or
 // $n::BIGINT[] parameter: libpqxx 6 has no array parameters.
@@ -155,8 +156,8 @@ inline constexpr prepared statements[] = {
      "UPDATE tasks SET status = $1::SMALLINT, notes = $2, owner = CASE WHEN $1::SMALLINT = 0 THEN "
      "NULL ELSE owner END, "
      "completions = completions + CASE WHEN $1::SMALLINT = 3 THEN 1 ELSE 0 END, lease_until = $3 "
-     "WHERE id = $4 AND status IN (1, 2) AND owner = $5 AND " PERFTRACK_MAY_ACT("$5", "$6")
-     "RETURNING " PERFTRACK_TASK_COLUMNS},
+     "WHERE id = $4 AND status IN (1, 2) AND owner = $5 AND " PERFTRACK_MAY_ACT(
+         "$5", "$6") "RETURNING " PERFTRACK_TASK_COLUMNS},
     {"claim_task",
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 WHERE id = $4 AND not_before <= $1 "
      "AND (status = 0 OR (status IN (1, 2) AND lease_until < $1 AND " PERFTRACK_HANDOFF
@@ -171,8 +172,8 @@ inline constexpr prepared statements[] = {
      "(SELECT id FROM tasks WHERE status IN (1, 2) AND lease_until < $1 AND " PERFTRACK_HANDOFF
      " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED), "
      "(SELECT id FROM tasks WHERE status = 0 AND not_before <= $1 "
-     " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED)) AND " PERFTRACK_MAY_ACT("$2", "$4")
-     "RETURNING " PERFTRACK_TASK_COLUMNS},
+     " ORDER BY rank LIMIT 1 FOR UPDATE SKIP LOCKED)) AND " PERFTRACK_MAY_ACT(
+         "$2", "$4") "RETURNING " PERFTRACK_TASK_COLUMNS},
     // A batch: the best expired claims, then the best pending tasks, each from its
     // partial index, locked past other claimers' rows.
     {"claim_best",
@@ -183,8 +184,8 @@ inline constexpr prepared statements[] = {
      "pick AS (SELECT id, src FROM (SELECT 0 AS src, id, rank FROM e "
      "  UNION ALL SELECT 1, id, rank FROM p) u ORDER BY src, rank LIMIT $4) "
      "UPDATE tasks SET status = 1, owner = $2, lease_until = $3 FROM pick "
-     "WHERE tasks.id = pick.id AND " PERFTRACK_MAY_ACT("$2", "$5")
-     "RETURNING " PERFTRACK_TASK_COLUMNS ", pick.src, rank"},
+     "WHERE tasks.id = pick.id AND " PERFTRACK_MAY_ACT(
+         "$2", "$5") "RETURNING " PERFTRACK_TASK_COLUMNS ", pick.src, rank"},
     {"tasks", "SELECT " PERFTRACK_TASK_COLUMNS " FROM tasks ORDER BY id"},
     {"tasks_by_status",
      "SELECT " PERFTRACK_TASK_COLUMNS " FROM tasks WHERE status = $1 ORDER BY id"},

@@ -188,8 +188,8 @@ public:
 
   expected<std::int64_t> heartbeat(std::string_view agent, std::int64_t now) override {
     return run<std::int64_t>("heartbeat", [&](pqxx::nontransaction& tx) -> expected<std::int64_t> {
-      auto r = tx.exec_prepared("heartbeat", now, text(agent), now + options_.claim_lease.count(),
-                                me_);
+      auto r =
+          tx.exec_prepared("heartbeat", now, text(agent), now + options_.claim_lease.count(), me_);
       if (r[0][0].as<std::int64_t>() == 0) return why_not_agent(tx, agent);
       return r[0][1].as<std::int64_t>();
     });
@@ -394,9 +394,8 @@ private:
     }
     auto ran = run<bool>("claim tasks", [&](pqxx::nontransaction& tx) -> expected<bool> {
       for (auto* r : group) r->result = std::optional<task>();
-      for (const auto& row :
-           tx.exec_prepared("claim_group", agents.str(), leases.str(), nows.str(), ids.str(),
-                            me_)) {
+      for (const auto& row : tx.exec_prepared("claim_group", agents.str(), leases.str(), nows.str(),
+                                              ids.str(), me_)) {
         const auto at = static_cast<std::size_t>(row[postgres::claim_group_element].as<int>() - 1);
         if (at < group.size()) group[at]->result = std::optional<task>(read_task(row));
       }

@@ -125,9 +125,8 @@ failure stale_epoch(std::int64_t epoch, const leader_state& current) {
       fmt::format("stale epoch {} (current {}): this node no longer leads", epoch, current.epoch)};
 }
 
-failure held_by_instance(std::string_view agent, std::string_view holder,
-                         std::int64_t last_seen_ns, std::int64_t now_ns,
-                         std::int64_t live_ns) {
+failure held_by_instance(std::string_view agent, std::string_view holder, std::int64_t last_seen_ns,
+                         std::int64_t now_ns, std::int64_t live_ns) {
   // Clocks of different processes: never "seen in the future".
   const auto seen_ms = std::max<std::int64_t>(0, (now_ns - last_seen_ns) / 1'000'000);
   const auto free_in_ms = std::min(live_ns, last_seen_ns + live_ns - now_ns) / 1'000'000;

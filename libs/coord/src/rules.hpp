@@ -35,9 +35,8 @@ failure lead_held(const leader_state& current, std::int64_t now);
 failure lead_lost(std::string_view candidate, std::int64_t epoch, const leader_state& current);
 failure stale_epoch(std::int64_t epoch, const leader_state& current);
 /// `agent` belongs to another running instance (`holder`, "host/pid/random").
-failure held_by_instance(std::string_view agent, std::string_view holder,
-                         std::int64_t last_seen_ns, std::int64_t now_ns,
-                         std::int64_t live_ns);
+failure held_by_instance(std::string_view agent, std::string_view holder, std::int64_t last_seen_ns,
+                         std::int64_t now_ns, std::int64_t live_ns);
 failure other_instance(std::string_view agent, std::string_view holder);
 
 /// The instance ("host/pid/random") ran on this host and its process is gone:

@@ -191,14 +191,10 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
   agents.reserve(static_cast<std::size_t>(options.agents));
   for (int i = 0; i < options.agents; ++i) {
     const int index = options.first_agent + i;
-    agents.push_back(agent_loop{*services[static_cast<std::size_t>(i)],
-                                "agent-" + std::to_string(index),
-                                index,
-                                options,
-                                std::mt19937_64(options.seed * 1000 + static_cast<std::uint64_t>(index)),
-                                results[static_cast<std::size_t>(i)],
-                                start,
-                                end});
+    agents.push_back(agent_loop{
+        *services[static_cast<std::size_t>(i)], "agent-" + std::to_string(index), index, options,
+        std::mt19937_64(options.seed * 1000 + static_cast<std::uint64_t>(index)),
+        results[static_cast<std::size_t>(i)], start, end});
     agents.back().local = &ids;
     if (auto refused = agents.back().begin()) {
       return failure{refused->message +
@@ -207,19 +203,19 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
     }
   }
   for (int i = 0; i < options.agents; ++i) {
-    ids[static_cast<std::size_t>(i)] = system.spawn(
-        std::move(agents[static_cast<std::size_t>(i)]),
-        [&finished](agent_loop& a, actor::context& ctx, actor::message& m) {
-          if (m.get_if<mail>() != nullptr) {
-            a.deliver();
-          } else if (a.round(ctx)) {
-            ctx.send(ctx.self(), actor::message(tick{}));
-          } else {
-            a.finish();
-            ctx.stop();
-            finished.count_down();
-          }
-        });
+    ids[static_cast<std::size_t>(i)] =
+        system.spawn(std::move(agents[static_cast<std::size_t>(i)]),
+                     [&finished](agent_loop& a, actor::context& ctx, actor::message& m) {
+                       if (m.get_if<mail>() != nullptr) {
+                         a.deliver();
+                       } else if (a.round(ctx)) {
+                         ctx.send(ctx.self(), actor::message(tick{}));
+                       } else {
+                         a.finish();
+                         ctx.stop();
+                         finished.count_down();
+                       }
+                     });
   }
   for (const auto id : ids) system.send(id, actor::message(tick{}));
   finished.wait();

@@ -184,9 +184,9 @@ TEST_F(IndependentProcessesTest, OneLeaderPerEpochAndNoClaimCompletedByAnotherIn
     ::waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
-  std::map<std::string, int> registered_by;           // agent -> process
-  std::map<std::int64_t, std::set<int>> epoch_leaders;  // epoch -> processes
-  std::map<std::int64_t, int> completed;               // task -> completions seen
+  std::map<std::string, int> registered_by;              // agent -> process
+  std::map<std::int64_t, std::set<int>> epoch_leaders;   // epoch -> processes
+  std::map<std::int64_t, int> completed;                 // task -> completions seen
   std::vector<std::pair<std::string, int>> completions;  // (agent, process)
   for (int p = 0; p < processes; ++p) {
     std::ifstream in(dir_ / ("p" + std::to_string(p) + ".log"));

@@ -15,7 +15,6 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-
 /// Writes `content` to a file that is not a regular file (/dev/null, /dev/stdout,
 /// a FIFO): renaming over it would replace the device with a file.
 expected<bool> write_in_place(const std::filesystem::path& path, std::string_view content) {

@@ -93,8 +93,8 @@ bool finite_change(const comparison_row& r) {
 }
 
 std::size_t non_finite(const std::vector<double>& samples) {
-  return static_cast<std::size_t>(std::count_if(samples.begin(), samples.end(),
-                                                [](double v) { return !std::isfinite(v); }));
+  return static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [](double v) { return !std::isfinite(v); }));
 }
 
 std::string percent(double fraction) {

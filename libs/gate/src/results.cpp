@@ -359,7 +359,6 @@ expected<result_set> read_any(const json& doc, const std::string& source) {
                  "pytest-benchmark"};
 }
 
-
 }  // namespace
 
 expected<result_set> parse_results(std::string_view text, const std::string& source) {

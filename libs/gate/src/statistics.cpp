@@ -1,12 +1,11 @@
 #include "perftrack/gate/statistics.hpp"
 
 #include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <optional>
-
-#include <boost/math/special_functions/beta.hpp>
 
 namespace perftrack::gate {
 namespace {
@@ -185,16 +184,16 @@ private:
     const auto last = std::min(n, static_cast<std::size_t>(std::ceil(nd / 2 + spread)));
     for (std::size_t k = t.first; k < last; ++k) {
       const double p = static_cast<double>(k + 1) / nd;
-      t.cdf.push_back(p >= 1 ? 1.0
-                             : boost::math::ibeta(static_cast<double>(m),
-                                                  static_cast<double>(n - m + 1), p));
+      t.cdf.push_back(
+          p >= 1 ? 1.0
+                 : boost::math::ibeta(static_cast<double>(m), static_cast<double>(n - m + 1), p));
     }
     return t;
   }
   double at(const table& t, double u) const {
     const auto it = std::lower_bound(t.cdf.begin(), t.cdf.end(), u);
-    const auto j = std::min<std::size_t>(static_cast<std::size_t>(it - t.cdf.begin()),
-                                         t.cdf.size() - 1);
+    const auto j =
+        std::min<std::size_t>(static_cast<std::size_t>(it - t.cdf.begin()), t.cdf.size() - 1);
     return sorted_[t.first + j];
   }
   std::span<const double> sorted_;

@@ -375,10 +375,10 @@ simulated simulate(std::mt19937_64& g, int processes) {
       for (int i = 0; i < 50; ++i) {
         const std::string name = "sim/b" + std::to_string(i);
         const double after = slower && i == 7 ? 1150 : 1000;
-        bs.push_back(bench(name, {measured(run_samples(g, 1000, processes, per, process_cv,
-                                                       sample_cv))}, "sim"));
-        cs.push_back(bench(name, {measured(run_samples(g, after, processes, per, process_cv,
-                                                       sample_cv))}, "sim"));
+        bs.push_back(bench(
+            name, {measured(run_samples(g, 1000, processes, per, process_cv, sample_cv))}, "sim"));
+        cs.push_back(bench(
+            name, {measured(run_samples(g, after, processes, per, process_cv, sample_cv))}, "sim"));
       }
       const auto r = compare(run(bs), run(cs), {});
       if (!slower && r.count(severity::critical) + r.count(severity::warning) > 0) ++out.alarms;

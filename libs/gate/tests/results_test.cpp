@@ -37,7 +37,8 @@ const metric* find_metric(const benchmark_result& b, const std::string& name) {
 
 TEST(ResultsTest, NumbersTooLargeForADoubleAreAnErrorNotACrash) {
   // Found by results_google_benchmark_fuzz: nlohmann throws out_of_range here.
-  const auto r = parse_results(R"({"context": {}, "benchmarks": [{"real_time": 1e999}]})", "x.json");
+  const auto r =
+      parse_results(R"({"context": {}, "benchmarks": [{"real_time": 1e999}]})", "x.json");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("x.json: not valid JSON"), std::string::npos);
 }

@@ -43,9 +43,9 @@ TEST(NoAllocationTest, RecordsAfterAThreadsFirstAllocateNothing) {
     for (int i = 0; i < 20'000; ++i) {
       context ctx;
       ctx.add("agents", i).add("name", "planner");
-      t.record(claim, std::chrono::microseconds(i % 100), i % 7 != 0,
-               {.session_id = "ses_42", .error = i % 7 ? "" : "lost race",
-                .context_json = ctx.json()});
+      t.record(
+          claim, std::chrono::microseconds(i % 100), i % 7 != 0,
+          {.session_id = "ses_42", .error = i % 7 ? "" : "lost race", .context_json = ctx.json()});
       {
         scoped_timer timer(t, claim);
         if (i % 3 == 0) timer.fail("timeout");

@@ -231,8 +231,8 @@ TEST(TrackerTest, ContextThatIsNotAnObjectIsWrappedToKeepTheLineValid) {
 
 TEST(TrackerTest, ContextWithBracesAtBothEndsIsNotTakenForAnObject) {
   testing::temp_dir dir;
-  const std::vector<std::string> not_json{"{oops}", "{\"a\":\"raw\ttab\"}", "{\"a\":1,}",
-                                          "{\"a\":NaN}", "{} {}", "{\"a\":\"\xff\"}"};
+  const std::vector<std::string> not_json{
+      "{oops}", "{\"a\":\"raw\ttab\"}", "{\"a\":1,}", "{\"a\":NaN}", "{} {}", "{\"a\":\"\xff\"}"};
   {
     tracker t(options_in(dir.path()));
     for (const auto& c : not_json) t.record("x", 1.0, true, {.context_json = c});

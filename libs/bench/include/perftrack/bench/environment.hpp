@@ -10,9 +10,9 @@ struct environment {
   std::string cpu_model;
   unsigned logical_cpus = 0;
   unsigned physical_cores = 0;
-  std::string governor;  ///< empty when not visible (e.g. in a VM)
+  std::string governor;    ///< empty when not visible (e.g. in a VM)
   double mhz_per_cpu = 0;  ///< /proc/cpuinfo's "cpu MHz"; 0 when not given
-  std::string kernel;    ///< uname -sr
+  std::string kernel;      ///< uname -sr
   std::string compiler;
   std::string flags;       ///< the C++ flags perftrack was built with
   std::string build_type;  ///< CMAKE_BUILD_TYPE

@@ -41,7 +41,7 @@ struct run_info {
   std::string perftrack_version;
   bool quick = false;
   int repetitions = 0;
-  int processes = 1;  ///< the repetitions were spread over this many processes
+  int processes = 1;              ///< the repetitions were spread over this many processes
   std::vector<warning> warnings;  ///< run-wide (build_warnings)
 };
 
