@@ -34,10 +34,10 @@ build_preset release perftrack recorder_bench generate_metrics actor_bench store
 bench_gate() {
   echo "== regression gate: 1,000 benchmarks x 30 samples x 10,000 resamples"
   "$root/build/libs/gate/compare_bench" --out "$out/gate"
-  local rows=200
-  ((quick)) && rows=50
+  local runs=3
+  ((quick)) && runs=1
   /usr/bin/python3 "$root/scripts/bench/gate_peers.py" "$root/build/bin/perftrack" "$out/gate" \
-    --scipy-rows "$rows"
+    --runs "$runs"
 }
 
 bench_recorder() {

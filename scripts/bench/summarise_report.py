@@ -42,7 +42,7 @@ dd_time, dd_out = timed(dd_cmd, a.runs)
 dd = json.loads(dd_out)
 
 jq_cmd = ["jq", "-s", "--arg", "since", a.since, "--arg", "until", a.until, "-f", a.jq_program, a.jq_data]
-jq_time, jq_out = timed(jq_cmd, 1)
+jq_time, jq_out = timed(jq_cmd, a.runs)  # the same method as the others: median of --runs
 jq = json.loads(jq_out)
 pt_small = json.loads(subprocess.run([a.perftrack, "report", "monthly", "--file", a.jq_data, "--since", a.since,
                                       "--until", a.until, "--now", a.until, "--format", "json"],
@@ -53,15 +53,25 @@ def by_op(doc):
     return {o["operation"]: o for o in doc["operations"]}
 
 
-def agree(x, y):
+FIELDS = ("count", "successes", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "min_ms", "max_ms")
+
+
+def disagreements(x, y):
+    """Every field of every operation that differs (averages to 1e-9 relative)."""
     bx, by = by_op(x), by_op(y)
+    out = []
     if set(bx) != set(by):
-        return False
-    for k in bx:
-        for f in ("count", "p50_ms", "p95_ms", "p99_ms", "min_ms", "max_ms"):
-            if abs(float(bx[k][f]) - float(by[k][f])) > 1e-9:
-                return False
-    return True
+        out.append("operations differ: %s" % sorted(set(bx) ^ set(by)))
+    for k in set(bx) & set(by):
+        for f in FIELDS:
+            if f not in bx[k] or f not in by[k]:
+                out.append("%s: %s missing" % (k, f))
+                continue
+            vx, vy = float(bx[k][f]), float(by[k][f])
+            tolerance = 1e-9 * max(abs(vx), abs(vy)) if f == "avg_ms" else 1e-9
+            if abs(vx - vy) > tolerance:
+                out.append("%s %s: perftrack %r, other %r" % (k, f, vx, vy))
+    return out
 
 
 gb = 1e9
@@ -76,7 +86,12 @@ for name, n, t in rows:
     tp = n / t / 1e6
     ratio = "-" if name.startswith("perftrack") else f"{pt_tp / tp:.1f}x faster"
     print(f"| {name} | {n / 1e6:.0f} | {t:.3f} | {tp:.0f} | {ratio} |")
-print(f"results agree: DuckDB {agree(pt, dd)}, jq (on the sample) {agree(pt_small, jq)}")
+bad = [("DuckDB", d) for d in disagreements(pt, dd)] + [("jq", d) for d in disagreements(pt_small, jq)]
+if bad:
+    for tool, d in bad[:20]:
+        print(f"DISAGREE with {tool}: {d}")
+    raise SystemExit(f"{len(bad)} disagreements: the figures above do not compare the same statistics")
+print(f"results agree on every field of every operation ({', '.join(FIELDS)}): DuckDB, and jq on the sample")
 
 # Memory: max RSS with the whole window against a window holding ~1/30 of it.
 rss_full = max_rss_kib(pt_cmd)
