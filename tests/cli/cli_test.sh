@@ -174,7 +174,7 @@ bench_lists_the_suite)
   run bench --list
   [[ $status == 0 ]] || fail "status $status: $err"
   for c in agent_spawn/single message_throughput/simple database/sqlite_query_latency \
-      database/postgres_claim_contention task_completion/sqlite leader_election/sqlite_failover_gap \
+      database/postgres_claim_contention task_completion/sqlite leader_election/sqlite_failover \
       websocket/connection_setup websocket/broadcast_latency_1000; do
     expect_contains "$out" "$c"
   done
