@@ -26,6 +26,47 @@ struct ping {
 
 int scaled(const state& s, int full) { return s.config().quick ? full / 5 : full; }
 
+// 1,000 messages, each to the agent of a name drawn in a fixed order among
+// `agents`; by id (the name's actor id, as a caller keeps it) or by a scan of
+// the (name, id) list. Each agent counts what it gets; returns when all arrived.
+void route_to_named(state& s, int agents, bool by_id) {
+  s.pause_timing();
+  pa::actor_system sys({.workers = s.config().threads});
+  constexpr int messages = 1'000;
+  std::atomic<int> got{0};
+  std::promise<void> done;
+  std::vector<std::pair<std::string, pa::actor_id>> directory;
+  directory.reserve(static_cast<std::size_t>(agents));
+  for (int a = 0; a < agents; ++a) {
+    directory.emplace_back("agent-" + std::to_string(a),
+                           sys.spawn(0, [&](int&, pa::context&, pa::message&) {
+                             if (got.fetch_add(1) + 1 == messages) done.set_value();
+                           }));
+  }
+  std::vector<std::size_t> targets;  // spread over the list (a scan finds each halfway on average)
+  for (int m = 0; m < messages; ++m)
+    targets.push_back(static_cast<std::size_t>((static_cast<std::int64_t>(m) * 7919) % agents));
+  s.resume_timing();
+  for (const auto k : targets) {
+    pa::actor_id to{};
+    if (by_id) {
+      to = directory[k].second;
+    } else {
+      const std::string& wanted = directory[k].first;
+      for (const auto& [name, id] : directory) {
+        if (name == wanted) {
+          to = id;
+          break;
+        }
+      }
+    }
+    sys.send(to, pa::message(1));
+  }
+  done.get_future().wait();
+  s.set_items(messages);
+  s.pause_timing();
+}
+
 // `producers` agents each send `per_producer` messages to the counter of their
 // group; `groups` counters. Returns when every counter has all its messages.
 void fan_in(state& s, int producers_per_counter, int counters, int per_producer) {
@@ -168,6 +209,18 @@ void add_message_throughput(bench::registry& r) {
      [routing](state& s) { routing(s, false); });
   tp("routing_hash_lookup", "publish to 20 topics of 100 agents, by the system's topic map",
      [routing](state& s) { routing(s, true); });
+  // The O(1) address itself: a message to one named agent among n, addressed
+  // by the runtime's id (a slot index) or found by scanning a list of (name,
+  // id) pairs first. Delivery is the same on both sides, so the difference is
+  // the lookup; with 10 agents there is none to see, with 100,000 it is all.
+  for (const int n : {10, 1'000, 100'000}) {
+    for (const bool by_id : {true, false}) {
+      tp(std::string(by_id ? "route_by_id_" : "route_by_scan_") + std::to_string(n),
+         "1,000 messages to named agents among " + std::to_string(n) +
+             (by_id ? ", addressed by actor id" : ", found by scanning (name, id) pairs"),
+         [n, by_id](state& s) { route_to_named(s, n, by_id); });
+    }
+  }
 }
 
 }  // namespace perftrack::suite
