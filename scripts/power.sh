@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Power and false alarms of the gate on a real slowdown, in Google Benchmark
-# form: examples/work_bench built at 100% and 115% of its work per iteration,
-# run alternately (base, slow, base, slow, ...) with Google Benchmark's own
-# repetitions, each slow run compared with the base run before it (should be
-# critical) and each base run with the previous base run (A/A: should be quiet).
-#   scripts/power.sh [--pairs N] [--repetitions R] [--out DIR]
+# form: examples/work_bench built at 100% and 115% of its work per iteration.
+# A run of one build is --processes processes of the program, each with
+# --repetitions Google Benchmark repetitions, interleaved with the other
+# build's (base, slow, base, slow, ...), pooled by repeating --results. Each
+# slow run is compared with the base run before it (should be critical) and
+# each base run with the previous base run (A/A: should be quiet).
+# --processes 1 is Google Benchmark's usual way: every repetition in one process.
+#   scripts/power.sh [--pairs N] [--processes P] [--repetitions R] [--out DIR]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 pairs=10
-repetitions=10
+processes=5
+repetitions=2
 out=""
 while (($#)); do
   case "$1" in
     --pairs) pairs="$2"; shift ;;
     --repetitions) repetitions="$2"; shift ;;
+    --processes) processes="$2"; shift ;;
     --out) out="$2"; shift ;;
-    *) echo "usage: scripts/power.sh [--pairs N] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: scripts/power.sh [--pairs N] [--processes P] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -25,31 +30,48 @@ mkdir -p "$out"
 build_preset release perftrack work_bench_100 work_bench_115 >/dev/null
 bin="$root/build/bin/perftrack"
 work="$root/build/examples/work_bench"
-run() {  # run BUILD NAME
-  "$work/work_bench_$1" --benchmark_repetitions="$repetitions" --benchmark_format=json \
-    >"$out/$2.json" 2>/dev/null
+# run NAME: both builds, process by process, interleaved (base then slow) so
+# both see the same machine states: NAME-base-K.json and NAME-slow-K.json.
+run() {
+  for ((k = 1; k <= processes; k++)); do
+    for build in 100 115; do
+      "$work/work_bench_$build" --benchmark_repetitions="$repetitions" --benchmark_format=json \
+        >"$out/$1-$build-$k.json" 2>/dev/null
+    done
+  done
 }
-# verdicts BASE CURRENT: "critical warning inconclusive unchanged total" over the timed rows.
+# runs NAME BUILD: the --results (or --baseline) arguments of a run's processes.
+runs() {
+  local flag="$3"
+  for ((k = 1; k <= processes; k++)); do printf '%s\n%s\n' "$flag" "$out/$1-$2-$k.json"; done
+}
+# verdicts BASE_RUN BASE_BUILD CUR_RUN CUR_BUILD: "critical warning inconclusive
+# unchanged total" over the timed rows.
 verdicts() {
-  "$bin" compare --results "$2" --baseline "$1" --fail-on never --json "$out/report.json" \
-    >/dev/null 2>&1
+  local args=()
+  mapfile -t args < <(runs "$1" "$2" --baseline; runs "$3" "$4" --results)
+  "$bin" compare "${args[@]}" --fail-on never --json "$out/report.json" >/dev/null 2>&1
   jq -r '[.results[] | select(.metric == "real_time" or .metric == "cpu_time") | .severity]
     | [(map(select(. == "critical")) | length), (map(select(. == "warning")) | length),
        (map(select(. == "inconclusive")) | length), (map(select(. == "unchanged")) | length),
        length] | @tsv' "$out/report.json"
 }
 echo "power.sh: results in $out" >&2
-run 100 base0
-caught=0 rows=0 alarms=0 aa_rows=0
-printf '| pair | +15%%: critical | warning | inconclusive | unchanged | of | A/A: critical | warning | of |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+run r0
+caught=0 rows=0 alarms=0 aa_rows=0 caught_prev=0
+printf '| run | +15%%, same run: critical | warning | inconclusive | unchanged | of | +15%% vs the previous run: critical | A/A (previous run): critical | warning | of |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for ((i = 1; i <= pairs; i++)); do
-  run 115 "slow$i"
-  run 100 "base$i"
-  IFS=$'\t' read -r c w n u t < <(verdicts "$out/base$((i - 1)).json" "$out/slow$i.json")
-  IFS=$'\t' read -r ac aw _ _ at < <(verdicts "$out/base$((i - 1)).json" "$out/base$i.json")
-  printf '| %d | %d | %d | %d | %d | %d | %d | %d | %d |\n' "$i" "$c" "$w" "$n" "$u" "$t" "$ac" "$aw" "$at"
+  run "r$i"
+  # The slow build against the base build of the same run (interleaved), and
+  # the base build against the previous run's (A/A, minutes apart).
+  IFS=$'\t' read -r c w n u t < <(verdicts "r$i" 100 "r$i" 115)
+  IFS=$'\t' read -r pc _ _ _ _ < <(verdicts "r$((i - 1))" 100 "r$i" 115)
+  IFS=$'\t' read -r ac aw _ _ at < <(verdicts "r$((i - 1))" 100 "r$i" 100)
+  printf '| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n' "$i" "$c" "$w" "$n" "$u" "$t" "$pc" \
+    "$ac" "$aw" "$at"
   caught=$((caught + c)) rows=$((rows + t)) alarms=$((alarms + ac + aw)) aa_rows=$((aa_rows + at))
+  caught_prev=$((caught_prev + pc))
 done
 echo
-echo "+15% work flagged critical: $caught of $rows timed rows; A/A alarms: $alarms of $aa_rows"
+echo "+15% work flagged critical: $caught of $rows timed rows in the same run, $caught_prev of $rows against the previous run; A/A alarms: $alarms of $aa_rows"

@@ -293,6 +293,13 @@ compare_flags_a_regression_and_writes_every_report)
   run compare --results slower.json --baseline "$gb" --confirm "true"
   [[ $status == 2 ]] || fail "status $status: a rerun that writes nothing is an error"
   expect_contains "$err" "wrote no results"
+  # Several runs of one side (a program run as several processes): pooled.
+  run compare --results slower.json --results slower.json --baseline "$gb" --baseline "$gb" \
+    --json pooled.json --fail-on never
+  [[ $status == 0 ]] || fail "status $status: $err"
+  jq -e '[.results[] | select(.benchmark == "BM_Accumulate/16384" and .metric == "real_time")][0]
+    | .n_baseline == 10 and .n_current == 10 and .severity == "critical"' pooled.json >/dev/null \
+    || fail "pooled runs: $(cat pooled.json)"
   # pytest-benchmark against itself: nothing changed.
   py="$here/../../libs/gate/tests/data/pytest-benchmark.json"
   run compare --results "$py" --baseline "$py"

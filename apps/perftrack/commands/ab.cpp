@@ -47,37 +47,6 @@ CLI::App* add(CLI::App& app, options& o) {
 
 namespace {
 
-/// Appends `run`'s samples to `into`, benchmark by benchmark and metric by metric.
-void append_samples(gate::result_set& into, const gate::result_set& run) {
-  if (into.benchmarks.empty()) {
-    into = run;
-    return;
-  }
-  std::map<std::string, gate::benchmark_result*> by_name;
-  for (auto& b : into.benchmarks) by_name[b.name] = &b;
-  for (const auto& b : run.benchmarks) {
-    const auto it = by_name.find(b.name);
-    if (it == by_name.end()) {
-      into.benchmarks.push_back(b);
-      continue;
-    }
-    auto& target = *it->second;
-    if (b.status != "ok") {
-      target.status = b.status;
-      target.reason = b.reason;
-    }
-    for (const auto& m : b.metrics) {
-      bool found = false;
-      for (auto& t : target.metrics) {
-        if (t.name != m.name) continue;
-        t.samples.insert(t.samples.end(), m.samples.begin(), m.samples.end());
-        found = true;
-      }
-      if (!found) target.metrics.push_back(m);
-    }
-  }
-}
-
 /// Trims each metric of both sides to the same number of samples, so that they
 /// pair up by index (round by round, sample by sample).
 void align(gate::result_set& a, gate::result_set& b) {
@@ -112,7 +81,7 @@ expected<ab_result> run_rounds(const options& o, const std::string& filter,
       const auto file = dir / fmt::format("{}{}-{}.json", tag, base_now ? "base" : "head", i + 1);
       auto one = run_results_command(base_now ? o.base : o.head, filter, file, "perftrack ab", err);
       if (!one) return one.error();
-      append_samples(base_now ? r.base : r.head, *one);
+      gate::append_run(base_now ? r.base : r.head, *one);
     }
   }
   align(r.base, r.head);

@@ -23,9 +23,12 @@ CLI::App* add(CLI::App& app, options& o) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Compare benchmark results against a baseline: the regression gate");
   cmd->add_option("--results", o.results,
-                  "Results to judge: perftrack bench JSON, Google Benchmark or pytest-benchmark")
+                  "Results to judge: perftrack bench JSON, Google Benchmark or pytest-benchmark; "
+                  "repeat it for several runs of one side (e.g. one per process): their samples "
+                  "are pooled")
       ->required();
-  auto* file = cmd->add_option("--baseline", o.baseline, "A baseline results file (any format)");
+  auto* file = cmd->add_option("--baseline", o.baseline,
+                               "A baseline results file (any format); repeatable as --results");
   auto* dir = cmd->add_option("--baseline-dir", o.baseline_dir,
                               "A baseline directory (baseline.json; created on a first run)");
   file->excludes(dir);
@@ -142,7 +145,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (o.force_baseline && !o.update_baseline)
     return input_error(err, "--force-baseline only makes sense with --update-baseline");
 
-  auto current = gate::load_results(o.results);
+  auto current = gate::load_runs({o.results.begin(), o.results.end()});
   if (!current) return input_error(err, current.error().message);
 
   gate::compare_options copts;
@@ -154,7 +157,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   const gate::baseline_dir dir(o.baseline_dir);
   bool first_run = false;
   if (!o.baseline.empty()) {
-    auto b = gate::load_results(o.baseline);
+    auto b = gate::load_runs({o.baseline.begin(), o.baseline.end()});
     if (!b) return input_error(err, b.error().message);
     baseline = std::move(*b);
   } else if (dir.has_baseline()) {

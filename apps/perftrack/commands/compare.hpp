@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "perftrack/gate/compare.hpp"
 
@@ -10,8 +11,8 @@
 namespace perftrack::cli::compare_command {
 
 struct options {
-  std::string results;
-  std::string baseline;      ///< a results file
+  std::vector<std::string> results;   ///< one run, or several of one side (appended)
+  std::vector<std::string> baseline;  ///< a results file, or several runs
   std::string baseline_dir;  ///< or a baseline directory
   std::string config;
   std::string fail_on = "critical";

@@ -3,6 +3,9 @@
 
 #include "perftrack/gate/results.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -394,6 +397,49 @@ expected<result_set> load_results(const std::filesystem::path& file) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse_results(buffer.str(), file.string());
+}
+
+void append_run(result_set& into, const result_set& run) {
+  if (into.benchmarks.empty() && into.format.empty()) {
+    into = run;
+    return;
+  }
+  std::map<std::string, benchmark_result*> by_name;
+  for (auto& b : into.benchmarks) by_name[b.name] = &b;
+  for (const auto& b : run.benchmarks) {
+    const auto it = by_name.find(b.name);
+    if (it == by_name.end()) {
+      into.benchmarks.push_back(b);
+      continue;
+    }
+    auto& target = *it->second;
+    if (b.status != "ok") {
+      target.status = b.status;
+      target.reason = b.reason;
+    }
+    target.runs += b.runs;
+    target.failed_runs += b.failed_runs;
+    for (const auto& m : b.metrics) {
+      const auto same = std::find_if(target.metrics.begin(), target.metrics.end(),
+                                     [&](const metric& t) { return t.name == m.name; });
+      if (same == target.metrics.end()) {
+        target.metrics.push_back(m);
+      } else {
+        same->samples.insert(same->samples.end(), m.samples.begin(), m.samples.end());
+      }
+    }
+  }
+}
+
+expected<result_set> load_runs(const std::vector<std::filesystem::path>& files) {
+  result_set all;
+  for (const auto& f : files) {
+    auto one = load_results(f);
+    if (!one) return one.error();
+    append_run(all, *one);
+  }
+  if (files.size() > 1) all.source += " (+" + std::to_string(files.size() - 1) + " more runs)";
+  return all;
 }
 
 }  // namespace perftrack::gate

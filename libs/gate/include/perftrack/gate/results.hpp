@@ -65,6 +65,16 @@ expected<result_set> load_results(const std::filesystem::path& file);
 /// The same from text; `source` names it in errors.
 expected<result_set> parse_results(std::string_view text, const std::string& source);
 
+/// Appends `run`'s samples to `into`, benchmark by benchmark and metric by
+/// metric (another process's or round's run of the same benchmarks); repetition
+/// counts add up, and a benchmark that failed in either run is failed. The
+/// first run's header (source, machine, commit) is kept.
+void append_run(result_set& into, const result_set& run);
+
+/// Several runs of one side (e.g. the same Google Benchmark program run as
+/// several processes), read and appended in order; errors name the file.
+expected<result_set> load_runs(const std::vector<std::filesystem::path>& files);
+
 /// Google Benchmark writes bare NaN, Infinity and -Infinity, which JSON does not
 /// allow: returns `text` with each such token outside strings replaced by null.
 std::string replace_non_finite_tokens(std::string_view text);
