@@ -13,7 +13,7 @@ namespace perftrack::cli::compare_command {
 struct options {
   std::vector<std::string> results;   ///< one run, or several of one side (appended)
   std::vector<std::string> baseline;  ///< a results file, or several runs
-  std::string baseline_dir;  ///< or a baseline directory
+  std::string baseline_dir;           ///< or a baseline directory
   std::string config;
   std::string fail_on = "critical";
   bool require_conclusive = false;

@@ -61,9 +61,10 @@ INSERT INTO leader(id, holder, epoch, lease_until) VALUES (1, '', 0, 0) ON CONFL
 #define PERFTRACK_HANDOFF "COALESCE((SELECT handoff FROM agents a WHERE a.id = tasks.owner), TRUE)"
 // The claimer or owner (agent) may act through this instance (me): the agent id
 // is not held by another instance (store.hpp, this_instance).
-#define PERFTRACK_MAY_ACT(agent, me)                                                               \
-  " NOT EXISTS (SELECT 1 FROM agents f WHERE f.id = " agent " AND f.instance NOT IN ('', " me "))" \
-                                                                                              " "
+#define PERFTRACK_MAY_ACT(agent, me)                                                          \
+  " NOT EXISTS (SELECT 1 FROM agents f WHERE f.id = " agent " AND f.instance NOT IN ('', " me \
+  "))"                                                                                        \
+  " "
 
 // A PostgreSQL array literal ({"a","b"} or {1,2}) for a $n::TEXT[] or
 // $n::BIGINT[] parameter: libpqxx 6 has no array parameters.

@@ -4,10 +4,9 @@
 #include "perftrack/gate/results.hpp"
 
 #include <algorithm>
-#include <map>
-
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>

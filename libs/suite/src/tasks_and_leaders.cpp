@@ -75,7 +75,6 @@ void measure_failovers(const store_target& target, state& s) {
   s.set_counter("beyond_ttl_max_ns", beyond_ttl.back());
 }
 
-
 }  // namespace
 
 void add_task_completion(bench::registry& r) {
