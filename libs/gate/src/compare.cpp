@@ -403,7 +403,7 @@ comparison compare(const result_set& baseline, const result_set& current,
       }
       if (!bm) {
         r.verdict = severity::added;
-        r.note = base ? "no baseline for this metric" : "new: not in the baseline";
+        r.note = base ? "no baseline for this metric" : "not in the baseline";
         out.rows.push_back(std::move(r));
         continue;
       }
@@ -434,7 +434,7 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = r.current = nan;
     r.baseline = b.metrics.empty() ? nan : summarize(b.metrics.front()).median;
     r.verdict = severity::missing;
-    r.note = "missing: in the baseline, not in this run";
+    r.note = "in the baseline, not in this run";
     out.rows.push_back(std::move(r));
   }
 
