@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -131,15 +129,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   auto c = gate::compare(first->base, first->head, copts);
 
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
-  const auto failing = [&](gate::severity s) {
-    return o.fail_on != "never" &&
-           (s == gate::severity::critical ||
-            (fail_at == gate::severity::warning && s == gate::severity::warning));
-  };
-  std::set<std::string> flagged;
-  for (const auto& r : c.rows) {
-    if (failing(r.verdict)) flagged.insert(r.benchmark);
-  }
+  const auto flagged = compare_command::failing_benchmarks(c, o.fail_on);
   if (o.confirm && !flagged.empty()) {
     fmt::print(err, "perftrack ab: confirming {} flagged benchmark{} with {} more rounds\n",
                flagged.size(), flagged.size() == 1 ? "" : "s", o.rounds);
@@ -149,16 +139,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
       return exit_usage;
     }
     // The confirmation's fresh data decide the flagged benchmarks.
-    const auto second = gate::compare(again->base, again->head, copts);
-    for (auto& r : c.rows) {
-      if (!flagged.count(r.benchmark)) continue;
-      for (const auto& s : second.rows) {
-        if (s.benchmark == r.benchmark && s.metric == r.metric) {
-          r = s;
-          r.note = (r.note.empty() ? "" : r.note + "; ") + "confirmed by a rerun";
-        }
-      }
-    }
+    compare_command::adopt_rerun(c, gate::compare(again->base, again->head, copts), flagged,
+                                 o.fail_on);
   }
 
   gate::render_console(c, out, o.full);
@@ -166,10 +148,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     fail(err, w.error().message);
     return exit_usage;
   }
-  for (const auto& r : c.rows) {
-    if (failing(r.verdict)) return exit_failure;
-  }
-  return exit_ok;
+  return compare_command::failing_benchmarks(c, o.fail_on).empty() ? exit_ok : exit_failure;
 }
 
 }  // namespace perftrack::cli::ab_command

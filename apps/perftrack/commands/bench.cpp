@@ -20,6 +20,7 @@
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
 #include "perftrack/bench/shards.hpp"
+#include "perftrack/gate/baseline.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::cli::bench_command {
@@ -222,21 +223,6 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
   for (const auto& w : info.warnings) fmt::print(out, "\nwarning: {}\n", w.message);
 }
 
-// One process's results for the parent of a multi-process run: written to a
-// temporary name and renamed, so the parent reads a whole shard or none.
-int write_shard(const std::string& path, const std::vector<result>& results, std::ostream& err) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream f(temporary, std::ios::binary);
-    f << encode_shard(results);
-    if (!f) return fail(err, fmt::format("cannot write {}", temporary));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return fail(err, fmt::format("cannot write {}: {}", path, ec.message()));
-  return exit_ok;
-}
-
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
@@ -339,7 +325,13 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   }
   suite::drop_scratch_schemas();
   std::filesystem::remove_all(scratch, ec);
-  if (!o.shard_out.empty()) return write_shard(o.shard_out, results, err);
+  // One process of a multi-process run: its results for the parent, whole or
+  // not at all (written aside, then renamed).
+  if (!o.shard_out.empty()) {
+    if (auto w = gate::write_file_atomically(o.shard_out, encode_shard(results)); !w)
+      return fail(err, w.error().message);
+    return exit_ok;
+  }
 
   const auto checks = check_targets(targets, results);
   const std::string json = results_json(env, info, results, checks);

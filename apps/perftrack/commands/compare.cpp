@@ -4,7 +4,6 @@
 #include <fmt/ostream.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -70,19 +69,11 @@ int input_error(std::ostream& err, const std::string& message) {
   return exit_usage;
 }
 
-bool fails_at(gate::severity s, const std::string& fail_on) {
-  return (fail_on != "never" && s == gate::severity::critical) ||
-         (fail_on == "warning" && s == gate::severity::warning);
-}
-
 /// --confirm: reruns the benchmarks that fail, once, and judges them from the
 /// rerun against the same baseline, so a regression must show twice to fail.
 expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, const options& o,
                        const gate::compare_options& copts, std::ostream& err) {
-  std::set<std::string> flagged;
-  for (const auto& r : c.rows) {
-    if (fails_at(r.verdict, o.fail_on)) flagged.insert(r.benchmark);
-  }
+  const auto flagged = failing_benchmarks(c, o.fail_on);
   if (flagged.empty()) return true;
   fmt::print(err, "perftrack compare: confirming {} flagged benchmark{} with a rerun\n",
              flagged.size(), flagged.size() == 1 ? "" : "s");
@@ -94,24 +85,41 @@ expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, co
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (!again) return again.error();
-  const auto second = gate::compare(baseline, *again, copts);
+  adopt_rerun(c, gate::compare(baseline, *again, copts), flagged, o.fail_on);
+  return true;
+}
+
+}  // namespace
+
+bool fails_at(gate::severity s, const std::string& fail_on) {
+  return (fail_on != "never" && s == gate::severity::critical) ||
+         (fail_on == "warning" && s == gate::severity::warning);
+}
+
+std::set<std::string> failing_benchmarks(const gate::comparison& c, const std::string& fail_on) {
+  std::set<std::string> out;
+  for (const auto& r : c.rows) {
+    if (fails_at(r.verdict, fail_on)) out.insert(r.benchmark);
+  }
+  return out;
+}
+
+void adopt_rerun(gate::comparison& c, const gate::comparison& rerun,
+                 const std::set<std::string>& flagged, const std::string& fail_on) {
   for (auto& r : c.rows) {
     if (!flagged.count(r.benchmark)) continue;
     const auto first = r;
-    for (const auto& s : second.rows) {
+    for (const auto& s : rerun.rows) {
       if (s.benchmark != r.benchmark || s.metric != r.metric) continue;
       r = s;
-      const std::string how = fails_at(r.verdict, o.fail_on)
+      const std::string how = fails_at(r.verdict, fail_on)
                                   ? "confirmed by a rerun"
                                   : fmt::format("not confirmed by a rerun (first: {}, {:+.1f}%)",
                                                 gate::name(first.verdict), first.change * 100);
       r.note = r.note.empty() ? how : r.note + "; " + how;
     }
   }
-  return true;
 }
-
-}  // namespace
 
 expected<gate::gate_config> load_config(const std::string& path) {
   if (path.empty()) return gate::gate_config::plan_defaults();
@@ -241,9 +249,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     }
   }
 
-  const bool regressed = std::any_of(c.rows.begin(), c.rows.end(),
-                                     [&](const auto& r) { return fails_at(r.verdict, o.fail_on); });
-  if (regressed) return exit_failure;
+  if (!failing_benchmarks(c, o.fail_on).empty()) return exit_failure;
   if (o.require_conclusive &&
       c.count(gate::severity::inconclusive) + c.count(gate::severity::missing) > 0)
     return exit_inconclusive;

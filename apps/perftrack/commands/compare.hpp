@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,15 @@ int run(const options& o, std::ostream& out, std::ostream& err);
 
 /// The thresholds file, or the plan's defaults when `path` is empty.
 expected<gate::gate_config> load_config(const std::string& path);
+/// A verdict that fails at `fail_on` (critical, warning or never).
+bool fails_at(gate::severity s, const std::string& fail_on);
+/// The benchmarks with a row that fails at `fail_on`.
+std::set<std::string> failing_benchmarks(const gate::comparison& c, const std::string& fail_on);
+/// The rows of the `flagged` benchmarks replaced by the rerun's (`rerun`), each
+/// noted "confirmed by a rerun" or "not confirmed by a rerun (first: ...)".
+void adopt_rerun(gate::comparison& c, const gate::comparison& rerun,
+                 const std::set<std::string>& flagged, const std::string& fail_on);
+
 /// Writes the reports asked for (an empty path: not asked; "-": stdout).
 expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
                              const std::string& json, const std::string& comment,

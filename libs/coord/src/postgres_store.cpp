@@ -286,6 +286,7 @@ public:
         "take the leader lease", [&](pqxx::work& tx) -> expected<leader_state> {
           if (tx.exec_prepared("is_candidate", text(candidate)).empty())
             return rules::not_candidate(candidate);
+          if (auto f = fence(tx, candidate)) return *f;  // as SQLite: another instance's agent
           const auto row = tx.exec_prepared("leader_for_update");
           const leader_state current = read_leader(row);
           if (!current.holder.empty() && current.lease_until_ns >= now) {
