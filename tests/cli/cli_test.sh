@@ -221,6 +221,34 @@ bench_writes_results_and_google_benchmark_json)
   jq -e '.run.processes == 1 and (.benchmarks[0].samples | length) == 3' one.json >/dev/null \
     || fail "$(cat one.json)"
   ;;
+bench_counts_instructions_under_callgrind)
+  # A benchmark marked count_instructions gets 5 counts from a Callgrind
+  # process; one that is not (simple: multi-threaded) gets none; --no-count
+  # times only. The counts of one build agree closely, and the gate reads them.
+  run bench --quick --quiet --processes 1 --repetitions 2 \
+    --filter '^message_throughput/(encode_decode_binary|simple)$' --json a.json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  jq -e '([.benchmarks[] | select(.name == "message_throughput/encode_decode_binary")][0].counts
+           | .per == "iteration" and (.instructions | length) == 5
+             and (.instructions | min) > 100 and (.instructions | max) < 1.01 * (.instructions | min)
+             and all(.estimated_cycles[]; . >= 0))
+    and ([.benchmarks[] | select(.name == "message_throughput/simple")][0] | has("counts") | not)' \
+    a.json >/dev/null || fail "$(jq -c '.benchmarks[] | [.name, .counts]' a.json)"
+  [[ ! -e results/.counts ]] || fail "the Callgrind folders were left behind"
+  run compare --results a.json --baseline a.json --json report.json
+  [[ $status == 0 ]] || fail "status $status: $out $err"
+  jq -e '[.results[] | select(.metric == "instructions")][0]
+         | .severity == "unchanged" and .unit == "instructions/iteration"' report.json >/dev/null \
+    || fail "$(cat report.json)"
+  run bench --quick --quiet --processes 1 --repetitions 2 --no-count \
+    --filter '^message_throughput/encode_decode_binary$' --json b.json
+  [[ $status == 0 ]] || fail "status $status: $err"
+  jq -e 'all(.benchmarks[]; has("counts") | not)' b.json >/dev/null || fail "$(cat b.json)"
+  # The Callgrind process's flag alone, outside Callgrind, is refused.
+  run bench --quick --count-out x.msgpack --filter binary
+  [[ $status != 0 ]] || fail "--count-out outside Callgrind was accepted"
+  expect_contains "$err" "--count-out is for the Callgrind process"
+  ;;
 bench_targets_and_bad_arguments)
   cat > t.toml <<'TOML'
 [[target]]

@@ -17,6 +17,7 @@
 #include "commands/common.hpp"
 #include "default_targets.hpp"
 #include "perftrack/bench/environment.hpp"
+#include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
 #include "perftrack/bench/shards.hpp"
@@ -50,7 +51,11 @@ CLI::App* add(CLI::App& app, options& o) {
                   "Spread the repetitions over this many processes, one after another (default: "
                   "one per repetition, at most 10; 1: all in this process)")
       ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--no-count", o.no_count,
+                "Time only: skip the Callgrind run that counts the instructions of single-threaded "
+                "CPU-bound benchmarks");
   cmd->add_option("--shard-out", o.shard_out)->group("");  // internal: one process of a run
+  cmd->add_option("--count-out", o.count_out)->group("");  // internal: the Callgrind process
   return cmd;
 }
 
@@ -132,7 +137,7 @@ public:
       url_ = o.store;
       return;
     }
-    if (!o.shard_out.empty()) return;  // a process of a run: the parent started none
+    if (!o.shard_out.empty() || !o.count_out.empty()) return;  // the parent started none
     const std::filesystem::path script =
         std::filesystem::path(PERFTRACK_SOURCE_DIR) / "scripts" / "pg_server.sh";
     if (!std::filesystem::exists(script)) return;
@@ -223,6 +228,28 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
   for (const auto& w : info.warnings) fmt::print(out, "\nwarning: {}\n", w.message);
 }
 
+// The instruction counts of the selected benchmarks marked count_instructions
+// that ran, from one more process under Callgrind; a problem is a run warning
+// (the timings stand).
+void add_counts(const options& o, const std::vector<const definition*>& selected,
+                const std::string& postgres_url, std::vector<result>& results, run_info& info,
+                std::ostream& err) {
+  std::vector<std::string> names;
+  for (const auto* d : selected) {
+    const auto r = std::find_if(results.begin(), results.end(),
+                                [&](const result& x) { return x.name == d->name; });
+    if (d->count_instructions && r != results.end() && r->status == "ok") names.push_back(d->name);
+  }
+  if (names.empty()) return;
+  const auto counted = run_counted(o, names, postgres_url, err);
+  std::vector<std::string> problems = attach_counts(results, counted.results);
+  problems.insert(problems.end(), counted.problems.begin(), counted.problems.end());
+  for (const auto& p : problems) {
+    info.warnings.push_back({"not_counted", "instruction counts missing: " + p});
+    err << "perftrack bench: instruction counts missing: " << p << "\n";
+  }
+}
+
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
@@ -301,8 +328,13 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   ro.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
   if (o.quick) ro.micro_target = std::chrono::milliseconds(5);
   ro.keep_latencies = !o.shard_out.empty();
+  const bool child = !o.shard_out.empty() || !o.count_out.empty();
+  if (!o.count_out.empty()) {
+    if (!under_callgrind()) return fail(err, "--count-out is for the Callgrind process of a run");
+    ro.callgrind_out = std::filesystem::path(o.count_out).parent_path() / "callgrind.out";
+  }
   const int processes =
-      o.shard_out.empty() ? (o.processes > 0 ? o.processes : default_processes(ro.repetitions)) : 1;
+      child ? 1 : (o.processes > 0 ? o.processes : default_processes(ro.repetitions));
   const environment env = capture_environment();
   run_info info{bench::version(), o.quick, ro.repetitions, 1, build_warnings()};
 
@@ -327,11 +359,13 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   std::filesystem::remove_all(scratch, ec);
   // One process of a multi-process run: its results for the parent, whole or
   // not at all (written aside, then renamed).
-  if (!o.shard_out.empty()) {
-    if (auto w = gate::write_file_atomically(o.shard_out, encode_shard(results)); !w)
+  if (child) {
+    const auto& path = o.shard_out.empty() ? o.count_out : o.shard_out;
+    if (auto w = gate::write_file_atomically(path, encode_shard(results)); !w)
       return fail(err, w.error().message);
     return exit_ok;
   }
+  if (!o.no_count) add_counts(o, selected, pg ? pg->url() : std::string(), results, info, err);
 
   const auto checks = check_targets(targets, results);
   const std::string json = results_json(env, info, results, checks);

@@ -26,6 +26,8 @@ struct options {
   std::string results_dir = "results";
   int processes = 0;      ///< 0: the default (default_processes)
   std::string shard_out;  ///< internal: run as one process of a multi-process run
+  bool no_count = false;  ///< time only: no Callgrind run for instruction counts
+  std::string count_out;  ///< internal: the Callgrind process of a run
 };
 
 /// Processes a run's repetitions are spread over when --processes is not given:

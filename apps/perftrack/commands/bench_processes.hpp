@@ -25,4 +25,18 @@ struct process_run {
 process_run run_in_processes(const options& o, const std::vector<int>& repetitions,
                              const std::string& postgres_url, std::ostream& err);
 
+/// Repetitions of a counted run: counts of one build vary by well under 1%;
+/// five show how much.
+inline constexpr int count_repetitions = 5;
+
+struct counted_run {
+  std::vector<bench::result> results;  ///< with result::counts
+  std::vector<std::string> problems;   ///< benchmarks not counted and why (valgrind missing, ...)
+};
+
+/// Runs each of the benchmarks `names` once more, in a process of its own
+/// under Callgrind (bench/instructions.hpp), for their instruction counts.
+counted_run run_counted(const options& o, const std::vector<std::string>& names,
+                        const std::string& postgres_url, std::ostream& err);
+
 }  // namespace perftrack::cli::bench_command

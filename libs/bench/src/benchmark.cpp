@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "perftrack/bench/instructions.hpp"
+
 namespace perftrack::bench {
 
 std::string_view name(kind k) noexcept {
@@ -13,6 +15,8 @@ std::string_view name(kind k) noexcept {
   }
   return "micro";
 }
+
+void state::collect(bool on) noexcept { collect_instructions(on); }
 
 std::string_view name(direction d) noexcept {
   return d == direction::lower_is_better ? "lower_is_better" : "higher_is_better";

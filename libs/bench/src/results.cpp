@@ -191,6 +191,16 @@ std::string results_json(const environment& env, const run_info& info,
     json counters = json::object();
     for (const auto& [k, v] : r.counters) counters[k] = finite(v);
     b["counters"] = std::move(counters);
+    if (!r.counts.empty()) {
+      const auto per = [](const std::vector<double>& v) {
+        json a = json::array();
+        for (double x : v) a.push_back(finite(x));
+        return a;
+      };
+      b["counts"] = {{"per", r.counts.unit},
+                     {"instructions", per(r.counts.instructions)},
+                     {"estimated_cycles", per(r.counts.estimated_cycles)}};
+    }
     b["warnings"] = warnings_json(r.warnings);
     benchmarks.push_back(std::move(b));
   }

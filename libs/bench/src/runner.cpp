@@ -127,6 +127,63 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
   if (options_.keep_latencies) r.latencies = std::move(latencies);
 }
 
+// Callgrind's costs of one call of `d`'s body (its paused parts left out), per
+// unit of the work it did: items (throughput), latencies (latency), or the call.
+callgrind_costs runner::count_call(const definition& d, const suite_config& config,
+                                   std::uint64_t iterations) const {
+  state s(config, iterations, options_.wall, timer_overhead_ns_);
+  s.counting_ = true;
+  collect_instructions(true);
+  d.body(s);
+  auto costs = dump_callgrind_costs(options_.callgrind_out);  // stops collecting first
+  if (!costs) throw std::runtime_error(costs.error().message);
+  double units = 1;
+  if (d.kind == kind::throughput) units = s.items_;
+  if (d.kind == kind::latency) units = static_cast<double>(s.latencies_.size());
+  if (!(units > 0)) throw std::runtime_error("the benchmark did no counted work");
+  return {costs->instructions / units, costs->estimated_cycles / units};
+}
+
+// Micro benchmarks: the difference between n and 2n iterations, per iteration,
+// so that the body's fixed cost (set-up, the first call's lazy binding) drops
+// out and any n gives the same count. Others: one call per unit of its work.
+void runner::count(const definition& d, const suite_config& config, result& r) const {
+  if (!d.count_instructions || d.kind == kind::memory) {
+    throw skipped("not counted: the benchmark is not marked count_instructions");
+  }
+  if (d.kind == kind::micro) {
+    // Iterations grow until a call counts a million instructions: chosen by
+    // counts, not by time, so every run of the same build counts the same.
+    constexpr double budget = 1e6;
+    for (;;) {
+      const double counted = count_call(d, config, r.iterations).instructions;
+      if (counted >= budget || r.iterations >= 1'000'000'000) break;
+      const double factor = counted > 0 ? std::clamp(budget * 1.4 / counted, 2.0, 10.0) : 10.0;
+      r.iterations = static_cast<std::uint64_t>(static_cast<double>(r.iterations) * factor);
+    }
+  }
+  // Warm-up, not counted: twice at the largest size counted, so that the heap
+  // and the simulated caches are as they will be in every counted call.
+  for (int i = 0; i < 2; ++i) {
+    state s(config, 2 * r.iterations, options_.wall, timer_overhead_ns_);
+    d.body(s);
+  }
+  r.counts.unit = d.kind == kind::micro        ? "iteration"
+                  : d.kind == kind::throughput ? "item"
+                                               : "operation";
+  for (int rep = 0; rep < options_.repetitions; ++rep) {
+    callgrind_costs per = count_call(d, config, r.iterations);
+    if (d.kind == kind::micro) {
+      const callgrind_costs twice = count_call(d, config, 2 * r.iterations);
+      const auto n = static_cast<double>(r.iterations);
+      per.instructions = (twice.instructions - per.instructions) / n;
+      per.estimated_cycles = (twice.estimated_cycles - per.estimated_cycles) / n;
+    }
+    r.counts.instructions.push_back(per.instructions);
+    r.counts.estimated_cycles.push_back(per.estimated_cycles);
+  }
+}
+
 result runner::run(const definition& d, const suite_config& config) const {
   result r;
   r.name = d.name;
@@ -135,7 +192,11 @@ result runner::run(const definition& d, const suite_config& config) const {
   r.unit = d.unit;
   r.direction = d.direction;
   try {
-    measure(d, config, r);
+    if (options_.callgrind_out.empty()) {
+      measure(d, config, r);
+    } else {
+      count(d, config, r);
+    }
   } catch (const skipped& e) {
     r.status = "skipped";
     r.reason = e.what();
@@ -147,6 +208,7 @@ result runner::run(const definition& d, const suite_config& config) const {
     r.reason = "unknown exception";
   }
   enable_allocation_counting(false);
+  collect_instructions(false);
   finish(r);
   return r;
 }

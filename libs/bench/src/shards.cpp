@@ -36,6 +36,11 @@ json to_json(const result& r) {
          {"latency_count", r.latency_count},
          {"latencies", r.latencies},
          {"counters", r.counters}};
+  if (!r.counts.empty()) {
+    j["counts"] = {{"unit", r.counts.unit},
+                   {"instructions", r.counts.instructions},
+                   {"estimated_cycles", r.counts.estimated_cycles}};
+  }
   return j;
 }
 
@@ -55,6 +60,11 @@ result from_json(const json& j) {
   r.latency_count = j.at("latency_count").get<std::size_t>();
   r.latencies = j.at("latencies").get<std::vector<double>>();
   r.counters = j.at("counters").get<std::map<std::string, double>>();
+  if (const auto c = j.find("counts"); c != j.end()) {
+    r.counts.unit = c->at("unit").get<std::string>();
+    r.counts.instructions = c->at("instructions").get<std::vector<double>>();
+    r.counts.estimated_cycles = c->at("estimated_cycles").get<std::vector<double>>();
+  }
   return r;
 }
 
@@ -125,6 +135,22 @@ std::vector<result> merge_shards(const std::vector<std::vector<result>>& shards,
     finish(r);
   }
   return out;
+}
+
+std::vector<std::string> attach_counts(std::vector<result>& timed,
+                                       const std::vector<result>& counted) {
+  std::vector<std::string> problems;
+  for (const auto& c : counted) {
+    const auto it =
+        std::find_if(timed.begin(), timed.end(), [&](const result& r) { return r.name == c.name; });
+    if (it == timed.end()) continue;
+    if (c.status != "ok") {
+      problems.push_back(c.name + ": " + c.reason);
+    } else if (it->status == "ok") {
+      it->counts = c.counts;
+    }
+  }
+  return problems;
 }
 
 std::vector<int> repetitions_per_process(int repetitions, int processes) {

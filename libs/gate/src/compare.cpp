@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
@@ -95,6 +96,12 @@ bool finite_change(const comparison_row& r) {
 std::size_t non_finite(const std::vector<double>& samples) {
   return static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](double v) { return !std::isfinite(v); }));
+}
+
+std::string signed_percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100);
+  return buf;
 }
 
 std::string percent(double fraction) {
@@ -229,6 +236,38 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
   } else {
     r.note = "interval too wide (up to " + percent(bad.high) + " worse; a critical change at " +
              percent(t.critical) + " could hide in it): more repetitions narrow it";
+  }
+}
+
+/// Whether a metric is an instruction count (bench/instructions.hpp).
+bool instruction_count(const comparison_row& r) {
+  return r.test == "count" && (r.metric == "instructions" || r.metric == "estimated_cycles");
+}
+
+/// A benchmark counted under Callgrind on both sides rests its verdict on the
+/// counts (CodSpeed and iai-callgrind gate the same way): when they are
+/// unchanged, its timings are unchanged too, whatever the machine's noise made
+/// of them, which the note keeps. When a count changed, the timings keep their
+/// own verdicts.
+void rest_on_counts(std::vector<comparison_row>& rows) {
+  std::map<std::string, bool> counts_unchanged;  // by benchmark
+  for (const auto& r : rows) {
+    if (!instruction_count(r)) continue;
+    auto [it, fresh] = counts_unchanged.emplace(r.benchmark, true);
+    it->second = it->second && r.verdict == severity::unchanged;
+  }
+  for (auto& r : rows) {
+    const auto it = counts_unchanged.find(r.benchmark);
+    if (it == counts_unchanged.end() || !it->second || instruction_count(r) ||
+        r.verdict == severity::unchanged || r.verdict == severity::added ||
+        r.verdict == severity::missing)
+      continue;
+    std::string alone = std::string(name(r.verdict));
+    if (std::isfinite(r.change)) alone += " at " + signed_percent(r.change);
+    if (!r.note.empty()) alone += ", " + r.note;
+    r.verdict = severity::unchanged;
+    r.note =
+        "rests on the instruction counts, which are unchanged (the timing alone: " + alone + ")";
   }
 }
 
@@ -543,6 +582,7 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.verdict = counted ? grade(bad.estimate, t) : severity::unchanged;
     r.note = "low confidence: compared from summaries, not samples";
   }
+  rest_on_counts(out.rows);
   return out;
 }
 

@@ -81,6 +81,20 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
       }
     }
     if (r.status == "ok" || !m.samples.empty()) r.metrics.push_back(std::move(m));
+    if (const auto c = b.find("counts"); c != b.end() && c->is_object()) {
+      for (const char* name : {"instructions", "estimated_cycles"}) {
+        const auto v = c->find(name);
+        if (v == c->end() || !v->is_array()) continue;
+        metric counted;
+        counted.name = name;
+        counted.kind = metric_kind::count;
+        counted.unit = std::string(name) + "/" + string_or(*c, "per", "iteration");
+        for (const auto& x : *v) {
+          if (x.is_number()) counted.samples.push_back(x.get<double>());
+        }
+        r.metrics.push_back(std::move(counted));
+      }
+    }
     if (const auto c = b.find("counters"); c != b.end() && c->is_object()) {
       for (const auto& [name, value] : c->items()) {
         if (!value.is_number()) continue;

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -96,6 +97,46 @@ TEST(CompareTest, SeveritiesFollowTheChangeAndTheDirection) {
   const auto again = compare(b, c, o);
   EXPECT_EQ(row_of(again, "a/slower").ci_low, slower.ci_low);
   EXPECT_EQ(row_of(again, "a/slower").p_value, slower.p_value);
+}
+
+metric counted(const std::string& name, double per_iteration) {
+  metric m;
+  m.name = name;
+  m.kind = metric_kind::count;
+  m.unit = name + "/iteration";
+  m.samples = {per_iteration, per_iteration * 1.001, per_iteration * 0.999};
+  return m;
+}
+
+TEST(CompareTest, ACountedBenchmarksTimingsRestOnItsCounts) {
+  // The machine made a timing 30% slower, significantly; the code did not
+  // change: the counts rule. When the counts grow 15%, they are the critical
+  // rows, and the timing keeps its own verdict.
+  std::mt19937_64 g(7);
+  const auto base = noisy(g, 1000, 0.01, 10);
+  const auto slow = scaled(noisy(g, 1000, 0.01, 10), 1.3);
+  const auto b = run({bench("c/same_code", {measured(base), counted("instructions", 5000),
+                                            counted("estimated_cycles", 6000)}),
+                      bench("c/more_work", {measured(base), counted("instructions", 5000),
+                                            counted("estimated_cycles", 6000)}),
+                      bench("c/timed_only", {measured(base)})});
+  const auto c = run({bench("c/same_code", {measured(slow), counted("instructions", 5002),
+                                            counted("estimated_cycles", 5999)}),
+                      bench("c/more_work", {measured(slow), counted("instructions", 5750),
+                                            counted("estimated_cycles", 6900)}),
+                      bench("c/timed_only", {measured(slow)})});
+  const auto r = compare(b, c, {});
+  std::map<std::string, const comparison_row*> rows;
+  for (const auto& row : r.rows) rows[row.benchmark + " " + row.metric] = &row;
+  EXPECT_EQ(rows["c/same_code latency"]->verdict, severity::unchanged);
+  EXPECT_NE(rows["c/same_code latency"]->note.find("rests on the instruction counts"),
+            std::string::npos);
+  EXPECT_NE(rows["c/same_code latency"]->note.find("critical at +"), std::string::npos);
+  EXPECT_EQ(rows["c/same_code instructions"]->verdict, severity::unchanged);
+  EXPECT_EQ(rows["c/more_work instructions"]->verdict, severity::critical);
+  EXPECT_EQ(rows["c/more_work estimated_cycles"]->verdict, severity::critical);
+  EXPECT_EQ(rows["c/more_work latency"]->verdict, severity::critical);
+  EXPECT_EQ(rows["c/timed_only latency"]->verdict, severity::critical);
 }
 
 TEST(CompareTest, TheHistorysNoiseRaisesTheFloor) {

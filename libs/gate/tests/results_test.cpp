@@ -127,6 +127,23 @@ TEST(ResultsTest, PytestBenchmarkDataOrSummary) {
   EXPECT_NEAR(s.summary_median, 0.00017872550000674892 * 1e9, 1e-6);
 }
 
+TEST(ResultsTest, PerftrackInstructionCountsAreCountMetrics) {
+  const std::string text = R"({"schema_version": 1, "environment": {}, "benchmarks": [
+      {"name": "m/encode", "category": "m", "kind": "micro", "unit": "ns", "status": "ok",
+       "samples": [10, 11], "counts": {"per": "iteration", "instructions": [1952, 1953],
+                                       "estimated_cycles": [2000, 2001]}}]})";
+  auto r = parse_results(text, "run.json");
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& m = r->benchmarks[0].metrics;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[1].name, "instructions");
+  EXPECT_EQ(m[1].kind, metric_kind::count);
+  EXPECT_EQ(m[1].unit, "instructions/iteration");
+  EXPECT_EQ(m[1].samples, (std::vector<double>{1952, 1953}));
+  EXPECT_EQ(m[2].name, "estimated_cycles");
+  EXPECT_TRUE(m[2].lower_is_better);
+}
+
 TEST(ResultsTest, PerftrackResultsAndBaselineRoundTrip) {
   const std::string text = R"({"schema_version": 1,
     "environment": {"cpu_model": "AMD EPYC", "logical_cpus": 2, "compiler": "g++ 12.2.0",

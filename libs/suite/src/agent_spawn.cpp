@@ -207,7 +207,8 @@ void add_agent_spawn(bench::registry& r) {
                for (auto& id : ids) id = sys->spawn(0, idle_agent);
                s.set_items(static_cast<double>(ids.size()));
              },
-         .description = "10,000 spawns into slots freed by stopped agents"});
+         .description = "10,000 spawns into slots freed by stopped agents",
+         .count_instructions = true});
   r.add({.name = "agent_spawn/unpooled",
          .category = "agent_spawn",
          .kind = kind::throughput,
@@ -219,7 +220,8 @@ void add_agent_spawn(bench::registry& r) {
                for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
                s.set_items(10000);
              },
-         .description = "10,000 spawns into fresh slots"});
+         .description = "10,000 spawns into fresh slots",
+         .count_instructions = true});
 }
 
 }  // namespace perftrack::suite

@@ -139,7 +139,8 @@ void add_encoding(bench::registry& r, const std::string& name, Encode encode, De
                  bench::do_not_optimize(decode(bytes));
                }
              },
-         .description = "encode and decode a typical agent message (" + name + ")"});
+         .description = "encode and decode a typical agent message (" + name + ")",
+         .count_instructions = true});
 }
 
 // ---- queues: 2 producer threads, 1 consumer ---------------------------------------------

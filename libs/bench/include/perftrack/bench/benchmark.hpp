@@ -75,12 +75,14 @@ public:
   void set_counter(const std::string& name, double v) { counters_[name] = v; }
   /// Excludes set-up (or, paused at the end, tear-down) from a timed sample.
   void pause_timing() {
+    if (counting_) collect(false);
     paused_at_ = wall_();
     paused_ = true;
   }
   void resume_timing() {
     paused_ns_ += wall_() - paused_at_;
     paused_ = false;
+    if (counting_) collect(true);
   }
   /// The sample's time as the body measured it (like Google Benchmark's manual
   /// time): used instead of the harness's clock, e.g. when a runtime under test
@@ -91,6 +93,7 @@ public:
 
 private:
   friend class runner;
+  static void collect(bool on) noexcept;  // Callgrind's collection (instructions.hpp)
   const suite_config& config_;
   std::uint64_t iterations_;
   clock_fn wall_;
@@ -103,6 +106,7 @@ private:
   std::int64_t paused_ns_ = 0;
   bool paused_ = false;
   std::int64_t manual_ns_ = -1;
+  bool counting_ = false;  ///< under Callgrind: pausing stops the count too
 };
 
 struct definition {
@@ -113,6 +117,10 @@ struct definition {
   bench::direction direction = direction::lower_is_better;
   std::function<void(state&)> body;
   std::string description;
+  /// Single-threaded and CPU-bound: also counted under Callgrind (instructions
+  /// and estimated cycles per unit of work), and the gate's verdict rests on the
+  /// counts (bench/instructions.hpp).
+  bool count_instructions = false;
 };
 
 /// The benchmarks of a program. `global()` is where register_benchmark puts them.

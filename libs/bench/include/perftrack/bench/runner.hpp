@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "perftrack/bench/benchmark.hpp"
+#include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/statistics.hpp"
 
 namespace perftrack::bench {
@@ -36,6 +38,10 @@ struct run_options {
   /// latency: keep the raw latencies in result::latencies (a process of a
   /// multi-process run, whose parent merges them).
   bool keep_latencies = false;
+  /// Count instead of time (this process runs under callgrind_arguments() with
+  /// this --callgrind-out-file): each benchmark marked count_instructions
+  /// gives result::counts, one per repetition; the others are skipped.
+  std::filesystem::path callgrind_out;
 };
 
 struct result {
@@ -55,6 +61,7 @@ struct result {
   std::size_t latency_count = 0;
   std::vector<double> latencies;  ///< kept latencies, only with run_options::keep_latencies
   std::map<std::string, double> counters;  ///< extra figures (memory: rss, allocations)
+  instruction_counts counts;               ///< under Callgrind (run_options::callgrind_out)
   std::vector<warning> warnings;
 };
 
@@ -68,6 +75,9 @@ public:
 
 private:
   void measure(const definition& d, const suite_config& config, result& r) const;
+  void count(const definition& d, const suite_config& config, result& r) const;
+  callgrind_costs count_call(const definition& d, const suite_config& config,
+                             std::uint64_t iterations) const;
   std::uint64_t calibrate(const definition& d, const suite_config& config) const;
   run_options options_;
   std::int64_t timer_overhead_ns_ = 0;

@@ -32,6 +32,12 @@ void merge_into(result& into, const result& part, std::size_t max_latencies = 1'
 std::vector<result> merge_shards(const std::vector<std::vector<result>>& shards,
                                  std::size_t max_latencies = 1'000'000);
 
+/// Gives each timed result the instruction counts of the same benchmark's
+/// counted run (run_options::callgrind_out); returns "name: why" for each
+/// benchmark whose count failed (its timings stand alone).
+std::vector<std::string> attach_counts(std::vector<result>& timed,
+                                       const std::vector<result>& counted);
+
 /// Splits `repetitions` over `processes` as evenly as possible (the first ones
 /// take the remainder); never a process with none.
 std::vector<int> repetitions_per_process(int repetitions, int processes);
