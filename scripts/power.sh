@@ -1,38 +1,48 @@
 #!/usr/bin/env bash
-# Power and false alarms of the gate on a real slowdown, in Google Benchmark
-# form: examples/work_bench built at 100% and 115% of its work per iteration.
-# A run of one build is --processes processes of the program, each with
-# --repetitions Google Benchmark repetitions, interleaved with the other
-# build's (base, slow, base, slow, ...), pooled by repeating --results. Each
-# slow run is compared with the base run before it (should be critical) and
-# each base run with the previous base run (A/A: should be quiet).
-# --processes 1 is Google Benchmark's usual way: every repetition in one process.
-#   scripts/power.sh [--pairs N] [--processes P] [--repetitions R] [--out DIR]
+# Power and false alarms of the gate on a real slowdown: examples/work_bench
+# built at 100% and 115% of its work per iteration, in both forms.
+#   Google Benchmark form: a run of one build is --processes processes of the
+#   program, each with --repetitions Google Benchmark repetitions, interleaved
+#   with the other build's (base, slow, base, slow, ...), pooled by repeating
+#   --results. --processes 1 is Google Benchmark's usual way.
+#   perftrack form: a run is the program's own `--quick` run (perftrack's
+#   harness: 5 processes of one repetition, then instruction counts under
+#   Callgrind), base then slow.
+# Each slow run is compared with the base run of the same round and of the
+# round before (should be critical), and each base run with the previous base
+# run (A/A: should be quiet). Counted per benchmark: critical when any of its
+# rows is; an A/A alarm when any row warns or fails.
+#   scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both]
+#                    [--processes P] [--repetitions R] [--out DIR]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 pairs=10
 processes=5
 repetitions=2
+form=both
 out=""
 while (($#)); do
   case "$1" in
     --pairs) pairs="$2"; shift ;;
+    --form) form="$2"; shift ;;
     --repetitions) repetitions="$2"; shift ;;
     --processes) processes="$2"; shift ;;
     --out) out="$2"; shift ;;
-    *) echo "usage: scripts/power.sh [--pairs N] [--processes P] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both] [--processes P] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
 [[ -n $out ]] || out=$(mktemp -d)
 mkdir -p "$out"
 "$root/scripts/setup.sh"
-build_preset release perftrack work_bench_100 work_bench_115 >/dev/null
+build_preset release perftrack work_bench_100 work_bench_115 work_bench_perftrack_100 \
+  work_bench_perftrack_115 >/dev/null
 bin="$root/build/bin/perftrack"
 work="$root/build/examples/work_bench"
-# run NAME: both builds, process by process, interleaved (base then slow) so
-# both see the same machine states: NAME-base-K.json and NAME-slow-K.json.
-run() {
+
+# run_gb NAME: both Google Benchmark builds, process by process, interleaved
+# (base then slow) so both see the same machine states: NAME-100-K.json, NAME-115-K.json.
+run_gb() {
   for ((k = 1; k <= processes; k++)); do
     for build in 100 115; do
       "$work/work_bench_$build" --benchmark_repetitions="$repetitions" --benchmark_format=json \
@@ -40,38 +50,47 @@ run() {
     done
   done
 }
-# runs NAME BUILD: the --results (or --baseline) arguments of a run's processes.
-runs() {
-  local flag="$3"
-  for ((k = 1; k <= processes; k++)); do printf '%s\n%s\n' "$flag" "$out/$1-$2-$k.json"; done
+# run_pt NAME: both perftrack builds, base then slow: NAME-100-1.json, NAME-115-1.json.
+run_pt() {
+  for build in 100 115; do
+    "$work/work_bench_perftrack_$build" --quick --quiet --json "$out/$1-$build-1.json" >/dev/null
+  done
 }
-# verdicts BASE_RUN BASE_BUILD CUR_RUN CUR_BUILD: "critical warning inconclusive
-# unchanged total" over the timed rows.
+# files RUN BUILD FLAG: the --results (or --baseline) arguments of a run's processes.
+files() {
+  for f in "$out/$1-$2-"*.json; do printf '%s\n%s\n' "$3" "$f"; done
+}
+# verdicts BASE_RUN BASE_BUILD CUR_RUN CUR_BUILD: "critical alarmed benchmarks"
+# (a benchmark is critical when any of its judged rows is; alarmed when any
+# warns or fails).
 verdicts() {
   local args=()
-  mapfile -t args < <(runs "$1" "$2" --baseline; runs "$3" "$4" --results)
+  mapfile -t args < <(files "$1" "$2" --baseline; files "$3" "$4" --results)
   "$bin" compare "${args[@]}" --fail-on never --json "$out/report.json" >/dev/null 2>&1
-  jq -r '[.results[] | select(.metric == "real_time" or .metric == "cpu_time") | .severity]
-    | [(map(select(. == "critical")) | length), (map(select(. == "warning")) | length),
-       (map(select(. == "inconclusive")) | length), (map(select(. == "unchanged")) | length),
+  jq -r '[.results[] | select(.metric != "iterations")] | group_by(.benchmark)
+    | [(map(select(any(.[]; .severity == "critical"))) | length),
+       (map(select(any(.[]; .severity == "critical" or .severity == "warning"))) | length),
        length] | @tsv' "$out/report.json"
 }
-echo "power.sh: results in $out" >&2
-run r0
-caught=0 rows=0 alarms=0 aa_rows=0 caught_prev=0
-printf '| run | +15%%, same run: critical | warning | inconclusive | unchanged | of | +15%% vs the previous run: critical | A/A (previous run): critical | warning | of |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-for ((i = 1; i <= pairs; i++)); do
-  run "r$i"
-  # The slow build against the base build of the same run (interleaved), and
-  # the base build against the previous run's (A/A, minutes apart).
-  IFS=$'\t' read -r c w n u t < <(verdicts "r$i" 100 "r$i" 115)
-  IFS=$'\t' read -r pc _ _ _ _ < <(verdicts "r$((i - 1))" 100 "r$i" 115)
-  IFS=$'\t' read -r ac aw _ _ at < <(verdicts "r$((i - 1))" 100 "r$i" 100)
-  printf '| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n' "$i" "$c" "$w" "$n" "$u" "$t" "$pc" \
-    "$ac" "$aw" "$at"
-  caught=$((caught + c)) rows=$((rows + t)) alarms=$((alarms + ac + aw)) aa_rows=$((aa_rows + at))
-  caught_prev=$((caught_prev + pc))
-done
-echo
-echo "+15% work flagged critical: $caught of $rows timed rows in the same run, $caught_prev of $rows against the previous run; A/A alarms: $alarms of $aa_rows"
+
+measure() {  # measure FORM RUNNER
+  local name=$1 runner=$2
+  local caught=0 caught_prev=0 alarms=0 n=0
+  echo "power.sh: $name form, results in $out" >&2
+  "$runner" "$name-r0"
+  printf '\n%s form\n\n| round | +15%%, same round: critical | +15%% vs the previous round: critical | A/A (previous round): alarms | benchmarks |\n|---|---:|---:|---:|---:|\n' "$name"
+  for ((i = 1; i <= pairs; i++)); do
+    "$runner" "$name-r$i"
+    IFS=$'\t' read -r c _ t < <(verdicts "$name-r$i" 100 "$name-r$i" 115)
+    IFS=$'\t' read -r pc _ _ < <(verdicts "$name-r$((i - 1))" 100 "$name-r$i" 115)
+    IFS=$'\t' read -r _ aw _ < <(verdicts "$name-r$((i - 1))" 100 "$name-r$i" 100)
+    printf '| %d | %d | %d | %d | %d |\n' "$i" "$c" "$pc" "$aw" "$t"
+    caught=$((caught + c)) caught_prev=$((caught_prev + pc)) alarms=$((alarms + aw)) n=$((n + t))
+  done
+  echo
+  echo "$name form: +15% work flagged critical in $caught of $n benchmark comparisons (same round), $caught_prev of $n (previous round); A/A alarms: $alarms of $n"
+}
+
+[[ $form == google-benchmark || $form == both ]] && measure google-benchmark run_gb
+[[ $form == perftrack || $form == both ]] && measure perftrack run_pt
+exit 0

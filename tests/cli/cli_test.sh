@@ -249,6 +249,29 @@ bench_counts_instructions_under_callgrind)
   [[ $status != 0 ]] || fail "--count-out outside Callgrind was accepted"
   expect_contains "$err" "--count-out is for the Callgrind process"
   ;;
+bench_main_runs_a_users_program)
+  base="$3" slow="$4"
+  "$base" --list >list.txt || fail "--list failed"
+  expect_contains "$(cat list.txt)" "work/hash_ids  [micro, ns]"
+  "$base" --quick --quiet --filter 'hash|scan' --json base.json >out.txt 2>err.txt \
+    || fail "$(cat err.txt)"
+  expect_contains "$(cat out.txt)" "| work/hash_ids |"
+  jq -e '.run.processes == 5 and (.benchmarks | length) == 2
+    and all(.benchmarks[]; (.samples | length) == 5 and (.counts.instructions | length) == 5)' \
+    base.json >/dev/null || fail "$(cat base.json)"
+  "$slow" --quick --quiet --filter 'hash|scan' --json slow.json >/dev/null 2>err.txt \
+    || fail "$(cat err.txt)"
+  # 15% more work: the instruction counts say so, exactly enough to be critical.
+  run compare --results slow.json --baseline base.json --json report.json
+  [[ $status == 1 ]] || fail "status $status: $out"
+  jq -e '[.results[] | select(.metric == "instructions")]
+    | length == 2 and all(.[]; .severity == "critical" and .change > 0.14 and .change < 0.16)' \
+    report.json >/dev/null || fail "$(jq -c '.results[]' report.json)"
+  run compare --results base.json --baseline base.json
+  [[ $status == 0 ]] || fail "status $status: $out"
+  "$base" --filter '(' >/dev/null 2>err.txt && fail "a bad regex was accepted"
+  expect_contains "$(cat err.txt)" "is not a valid regex"
+  ;;
 bench_targets_and_bad_arguments)
   cat > t.toml <<'TOML'
 [[target]]

@@ -13,10 +13,10 @@
 #include <regex>
 #include <sstream>
 
-#include "commands/bench_processes.hpp"
 #include "commands/common.hpp"
 #include "default_targets.hpp"
 #include "perftrack/bench/environment.hpp"
+#include "perftrack/bench/harness.hpp"
 #include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
@@ -59,74 +59,9 @@ CLI::App* add(CLI::App& app, options& o) {
   return cmd;
 }
 
-int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
-
 namespace {
 
 using namespace perftrack::bench;
-
-std::string human_duration(double seconds) {
-  const auto s = static_cast<long>(std::lround(seconds));
-  return fmt::format("{}:{:02}", s / 60, s % 60);
-}
-
-// A value with its unit scaled for reading: ns as ns/us/ms/s, bytes as B/KB/MB,
-// rates with k/M.
-std::string show(double v, const std::string& unit) {
-  if (!std::isfinite(v)) return "-";
-  if (unit == "ns") {
-    if (v < 1e3) return fmt::format("{:.0f} ns", v);
-    if (v < 1e6) return fmt::format("{:.1f} us", v / 1e3);
-    if (v < 1e9) return fmt::format("{:.2f} ms", v / 1e6);
-    return fmt::format("{:.2f} s", v / 1e9);
-  }
-  if (unit == "B") {
-    if (v < 1e4) return fmt::format("{:.0f} B", v);
-    if (v < 1e7) return fmt::format("{:.1f} KB", v / 1e3);
-    return fmt::format("{:.1f} MB", v / 1e6);
-  }
-  if (v >= 1e6) return fmt::format("{:.2f} M{}", v / 1e6, unit);
-  if (v >= 1e4) return fmt::format("{:.1f} k{}", v / 1e3, unit);
-  return fmt::format("{:.0f} {}", v, unit);
-}
-
-// Progress on stderr: a bar on a terminal, plain lines otherwise.
-class progress {
-public:
-  progress(std::ostream& err, std::size_t total, bool quiet)
-      : err_(err),
-        total_(total),
-        quiet_(quiet),
-        tty_(::isatty(STDERR_FILENO) != 0),
-        start_(std::chrono::steady_clock::now()) {}
-  void begin(std::size_t index, const std::string& name) {
-    if (quiet_) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const std::string eta = index == 0 ? "?"
-                                       : human_duration(elapsed / static_cast<double>(index) *
-                                                        static_cast<double>(total_ - index));
-    if (tty_) {
-      constexpr std::size_t width = 24;
-      const std::size_t filled = width * index / std::max<std::size_t>(total_, 1);
-      err_ << fmt::format("\r\033[K[{}{}] {}/{} {}  ETA {}", std::string(filled, '='),
-                          std::string(width - filled, ' '), index + 1, total_, name, eta)
-           << std::flush;
-    } else {
-      err_ << fmt::format("perftrack bench: [{}/{}] {} (ETA {})\n", index + 1, total_, name, eta);
-    }
-  }
-  void end() {
-    if (!quiet_ && tty_) err_ << "\r\033[K" << std::flush;
-  }
-
-private:
-  std::ostream& err_;
-  std::size_t total_;
-  bool quiet_;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_;
-};
 
 // A PostgreSQL server for the database benchmarks: the URL given, or one that
 // scripts/pg_server.sh starts (and stop() stops) when the source tree is here.
@@ -175,23 +110,7 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
              results.size(), info.repetitions,
              info.processes > 1 ? fmt::format(" in {} processes", info.processes) : "",
              info.quick ? " (quick)" : "", env.cpu_model, env.physical_cores, env.build_type);
-  std::string category;
-  for (const auto& r : results) {
-    if (r.category != category) {
-      category = r.category;
-      fmt::print(out,
-                 "\n## {}\n\n| benchmark | median | cv | p95 | notes |\n|---|---:|---:|---:|---|\n",
-                 category);
-    }
-    if (r.status != "ok") {
-      fmt::print(out, "| {} | - | - | - | {}: {} |\n", r.name, r.status, r.reason);
-      continue;
-    }
-    std::string notes;
-    for (const auto& w : r.warnings) notes += (notes.empty() ? "" : "; ") + w.code;
-    fmt::print(out, "| {} | {} | {:.1f}% | {} | {} |\n", r.name, show(r.stats.median, r.unit),
-               r.stats.cv * 100, r.latency ? show(r.latency->p95, r.unit) : "-", notes);
-  }
+  out << results_tables(results);
   // Side-by-side pairs (peers): <x>_perftrack_<t> next to <x>_caf_<t>.
   std::string ratios;
   for (const auto& ours : results) {
@@ -203,9 +122,10 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
       const double ratio = ours.direction == direction::higher_is_better
                                ? ours.stats.median / theirs.stats.median
                                : theirs.stats.median / ours.stats.median;
-      ratios += fmt::format(
-          "| {} | {} | {} | {:.2f}x |\n", ours.name.substr(0, at) + ours.name.substr(at + 10),
-          show(ours.stats.median, ours.unit), show(theirs.stats.median, theirs.unit), ratio);
+      ratios += fmt::format("| {} | {} | {} | {:.2f}x |\n",
+                            ours.name.substr(0, at) + ours.name.substr(at + 10),
+                            show_value(ours.stats.median, ours.unit),
+                            show_value(theirs.stats.median, theirs.unit), ratio);
     }
   }
   if (!ratios.empty()) {
@@ -226,28 +146,6 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
     }
   }
   for (const auto& w : info.warnings) fmt::print(out, "\nwarning: {}\n", w.message);
-}
-
-// The instruction counts of the selected benchmarks marked count_instructions
-// that ran, from one more process under Callgrind; a problem is a run warning
-// (the timings stand).
-void add_counts(const options& o, const std::vector<const definition*>& selected,
-                const std::string& postgres_url, std::vector<result>& results, run_info& info,
-                std::ostream& err) {
-  std::vector<std::string> names;
-  for (const auto* d : selected) {
-    const auto r = std::find_if(results.begin(), results.end(),
-                                [&](const result& x) { return x.name == d->name; });
-    if (d->count_instructions && r != results.end() && r->status == "ok") names.push_back(d->name);
-  }
-  if (names.empty()) return;
-  const auto counted = run_counted(o, names, postgres_url, err);
-  std::vector<std::string> problems = attach_counts(results, counted.results);
-  problems.insert(problems.end(), counted.problems.begin(), counted.problems.end());
-  for (const auto& p : problems) {
-    info.warnings.push_back({"not_counted", "instruction counts missing: " + p});
-    err << "perftrack bench: instruction counts missing: " << p << "\n";
-  }
 }
 
 }  // namespace
@@ -324,48 +222,36 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                       .threads = o.threads,
                       .postgres_url = pg ? pg->url() : std::string(),
                       .scratch = scratch};
-  run_options ro;
-  ro.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
-  if (o.quick) ro.micro_target = std::chrono::milliseconds(5);
-  ro.keep_latencies = !o.shard_out.empty();
-  const bool child = !o.shard_out.empty() || !o.count_out.empty();
-  if (!o.count_out.empty()) {
-    if (!under_callgrind()) return fail(err, "--count-out is for the Callgrind process of a run");
-    ro.callgrind_out = std::filesystem::path(o.count_out).parent_path() / "callgrind.out";
-  }
-  const int processes =
-      child ? 1 : (o.processes > 0 ? o.processes : default_processes(ro.repetitions));
-  const environment env = capture_environment();
-  run_info info{bench::version(), o.quick, ro.repetitions, 1, build_warnings()};
-
-  std::vector<result> results;
-  if (processes > 1) {
-    const auto shares = repetitions_per_process(ro.repetitions, processes);
-    info.processes = static_cast<int>(shares.size());
-    auto spread = run_in_processes(o, shares, pg ? pg->url() : std::string(), err);
-    if (!spread.ok) return fail(err, "no process of the run delivered results");
-    results = std::move(spread.results);
-    info.warnings.insert(info.warnings.end(), spread.warnings.begin(), spread.warnings.end());
-  } else {
-    const runner bench_runner(ro);
-    progress bar(err, selected.size(), o.quiet);
-    for (std::size_t i = 0; i < selected.size(); ++i) {
-      bar.begin(i, selected[i]->name);
-      results.push_back(bench_runner.run(*selected[i], config));
-    }
-    bar.end();
-  }
+  harness_options h;
+  h.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
+  h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
+  h.count = !o.no_count;
+  h.quiet = o.quiet;
+  if (o.quick) h.run.micro_target = std::chrono::milliseconds(5);
+  h.work_dir = o.results_dir;
+  h.command = {"perftrack", "bench"};
+  if (o.quick) h.command.push_back("--quick");
+  if (o.threads > 0) h.command.insert(h.command.end(), {"--threads", std::to_string(o.threads)});
+  if (!config.postgres_url.empty())
+    h.command.insert(h.command.end(), {"--store", config.postgres_url});
+  h.shard_out = o.shard_out;
+  h.count_out = o.count_out;
+  auto outcome = run_benchmarks(selected, config, h, err);
   suite::drop_scratch_schemas();
   std::filesystem::remove_all(scratch, ec);
-  // One process of a multi-process run: its results for the parent, whole or
-  // not at all (written aside, then renamed).
-  if (child) {
+  if (!outcome.error.empty()) return fail(err, outcome.error);
+  // A process of a run: its results for the parent, whole or not at all
+  // (written aside, then renamed).
+  if (!o.shard_out.empty() || !o.count_out.empty()) {
     const auto& path = o.shard_out.empty() ? o.count_out : o.shard_out;
-    if (auto w = gate::write_file_atomically(path, encode_shard(results)); !w)
+    if (auto w = gate::write_file_atomically(path, outcome.shard); !w)
       return fail(err, w.error().message);
     return exit_ok;
   }
-  if (!o.no_count) add_counts(o, selected, pg ? pg->url() : std::string(), results, info, err);
+  const environment env = capture_environment();
+  run_info info{bench::version(), o.quick, h.repetitions, outcome.processes, build_warnings()};
+  info.warnings.insert(info.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
+  const std::vector<result>& results = outcome.results;
 
   const auto checks = check_targets(targets, results);
   const std::string json = results_json(env, info, results, checks);

@@ -30,10 +30,6 @@ struct options {
   std::string count_out;  ///< internal: the Callgrind process of a run
 };
 
-/// Processes a run's repetitions are spread over when --processes is not given:
-/// one per repetition, up to 10 (docs/compare.md says why).
-int default_processes(int repetitions);
-
 CLI::App* add(CLI::App& app, options& o);
 int run(const options& o, std::ostream& out, std::ostream& err);
 

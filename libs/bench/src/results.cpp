@@ -1,5 +1,6 @@
 #include "perftrack/bench/results.hpp"
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <cmath>
@@ -76,6 +77,52 @@ json environment_json(const environment& e) {
 }
 
 }  // namespace
+
+std::string show_value(double v, const std::string& unit) {
+  if (!std::isfinite(v)) return "-";
+  if (unit == "ns") {
+    if (v < 1e3) return fmt::format("{:.0f} ns", v);
+    if (v < 1e6) return fmt::format("{:.1f} us", v / 1e3);
+    if (v < 1e9) return fmt::format("{:.2f} ms", v / 1e6);
+    return fmt::format("{:.2f} s", v / 1e9);
+  }
+  if (unit == "B") {
+    if (v < 1e4) return fmt::format("{:.0f} B", v);
+    if (v < 1e7) return fmt::format("{:.1f} KB", v / 1e3);
+    return fmt::format("{:.1f} MB", v / 1e6);
+  }
+  if (v >= 1e6) return fmt::format("{:.2f} M{}", v / 1e6, unit);
+  if (v >= 1e4) return fmt::format("{:.1f} k{}", v / 1e3, unit);
+  return fmt::format("{:.0f} {}", v, unit);
+}
+
+std::string results_tables(const std::vector<result>& results) {
+  std::string out;
+  std::string category;
+  for (const auto& r : results) {
+    if (r.category != category || out.empty()) {
+      category = r.category;
+      out += fmt::format(
+          "\n## {}\n\n| benchmark | median | cv | p95 | instructions | notes |\n"
+          "|---|---:|---:|---:|---:|---|\n",
+          category);
+    }
+    if (r.status != "ok") {
+      out += fmt::format("| {} | - | - | - | - | {}: {} |\n", r.name, r.status, r.reason);
+      continue;
+    }
+    std::string notes;
+    for (const auto& w : r.warnings) notes += (notes.empty() ? "" : "; ") + w.code;
+    const std::string counted =
+        r.counts.empty()
+            ? "-"
+            : fmt::format("{:.0f}/{}", summarize(r.counts.instructions).median, r.counts.unit);
+    out += fmt::format("| {} | {} | {:.1f}% | {} | {} | {} |\n", r.name,
+                       show_value(r.stats.median, r.unit), r.stats.cv * 100,
+                       r.latency ? show_value(r.latency->p95, r.unit) : "-", counted, notes);
+  }
+  return out;
+}
 
 std::optional<double> statistic_of(const result& r, std::string_view statistic,
                                    std::string_view unit) {

@@ -44,8 +44,10 @@ TEST(InstructionsTest, CountingOutsideCallgrindIsAnErrorResultNotACrash) {
            .unit = "ns",
            .body = [](state& s) { do_not_optimize(s.iterations()); },
            .count_instructions = true});
-  reg.add({.name = "c/timed", .category = "c", .kind = kind::micro, .unit = "ns",
-           .body = [](state& s) { do_not_optimize(s.iterations()); }});
+  reg.add(
+      {.name = "c/timed", .category = "c", .kind = kind::micro, .unit = "ns", .body = [](state& s) {
+         do_not_optimize(s.iterations());
+       }});
   run_options o;
   o.repetitions = 2;
   o.callgrind_out = std::filesystem::temp_directory_path() / "perftrack-no-such-callgrind.out";

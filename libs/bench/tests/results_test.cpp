@@ -84,7 +84,9 @@ TEST(ResultsTest, GoogleBenchmarkJsonReadsBackAsGoogleBenchmarkJson) {
   EXPECT_EQ(rows[9]["items_per_second"], 1e6);
   EXPECT_EQ(rows[14]["items_per_second"], 3e6);  // the mean row of the throughput family
   // Nothing invented: the clock is /proc/cpuinfo's or absent; the version is CMake's.
-  if (doc["context"].contains("mhz_per_cpu")) EXPECT_GT(doc["context"]["mhz_per_cpu"], 0);
+  if (doc["context"].contains("mhz_per_cpu")) {
+    EXPECT_GT(doc["context"]["mhz_per_cpu"], 0);
+  }
   EXPECT_EQ(doc["context"]["perftrack_version"], version());
 }
 

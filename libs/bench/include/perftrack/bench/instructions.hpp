@@ -44,13 +44,12 @@ expected<callgrind_costs> dump_callgrind_costs(const std::filesystem::path& out_
 
 /// The costs in a Callgrind output file's text (its "events:" and "summary:"
 /// lines); `source` names it in errors.
-expected<callgrind_costs> parse_callgrind_costs(const std::string& text,
-                                                const std::string& source);
+expected<callgrind_costs> parse_callgrind_costs(const std::string& text, const std::string& source);
 
-/// valgrind's arguments (before the program's) that run a program under Callgrind with collection off until a
-/// benchmark turns it on, dumps to `<out_base>.<k>`, and a fixed simulated
-/// cache (32 KiB L1s, 8 MiB last level), so that counts do not depend on the
-/// host's caches; valgrind's own messages go to `<out_base>.log`.
+/// valgrind's arguments (before the program's) that run a program under Callgrind with collection
+/// off until a benchmark turns it on, dumps to `<out_base>.<k>`, and a fixed simulated cache (32
+/// KiB L1s, 8 MiB last level), so that counts do not depend on the host's caches; valgrind's own
+/// messages go to `<out_base>.log`.
 std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base);
 
 /// Where valgrind is, or an error that says how to install it.

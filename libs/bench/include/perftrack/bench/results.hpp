@@ -52,6 +52,15 @@ std::string results_json(const environment& env, const run_info& info,
 /// stddev and cv "aggregate" rows for each benchmark that ran.
 std::string google_benchmark_json(const environment& env, const std::vector<result>& results);
 
+/// A value with its unit scaled for reading: ns as ns/us/ms/s, bytes as
+/// B/KB/MB, rates with k/M; "-" when not finite.
+std::string show_value(double v, const std::string& unit);
+
+/// The console's Markdown tables, one per category in the results' order:
+/// median, cv, p95 (latency), instructions per unit of work (counted
+/// benchmarks, the median of the counts) and the warnings' codes.
+std::string results_tables(const std::vector<result>& results);
+
 /// A value of `r` by statistic name, converted to `unit`; nothing when unknown.
 std::optional<double> statistic_of(const result& r, std::string_view statistic,
                                    std::string_view unit);

@@ -1,0 +1,290 @@
+#include "perftrack/bench/harness.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "perftrack/bench/instructions.hpp"
+#include "perftrack/bench/shards.hpp"
+
+namespace perftrack::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Repetitions of a counted run: counts of one build vary by well under 1%;
+/// five show how much.
+constexpr int count_repetitions = 5;
+
+std::string human_duration(double seconds) {
+  const auto s = static_cast<long>(std::lround(seconds));
+  return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+// Progress on the error stream: a bar on a terminal, plain lines otherwise.
+class progress {
+public:
+  progress(std::ostream& err, std::string label, std::size_t total, bool quiet)
+      : err_(err),
+        label_(std::move(label)),
+        total_(total),
+        quiet_(quiet),
+        tty_(&err == &std::cerr && ::isatty(STDERR_FILENO) != 0),
+        start_(std::chrono::steady_clock::now()) {}
+  void begin(std::size_t index, const std::string& name) {
+    if (quiet_) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const std::string eta = index == 0 ? "?"
+                                       : human_duration(elapsed / static_cast<double>(index) *
+                                                        static_cast<double>(total_ - index));
+    if (tty_) {
+      constexpr std::size_t width = 24;
+      const std::size_t filled = width * index / std::max<std::size_t>(total_, 1);
+      fmt::print(err_, "\r\033[K[{}{}] {}/{} {}  ETA {}", std::string(filled, '='),
+                 std::string(width - filled, ' '), index + 1, total_, name, eta);
+      err_ << std::flush;
+    } else {
+      fmt::print(err_, "{}: [{}/{}] {} (ETA {})\n", label_, index + 1, total_, name, eta);
+    }
+  }
+  void end() {
+    if (!quiet_ && tty_) err_ << "\r\033[K" << std::flush;
+  }
+
+private:
+  std::ostream& err_;
+  std::string label_;
+  std::size_t total_;
+  bool quiet_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+std::string regex_escape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    if (std::strchr(".^$|()[]{}*+?\\", c)) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// Runs `program` with `args` (standard output discarded, standard error
+/// shared) and waits; a description of how it ended when not with status 0 or 1
+/// (1: a benchmark failed, which its shard records).
+std::string run_child(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return fmt::format("could not start: {}", std::strerror(errno));
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a killed parent takes its process along
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, STDOUT_FILENO);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", WTERMSIG(status));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "could not be started (exec failed)";
+  if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
+    return fmt::format("exited with status {}", WEXITSTATUS(status));
+  return {};
+}
+
+expected<std::vector<result>> read_shard(const fs::path& path, const std::string& label) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return failure{label + " wrote no results"};
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return decode_shard(bytes.str(), label);
+}
+
+std::vector<std::string> names_of(const std::vector<const definition*>& selected) {
+  std::vector<std::string> names;
+  for (const auto* d : selected) names.push_back(d->name);
+  return names;
+}
+
+std::vector<result> run_here(const std::vector<const definition*>& selected,
+                             const suite_config& config, const harness_options& o, run_options ro,
+                             std::ostream& err) {
+  ro.repetitions = o.repetitions;
+  const runner r(std::move(ro));
+  std::vector<result> results;
+  progress bar(err, o.label, selected.size(),
+               o.quiet || !o.shard_out.empty() || !o.count_out.empty());
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    bar.begin(i, selected[i]->name);
+    results.push_back(r.run(*selected[i], config));
+  }
+  bar.end();
+  return results;
+}
+
+/// The repetitions spread over processes of this program, one after another,
+/// merged in process order. A process that dies before its shard is written
+/// loses only its own samples, with a warning.
+void run_in_processes(const std::vector<const definition*>& selected, const harness_options& o,
+                      harness_outcome& out, std::ostream& err) {
+  const auto shares = repetitions_per_process(o.repetitions, o.processes);
+  out.processes = static_cast<int>(shares.size());
+  const fs::path root = fs::absolute(o.work_dir) / ".processes";
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  std::vector<std::vector<result>> shards;
+  const auto names = names_of(selected);
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    const fs::path dir = root / std::to_string(k + 1);
+    fs::create_directories(dir, ec);
+    const std::string label = fmt::format("process {} of {}", k + 1, shares.size());
+    if (!o.quiet) fmt::print(err, "{}: {} ({} repetitions)\n", o.label, label, shares[k]);
+    const std::string ended = run_child(
+        "/proc/self/exe", child_arguments(o, names, shares[k], "--shard-out", dir / "shard"));
+    auto shard = read_shard(dir / "shard", label);
+    if (!shard) {
+      const std::string why = ended.empty() ? shard.error().message : label + " " + ended;
+      out.warnings.push_back(
+          {"process_lost", why + ": its samples are missing from this run; rerun, or use "
+                                 "--processes 1 to see which benchmark stops it"});
+      fmt::print(err, "{}: {}\n", o.label, why);
+      continue;
+    }
+    if (!ended.empty()) {  // the shard is whole (written, then renamed): keep it
+      out.warnings.push_back({"process_failed", label + " " + ended +
+                                                    " after its results were written; they "
+                                                    "are kept"});
+      fmt::print(err, "{}: {}\n", o.label, out.warnings.back().message);
+    }
+    shards.push_back(std::move(shard).value());
+  }
+  fs::remove_all(root, ec);
+  if (shards.empty()) {
+    out.error = "no process of the run delivered results";
+    return;
+  }
+  out.results = merge_shards(shards);
+}
+
+/// Each benchmark of `names` once more, in a process of its own under
+/// Callgrind: the heap a multi-threaded benchmark leaves behind would change
+/// what the next one counts (by 9% for msgpack here). Returns what failed.
+std::vector<std::string> count_in_processes(const std::vector<std::string>& names,
+                                            const harness_options& o, harness_outcome& out,
+                                            std::ostream& err) {
+  auto valgrind = find_valgrind();
+  if (!valgrind) return {valgrind.error().message};
+  std::vector<std::string> problems;
+  std::vector<result> counted;
+  const fs::path root = fs::absolute(o.work_dir) / ".counts";
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const fs::path dir = root / std::to_string(k + 1);
+    fs::create_directories(dir, ec);
+    std::vector<std::string> args{"valgrind"};
+    for (auto& a : callgrind_arguments(dir / "callgrind.out")) args.push_back(std::move(a));
+    auto own = child_arguments(o, {names[k]}, count_repetitions, "--count-out", dir / "counts");
+    own[0] = fs::read_symlink("/proc/self/exe", ec).string();
+    args.insert(args.end(), own.begin(), own.end());
+    if (!o.quiet) {
+      fmt::print(err, "{}: [{}/{}] {} under Callgrind\n", o.label, k + 1, names.size(), names[k]);
+    }
+    const std::string ended = run_child(valgrind.value().string(), args);
+    auto shard = read_shard(dir / "counts", names[k] + " under Callgrind");
+    if (!shard) {
+      problems.push_back(ended.empty() ? shard.error().message
+                                       : names[k] + " under Callgrind " + ended);
+      continue;
+    }
+    for (auto& r : shard.value()) counted.push_back(std::move(r));
+  }
+  fs::remove_all(root, ec);
+  auto failed = attach_counts(out.results, counted);
+  problems.insert(problems.end(), failed.begin(), failed.end());
+  return problems;
+}
+
+// The instruction counts of the selected benchmarks marked count_instructions
+// that ran; a problem is a warning (the timings stand).
+void add_counts(const std::vector<const definition*>& selected, const harness_options& o,
+                harness_outcome& out, std::ostream& err) {
+  std::vector<std::string> names;
+  for (const auto* d : selected) {
+    const auto r = std::find_if(out.results.begin(), out.results.end(),
+                                [&](const result& x) { return x.name == d->name; });
+    if (d->count_instructions && r != out.results.end() && r->status == "ok")
+      names.push_back(d->name);
+  }
+  if (names.empty()) return;
+  for (const auto& p : count_in_processes(names, o, out, err)) {
+    out.warnings.push_back({"not_counted", "instruction counts missing: " + p});
+    fmt::print(err, "{}: instruction counts missing: {}\n", o.label, p);
+  }
+}
+
+}  // namespace
+
+int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
+
+std::vector<std::string> child_arguments(const harness_options& o,
+                                         const std::vector<std::string>& names, int repetitions,
+                                         const std::string& role,
+                                         const std::filesystem::path& out) {
+  std::string filter;
+  for (const auto& n : names) filter += (filter.empty() ? "^(" : "|") + regex_escape(n);
+  filter += ")$";
+  std::vector<std::string> a = o.command;
+  if (a.empty()) a.push_back("program");
+  a.insert(a.end(), {"--filter", filter, "--repetitions", std::to_string(repetitions),
+                     "--results-dir", out.parent_path().string(), "--quiet", role, out.string()});
+  return a;
+}
+
+harness_outcome run_benchmarks(const std::vector<const definition*>& selected,
+                               const suite_config& config, const harness_options& o,
+                               std::ostream& err) {
+  harness_outcome out;
+  run_options ro = o.run;
+  if (!o.count_out.empty()) {  // the Callgrind process of a run
+    if (!under_callgrind()) {
+      out.error = "--count-out is for the Callgrind process of a run";
+      return out;
+    }
+    ro.callgrind_out = o.count_out.parent_path() / "callgrind.out";
+    out.shard = encode_shard(run_here(selected, config, o, ro, err));
+    return out;
+  }
+  if (!o.shard_out.empty()) {  // a process of a run
+    ro.keep_latencies = true;
+    out.shard = encode_shard(run_here(selected, config, o, ro, err));
+    return out;
+  }
+  if (o.processes > 1) {
+    run_in_processes(selected, o, out, err);
+    if (!out.error.empty()) return out;
+  } else {
+    out.results = run_here(selected, config, o, ro, err);
+  }
+  if (o.count) add_counts(selected, o, out, err);
+  return out;
+}
+
+}  // namespace perftrack::bench
