@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libmsgpack-cxx-dev libconcurrentqueue-dev libboost-dev
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   jq
+  valgrind  # Callgrind: the instruction counts of perftrack bench (its header is built in)
 )
 # Independent clients the tests read our output with: Python's websockets (the
 # gateway) and Google Benchmark's compare.py (the google-benchmark format).

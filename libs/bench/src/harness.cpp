@@ -83,6 +83,8 @@ std::string regex_escape(const std::string& s) {
   return out;
 }
 
+constexpr const char* not_started = "could not be started";
+
 /// Runs `program` with `args` (standard output discarded, standard error
 /// shared) and waits; a description of how it ended when not with status 0 or 1
 /// (1: a benchmark failed, which its shard records).
@@ -96,14 +98,14 @@ std::string run_child(const std::string& program, const std::vector<std::string>
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a killed parent takes its process along
     const int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, STDOUT_FILENO);
-    ::execv(program.c_str(), argv.data());
+    ::execvp(program.c_str(), argv.data());  // a program without a slash: from PATH
     ::_exit(127);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", WTERMSIG(status));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "could not be started (exec failed)";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return not_started;
   if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
     return fmt::format("exited with status {}", WEXITSTATUS(status));
   return {};
@@ -189,8 +191,6 @@ void run_in_processes(const std::vector<const definition*>& selected, const harn
 std::vector<std::string> count_in_processes(const std::vector<std::string>& names,
                                             const harness_options& o, harness_outcome& out,
                                             std::ostream& err) {
-  auto valgrind = find_valgrind();
-  if (!valgrind) return {valgrind.error().message};
   std::vector<std::string> problems;
   std::vector<result> counted;
   const fs::path root = fs::absolute(o.work_dir) / ".counts";
@@ -207,7 +207,13 @@ std::vector<std::string> count_in_processes(const std::vector<std::string>& name
     if (!o.quiet) {
       fmt::print(err, "{}: [{}/{}] {} under Callgrind\n", o.label, k + 1, names.size(), names[k]);
     }
-    const std::string ended = run_child(valgrind.value().string(), args);
+    const std::string ended = run_child("valgrind", args);
+    if (ended == not_started) {
+      problems.push_back(
+          "valgrind could not be started: install it (apt-get install valgrind; "
+          "scripts/setup.sh does), or pass --no-count to time only");
+      break;
+    }
     auto shard = read_shard(dir / "counts", names[k] + " under Callgrind");
     if (!shard) {
       problems.push_back(ended.empty() ? shard.error().message

@@ -1,9 +1,7 @@
 #include "perftrack/bench/instructions.hpp"
 
-#include <unistd.h>
 #include <valgrind/callgrind.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -79,18 +77,6 @@ std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_ba
           "--LL=8388608,16,64",
           "--callgrind-out-file=" + out_base.string(),
           "--log-file=" + out_base.string() + ".log"};
-}
-
-expected<std::filesystem::path> find_valgrind() {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const auto candidate = std::filesystem::path(dir) / "valgrind";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return failure{
-      "valgrind is not installed: apt-get install valgrind (scripts/setup.sh does), or pass "
-      "--no-count to time only"};
 }
 
 }  // namespace perftrack::bench

@@ -52,7 +52,4 @@ expected<callgrind_costs> parse_callgrind_costs(const std::string& text, const s
 /// messages go to `<out_base>.log`.
 std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base);
 
-/// Where valgrind is, or an error that says how to install it.
-expected<std::filesystem::path> find_valgrind();
-
 }  // namespace perftrack::bench
