@@ -228,6 +228,11 @@ bench_counts_instructions_under_callgrind)
   run bench --quick --quiet --processes 1 --repetitions 2 \
     --filter '^message_throughput/(encode_decode_binary|simple)$' --json a.json
   [[ $status == 0 ]] || fail "status $status: $err"
+  if jq -e '.run.warnings | any(.code == "not_counted" and (.message | contains("sanitizer")))' \
+    a.json >/dev/null; then
+    echo "a sanitizer build: Valgrind cannot run it, no counts (the release build tests them)"
+    exit 0
+  fi
   jq -e '([.benchmarks[] | select(.name == "message_throughput/encode_decode_binary")][0].counts
            | .per == "iteration" and (.instructions | length) == 5
              and (.instructions | min) > 100 and (.instructions | max) < 1.01 * (.instructions | min)
@@ -256,6 +261,11 @@ bench_main_runs_a_users_program)
   "$base" --quick --quiet --filter 'hash|scan' --json base.json >out.txt 2>err.txt \
     || fail "$(cat err.txt)"
   expect_contains "$(cat out.txt)" "| work/hash_ids |"
+  if jq -e '.run.warnings | any(.code == "not_counted" and (.message | contains("sanitizer")))' \
+    base.json >/dev/null; then
+    echo "a sanitizer build: Valgrind cannot run it, no counts (the release build tests them)"
+    exit 0
+  fi
   jq -e '.run.processes == 5 and (.benchmarks | length) == 2
     and all(.benchmarks[]; (.samples | length) == 5 and (.counts.instructions | length) == 5)' \
     base.json >/dev/null || fail "$(cat base.json)"
@@ -271,6 +281,29 @@ bench_main_runs_a_users_program)
   [[ $status == 0 ]] || fail "status $status: $out"
   "$base" --filter '(' >/dev/null 2>err.txt && fail "a bad regex was accepted"
   expect_contains "$(cat err.txt)" "is not a valid regex"
+  ;;
+bench_stops_its_postgres_server_when_terminated)
+  # SIGTERM while the PostgreSQL server bench started is running: the server
+  # is stopped and its cluster deleted, and bench dies of the signal.
+  "$bin" bench --quick --quiet --processes 1 --repetitions 50 --no-count \
+    --filter '^database/postgres_(query_latency|insert|transactions)$' --results-dir r \
+    >/dev/null 2>err.txt &
+  pid=$!
+  for _ in $(seq 1 600); do  # polls for the server's URL (up to 60 s)
+    [[ -s r/.postgres/url ]] && break
+    sleep 0.1
+  done
+  [[ -s r/.postgres/url ]] || { kill "$pid"; fail "no server started: $(cat err.txt)"; }
+  cluster=$(cat r/.postgres/cluster)
+  sleep 1  # into the benchmarks
+  kill -TERM "$pid"
+  set +e
+  wait "$pid"
+  status=$?
+  set -e
+  [[ $status == 143 ]] || fail "status $status: bench did not die of SIGTERM (finished first?)"
+  [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
+  ! pgrep -f -- "-D $cluster/db" >/dev/null || fail "the server still runs"
   ;;
 bench_targets_and_bad_arguments)
   cat > t.toml <<'TOML'

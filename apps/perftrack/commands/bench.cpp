@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,8 +65,26 @@ namespace {
 
 using namespace perftrack::bench;
 
+// The command that stops the server bench started, for the signal handler:
+// prepared before the handler is installed (fork and execv are
+// async-signal-safe; building strings is not).
+char* stop_argv[4] = {nullptr, nullptr, nullptr, nullptr};
+
+// SIGINT or SIGTERM while a server of ours runs: stop it, then die of the signal.
+extern "C" void stop_server_and_die(int sig) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(stop_argv[0], stop_argv);
+    ::_exit(127);
+  }
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 // A PostgreSQL server for the database benchmarks: the URL given, or one that
-// scripts/pg_server.sh starts (and stop() stops) when the source tree is here.
+// scripts/pg_server.sh starts (and stops, also on SIGINT and SIGTERM) when the
+// source tree is here.
 class postgres_server {
 public:
   postgres_server(const options& o, std::ostream& err) {
@@ -89,10 +109,17 @@ public:
     std::ifstream in(state_ / "url");
     std::getline(in, url_);
     stop_cmd_ = fmt::format("'{}' stop '{}' >/dev/null 2>&1", script.string(), state_.string());
+    stop_argv[0] = const_cast<char*>("/bin/sh");
+    stop_argv[1] = const_cast<char*>("-c");
+    stop_argv[2] = stop_cmd_.data();
+    ::signal(SIGINT, stop_server_and_die);
+    ::signal(SIGTERM, stop_server_and_die);
   }
   ~postgres_server() {
-    if (!stop_cmd_.empty()) [[maybe_unused]]
-      auto rc = std::system(stop_cmd_.c_str());
+    if (stop_cmd_.empty()) return;
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    [[maybe_unused]] auto rc = std::system(stop_cmd_.c_str());
   }
   postgres_server(const postgres_server&) = delete;
   postgres_server& operator=(const postgres_server&) = delete;

@@ -240,6 +240,12 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
       names.push_back(d->name);
   }
   if (names.empty()) return;
+  if (!valgrind_can_run_this_build()) {
+    out.warnings.push_back({"not_counted",
+                            "instruction counts missing: this is a sanitizer build, which "
+                            "Valgrind cannot run; count with a release build"});
+    return;
+  }
   for (const auto& p : count_in_processes(names, o, out, err)) {
     out.warnings.push_back({"not_counted", "instruction counts missing: " + p});
     fmt::print(err, "{}: instruction counts missing: {}\n", o.label, p);

@@ -16,6 +16,21 @@ bool collecting = false;
 
 bool under_callgrind() noexcept { return RUNNING_ON_VALGRIND != 0; }
 
+bool valgrind_can_run_this_build() noexcept {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+  return false;
+#else
+  return true;
+#endif
+#else
+  return true;
+#endif
+}
+
 void collect_instructions(bool on) noexcept {
   if (on == collecting) return;
   collecting = on;

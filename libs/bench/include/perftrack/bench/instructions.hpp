@@ -35,6 +35,10 @@ struct instruction_counts {
 /// True when this process runs under Valgrind's Callgrind.
 bool under_callgrind() noexcept;
 
+/// False in a sanitizer build (ASan, TSan, MSan), whose shadow memory Valgrind
+/// cannot run.
+bool valgrind_can_run_this_build() noexcept;
+
 /// Turns Callgrind's event collection on or off; outside Callgrind, nothing.
 void collect_instructions(bool on) noexcept;
 
