@@ -4,7 +4,8 @@
 #   Google Benchmark form: a run of one build is --processes processes of the
 #   program, each with --repetitions Google Benchmark repetitions, interleaved
 #   with the other build's (base, slow, base, slow, ...), pooled by repeating
-#   --results. --processes 1 is Google Benchmark's usual way.
+#   --results, with each build's instruction counts (`perftrack count`; not
+#   with --no-count). --processes 1 is Google Benchmark's usual way.
 #   perftrack form: a run is the program's own `--quick` run (perftrack's
 #   harness: 5 processes of one repetition, then instruction counts under
 #   Callgrind), base then slow.
@@ -12,7 +13,7 @@
 # round before (should be critical), and each base run with the previous base
 # run (A/A: should be quiet). Counted per benchmark: critical when any of its
 # rows is; an A/A alarm when any row warns or fails.
-#   scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both]
+#   scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both] [--no-count]
 #                    [--processes P] [--repetitions R] [--out DIR]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -20,15 +21,17 @@ pairs=10
 processes=5
 repetitions=2
 form=both
+count=1
 out=""
 while (($#)); do
   case "$1" in
     --pairs) pairs="$2"; shift ;;
     --form) form="$2"; shift ;;
+    --no-count) count=0 ;;
     --repetitions) repetitions="$2"; shift ;;
     --processes) processes="$2"; shift ;;
     --out) out="$2"; shift ;;
-    *) echo "usage: scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both] [--processes P] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: scripts/power.sh [--pairs N] [--form google-benchmark|perftrack|both] [--no-count] [--processes P] [--repetitions R] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -49,6 +52,11 @@ run_gb() {
         >"$out/$1-$build-$k.json" 2>/dev/null
     done
   done
+  if ((count)); then  # the instruction counts of each build, pooled with its timings
+    for build in 100 115; do
+      "$bin" count --json "$out/$1-$build-count.json" -- "$work/work_bench_$build" 2>/dev/null
+    done
+  fi
 }
 # run_pt NAME: both perftrack builds, base then slow: NAME-100-1.json, NAME-115-1.json.
 run_pt() {

@@ -7,6 +7,7 @@
 #include "commands/bench.hpp"
 #include "commands/common.hpp"
 #include "commands/compare.hpp"
+#include "commands/count.hpp"
 #include "commands/export.hpp"
 #include "commands/gateway.hpp"
 #include "commands/history.hpp"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   compare_command::options compare;
   history_command::options history;
   ab_command::options ab;
+  count_command::options count;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   CLI::App* compare_cmd = compare_command::add(app, compare);
   CLI::App* history_cmd = history_command::add(app, history);
   CLI::App* ab_cmd = ab_command::add(app, ab);
+  CLI::App* count_cmd = count_command::add(app, count);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   if (gateway_cmd->parsed()) return gateway_command::run(gateway, std::cout, std::cerr);
   if (compare_cmd->parsed()) return compare_command::run(compare, std::cout, std::cerr);
   if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
+  if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   return exit_usage;
 }

@@ -305,6 +305,31 @@ bench_stops_its_postgres_server_when_terminated)
   [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
   ! pgrep -f -- "-D $cluster/db" >/dev/null || fail "the server still runs"
   ;;
+count_counts_a_google_benchmark_program)
+  base="$3" slow="$4"
+  run count --repetitions 3 --json base.json -- "$base"
+  if [[ $status != 0 && $err == *"sanitizer build"* ]]; then
+    echo "a sanitizer build: Valgrind cannot run it (the release build tests counting)"
+    exit 0
+  fi
+  [[ $status == 0 ]] || fail "status $status: $err"
+  # 3 counted repetitions of each of the 3 benchmarks, the warm-up left out.
+  jq -e '(.benchmarks | length) == 9 and all(.benchmarks[]; .iterations == 1
+    and .instructions > 1e6 and .estimated_cycles >= .instructions and (has("real_time") | not))
+    and ([.benchmarks[] | select(.name == "BM_HashIds") | .instructions] | unique | length) == 1' \
+    base.json >/dev/null || fail "$(cat base.json)"
+  run count --repetitions 3 --json slow.json -- "$slow"
+  [[ $status == 0 ]] || fail "status $status: $err"
+  run compare --results slow.json --baseline base.json --json report.json
+  [[ $status == 1 ]] || fail "status $status: $out"
+  jq -e '[.results[] | select(.metric == "instructions")]
+    | length == 3 and all(.[]; .severity == "critical" and .change > 0.14)' report.json \
+    >/dev/null || fail "$(jq -c '.results[]' report.json)"
+  # Not a Google Benchmark program: one clear error.
+  run count -- /bin/true
+  [[ $status == 1 ]] || fail "status $status"
+  expect_contains "$err" "error: /bin/true wrote no Google Benchmark JSON"
+  ;;
 bench_targets_and_bad_arguments)
   cat > t.toml <<'TOML'
 [[target]]

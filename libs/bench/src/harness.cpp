@@ -85,9 +85,6 @@ std::string regex_escape(const std::string& s) {
 
 constexpr const char* not_started = "could not be started";
 
-/// Runs `program` with `args` (standard output discarded, standard error
-/// shared) and waits; a description of how it ended when not with status 0 or 1
-/// (1: a benchmark failed, which its shard records).
 std::string run_child(const std::string& program, const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
@@ -255,6 +252,10 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
 }  // namespace
 
 int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
+
+std::string run_process(const std::string& program, const std::vector<std::string>& args) {
+  return run_child(program, args);
+}
 
 std::vector<std::string> child_arguments(const harness_options& o,
                                          const std::vector<std::string>& names, int repetitions,

@@ -82,10 +82,11 @@ expected<callgrind_costs> parse_callgrind_costs(const std::string& text,
   return c;
 }
 
-std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base) {
+std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base,
+                                             bool collect_at_start) {
   return {"--tool=callgrind",
           "--quiet",
-          "--collect-atstart=no",
+          collect_at_start ? "--collect-atstart=yes" : "--collect-atstart=no",
           "--cache-sim=yes",
           "--I1=32768,8,64",
           "--D1=32768,8,64",

@@ -200,6 +200,10 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
         it->second.name = name;
         if (name == "real_time" || name == "cpu_time") {
           it->second.unit = "ns";
+        } else if (name == "instructions" || name == "estimated_cycles") {
+          // perftrack count's Callgrind counts per iteration (docs/compare.md).
+          it->second.kind = metric_kind::count;
+          it->second.unit = name + "/iteration";
         } else {
           it->second.unit = name.find("per_second") != std::string::npos ? "/s" : "";
           it->second.lower_is_better = counter_lower_is_better(name);

@@ -63,6 +63,12 @@ harness_outcome run_benchmarks(const std::vector<const definition*>& selected,
                                const suite_config& config, const harness_options& o,
                                std::ostream& err);
 
+/// Runs `program` (a path, or a name looked up on PATH) with `args` (args[0]
+/// is its name), standard output discarded, and waits: empty when it exited
+/// with 0 or 1, else how it ended ("could not be started", "was killed by
+/// signal 9", "exited with status 3").
+std::string run_process(const std::string& program, const std::vector<std::string>& args);
+
 /// The arguments of a process of the run: `o.command`, then the harness's
 /// options for it (an exact-name --filter, --repetitions, --results-dir,
 /// --quiet, and `role` with `out`, "--shard-out" or "--count-out").

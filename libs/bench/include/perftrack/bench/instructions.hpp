@@ -54,6 +54,9 @@ expected<callgrind_costs> parse_callgrind_costs(const std::string& text, const s
 /// off until a benchmark turns it on, dumps to `<out_base>.<k>`, and a fixed simulated cache (32
 /// KiB L1s, 8 MiB last level), so that counts do not depend on the host's caches; valgrind's own
 /// messages go to `<out_base>.log`.
-std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base);
+/// `collect_at_start`: counting from the start (for dumps placed by
+/// --dump-before/--dump-after, as perftrack count does).
+std::vector<std::string> callgrind_arguments(const std::filesystem::path& out_base,
+                                             bool collect_at_start = false);
 
 }  // namespace perftrack::bench
