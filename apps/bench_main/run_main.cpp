@@ -82,7 +82,7 @@ int run(const options& o, const std::string& program) {
   std::error_code ec;
   fs::create_directories(work, ec);
   harness_options h;
-  h.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
+  h.repetitions = o.repetitions > 0 ? o.repetitions : default_repetitions(o.quick);
   h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
   h.count = !o.no_count;
   h.quiet = o.quiet;

@@ -19,10 +19,8 @@
 #include "default_targets.hpp"
 #include "perftrack/bench/environment.hpp"
 #include "perftrack/bench/harness.hpp"
-#include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
-#include "perftrack/bench/shards.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/suite/suite.hpp"
 
@@ -250,7 +248,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                       .postgres_url = pg ? pg->url() : std::string(),
                       .scratch = scratch};
   harness_options h;
-  h.repetitions = o.repetitions > 0 ? o.repetitions : (o.quick ? 5 : 10);
+  h.repetitions = o.repetitions > 0 ? o.repetitions : default_repetitions(o.quick);
   h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
   h.count = !o.no_count;
   h.quiet = o.quiet;

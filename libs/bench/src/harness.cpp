@@ -85,7 +85,9 @@ std::string regex_escape(const std::string& s) {
 
 constexpr const char* not_started = "could not be started";
 
-std::string run_child(const std::string& program, const std::vector<std::string>& args) {
+}  // namespace
+
+std::string run_process(const std::string& program, const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
@@ -107,6 +109,8 @@ std::string run_child(const std::string& program, const std::vector<std::string>
     return fmt::format("exited with status {}", WEXITSTATUS(status));
   return {};
 }
+
+namespace {
 
 expected<std::vector<result>> read_shard(const fs::path& path, const std::string& label) {
   std::ifstream in(path, std::ios::binary);
@@ -155,7 +159,7 @@ void run_in_processes(const std::vector<const definition*>& selected, const harn
     fs::create_directories(dir, ec);
     const std::string label = fmt::format("process {} of {}", k + 1, shares.size());
     if (!o.quiet) fmt::print(err, "{}: {} ({} repetitions)\n", o.label, label, shares[k]);
-    const std::string ended = run_child(
+    const std::string ended = run_process(
         "/proc/self/exe", child_arguments(o, names, shares[k], "--shard-out", dir / "shard"));
     auto shard = read_shard(dir / "shard", label);
     if (!shard) {
@@ -204,7 +208,7 @@ std::vector<std::string> count_in_processes(const std::vector<std::string>& name
     if (!o.quiet) {
       fmt::print(err, "{}: [{}/{}] {} under Callgrind\n", o.label, k + 1, names.size(), names[k]);
     }
-    const std::string ended = run_child("valgrind", args);
+    const std::string ended = run_process("valgrind", args);
     if (ended == not_started) {
       problems.push_back(
           "valgrind could not be started: install it (apt-get install valgrind; "
@@ -251,11 +255,9 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
 
 }  // namespace
 
-int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
+int default_repetitions(bool quick) { return quick ? 5 : 10; }
 
-std::string run_process(const std::string& program, const std::vector<std::string>& args) {
-  return run_child(program, args);
-}
+int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
 
 std::vector<std::string> child_arguments(const harness_options& o,
                                          const std::vector<std::string>& names, int repetitions,

@@ -98,15 +98,9 @@ std::size_t non_finite(const std::vector<double>& samples) {
       std::count_if(samples.begin(), samples.end(), [](double v) { return !std::isfinite(v); }));
 }
 
-std::string signed_percent(double fraction) {
+std::string percent(double fraction, bool with_sign = false) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", fraction * 100);
-  return buf;
-}
-
-std::string percent(double fraction) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", fraction * 100);
+  std::snprintf(buf, sizeof buf, with_sign ? "%+.1f%%" : "%.1f%%", fraction * 100);
   return buf;
 }
 
@@ -239,9 +233,8 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
   }
 }
 
-/// Whether a metric is an instruction count (bench/instructions.hpp).
 bool instruction_count(const comparison_row& r) {
-  return r.test == "count" && (r.metric == "instructions" || r.metric == "estimated_cycles");
+  return r.test == "count" && is_instruction_count(r.metric);
 }
 
 /// A benchmark counted under Callgrind on both sides rests its verdict on the
@@ -263,7 +256,7 @@ void rest_on_counts(std::vector<comparison_row>& rows) {
         r.verdict == severity::missing)
       continue;
     std::string alone = std::string(name(r.verdict));
-    if (std::isfinite(r.change)) alone += " at " + signed_percent(r.change);
+    if (std::isfinite(r.change)) alone += " at " + percent(r.change, true);
     if (!r.note.empty()) alone += ", " + r.note;
     r.verdict = severity::unchanged;
     r.note =

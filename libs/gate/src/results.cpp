@@ -200,7 +200,7 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
         it->second.name = name;
         if (name == "real_time" || name == "cpu_time") {
           it->second.unit = "ns";
-        } else if (name == "instructions" || name == "estimated_cycles") {
+        } else if (is_instruction_count(name)) {
           // perftrack count's Callgrind counts per iteration (docs/compare.md).
           it->second.kind = metric_kind::count;
           it->second.unit = name + "/iteration";

@@ -53,6 +53,9 @@ struct harness_outcome {
   std::string error;  ///< nothing was measured (every process lost, not under Callgrind)
 };
 
+/// Repetitions of a run by default: 10, or 5 in a quick run.
+int default_repetitions(bool quick);
+
 /// Processes a run's repetitions are spread over by default: one per
 /// repetition, up to 10 (docs/compare.md says why).
 int default_processes(int repetitions);

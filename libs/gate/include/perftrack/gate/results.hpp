@@ -18,6 +18,13 @@ enum class metric_kind {
   count,        ///< deterministic (bytes, messages): compared exactly, with a tolerance
 };
 
+/// Whether a metric is an instruction count under Callgrind (perftrack bench's
+/// `counts`, perftrack count's Google Benchmark rows): compared as a count, and
+/// the basis of its benchmark's verdict (docs/compare.md).
+inline bool is_instruction_count(std::string_view metric_name) noexcept {
+  return metric_name == "instructions" || metric_name == "estimated_cycles";
+}
+
 struct metric {
   std::string name;  ///< e.g. latency, throughput, real_time, cpu_time, a counter's name
   std::string unit;  ///< times are in ns whatever the input's unit
