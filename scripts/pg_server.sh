@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL server for tests and benchmarks: its own cluster in a
 # temporary directory, listening on 127.0.0.1 only, on a free port.
 #
-#   scripts/pg_server.sh start STATE_DIR [-c name=value]...   prints the URL
+#   scripts/pg_server.sh start STATE_DIR [--owner PID] [-c name=value]...   prints the URL
 #   scripts/pg_server.sh stop STATE_DIR      stops it and deletes its cluster
 #   scripts/pg_server.sh halt STATE_DIR      stops it, keeping the cluster (fault tests)
 #   scripts/pg_server.sh resume STATE_DIR    starts a halted one again on its port
@@ -11,10 +11,12 @@
 # finds it. PostgreSQL refuses to run as root, so as root the cluster belongs to
 # the `postgres` user and its programs run through runuser. Extra `-c` settings go
 # to the server (the tests use synchronous_commit=off; benchmarks state theirs).
+# With --owner PID a detached watcher stops the server once that process is
+# gone, however it ended (SIGKILL included), so no server outlives its user.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start STATE_DIR [-c name=value]... | stop|halt|resume STATE_DIR" >&2
+  echo "usage: $0 start STATE_DIR [--owner PID] [-c name=value]... | stop|halt|resume STATE_DIR" >&2
   exit 2
 }
 [[ $# -ge 2 ]] || usage
@@ -61,6 +63,18 @@ resume() {
   "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/db" -l "$cluster/server.log" -w -t 60 start >/dev/null
 }
 
+# watch_owner PID CLUSTER: in the background, detached from the caller's
+# terminal and pipes, waits until PID is gone, then stops the server if the
+# state directory still names CLUSTER (not a later server started there).
+watch_owner() {
+  local script
+  script=$(realpath "$0")
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null && [[ -d "$2" ]]; do sleep 1; done
+    [[ "$(cat "$4/cluster" 2>/dev/null)" == "$2" ]] && exec "$3" stop "$4"
+    exit 0' watcher "$1" "$2" "$script" "$(realpath "$state")" </dev/null >/dev/null 2>&1 &
+}
+
 start() {
   mkdir -p "$state"
   stop  # a server left over from an interrupted run
@@ -78,11 +92,15 @@ start() {
   fi
   # Settings live in the cluster, so `resume` starts it the same way.
   echo "include_if_exists = 'perftrack.conf'" | "${as_owner[@]}" tee -a "$cluster/db/postgresql.conf" >/dev/null
-  local extra=() setting
+  local extra=() setting owner=""
   while [[ $# -gt 0 ]]; do
-    [[ "$1" == -c && $# -ge 2 ]] || usage
-    setting=$2
-    extra+=("${setting%%=*} = '${setting#*=}'")
+    [[ ( "$1" == -c || "$1" == --owner ) && $# -ge 2 ]] || usage
+    if [[ "$1" == --owner ]]; then
+      owner=$2
+    else
+      setting=$2
+      extra+=("${setting%%=*} = '${setting#*=}'")
+    fi
     shift 2
   done
   # The port may be taken between choosing and binding it: try a few.
@@ -96,6 +114,7 @@ start() {
         start >/dev/null 2>&1; then
       local url="postgresql://postgres@127.0.0.1:$port/postgres"
       echo "$url" >"$state/url"
+      if [[ -n "$owner" ]]; then watch_owner "$owner" "$cluster"; fi
       echo "$url"
       return 0
     fi

@@ -86,6 +86,7 @@ int run(const options& o, const std::string& program) {
   h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
   h.count = !o.no_count;
   h.quiet = o.quiet;
+  h.run = default_run_options(o.quick);
   h.label = program;
   h.work_dir = work;
   h.command = {program};

@@ -282,9 +282,12 @@ bench_main_runs_a_users_program)
   "$base" --filter '(' >/dev/null 2>err.txt && fail "a bad regex was accepted"
   expect_contains "$(cat err.txt)" "is not a valid regex"
   ;;
-bench_stops_its_postgres_server_when_terminated)
-  # SIGTERM while the PostgreSQL server bench started is running: the server
-  # is stopped and its cluster deleted, and bench dies of the signal.
+bench_stops_its_postgres_server_when_terminated | bench_stops_its_postgres_server_when_killed)
+  # SIGTERM (bench's handler) or SIGKILL (pg_server.sh's watcher of bench's
+  # PID) while the PostgreSQL server bench started is running: the server is
+  # stopped and its cluster deleted, and bench dies of the signal.
+  signal=TERM
+  [[ $case_name == *killed ]] && signal=KILL
   "$bin" bench --quick --quiet --processes 1 --repetitions 50 --no-count \
     --filter '^database/postgres_(query_latency|insert|transactions)$' --results-dir r \
     >/dev/null 2>err.txt &
@@ -296,12 +299,17 @@ bench_stops_its_postgres_server_when_terminated)
   [[ -s r/.postgres/url ]] || { kill "$pid"; fail "no server started: $(cat err.txt)"; }
   cluster=$(cat r/.postgres/cluster)
   sleep 1  # into the benchmarks
-  kill -TERM "$pid"
+  kill -"$signal" "$pid"
   set +e
   wait "$pid"
   status=$?
   set -e
-  [[ $status == 143 ]] || fail "status $status: bench did not die of SIGTERM (finished first?)"
+  expected=$((128 + $(kill -l "$signal")))
+  [[ $status == "$expected" ]] || fail "status $status: bench did not die of SIG$signal (finished first?)"
+  for _ in $(seq 1 300); do  # the watcher polls each second; pg_ctl stop takes a moment
+    [[ -e $cluster ]] || break
+    sleep 0.1
+  done
   [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
   ! pgrep -f -- "-D $cluster/db" >/dev/null || fail "the server still runs"
   ;;

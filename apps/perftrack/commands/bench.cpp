@@ -95,8 +95,11 @@ public:
         std::filesystem::path(PERFTRACK_SOURCE_DIR) / "scripts" / "pg_server.sh";
     if (!std::filesystem::exists(script)) return;
     state_ = std::filesystem::absolute(o.results_dir) / ".postgres";
-    const std::string cmd = fmt::format("'{}' start '{}' >/dev/null 2>'{}.log'", script.string(),
-                                        state_.string(), state_.string());
+    // --owner: the script stops the server once this process is gone, even
+    // when it is killed with SIGKILL, which no handler here can catch.
+    const std::string cmd =
+        fmt::format("'{}' start '{}' --owner {} >/dev/null 2>'{}.log'", script.string(),
+                    state_.string(), ::getpid(), state_.string());
     if (std::system(cmd.c_str()) != 0) {
       err << "perftrack bench: could not start a PostgreSQL server (see " << state_.string()
           << ".log); PostgreSQL benchmarks are skipped. Pass --store postgresql://... to use "
@@ -252,7 +255,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
   h.count = !o.no_count;
   h.quiet = o.quiet;
-  if (o.quick) h.run.micro_target = std::chrono::milliseconds(5);
+  h.run = default_run_options(o.quick);
   h.work_dir = o.results_dir;
   h.command = {"perftrack", "bench"};
   if (o.quick) h.command.push_back("--quick");

@@ -257,6 +257,15 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
 
 int default_repetitions(bool quick) { return quick ? 5 : 10; }
 
+run_options default_run_options(bool quick) {
+  run_options o;
+  if (quick) {
+    o.micro_target = std::chrono::milliseconds(5);
+    o.sample_target = std::chrono::milliseconds(25);
+  }
+  return o;
+}
+
 int default_processes(int repetitions) { return std::clamp(repetitions, 1, 10); }
 
 std::vector<std::string> child_arguments(const harness_options& o,

@@ -1,5 +1,6 @@
 #include "perftrack/bench/runner.hpp"
 
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
@@ -36,6 +37,16 @@ std::int64_t measure_overhead(const state::clock_fn& wall) {
   return std::max<std::int64_t>(d[500], 0);
 }
 
+// The median of `v` (a latency sample: one operation's typical latency, not
+// moved by the few that a preempted thread stretches a thousandfold).
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2 == 1) return *mid;
+  return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
 }  // namespace
 
 runner::runner(run_options options) : options_(std::move(options)) {
@@ -63,68 +74,106 @@ std::uint64_t runner::calibrate(const definition& d, const suite_config& config)
   }
 }
 
-void runner::measure(const definition& d, const suite_config& config, result& r) const {
-  if (d.kind == kind::micro) r.iterations = calibrate(d, config);
+// Calls the body once into `s`: its timed wall time (pauses and the timer's
+// own cost left out, or the body's manual time) and the process CPU time.
+runner::timed_call runner::call(const definition& d, state& s) const {
+  const std::int64_t c0 = options_.cpu();
+  const std::int64_t t0 = options_.wall();
+  d.body(s);
+  const std::int64_t t1 = options_.wall();
+  const std::int64_t c1 = options_.cpu();
+  if (s.paused_) s.paused_ns_ += t1 - s.paused_at_;  // paused to the end
+  const std::int64_t wall =
+      s.manual_ns_ >= 0 ? s.manual_ns_ : t1 - t0 - s.paused_ns_ - timer_overhead_ns_;
+  return {static_cast<double>(std::max<std::int64_t>(wall, 1)), static_cast<double>(c1 - c0)};
+}
+
+// Throughput and latency: how many calls of the body make one sample, so that a
+// sample lasts at least sample_target (from the last warm-up call's time). A
+// sample of one short call is mostly the luck of that call (a thread's wake-up).
+int runner::calls_per_sample(const definition& d, const suite_config& config) const {
+  double last = 0;
   for (int i = 0; i < options_.warmup; ++i) {
-    state s(config, r.iterations, options_.wall, timer_overhead_ns_);
-    d.body(s);
+    state s(config, 1, options_.wall, timer_overhead_ns_);
+    last = call(d, s).wall_ns;
+  }
+  if (d.kind != kind::throughput && d.kind != kind::latency) return 1;
+  if (last <= 0) return 1;
+  const double target = static_cast<double>(options_.sample_target.count());
+  return static_cast<int>(std::clamp(std::ceil(target / last), 1.0,
+                                     static_cast<double>(options_.max_calls_per_sample)));
+}
+
+void runner::measure(const definition& d, const suite_config& config, result& r) const {
+  if (d.kind == kind::micro) {
+    r.iterations = calibrate(d, config);
+    for (int i = 0; i < options_.warmup; ++i) {
+      state s(config, r.iterations, options_.wall, timer_overhead_ns_);
+      d.body(s);
+    }
+  } else {
+    r.iterations = static_cast<std::uint64_t>(calls_per_sample(d, config));
   }
   std::vector<double> latencies;
   for (int rep = 0; rep < options_.repetitions; ++rep) {
-    state s(config, r.iterations, options_.wall, timer_overhead_ns_);
-    const bool memory = d.kind == kind::memory;
-    if (memory) enable_allocation_counting(true);
-    const allocation_counts a0 = allocations_now();
-    const std::int64_t rss0 = memory ? resident_bytes() : 0;
-    const std::int64_t c0 = options_.cpu();
-    const std::int64_t t0 = options_.wall();
-    d.body(s);
-    const std::int64_t t1 = options_.wall();
-    const std::int64_t c1 = options_.cpu();
-    if (s.paused_) s.paused_ns_ += t1 - s.paused_at_;  // paused to the end
-    const allocation_counts a1 = allocations_now();
-    if (memory) {
-      enable_allocation_counting(false);
-      r.counters["rss_delta_bytes"] = static_cast<double>(resident_bytes() - rss0);
-      r.counters["allocations"] = static_cast<double>(a1.count - a0.count);
-      r.counters["allocated_bytes"] = static_cast<double>(a1.bytes - a0.bytes);
-    }
-    const double wall = static_cast<double>(
-        s.manual_ns_ >= 0 ? std::max<std::int64_t>(s.manual_ns_, 1)
-                          : std::max<std::int64_t>(t1 - t0 - s.paused_ns_ - timer_overhead_ns_, 1));
-    r.wall_ns.push_back(wall);
-    r.cpu_ns.push_back(static_cast<double>(c1 - c0));
-    for (const auto& [k, v] : s.counters_) r.counters[k] = v;
+    const sample_figures f = sample(d, config, r);
+    r.wall_ns.push_back(f.wall_ns);
+    r.cpu_ns.push_back(f.cpu_ns);
     switch (d.kind) {
-      case kind::micro: r.samples.push_back(wall / static_cast<double>(r.iterations)); break;
-      case kind::throughput:
-        if (s.items_ < 0) throw std::runtime_error("the benchmark did not call set_items()");
-        r.samples.push_back(s.items_ / (wall / 1e9));
-        break;
+      case kind::micro: r.samples.push_back(f.wall_ns / static_cast<double>(r.iterations)); break;
+      case kind::throughput: r.samples.push_back(f.items / (f.wall_ns / 1e9)); break;
       case kind::latency: {
-        if (s.latencies_.empty()) {
-          throw std::runtime_error(
-              "the benchmark recorded no latency (add_latency/time_operation)");
-        }
-        double sum = 0;
-        for (double v : s.latencies_) sum += v;
-        r.samples.push_back(sum / static_cast<double>(s.latencies_.size()));
-        r.latency_count += s.latencies_.size();
+        r.samples.push_back(median_of(f.latencies));
+        r.latency_count += f.latencies.size();
         const std::size_t room =
             options_.max_latencies - std::min(options_.max_latencies, latencies.size());
-        latencies.insert(latencies.end(), s.latencies_.begin(),
-                         s.latencies_.begin() +
-                             static_cast<std::ptrdiff_t>(std::min(room, s.latencies_.size())));
+        latencies.insert(latencies.end(), f.latencies.begin(),
+                         f.latencies.begin() +
+                             static_cast<std::ptrdiff_t>(std::min(room, f.latencies.size())));
         break;
       }
-      case kind::memory:
-        if (s.value_ < 0) throw std::runtime_error("the benchmark did not call set_value()");
-        r.samples.push_back(s.value_);
-        break;
+      case kind::memory: r.samples.push_back(f.value); break;
     }
   }
   if (d.kind == kind::latency) r.latency = latency_summary(latencies);
   if (options_.keep_latencies) r.latencies = std::move(latencies);
+}
+
+// One sample: a micro or memory benchmark's one call, or a throughput or latency
+// benchmark's r.iterations calls, their times and work added up.
+runner::sample_figures runner::sample(const definition& d, const suite_config& config,
+                                      result& r) const {
+  const bool memory = d.kind == kind::memory;
+  const auto calls = d.kind == kind::micro ? 1 : r.iterations;
+  if (memory) enable_allocation_counting(true);
+  const allocation_counts a0 = allocations_now();
+  const std::int64_t rss0 = memory ? resident_bytes() : 0;
+  sample_figures f;
+  for (std::uint64_t i = 0; i < calls; ++i) {
+    state s(config, r.iterations, options_.wall, timer_overhead_ns_);
+    const timed_call t = call(d, s);
+    f.wall_ns += t.wall_ns;
+    f.cpu_ns += t.cpu_ns;
+    if (d.kind == kind::throughput && s.items_ < 0) {
+      throw std::runtime_error("the benchmark did not call set_items()");
+    }
+    if (d.kind == kind::latency && s.latencies_.empty()) {
+      throw std::runtime_error("the benchmark recorded no latency (add_latency/time_operation)");
+    }
+    if (memory && s.value_ < 0) throw std::runtime_error("the benchmark did not call set_value()");
+    f.items += std::max(s.items_, 0.0);
+    f.value = s.value_;
+    f.latencies.insert(f.latencies.end(), s.latencies_.begin(), s.latencies_.end());
+    for (const auto& [k, v] : s.counters_) r.counters[k] = v;
+  }
+  if (memory) {
+    const allocation_counts a1 = allocations_now();
+    enable_allocation_counting(false);
+    r.counters["rss_delta_bytes"] = static_cast<double>(resident_bytes() - rss0);
+    r.counters["allocations"] = static_cast<double>(a1.count - a0.count);
+    r.counters["allocated_bytes"] = static_cast<double>(a1.bytes - a0.bytes);
+  }
+  return f;
 }
 
 // Callgrind's costs of one call of `d`'s body (its paused parts left out), per
@@ -184,7 +233,42 @@ void runner::count(const definition& d, const suite_config& config, result& r) c
   }
 }
 
+namespace {
+
+// Pins the calling thread (and the threads it starts) to `cpus` CPUs from the
+// one it runs on, for its lifetime; then puts the old affinity back.
+class pinned {
+public:
+  explicit pinned(int cpus) {
+    if (cpus <= 0 || ::sched_getaffinity(0, sizeof saved_, &saved_) != 0) return;
+    const int allowed = CPU_COUNT(&saved_);
+    if (cpus >= allowed) return;
+    const int here = std::max(::sched_getcpu(), 0);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu = here, taken = 0; taken < cpus; cpu = (cpu + 1) % CPU_SETSIZE) {
+      if (CPU_ISSET(cpu, &saved_)) {
+        CPU_SET(cpu, &set);
+        ++taken;
+      }
+    }
+    active_ = ::sched_setaffinity(0, sizeof set, &set) == 0;
+  }
+  ~pinned() {
+    if (active_) ::sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  pinned(const pinned&) = delete;
+  pinned& operator=(const pinned&) = delete;
+
+private:
+  cpu_set_t saved_{};
+  bool active_ = false;
+};
+
+}  // namespace
+
 result runner::run(const definition& d, const suite_config& config) const {
+  const pinned on(d.cpus);
   result r;
   r.name = d.name;
   r.category = d.category;

@@ -70,15 +70,43 @@ TEST(RunnerTest, LatencyKeepsTheDistribution) {
   runner r(clock.options());
   definition d{.name = "x/lat", .category = "x", .kind = kind::latency, .unit = "ns"};
   d.body = [&](state& s) {
-    for (int i = 1; i <= 100; ++i) s.time_operation([&] { clock.now += i * 1000; });
+    for (int i = 1; i <= 100; ++i) {
+      // The 100th operation is preempted: 10 ms instead of 100 us.
+      s.time_operation([&] { clock.now += i == 100 ? 10'000'000 : i * 1000; });
+    }
   };
   const result res = r.run(d, {});
   ASSERT_EQ(res.status, "ok");
   ASSERT_TRUE(res.latency);
-  EXPECT_EQ(res.latency_count, 500u);
+  // A call lasts 14.95 ms: 4 calls make a sample of at least 50 ms.
+  EXPECT_EQ(res.iterations, 4u);
+  EXPECT_EQ(res.latency_count, 2000u);
   EXPECT_DOUBLE_EQ(res.latency->p50, 50'000);  // overhead subtracted: exactly i us
   EXPECT_DOUBLE_EQ(res.latency->p99, 99'000);
-  EXPECT_DOUBLE_EQ(res.stats.median, 50'500);  // each sample is its repetition's mean
+  // Each sample is its repetition's median, which the preempted operation does
+  // not move (the mean would be 149.5 us).
+  EXPECT_DOUBLE_EQ(res.stats.median, 50'500);
+  EXPECT_DOUBLE_EQ(res.stats.max, 50'500);
+}
+
+TEST(RunnerTest, AShortThroughputSampleIsMadeOfSeveralCalls) {
+  fake_clock clock;
+  run_options o = clock.options();
+  o.sample_target = std::chrono::milliseconds(20);
+  runner r(o);
+  definition d{.name = "x/tp", .category = "x", .kind = kind::throughput, .unit = "items/s"};
+  int calls = 0;
+  d.body = [&](state& s) {
+    ++calls;
+    clock.now += 1'000'000;  // 1 ms for 10 items
+    s.set_items(10);
+  };
+  const result res = r.run(d, {});
+  ASSERT_EQ(res.status, "ok") << res.reason;
+  EXPECT_EQ(res.iterations, 20u);  // 20 calls of 1 ms per sample
+  EXPECT_EQ(calls, 1 + 5 * 20);    // the warm-up, then 5 samples
+  for (double v : res.samples) EXPECT_DOUBLE_EQ(v, 10'000);
+  for (double w : res.wall_ns) EXPECT_DOUBLE_EQ(w, 20'000'000);
 }
 
 TEST(RunnerTest, AFailingBenchmarkIsAnErrorRecordAndASkipIsSkipped) {

@@ -139,6 +139,38 @@ TEST(CompareTest, ACountedBenchmarksTimingsRestOnItsCounts) {
   EXPECT_EQ(rows["c/timed_only latency"]->verdict, severity::critical);
 }
 
+TEST(CompareTest, ACountThatDiffersBetweenRepetitionsChangesOnlyWhenTheRangesAreApart) {
+  // Estimated cycles follow the heap's layout: 419 or 492-501 per spawn from
+  // one repetition to the next. The median moving from one mode to the other
+  // (-15%) is no change; the instructions, the same, are the timing's basis.
+  std::mt19937_64 g(8);
+  const auto base = noisy(g, 1000, 0.01, 10);
+  const auto slow = scaled(noisy(g, 1000, 0.01, 10), 1.3);
+  auto cycles = [](std::vector<double> v) {
+    metric m = counted("estimated_cycles", 0);
+    m.samples = std::move(v);
+    return m;
+  };
+  const auto b = run({bench("c/layout", {measured(base), counted("instructions", 356),
+                                         cycles({491.8, 418.8, 500.7, 500.8, 418.8})}),
+                      bench("c/apart", {counted("instructions", 356),
+                                        cycles({491.8, 418.8, 500.7, 500.8, 418.8})})});
+  const auto c = run({bench("c/layout", {measured(slow), counted("instructions", 356),
+                                         cycles({418.8, 418.9, 500.7, 418.8, 491.8})}),
+                      bench("c/apart", {counted("instructions", 356),
+                                        cycles({575.0, 560.1, 581.2, 576.3, 560.0})})});
+  const auto r = compare(b, c, {});
+  std::map<std::string, const comparison_row*> rows;
+  for (const auto& row : r.rows) rows[row.benchmark + " " + row.metric] = &row;
+  const auto& layout = *rows["c/layout estimated_cycles"];
+  EXPECT_EQ(layout.verdict, severity::unchanged);
+  EXPECT_NEAR(layout.change, 418.9 / 491.8 - 1, 1e-12);
+  EXPECT_NE(layout.note.find("within the repetitions' spread (418.8-500.8"), std::string::npos)
+      << layout.note;
+  EXPECT_EQ(rows["c/layout latency"]->verdict, severity::unchanged);
+  EXPECT_EQ(rows["c/apart estimated_cycles"]->verdict, severity::critical);
+}
+
 TEST(CompareTest, TheHistorysNoiseRaisesTheFloor) {
   // An 8% shift with tight samples: critical on its own, but this benchmark's
   // runs are known to move by about 4% (A/A noise): floor 12%, so unchanged.

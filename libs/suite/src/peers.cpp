@@ -56,7 +56,8 @@ void add_peers(bench::registry& r) {
                          std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
                      s.set_items(peers::messages(w, z));
                    },
-               .description = "messages/s of the workload on this runtime"});
+               .description = "messages/s of the workload on this runtime",
+               .cpus = static_cast<int>(threads)});
       }
       r.add({.name = "peers/spawn" + suffix,
              .category = "peers",
@@ -71,7 +72,8 @@ void add_peers(bench::registry& r) {
                        std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
                    s.set_items(z.idle_agents);
                  },
-             .description = "idle actors spawned per second"});
+             .description = "idle actors spawned per second",
+             .cpus = static_cast<int>(threads)});
     }
   }
 }

@@ -121,6 +121,13 @@ struct definition {
   /// and estimated cycles per unit of work), and the gate's verdict rests on the
   /// counts (bench/instructions.hpp).
   bool count_instructions = false;
+  /// Runs the benchmark (and every thread its body starts) on this many CPUs,
+  /// from the one it is on; 0: wherever the scheduler puts it. A benchmark
+  /// whose threads take turns on one core (one worker) gives the same figure in
+  /// every process once pinned; unpinned, its figure depends on whether the
+  /// scheduler put its threads on one core or two (2.7 or 2.0 M msg/s for CAF's
+  /// one-worker ping-pong, from process to process).
+  int cpus = 0;
 };
 
 /// The benchmarks of a program. `global()` is where register_benchmark puts them.

@@ -30,7 +30,7 @@ struct harness_options {
   bool count = true;
   bool quiet = false;                     ///< no progress on the error stream
   std::string label = "perftrack bench";  ///< how progress lines begin
-  run_options run;                        ///< micro_target and the clocks (repetitions: from above)
+  run_options run;  ///< sample lengths (default_run_options) and the clocks; repetitions from above
   /// Where the processes' folders go while the run lasts.
   std::filesystem::path work_dir = "results";
   /// This program's arguments before the harness's options, e.g. {"perftrack",
@@ -55,6 +55,9 @@ struct harness_outcome {
 
 /// Repetitions of a run by default: 10, or 5 in a quick run.
 int default_repetitions(bool quick);
+
+/// Sample lengths by default (micro_target, sample_target): shorter in a quick run.
+run_options default_run_options(bool quick);
 
 /// Processes a run's repetitions are spread over by default: one per
 /// repetition, up to 10 (docs/compare.md says why).

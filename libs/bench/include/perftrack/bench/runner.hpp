@@ -29,6 +29,11 @@ struct run_options {
   int warmup = 1;        ///< unmeasured calls before the samples
   /// micro: iterations grow until one sample lasts at least this long.
   std::chrono::nanoseconds micro_target = std::chrono::milliseconds(20);
+  /// throughput and latency: the body is called this many times per sample
+  /// (at most max_calls_per_sample) that a sample lasts at least this long,
+  /// judged by the last warm-up call.
+  std::chrono::nanoseconds sample_target = std::chrono::milliseconds(50);
+  int max_calls_per_sample = 1000;
   /// Clocks in nanoseconds (injectable for tests): wall (monotonic) and CPU time
   /// of the process.
   state::clock_fn wall;
@@ -55,7 +60,7 @@ struct result {
   std::vector<double> samples;   ///< one per repetition, in `unit`
   std::vector<double> wall_ns;   ///< each sample's wall time (timer cost subtracted)
   std::vector<double> cpu_ns;    ///< each sample's process CPU time
-  std::uint64_t iterations = 1;  ///< micro: iterations per sample
+  std::uint64_t iterations = 1;  ///< micro: iterations per sample; others: calls per sample
   summary stats;
   std::optional<latency_percentiles> latency;  ///< latency kind, in ns
   std::size_t latency_count = 0;
@@ -74,7 +79,22 @@ public:
   result run(const definition& d, const suite_config& config) const;
 
 private:
+  struct timed_call {
+    double wall_ns = 0;
+    double cpu_ns = 0;
+  };
+  /// A sample's figures, summed over its calls.
+  struct sample_figures {
+    double wall_ns = 0;
+    double cpu_ns = 0;
+    double items = 0;
+    double value = -1;
+    std::vector<double> latencies;
+  };
   void measure(const definition& d, const suite_config& config, result& r) const;
+  timed_call call(const definition& d, state& s) const;
+  int calls_per_sample(const definition& d, const suite_config& config) const;
+  sample_figures sample(const definition& d, const suite_config& config, result& r) const;
   void count(const definition& d, const suite_config& config, result& r) const;
   callgrind_costs count_call(const definition& d, const suite_config& config,
                              std::uint64_t iterations) const;
