@@ -79,7 +79,7 @@ bench_actor() {
   local reps=5
   ((quick)) && reps=1
   echo "== actor core vs CAF"
-  "$root/build/libs/actor/actor_bench" --repetitions "$reps"
+  "$root/build/libs/suite/actor_bench" --repetitions "$reps"
 }
 
 bench_store() {

@@ -2,11 +2,27 @@
 # The checks CI adds to the tests: formatting, naming (clang-tidy), the unit
 # tests under ASan+UBSan and the concurrency tests under TSan, the install +
 # find_package consumer build, and a bounded libFuzzer run of the line parser.
-# Usage: checks.sh [format|tidy|asan|tsan|consumer|fuzz]...   (default: all)
+# Also: the component order of ARCHITECTURE.md (no upward dependency) and a
+# clean checkout after the tests.
+# Usage: checks.sh [layers|format|tidy|asan|tsan|consumer|fuzz|clean]...   (default: all)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
 fuzz_seconds="${PERFTRACK_FUZZ_SECONDS:-60}"
+
+check_layers() {
+  echo "== component order (ARCHITECTURE.md): no upward include or link"
+  python3 scripts/check_layers.py "$root"
+}
+
+# The tests work on copies: after them the checkout is as it was (no database
+# written in place, no stray output).
+check_clean() {
+  echo "== the checkout is clean after the tests"
+  local dirty
+  dirty=$(git status --porcelain --untracked-files=all)
+  [[ -z $dirty ]] || { echo "files changed or left behind by the build or tests:"; echo "$dirty"; return 1; }
+}
 
 check_format() {
   echo "== clang-format"
@@ -80,6 +96,6 @@ check_fuzz() {
 }
 
 steps=("$@")
-[[ ${#steps[@]} -gt 0 ]] || steps=(format tidy consumer asan tsan fuzz)
+[[ ${#steps[@]} -gt 0 ]] || steps=(layers format tidy consumer asan tsan fuzz clean)
 for step in "${steps[@]}"; do "check_$step"; done
 echo "checks passed: ${steps[*]}"

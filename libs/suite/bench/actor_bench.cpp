@@ -1,6 +1,6 @@
 // The actor core next to CAF 0.17 on the same workloads and thread counts
 // (docs/performance.md):
-//   build/libs/actor/actor_bench [--threads N] [--repetitions R]
+//   build/libs/suite/actor_bench [--threads N] [--repetitions R]
 // ping-pong (2 actors, 1,000,000 round trips), counting (1 producer to 1 counter,
 // 1,000,000 messages), thread ring (100 actors, 1,000,000 hops), fork-join create
 // (spawn, one message, one reply; 100,000 actors), spawn of 100,000 idle actors and
