@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "perftrack/base/machine.hpp"
 #include "scheduler.hpp"
 #include "shell.hpp"
 
@@ -265,7 +266,7 @@ actor_system::actor_system(system_options options)
     : options_(options),
       registry_(std::make_unique<registry>()),
       topics_(std::make_unique<topics>()) {
-  if (options_.workers == 0) options_.workers = physical_cores();
+  if (options_.workers == 0) options_.workers = perftrack::physical_cores();
   if (options_.throughput == 0) options_.throughput = 1;
   scheduler_ = std::make_unique<scheduler>(*this, options_.workers, options_.pin_workers);
 }
@@ -282,21 +283,6 @@ actor_system::~actor_system() {
 unsigned actor_system::worker_count() const noexcept { return scheduler_->size(); }
 std::size_t actor_system::live_actors() const noexcept { return registry_->live.load(); }
 std::uint64_t actor_system::dead_letters() const noexcept { return registry_->dead_letters.load(); }
-
-unsigned actor_system::physical_cores() {
-  std::set<std::pair<std::string, std::string>> cores;
-  for (unsigned cpu = 0;; ++cpu) {
-    const std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
-    std::ifstream core(base + "core_id");
-    std::ifstream package(base + "physical_package_id");
-    std::string c;
-    std::string p;
-    if (!(core >> c) || !(package >> p)) break;
-    cores.emplace(p, c);
-  }
-  if (!cores.empty()) return static_cast<unsigned>(cores.size());
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 actor_shell* actor_system::find(actor_id id) const noexcept {
   if (!id.valid() || (id.generation() & 1) == 0) return nullptr;

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "perftrack/base/machine.hpp"
+
 namespace perftrack::actor {
 namespace {
 
@@ -215,8 +217,8 @@ TEST(ActorSystemTest, SpawningFromManyThreadsGivesDistinctLiveActors) {
 
 TEST(ActorSystemTest, DefaultWorkersFollowPhysicalCores) {
   actor_system sys;
-  EXPECT_EQ(sys.worker_count(), actor_system::physical_cores());
-  EXPECT_GE(actor_system::physical_cores(), 1u);
+  EXPECT_EQ(sys.worker_count(), perftrack::physical_cores());
+  EXPECT_GE(perftrack::physical_cores(), 1u);
 }
 
 }  // namespace

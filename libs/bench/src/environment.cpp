@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "perftrack/base/machine.hpp"
 #include "perftrack/build_info.hpp"
 
 namespace perftrack::bench {
@@ -35,18 +36,6 @@ double cpu_mhz() {
     }
   }
   return 0;
-}
-
-unsigned physical_cores() {
-  std::set<std::pair<std::string, std::string>> cores;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/devices/system/cpu", ec)) {
-    const auto name = e.path().filename().string();
-    if (name.rfind("cpu", 0) != 0 || name.size() < 4 || !std::isdigit(name[3])) continue;
-    const auto topo = e.path() / "topology";
-    cores.emplace(read_first_line(topo / "physical_package_id"), read_first_line(topo / "core_id"));
-  }
-  return cores.empty() ? std::thread::hardware_concurrency() : static_cast<unsigned>(cores.size());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "perftrack/bench/allocations.hpp"
+#include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::bench {
 namespace {
@@ -35,16 +36,6 @@ std::int64_t measure_overhead(const state::clock_fn& wall) {
   }
   std::nth_element(d.begin(), d.begin() + 500, d.end());
   return std::max<std::int64_t>(d[500], 0);
-}
-
-// The median of `v` (a latency sample: one operation's typical latency, not
-// moved by the few that a preempted thread stretches a thousandfold).
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  return (*mid + *std::max_element(v.begin(), mid)) / 2;
 }
 
 }  // namespace
@@ -116,20 +107,22 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
   }
   std::vector<double> latencies;
   for (int rep = 0; rep < options_.repetitions; ++rep) {
-    const sample_figures f = sample(d, config, r);
+    sample_figures f = sample(d, config, r);
     r.wall_ns.push_back(f.wall_ns);
     r.cpu_ns.push_back(f.cpu_ns);
     switch (d.kind) {
       case kind::micro: r.samples.push_back(f.wall_ns / static_cast<double>(r.iterations)); break;
       case kind::throughput: r.samples.push_back(f.items / (f.wall_ns / 1e9)); break;
       case kind::latency: {
-        r.samples.push_back(median_of(f.latencies));
+        // The median: one operation's typical latency, not moved by the few
+        // that a preempted thread stretches a thousandfold.
+        r.samples.push_back(stats::median(f.latencies));
         r.latency_count += f.latencies.size();
         const std::size_t room =
             options_.max_latencies - std::min(options_.max_latencies, latencies.size());
-        latencies.insert(latencies.end(), f.latencies.begin(),
-                         f.latencies.begin() +
-                             static_cast<std::ptrdiff_t>(std::min(room, f.latencies.size())));
+        latencies.insert(
+            latencies.end(), f.latencies.begin(),
+            f.latencies.begin() + static_cast<std::ptrdiff_t>(std::min(room, f.latencies.size())));
         break;
       }
       case kind::memory: r.samples.push_back(f.value); break;

@@ -1,5 +1,7 @@
 #include "perftrack/gate/compare.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -8,8 +10,6 @@
 #include <numeric>
 #include <thread>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "perftrack/gate/statistics.hpp"
 
@@ -37,19 +37,6 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
-}
-
-double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
-
-/// The standard normal's quantile, by bisection on erfc (only a few calls per
-/// comparison, so simplicity wins over a rational approximation).
-double normal_quantile(double p) {
-  double lo = -40, hi = 40;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = (lo + hi) / 2;
-    (1 - normal_sf(mid) < p ? lo : hi) = mid;
-  }
-  return (lo + hi) / 2;
 }
 
 struct side_summary {

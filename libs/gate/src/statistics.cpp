@@ -7,13 +7,12 @@
 #include <numeric>
 #include <optional>
 
+#include "perftrack/stats/percentile.hpp"
+
 namespace perftrack::gate {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-/// P(Z > z) of the standard normal.
-double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 /// Average ranks (1-based) of `values`, and the sizes of the tie groups.
 struct ranking {
@@ -245,13 +244,7 @@ private:
 
 /// numpy.percentile's default (linear interpolation between order statistics).
 double percentile(std::vector<double>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-  const double a = v[lo];
-  if (lo + 1 >= v.size()) return a;
-  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-  return a + (b - a) * (pos - static_cast<double>(lo));
+  return stats::percentile(v, q, stats::percentile_method::linear);
 }
 
 }  // namespace
@@ -269,12 +262,7 @@ double harrell_davis_median(std::span<const double> values) {
 double median(std::span<const double> values) {
   if (values.empty()) return nan;
   std::vector<double> v(values.begin(), values.end());
-  const std::size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) return upper;
-  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
+  return stats::median(v);
 }
 
 double coefficient_of_variation(std::span<const double> values) {
@@ -492,6 +480,19 @@ double fisher_exact(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t
     if (lp <= observed + 1e-7) p += std::exp(lp);  // relative tolerance, as SciPy
   }
   return std::min(p, 1.0);
+}
+
+double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+// By bisection on erfc: a few calls per comparison, so simplicity wins over a
+// rational approximation.
+double normal_quantile(double p) {
+  double lo = -40, hi = 40;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (1 - normal_sf(mid) < p ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 }  // namespace perftrack::gate

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "perftrack/store/fields.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::reader {
@@ -17,6 +18,7 @@ static_assert(line_padding == simdjson::SIMDJSON_PADDING);
 // kernel. No other file includes simdjson.h, so no inline function is compiled
 // twice with different flags.
 namespace od = simdjson::ondemand;
+namespace field = store::field;
 
 namespace {
 
@@ -77,7 +79,7 @@ line_error parse_line(od::parser& parser, store::timestamp_parser& parse_time, b
     if (auto e = std::move(field_result).get(field)) return from_simdjson(e);
     const od::raw_json_string key = field.key();
     od::value value = field.value();
-    if (key == "timestamp") {
+    if (key == field::timestamp) {
       std::string_view text;
       if (auto e = value.get_string().get(text)) return from_simdjson(e);
       const auto t = parse_time(text);
@@ -85,27 +87,27 @@ line_error parse_line(od::parser& parser, store::timestamp_parser& parse_time, b
       out.timestamp_ns = *t;
       out.timestamp_text = text;
       seen |= has_time;
-    } else if (key == "operation_type") {
+    } else if (key == field::operation_type) {
       if (auto e = value.get_string().get(out.operation)) return from_simdjson(e);
       if (out.operation.empty()) return line_error::bad_value;
       seen |= has_op;
-    } else if (key == "duration_ms") {
+    } else if (key == field::duration_ms) {
       if (auto e = value.get_double().get(out.duration_ms)) return from_simdjson(e);
       if (!(out.duration_ms >= 0)) return line_error::bad_value;
       seen |= has_duration;
-    } else if (key == "success") {
+    } else if (key == field::success) {
       if (auto e = value.get_bool().get(out.success)) return from_simdjson(e);
       seen |= has_success;
-    } else if (key == "session_id") {
+    } else if (key == field::session_id) {
       if (auto e = optional_string(value, full, out.has_session_id, out.session_id);
           e != line_error::none) {
         return e;
       }
-    } else if (key == "error") {
+    } else if (key == field::error) {
       if (auto e = optional_string(value, full, out.has_error, out.error); e != line_error::none) {
         return e;
       }
-    } else if (key == "context") {
+    } else if (key == field::context) {
       od::json_type type;
       if (auto e = value.type().get(type)) return from_simdjson(e);
       if (type == od::json_type::object) {

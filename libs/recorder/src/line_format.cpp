@@ -4,11 +4,14 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "perftrack/store/fields.hpp"
 #include "perftrack/store/json_text.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::detail {
 namespace {
+
+namespace field = store::field;
 
 char* put(char* out, std::string_view s) noexcept {
   std::memcpy(out, s.data(), s.size());
@@ -36,6 +39,21 @@ char* put_duration(char* out, std::int64_t ns) noexcept {
   return out + 4;
 }
 
+/// The fixed parts of a line, built once from the field names.
+struct fragments {
+  std::string open = "{" + field::key(field::timestamp) + "\"";
+  std::string succeeded =
+      "," + field::key(field::success) + "true," + field::key(field::session_id);
+  std::string failed = "," + field::key(field::success) + "false," + field::key(field::session_id);
+  std::string error = "," + field::key(field::error);
+  std::string context = "," + field::key(field::context);
+};
+
+const fragments& fixed() {
+  static const fragments f;
+  return f;
+}
+
 /// A JSON object by RFC 8259 (nlohmann's validator: strict UTF-8, no raw
 /// control characters in strings, no comments, no NaN), on the writer thread.
 /// Braces at both ends are not enough: `{oops}` is no JSON.
@@ -52,7 +70,8 @@ char* line_format::write(const record_header& h, const operation_entry& op,
   const std::int64_t wall = h.end_ns + wall_offset_ns;
   std::int64_t second = wall / 1'000'000'000;
   if (wall < 0 && wall % 1'000'000'000 != 0) --second;
-  out = put(out, "{\"timestamp\":\"");
+  const fragments& f = fixed();
+  out = put(out, f.open);
   if (second != cached_second_) {
     char full[store::timestamp_length];
     store::format_timestamp(wall, full);
@@ -68,17 +87,16 @@ char* line_format::write(const record_header& h, const operation_entry& op,
   out += 4;
   out = put(out, op.line_fragment);
   out = put_duration(out, h.duration_ns);
-  out = put(out,
-            h.success ? ",\"success\":true,\"session_id\":" : ",\"success\":false,\"session_id\":");
+  out = put(out, h.success ? f.succeeded : f.failed);
   const char* text = reinterpret_cast<const char*>(&h + 1);
   out = put_string_or_null(out, {text, h.session_len});
   text += h.session_len;
-  out = put(out, ",\"error\":");
+  out = put(out, f.error);
   out = put_string_or_null(out, {text, h.error_len});
   text += h.error_len;
   const std::string_view context(text, h.context_len);
   if (!context.empty()) {
-    out = put(out, ",\"context\":");
+    out = put(out, f.context);
     if (is_json_object(context)) {
       // A raw line break (legal whitespace in JSON) would split the line.
       for (const char c : context) *out++ = (c == '\n' || c == '\r') ? ' ' : c;

@@ -30,4 +30,18 @@ void percentiles(std::span<double> values, std::span<const double> qs, percentil
   percentiles(values, qs, method, out, [](double v) { return v; });
 }
 
+double percentile(std::span<double> values, double q, percentile_method method) noexcept {
+  double out = 0;
+  percentiles(values, std::span<const double>(&q, 1), method, std::span<double>(&out, 1));
+  return out;
+}
+
+double median(std::span<double> values) noexcept {
+  const std::size_t mid = values.size() / 2;
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(mid);
+  std::nth_element(values.begin(), nth, values.end());
+  if (values.size() % 2 == 1) return *nth;
+  return (*std::max_element(values.begin(), nth) + *nth) / 2;
+}
+
 }  // namespace perftrack::stats

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "file_lock.hpp"
+#include "perftrack/store/fields.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::store {
@@ -16,7 +17,7 @@ namespace {
 // The value of the top-level "timestamp" key. A light scan that tracks strings and
 // nesting, so a "timestamp" inside a nested object or a string is not taken.
 std::optional<std::int64_t> line_time(std::string_view line) noexcept {
-  constexpr std::string_view key = "\"timestamp\"";
+  constexpr std::string_view name = field::timestamp;
   int depth = 0;
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
@@ -25,8 +26,9 @@ std::optional<std::int64_t> line_time(std::string_view line) noexcept {
     } else if (c == '}' || c == ']') {
       --depth;
     } else if (c == '"') {
-      if (depth == 1 && line.substr(i, key.size()) == key) {
-        std::size_t j = i + key.size();
+      if (depth == 1 && line.substr(i + 1, name.size()) == name &&
+          line.substr(i + 1 + name.size(), 1) == "\"") {
+        std::size_t j = i + name.size() + 2;
         while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
         if (j < line.size() && line[j] == ':') {
           ++j;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "perftrack/actor/actor_system.hpp"
+#include "perftrack/base/machine.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::suite {
@@ -67,7 +68,7 @@ void paced(state& s, int total, Gap gap_for) {
 }  // namespace
 
 void add_concurrent_load(bench::registry& r) {
-  const unsigned cores = std::max(1u, pa::actor_system::physical_cores());
+  const unsigned cores = perftrack::physical_cores();
   std::vector<unsigned> worker_counts{1, 2, 4};
   if (std::find(worker_counts.begin(), worker_counts.end(), 2 * cores) == worker_counts.end()) {
     worker_counts.push_back(2 * cores);

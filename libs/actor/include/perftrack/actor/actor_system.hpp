@@ -161,8 +161,6 @@ public:
   std::size_t live_actors() const noexcept;
   /// Messages dropped because their target did not exist (any more).
   std::uint64_t dead_letters() const noexcept;
-  /// One per physical core from /sys/devices/system/cpu, else hardware_concurrency.
-  static unsigned physical_cores();
 
 private:
   friend class context;

@@ -10,6 +10,12 @@
 /// no clocks, no global state; results are reproducible bit for bit.
 namespace perftrack::gate {
 
+/// P(Z > z) of the standard normal.
+double normal_sf(double z);
+
+/// The standard normal's quantile: the z with P(Z <= z) = p.
+double normal_quantile(double p);
+
 /// A two-sided rank test's result.
 struct rank_test {
   double statistic = 0;  ///< U (of the first sample) or the signed-rank T

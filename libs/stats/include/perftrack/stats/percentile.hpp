@@ -29,6 +29,13 @@ double percentile_sorted(std::span<const double> sorted, double q,
 void percentiles(std::span<double> values, std::span<const double> qs, percentile_method method,
                  std::span<double> out) noexcept;
 
+/// The q-quantile of `values` (non-empty; reordered), q in [0, 1].
+double percentile(std::span<double> values, double q, percentile_method method) noexcept;
+
+/// The median of `values` (non-empty; reordered): the middle value, or the mean
+/// of the two middle values of an even count.
+double median(std::span<double> values) noexcept;
+
 /// The same over values of any ordered type that `to_double` maps monotonically to
 /// the values they stand for (e.g. whole microseconds to milliseconds); the
 /// interpolation of `linear` happens on the mapped doubles.
