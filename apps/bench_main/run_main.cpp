@@ -51,9 +51,11 @@ void add_options(CLI::App& app, options& o) {
   app.add_option("--count-out", o.count_out)->group("");  // internal: the Callgrind process
 }
 
+// Exit codes as perftrack's (docs/cli.md): 1 a benchmark failed, 2 the run
+// could not be done (bad arguments, an unwritable file).
 int fail(const std::string& message) {
   std::cerr << "error: " << message << "\n";
-  return 1;
+  return 2;
 }
 
 int run(const options& o, const std::string& program) {

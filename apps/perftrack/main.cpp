@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? exit_ok : exit_usage;
+    return code == 0 ? exit_ok : exit_error;
   }
   if (report_cmd->parsed()) return report_command::run(report, std::cout, std::cerr);
   if (export_cmd->parsed()) return export_command::run(exports, std::cout, std::cerr);
@@ -59,5 +59,5 @@ int main(int argc, char** argv) {
   if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
-  return exit_usage;
+  return exit_error;
 }

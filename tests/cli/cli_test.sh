@@ -75,7 +75,7 @@ report_empty_window_is_valid)
   ;;
 report_missing_file_is_one_clear_error)
   run report weekly --file "$work/nope.jsonl"
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   [[ -z "$out" ]] || fail "stdout should be empty: $out"
   [[ $(echo "$err" | wc -l) == 1 ]] || fail "one line expected: $err"
   expect_contains "$err" "error: cannot read $work/nope.jsonl: No such file or directory"
@@ -167,7 +167,7 @@ swarm_records_coordination_operations)
   ;;
 swarm_bad_store_is_one_clear_error)
   run swarm --agents 1 --duration 1s --store mysql://nowhere
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   expect_contains "$err" "error: unknown store 'mysql://nowhere': use sqlite:PATH"
   ;;
 bench_lists_the_suite)
@@ -335,7 +335,7 @@ count_counts_a_google_benchmark_program)
     >/dev/null || fail "$(jq -c '.results[]' report.json)"
   # Not a Google Benchmark program: one clear error.
   run count -- /bin/true
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   expect_contains "$err" "error: /bin/true wrote no Google Benchmark JSON"
   ;;
 bench_targets_and_bad_arguments)
@@ -353,14 +353,14 @@ TOML
   [[ $status == 2 ]] || fail "status $status for a bad regex"
   expect_contains "$err" "is not a valid regex"
   run bench --quick --targets missing.toml
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   expect_contains "$err" "error: cannot read targets file missing.toml"
   printf '[[target]\n' > bad.toml
   run bench --quick --targets bad.toml
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   expect_contains "$err" "error: bad.toml:1:"
   run bench --filter 'no-such-benchmark'
-  [[ $status == 1 ]] || fail "status $status"
+  [[ $status == 2 ]] || fail "status $status"
   expect_contains "$err" "no benchmark matches"
   ;;
 compare_flags_a_regression_and_writes_every_report)

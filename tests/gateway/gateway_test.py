@@ -244,7 +244,7 @@ class GatewayTest(unittest.IsolatedAsyncioTestCase):
         second = subprocess.run(
             [PERFTRACK, "gateway", "--port", str(self.gateway.port), "--store",
              "sqlite:" + self.store], capture_output=True, text=True, timeout=WAIT)
-        self.assertEqual(second.returncode, 1)
+        self.assertEqual(second.returncode, 2)
         self.assertIn("is in use", second.stderr)
         self.assertIn("--port", second.stderr)
 

@@ -94,7 +94,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   auto cfg = compare_command::load_config(o.config);
   if (!cfg) {
     fail(err, cfg.error().message);
-    return exit_usage;
+    return exit_error;
   }
   copts.config = std::move(*cfg);
   std::filesystem::path dir = o.work_dir;
@@ -103,7 +103,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     char tmpl[] = "/tmp/perftrack-ab.XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
       fail(err, "cannot make a temporary directory in /tmp");
-      return exit_usage;
+      return exit_error;
     }
     dir = tmpl;
     temporary = true;
@@ -122,7 +122,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   auto first = run_rounds(o, ".", dir, "", err);
   if (!first) {
     fail(err, first.error().message);
-    return exit_usage;
+    return exit_error;
   }
   first->base.source = "base (" + o.base + ")";
   first->head.source = "head (" + o.head + ")";
@@ -136,7 +136,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     auto again = run_rounds(o, name_regex(flagged), dir, "confirm-", err);
     if (!again) {
       fail(err, again.error().message);
-      return exit_usage;
+      return exit_error;
     }
     // The confirmation's fresh data decide the flagged benchmarks.
     compare_command::adopt_rerun(c, gate::compare(again->base, again->head, copts), flagged,
@@ -146,7 +146,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   gate::render_console(c, out, o.full);
   if (auto w = compare_command::write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
     fail(err, w.error().message);
-    return exit_usage;
+    return exit_error;
   }
   return compare_command::failing_benchmarks(c, o.fail_on).empty() ? exit_ok : exit_failure;
 }

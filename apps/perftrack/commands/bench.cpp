@@ -186,7 +186,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     filter = std::regex(o.filter.empty() ? ".*" : o.filter);
   } catch (const std::regex_error& e) {
     fail(err, fmt::format("--filter '{}' is not a valid regex: {}", o.filter, e.what()));
-    return exit_usage;
+    return exit_error;
   }
   std::vector<const definition*> selected;
   for (const auto& d : all.all()) {

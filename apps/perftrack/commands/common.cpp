@@ -64,7 +64,7 @@ void print_malformed(const report::read_warnings& warnings, std::ostream& err) {
 
 int fail(std::ostream& err, std::string_view message) {
   fmt::print(err, "error: {}\n", message);
-  return exit_failure;
+  return exit_error;
 }
 
 const CLI::Validator time_arg(

@@ -14,11 +14,17 @@
 /// Pieces every command shares: time arguments, default inputs, warnings.
 namespace perftrack::cli {
 
-/// Exit codes (docs/cli.md).
+/// Exit codes, the same in every command (docs/cli.md).
 enum exit_code : int {
   exit_ok = 0,
-  exit_failure = 1,  ///< an input could not be read, a write failed
-  exit_usage = 2,    ///< bad arguments
+  /// The command ran and its verdict is a failure: a regression at the
+  /// --fail-on level, a benchmark that failed, a missed target.
+  exit_failure = 1,
+  /// The command could not do its job: bad arguments, an input that cannot be
+  /// read, an output that cannot be written, a store or port it cannot use.
+  exit_error = 2,
+  /// compare --require-conclusive: a benchmark is inconclusive or missing.
+  exit_inconclusive = 3,
 };
 
 /// Parses an ISO-8601 date-time with a zone, or a date "YYYY-MM-DD" meaning its
@@ -38,7 +44,7 @@ std::vector<std::filesystem::path> inputs_or_default(const std::vector<std::stri
 /// Prints "warning: skipped N malformed lines" naming the first few, to `err`.
 void print_malformed(const report::read_warnings& warnings, std::ostream& err);
 
-/// Prints "error: <message>" to `err`; returns exit_failure.
+/// Prints "error: <message>" to `err`; returns exit_error.
 int fail(std::ostream& err, std::string_view message);
 
 /// A CLI11 validator for parse_time_arg.

@@ -66,7 +66,7 @@ namespace {
 
 int input_error(std::ostream& err, const std::string& message) {
   fail(err, message);
-  return exit_usage;
+  return exit_error;
 }
 
 /// --confirm: reruns the benchmarks that fail, once, and judges them from the
@@ -220,7 +220,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
   if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
     fail(err, w.error().message);
-    return exit_usage;
+    return exit_error;
   }
 
   if (past) {
@@ -242,7 +242,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                  critical, critical == 1 ? "" : "s");
     } else if (auto u = dir.update(*current); !u) {
       fail(err, u.error().message);
-      return exit_usage;
+      return exit_error;
     } else {
       fmt::print(err, "note: baseline {}: {}\n", first_run ? "created" : "updated",
                  dir.baseline_file().string());

@@ -30,10 +30,6 @@ struct options {
   std::string confirm;               ///< a command rerunning {filter} into {out}
 };
 
-/// Exit codes beyond the common ones: 1 a regression at the --fail-on level,
-/// 2 usage or input errors, 3 inconclusive with --require-conclusive.
-inline constexpr int exit_inconclusive = 3;
-
 CLI::App* add(CLI::App& app, options& o);
 int run(const options& o, std::ostream& out, std::ostream& err);
 

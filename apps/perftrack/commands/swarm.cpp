@@ -89,7 +89,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   for (const pid_t pid : kids) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) status_all = exit_failure;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) status_all = exit_error;
   }
   if (status_all != exit_ok) return fail(err, "a swarm process failed (see above)");
   return exit_ok;
