@@ -7,7 +7,7 @@
 namespace perftrack::detail {
 namespace {
 
-TEST(HistogramTest, EveryValueIsWithinAQuarterPercentOfItsBucket) {
+TEST(HistogramTest, EveryValueIsWithinOne256thOfItsBucketsValue) {
   double worst = 0;
   for (std::uint64_t v = 1; v < (1ull << 41); v = v + v / 97 + 1) {
     const std::uint64_t mid = histogram::value_of(histogram::index(v));
