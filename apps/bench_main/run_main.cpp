@@ -126,7 +126,7 @@ int run(const options& o, const std::string& program) {
   }
   int status = 0;
   for (const auto& r : outcome.results) {
-    if (r.status == "error") {
+    if (r.status == run_status::error) {
       std::cerr << program << ": " << r.name << " failed: " << r.reason << "\n";
       status = 1;
     }

@@ -143,10 +143,10 @@ void print_console(std::ostream& out, const environment& env, const run_info& in
   std::string ratios;
   for (const auto& ours : results) {
     const auto at = ours.name.find("_perftrack_");
-    if (at == std::string::npos || ours.status != "ok") continue;
+    if (at == std::string::npos || ours.status != run_status::ok) continue;
     const std::string partner = ours.name.substr(0, at) + "_caf_" + ours.name.substr(at + 11);
     for (const auto& theirs : results) {
-      if (theirs.name != partner || theirs.status != "ok") continue;
+      if (theirs.name != partner || theirs.status != run_status::ok) continue;
       const double ratio = ours.direction == direction::higher_is_better
                                ? ours.stats.median / theirs.stats.median
                                : theirs.stats.median / ours.stats.median;
@@ -309,7 +309,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
 
   int errors = 0;
   for (const auto& r : results) {
-    if (r.status == "error") {
+    if (r.status == run_status::error) {
       ++errors;
       err << "perftrack bench: " << r.name << " failed: " << r.reason << "\n";
     }

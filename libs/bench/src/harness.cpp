@@ -237,7 +237,7 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
   for (const auto* d : selected) {
     const auto r = std::find_if(out.results.begin(), out.results.end(),
                                 [&](const result& x) { return x.name == d->name; });
-    if (d->count_instructions && r != out.results.end() && r->status == "ok")
+    if (d->count_instructions && r != out.results.end() && r->status == run_status::ok)
       names.push_back(d->name);
   }
   if (names.empty()) return;

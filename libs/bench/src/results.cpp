@@ -107,8 +107,8 @@ std::string results_tables(const std::vector<result>& results) {
           "|---|---:|---:|---:|---:|---|\n",
           category);
     }
-    if (r.status != "ok") {
-      out += fmt::format("| {} | - | - | - | - | {}: {} |\n", r.name, r.status, r.reason);
+    if (r.status != run_status::ok) {
+      out += fmt::format("| {} | - | - | - | - | {}: {} |\n", r.name, name(r.status), r.reason);
       continue;
     }
     std::string notes;
@@ -126,7 +126,7 @@ std::string results_tables(const std::vector<result>& results) {
 
 std::optional<double> statistic_of(const result& r, std::string_view statistic,
                                    std::string_view unit) {
-  if (r.status != "ok") return std::nullopt;
+  if (r.status != run_status::ok) return std::nullopt;
   double v;
   if (statistic == "median")
     v = r.stats.median;
@@ -226,7 +226,7 @@ std::string results_json(const environment& env, const run_info& info,
            {"kind", std::string(name(r.kind))},
            {"unit", r.unit},
            {"direction", std::string(name(r.direction))},
-           {"status", r.status}};
+           {"status", std::string(name(r.status))}};
     if (!r.reason.empty()) b["reason"] = r.reason;
     b["iterations"] = r.iterations;
     json samples = json::array();
@@ -234,7 +234,7 @@ std::string results_json(const environment& env, const run_info& info,
     b["samples"] = std::move(samples);
     b["wall_ns"] = r.wall_ns;
     b["cpu_ns"] = r.cpu_ns;
-    b["stats"] = r.status == "ok" ? stats_json(r) : json(nullptr);
+    b["stats"] = r.status == run_status::ok ? stats_json(r) : json(nullptr);
     json counters = json::object();
     for (const auto& [k, v] : r.counters) counters[k] = finite(v);
     b["counters"] = std::move(counters);
@@ -283,7 +283,7 @@ std::string google_benchmark_json(const environment& env, const std::vector<resu
   json rows = json::array();
   int family = 0;
   for (const auto& r : results) {
-    if (r.status != "ok") continue;
+    if (r.status != run_status::ok) continue;
     // Google Benchmark rows carry times; throughput and memory samples go in
     // counters with the time of the sample.
     const bool timed = r.kind == kind::micro || r.kind == kind::latency;

@@ -275,13 +275,13 @@ result runner::run(const definition& d, const suite_config& config) const {
       count(d, config, r);
     }
   } catch (const skipped& e) {
-    r.status = "skipped";
+    r.status = run_status::skipped;
     r.reason = e.what();
   } catch (const std::exception& e) {
-    r.status = "error";
+    r.status = run_status::error;
     r.reason = e.what();
   } catch (...) {
-    r.status = "error";
+    r.status = run_status::error;
     r.reason = "unknown exception";
   }
   enable_allocation_counting(false);
@@ -291,7 +291,7 @@ result runner::run(const definition& d, const suite_config& config) const {
 }
 
 void finish(result& r) {
-  if (r.status != "ok") {
+  if (r.status != run_status::ok) {
     r.samples.clear();
     r.wall_ns.clear();
     r.cpu_ns.clear();

@@ -26,7 +26,7 @@ json to_json(const result& r) {
          {"category", r.category},
          {"kind", std::string(name(r.kind))},
          {"unit", r.unit},
-         {"status", r.status},
+         {"status", std::string(name(r.status))},
          {"direction", std::string(name(r.direction))},
          {"reason", r.reason},
          {"samples", r.samples},
@@ -51,7 +51,7 @@ result from_json(const json& j) {
   r.kind = kind_of(j.at("kind").get<std::string>());
   r.unit = j.at("unit").get<std::string>();
   r.direction = direction_of(j.at("direction").get<std::string>());
-  r.status = j.at("status").get<std::string>();
+  r.status = parse_run_status(j.at("status").get<std::string>());
   r.reason = j.at("reason").get<std::string>();
   r.samples = j.at("samples").get<std::vector<double>>();
   r.wall_ns = j.at("wall_ns").get<std::vector<double>>();
@@ -90,8 +90,8 @@ expected<std::vector<result>> decode_shard(std::string_view bytes, std::string_v
 }
 
 void merge_into(result& into, const result& part, std::size_t max_latencies) {
-  if (into.status != "ok") return;
-  if (part.status != "ok") {
+  if (into.status != run_status::ok) return;
+  if (part.status != run_status::ok) {
     into.status = part.status;
     into.reason = part.reason;
     return;
@@ -129,7 +129,8 @@ std::vector<result> merge_shards(const std::vector<std::vector<result>>& shards,
     }
   }
   for (auto& r : out) {
-    if (r.status == "ok" && r.kind == kind::latency) r.latency = latency_summary(r.latencies);
+    if (r.status == run_status::ok && r.kind == kind::latency)
+      r.latency = latency_summary(r.latencies);
     r.latencies.clear();
     r.latencies.shrink_to_fit();
     finish(r);
@@ -144,9 +145,9 @@ std::vector<std::string> attach_counts(std::vector<result>& timed,
     const auto it =
         std::find_if(timed.begin(), timed.end(), [&](const result& r) { return r.name == c.name; });
     if (it == timed.end()) continue;
-    if (c.status != "ok") {
+    if (c.status != run_status::ok) {
       problems.push_back(c.name + ": " + c.reason);
-    } else if (it->status == "ok") {
+    } else if (it->status == run_status::ok) {
       it->counts = c.counts;
     }
   }

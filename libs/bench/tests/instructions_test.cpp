@@ -55,10 +55,10 @@ TEST(InstructionsTest, CountingOutsideCallgrindIsAnErrorResultNotACrash) {
   const runner counting(o);
   const suite_config config;
   const auto counted = counting.run(reg.all()[0], config);
-  EXPECT_EQ(counted.status, "error");
+  EXPECT_EQ(counted.status, run_status::error);
   EXPECT_NE(counted.reason.find("Callgrind wrote no"), std::string::npos);
   const auto timed = counting.run(reg.all()[1], config);
-  EXPECT_EQ(timed.status, "skipped");
+  EXPECT_EQ(timed.status, run_status::skipped);
   EXPECT_TRUE(timed.counts.empty());
 }
 

@@ -34,7 +34,7 @@ std::vector<result> sample_results() {
   failed.name = "database/postgres_latency";
   failed.category = "database";
   failed.kind = kind::latency;
-  failed.status = "error";
+  failed.status = run_status::error;
   failed.reason = "PostgreSQL at x is unavailable";
   return {micro, tp, failed};
 }

@@ -29,7 +29,7 @@ TEST(RunnerTest, TimerOverheadIsMeasuredAndSubtracted) {
   definition d{.name = "x/micro", .category = "x", .kind = kind::micro, .unit = "ns"};
   d.body = [&](state& s) { clock.now += static_cast<std::int64_t>(s.iterations()) * 100; };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok") << res.reason;
+  ASSERT_EQ(res.status, run_status::ok) << res.reason;
   ASSERT_EQ(res.samples.size(), 5u);
   for (double v : res.samples) EXPECT_DOUBLE_EQ(v, 100);  // 100 ns per iteration, exactly
 }
@@ -42,7 +42,7 @@ TEST(RunnerTest, MicroBenchmarksAreCalibratedToTheTargetTime) {
   definition d{.name = "x/micro", .category = "x", .kind = kind::micro, .unit = "ns"};
   d.body = [&](state& s) { clock.now += static_cast<std::int64_t>(s.iterations()) * 1000; };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok");
+  ASSERT_EQ(res.status, run_status::ok);
   // 1 us per iteration: at least 20,000 iterations reach 20 ms, and growth by at
   // most 10x per step does not overshoot past 10x.
   EXPECT_GE(res.iterations, 20'000u);
@@ -61,7 +61,7 @@ TEST(RunnerTest, ThroughputIsItemsPerSecondOfTheTimedPart) {
     s.set_items(1000);
   };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok") << res.reason;
+  ASSERT_EQ(res.status, run_status::ok) << res.reason;
   for (double v : res.samples) EXPECT_NEAR(v, 1e6, 1e6 * 1e-4);  // 1000 items in 1 ms
 }
 
@@ -76,7 +76,7 @@ TEST(RunnerTest, LatencyKeepsTheDistribution) {
     }
   };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok");
+  ASSERT_EQ(res.status, run_status::ok);
   ASSERT_TRUE(res.latency);
   // A call lasts 14.95 ms: 4 calls make a sample of at least 50 ms.
   EXPECT_EQ(res.iterations, 4u);
@@ -102,7 +102,7 @@ TEST(RunnerTest, AShortThroughputSampleIsMadeOfSeveralCalls) {
     s.set_items(10);
   };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok") << res.reason;
+  ASSERT_EQ(res.status, run_status::ok) << res.reason;
   EXPECT_EQ(res.iterations, 20u);  // 20 calls of 1 ms per sample
   EXPECT_EQ(calls, 1 + 5 * 20);    // the warm-up, then 5 samples
   for (double v : res.samples) EXPECT_DOUBLE_EQ(v, 10'000);
@@ -114,7 +114,7 @@ TEST(RunnerTest, AFailingBenchmarkIsAnErrorRecordAndASkipIsSkipped) {
   definition bad{.name = "x/bad", .category = "x", .kind = kind::throughput, .unit = "items/s"};
   bad.body = [](state&) { throw std::runtime_error("database is down"); };
   const result e = r.run(bad, {});
-  EXPECT_EQ(e.status, "error");
+  EXPECT_EQ(e.status, run_status::error);
   EXPECT_EQ(e.reason, "database is down");
   EXPECT_TRUE(e.samples.empty());
   definition none{.name = "x/none", .category = "x", .kind = kind::throughput, .unit = "items/s"};
@@ -123,7 +123,7 @@ TEST(RunnerTest, AFailingBenchmarkIsAnErrorRecordAndASkipIsSkipped) {
   definition skip{.name = "x/skip", .category = "x", .kind = kind::memory, .unit = "B"};
   skip.body = [](state& s) { s.skip("no PostgreSQL server"); };
   const result k = r.run(skip, {});
-  EXPECT_EQ(k.status, "skipped");
+  EXPECT_EQ(k.status, run_status::skipped);
   EXPECT_EQ(k.reason, "no PostgreSQL server");
 }
 
@@ -137,7 +137,7 @@ TEST(RunnerTest, MemoryBenchmarksCountAllocations) {
     s.set_value(static_cast<double>(v.size()));
   };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok") << res.reason;
+  ASSERT_EQ(res.status, run_status::ok) << res.reason;
   EXPECT_GE(res.counters.at("allocations"), 100);  // the ints and the vector's growth
   EXPECT_GE(res.counters.at("allocated_bytes"), 100 * sizeof(int));
   EXPECT_DOUBLE_EQ(res.stats.median, 100);
@@ -154,7 +154,7 @@ TEST(RunnerTest, NoisySamplesAndFewSamplesAreWarnedAbout) {
     clock.now += static_cast<std::int64_t>(s.iterations()) * (++call % 2 ? 100 : 300);
   };
   const result res = r.run(d, {});
-  ASSERT_EQ(res.status, "ok");
+  ASSERT_EQ(res.status, run_status::ok);
   std::vector<std::string> codes;
   for (const auto& w : res.warnings) codes.push_back(w.code);
   EXPECT_NE(std::find(codes.begin(), codes.end(), "few_samples"), codes.end());

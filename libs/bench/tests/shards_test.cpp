@@ -57,11 +57,11 @@ TEST(ShardsTest, MergesSamplesInProcessOrderWithPercentilesOverAll) {
 
 TEST(ShardsTest, AFailedProcessFailsItsBenchmark) {
   auto failed = latency_result({}, {});
-  failed.status = "error";
+  failed.status = run_status::error;
   failed.reason = "boom";
   const auto merged = merge_shards({{latency_result({1, 2}, {1})}, {failed}});
   ASSERT_EQ(merged.size(), 1u);
-  EXPECT_EQ(merged.front().status, "error");
+  EXPECT_EQ(merged.front().status, run_status::error);
   EXPECT_EQ(merged.front().reason, "boom");
   EXPECT_TRUE(merged.front().samples.empty());
 }

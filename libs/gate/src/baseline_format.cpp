@@ -14,7 +14,7 @@ json baseline_json(const result_set& r) {
   doc["time"] = r.time;
   json benchmarks = json::array();
   for (const auto& b : r.benchmarks) {
-    json jb{{"name", b.name}, {"category", b.category}, {"status", b.status}};
+    json jb{{"name", b.name}, {"category", b.category}, {"status", std::string(name(b.status))}};
     if (!b.reason.empty()) jb["reason"] = b.reason;
     if (b.runs > 0) {
       jb["runs"] = b.runs;
@@ -56,7 +56,7 @@ expected<result_set> read_baseline(const json& doc, const std::string& source) {
       benchmark_result b;
       b.name = jb.at("name").get<std::string>();
       b.category = jb.value("category", "");
-      b.status = jb.value("status", "ok");
+      b.status = parse_run_status(jb.value("status", "ok"));
       b.reason = jb.value("reason", "");
       b.runs = jb.value("runs", std::size_t{0});
       b.failed_runs = jb.value("failed_runs", std::size_t{0});

@@ -102,7 +102,7 @@ struct pending {
 };
 
 void compare_counts(comparison_row& r, const metric& base, const metric& cur, const thresholds& t) {
-  r.test = "count";
+  r.test = test_kind::count;
   r.p_value = r.q_value = nan;
   r.n_baseline = base.samples.size();
   r.n_current = cur.samples.size();
@@ -152,7 +152,7 @@ void compare_counts(comparison_row& r, const metric& base, const metric& cur, co
 }
 
 void compare_growth(comparison_row& r, const metric& base, const metric& cur, const thresholds& t) {
-  r.test = "growth";
+  r.test = test_kind::growth;
   const auto b = summarize(base), c = summarize(cur);
   r.n_baseline = b.n;
   r.n_current = c.n;
@@ -181,7 +181,7 @@ void compare_growth(comparison_row& r, const metric& base, const metric& cur, co
 /// difference of means and of the ratio's interval (delta method).
 void compare_summaries(comparison_row& r, const metric& base, const metric& cur,
                        const gate_config& cfg) {
-  r.test = "summary";
+  r.test = test_kind::summary;
   r.low_confidence = true;
   const auto b = summarize(base), c = summarize(cur);
   r.baseline = b.median;
@@ -237,7 +237,7 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
 }
 
 bool instruction_count(const comparison_row& r) {
-  return r.test == "count" && is_instruction_count(r.metric);
+  return r.test == test_kind::count && is_instruction_count(r.metric);
 }
 
 /// A benchmark counted under Callgrind on both sides rests its verdict on its
@@ -281,6 +281,19 @@ std::string_view name(severity s) noexcept {
     case severity::unchanged: return "unchanged";
   }
   return "unchanged";
+}
+
+std::string_view name(test_kind t) noexcept {
+  switch (t) {
+    case test_kind::none: return "";
+    case test_kind::mann_whitney: return "mann-whitney";
+    case test_kind::wilcoxon: return "wilcoxon";
+    case test_kind::fisher: return "fisher";
+    case test_kind::summary: return "summary";
+    case test_kind::count: return "count";
+    case test_kind::growth: return "growth";
+  }
+  return "";
 }
 
 std::size_t comparison::count(severity s) const {
@@ -392,14 +405,14 @@ comparison compare(const result_set& baseline, const result_set& current,
       r.baseline = r.current = nan;
       return r;
     };
-    if (cur.status == "error") {
+    if (cur.status == run_status::error) {
       auto r = base_row(cur.metrics.empty() ? "-" : cur.metrics.front().name);
       r.verdict = severity::critical;
       r.note = "the benchmark failed: " + cur.reason;
       out.rows.push_back(std::move(r));
       continue;
     }
-    if (cur.status == "skipped" || cur.metrics.empty()) {
+    if (cur.status == run_status::skipped || cur.metrics.empty()) {
       auto r = base_row("-");
       r.verdict = severity::inconclusive;
       r.note = "skipped" + (cur.reason.empty() ? std::string() : ": " + cur.reason);
@@ -410,7 +423,7 @@ comparison compare(const result_set& baseline, const result_set& current,
       // Failed repetitions: the error rates by Fisher's exact test.
       auto r = base_row("error_rate");
       r.unit = "rate";
-      r.test = "fisher";
+      r.test = test_kind::fisher;
       r.baseline = static_cast<double>(base->failed_runs) / static_cast<double>(base->runs);
       r.current = static_cast<double>(cur.failed_runs) / static_cast<double>(cur.runs);
       r.change = r.ci_low = r.ci_high = r.current - r.baseline;
@@ -432,7 +445,7 @@ comparison compare(const result_set& baseline, const result_set& current,
       r.current = cs.median;
       r.n_current = cs.n;
       const metric* bm = nullptr;
-      if (base && base->status == "ok") {
+      if (base && base->status == run_status::ok) {
         for (const auto& candidate : base->metrics) {
           if (candidate.name == m.name) bm = &candidate;
         }
@@ -454,8 +467,8 @@ comparison compare(const result_set& baseline, const result_set& current,
       } else if (m.summary_only || bm->summary_only) {
         compare_summaries(r, *bm, m, cfg);
       } else {
-        r.test =
-            options.paired && m.samples.size() == bm->samples.size() ? "wilcoxon" : "mann-whitney";
+        r.test = options.paired && m.samples.size() == bm->samples.size() ? test_kind::wilcoxon
+                                                                          : test_kind::mann_whitney;
         measured.push_back({out.rows.size(), bm, &m, t});
       }
       out.rows.push_back(std::move(r));
@@ -487,10 +500,11 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.cv_baseline = coefficient_of_variation(b);
     r.cv_current = coefficient_of_variation(c);
     if (b.empty() || c.empty() || non_finite(b) || non_finite(c)) return;
-    const rank_test t = r.test == "wilcoxon" ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
+    const rank_test t =
+        r.test == test_kind::wilcoxon ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
     r.p_value = t.p_value;
     const auto seed = seed_for(r.benchmark + "\t" + r.metric);
-    const auto ci = r.test == "wilcoxon"
+    const auto ci = r.test == test_kind::wilcoxon
                         ? paired_bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence)
                         : bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence);
     r.change = ci.estimate;
@@ -546,7 +560,7 @@ comparison compare(const result_set& baseline, const result_set& current,
   }
   // Error rates: more failures than the baseline, beyond chance, is critical.
   for (auto& r : out.rows) {
-    if (r.test != "fisher") continue;
+    if (r.test != test_kind::fisher) continue;
     const bool significant = r.q_value <= cfg.fdr;
     if (!significant) {
       r.verdict = severity::unchanged;
@@ -561,7 +575,7 @@ comparison compare(const result_set& baseline, const result_set& current,
   }
   // Summaries: their own test, graded the same way, marked low confidence.
   for (auto& r : out.rows) {
-    if (r.test != "summary") continue;
+    if (r.test != test_kind::summary) continue;
     const thresholds t = cfg.for_metric(r.category, r.benchmark, r.metric);
     if (std::isnan(r.p_value)) {
       r.verdict = severity::inconclusive;

@@ -48,7 +48,7 @@ expected<std::int64_t> history::record(const result_set& run, std::string_view s
                std::string(status)};
   std::vector<metric_summary> rows;
   for (const auto& b : run.benchmarks) {
-    if (b.status != "ok") continue;
+    if (b.status != run_status::ok) continue;
     for (const auto& x : b.metrics) {
       if (x.samples.empty() && !x.summary_only) continue;
       metric_summary m{b.name, x.name, x.unit, x.lower_is_better};

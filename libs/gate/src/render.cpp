@@ -33,10 +33,10 @@ std::string summary_line(const comparison& c) {
 std::string interval(const comparison_row& r) {
   if (std::isnan(r.change)) return "-";
   std::string s = format_change(r.change);
-  if (r.test == "fisher")
+  if (r.test == test_kind::fisher)
     return format_change(r.change).substr(0, 1) + format_value(std::fabs(r.change) * 100, "points");
-  if (std::isfinite(r.ci_low) && std::isfinite(r.ci_high) && r.test != "count" &&
-      r.test != "growth")
+  if (std::isfinite(r.ci_low) && std::isfinite(r.ci_high) && r.test != test_kind::count &&
+      r.test != test_kind::growth)
     s += " [" + format_change(r.ci_low) + ", " + format_change(r.ci_high) + "]";
   return s;
 }
@@ -175,7 +175,7 @@ std::string render_json(const comparison& c) {
              {"n_current", r.n_current},
              {"noise_floor", number(r.noise_floor)},
              {"severity", std::string(name(r.verdict))},
-             {"test", r.test},
+             {"test", std::string(name(r.test))},
              {"low_confidence", r.low_confidence}};
     if (!r.note.empty()) row["note"] = r.note;
     if (r.verdict == severity::critical || r.verdict == severity::warning)

@@ -67,7 +67,7 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
     benchmark_result r;
     r.name = b["name"].get<std::string>();
     r.category = string_or(b, "category");
-    r.status = string_or(b, "status", "ok");
+    r.status = parse_run_status(string_or(b, "status", "ok"));
     r.reason = string_or(b, "reason");
     metric m;
     m.name = perftrack_metric_name(string_or(b, "kind", "value"));
@@ -80,7 +80,7 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
         if (v.is_number() && std::isfinite(v.get<double>())) m.samples.push_back(v.get<double>());
       }
     }
-    if (r.status == "ok" || !m.samples.empty()) r.metrics.push_back(std::move(m));
+    if (r.status == run_status::ok || !m.samples.empty()) r.metrics.push_back(std::move(m));
     if (const auto c = b.find("counts"); c != b.end() && c->is_object()) {
       for (const char* name : {"instructions", "estimated_cycles"}) {
         const auto v = c->find(name);
@@ -235,7 +235,7 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
         if (std::isfinite(v)) m.samples.push_back(v);
       });
     }
-    if (r.runs > 0 && r.failed_runs == r.runs) r.status = "error";
+    if (r.runs > 0 && r.failed_runs == r.runs) r.status = run_status::error;
     if (g.iterations.empty() && !g.aggregates.empty()) {
       // --benchmark_report_aggregates_only: a summary per metric.
       const auto read = [&](const char* aggregate, auto&& set) {
@@ -430,7 +430,7 @@ void append_run(result_set& into, const result_set& run) {
       continue;
     }
     auto& target = *it->second;
-    if (b.status != "ok") {
+    if (b.status != run_status::ok) {
       target.status = b.status;
       target.reason = b.reason;
     }

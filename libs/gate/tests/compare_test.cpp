@@ -90,7 +90,7 @@ TEST(CompareTest, SeveritiesFollowTheChangeAndTheDirection) {
   EXPECT_LT(slower.ci_low, slower.change);
   EXPECT_GT(slower.ci_high, slower.change);
   EXPECT_LT(slower.q_value, 0.05);
-  EXPECT_EQ(slower.test, "mann-whitney");
+  EXPECT_EQ(slower.test, test_kind::mann_whitney);
   EXPECT_EQ(r.overall_status(), "fail");
 
   // Bit for bit reproducible.
@@ -193,7 +193,7 @@ TEST(CompareTest, InconclusiveNewMissingAndFailedAreNeverSilentPasses) {
                       bench("x/gone", {measured(noisy(g, 100, 0.01, 10))}),
                       bench("x/broken", {measured(noisy(g, 100, 0.01, 10))})});
   auto broken = bench("x/broken", {});
-  broken.status = "error";
+  broken.status = run_status::error;
   broken.reason = "server down";
   const auto c = run({bench("x/few", {measured({1, 2, 3})}),
                       bench("x/noisy", {measured(noisy(g, 100, 0.6, 10))}),
@@ -267,11 +267,11 @@ TEST(CompareTest, CountsGrowthAndSummaries) {
            bench("memory/leak_check", {grown}, "memory"), bench("p/summary", {summary_c}, "py")});
   const auto r = compare(b, c, {});
   const auto& codec = row_of(r, "m/codec");
-  EXPECT_EQ(codec.test, "count");
+  EXPECT_EQ(codec.test, test_kind::count);
   EXPECT_DOUBLE_EQ(codec.change, 0.2);
   EXPECT_EQ(codec.verdict, severity::critical);  // message_throughput: critical at 15%
   const auto& leaks = row_of(r, "memory/leak_check");
-  EXPECT_EQ(leaks.test, "growth");
+  EXPECT_EQ(leaks.test, test_kind::growth);
   EXPECT_EQ(leaks.verdict, severity::critical);  // any growth
   const auto& s = row_of(r, "p/summary");
   EXPECT_TRUE(s.low_confidence);
@@ -297,7 +297,7 @@ TEST(CompareTest, MoreFailedRepetitionsIsCriticalByFishersTest) {
   }
   ASSERT_NE(flaky, nullptr);
   ASSERT_NE(rare, nullptr);
-  EXPECT_EQ(flaky->test, "fisher");
+  EXPECT_EQ(flaky->test, test_kind::fisher);
   EXPECT_NEAR(flaky->p_value, 0.0033, 0.0002);
   EXPECT_EQ(flaky->verdict, severity::critical);
   EXPECT_DOUBLE_EQ(flaky->current, 0.4);

@@ -102,7 +102,7 @@ TEST(ResultsTest, GoogleBenchmarkNonFiniteTokensUnitsCountersAndErrors) {
   const auto* frames = find_metric(r->benchmarks[0], "frames");
   ASSERT_NE(frames, nullptr);
   EXPECT_EQ(frames->samples, (std::vector<double>{7, 9}));
-  EXPECT_EQ(r->benchmarks[1].status, "error");
+  EXPECT_EQ(r->benchmarks[1].status, run_status::error);
   EXPECT_EQ(r->benchmarks[1].reason, "no server");
   EXPECT_EQ(replace_non_finite_tokens(R"({"a":"NaN","b":NaN})"), R"({"a":"NaN","b":null})");
 }
@@ -167,7 +167,7 @@ TEST(ResultsTest, PerftrackResultsAndBaselineRoundTrip) {
   EXPECT_EQ(b.metrics[0].name, "throughput");
   EXPECT_FALSE(b.metrics[0].lower_is_better);
   EXPECT_EQ(b.metrics[1].kind, metric_kind::count);
-  EXPECT_EQ(r->benchmarks[1].status, "skipped");
+  EXPECT_EQ(r->benchmarks[1].status, run_status::skipped);
 
   auto back = parse_results(baseline_text(*r), "baseline.json");
   ASSERT_TRUE(back) << back.error().message;

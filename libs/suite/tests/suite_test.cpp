@@ -38,10 +38,10 @@ TEST(SuiteTest, EveryLocalBenchmarkRunsInQuickMode) {
     const bool postgres = d.name.find("postgres") != std::string::npos;
     const auto res = runner.run(d, config);
     if (postgres) {
-      EXPECT_EQ(res.status, "skipped") << d.name;  // no server given
+      EXPECT_EQ(res.status, run_status::skipped) << d.name;  // no server given
       continue;
     }
-    ASSERT_EQ(res.status, "ok") << d.name << ": " << res.reason;
+    ASSERT_EQ(res.status, run_status::ok) << d.name << ": " << res.reason;
     EXPECT_EQ(res.samples.size(), 2u) << d.name;
     if (d.name == "memory/leak_check") {
       EXPECT_GE(res.stats.median, 0);  // no growth is the expected value

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "perftrack/base/run_status.hpp"
 #include "perftrack/bench/benchmark.hpp"
 #include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/statistics.hpp"
@@ -55,7 +56,7 @@ struct result {
   bench::kind kind = kind::micro;
   std::string unit;
   bench::direction direction = direction::lower_is_better;
-  std::string status = "ok";     ///< ok, error, skipped
+  run_status status = run_status::ok;
   std::string reason;            ///< why error or skipped
   std::vector<double> samples;   ///< one per repetition, in `unit`
   std::vector<double> wall_ns;   ///< each sample's wall time (timer cost subtracted)

@@ -69,6 +69,12 @@ struct gate_config {
 enum class severity { critical, warning, inconclusive, missing, improvement, added, unchanged };
 std::string_view name(severity s) noexcept;
 
+/// What a row's verdict was computed with (docs/compare.md, "How a verdict is
+/// reached"): none for rows without a comparison (missing, new, failed).
+enum class test_kind { none, mann_whitney, wilcoxon, fisher, summary, count, growth };
+/// As the JSON report spells it: "mann-whitney", "wilcoxon", ..., "" for none.
+std::string_view name(test_kind t) noexcept;
+
 /// One benchmark metric compared. Changes are current / baseline - 1 of the
 /// medians; NaN where not computed (p and q of counts, a missing side).
 struct comparison_row {
@@ -91,8 +97,8 @@ struct comparison_row {
   double cv_current = 0;
   severity verdict = severity::unchanged;
   bool low_confidence = false;  ///< from summaries, not samples
-  std::string test;             ///< mann-whitney, wilcoxon, summary, count, growth
-  std::string note;             ///< why inconclusive, failed, new, ...
+  test_kind test = test_kind::none;
+  std::string note;  ///< why inconclusive, failed, new, ...
 };
 
 struct comparison {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "perftrack/base/expected.hpp"
+#include "perftrack/base/run_status.hpp"
 
 /// Benchmark results as the gate compares them, read from perftrack's results
 /// JSON, Google Benchmark JSON or pytest-benchmark JSON (docs/compare.md).
@@ -43,8 +44,8 @@ struct metric {
 struct benchmark_result {
   std::string name;
   std::string category;
-  std::string status = "ok";  ///< ok, error, skipped
-  std::string reason;         ///< why, when not ok
+  run_status status = run_status::ok;
+  std::string reason;  ///< why, when not ok
   std::vector<metric> metrics;
   /// Repetitions run and how many failed (Google Benchmark rows with
   /// error_occurred): the error rate, compared with Fisher's exact test.
