@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/coord/store.hpp"
 
 namespace pc = perftrack::coord;

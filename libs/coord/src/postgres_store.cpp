@@ -29,6 +29,7 @@
 #include "per_process.hpp"
 #include "perftrack/coord/store.hpp"
 #include "postgres_schema.hpp"
+#include "postgres_text.hpp"
 #include "rules.hpp"
 
 namespace perftrack::coord {
@@ -44,22 +45,8 @@ using postgres::schema;
 using postgres::statements;
 using postgres::text;
 
-// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", for messages.
-std::string redact(std::string_view url) {
-  const auto scheme = url.find("://");
-  const auto at = url.find('@');
-  if (scheme == std::string_view::npos || at == std::string_view::npos) return std::string(url);
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
-}
-
-// The first line of a server message (libpqxx appends the failed query).
-std::string first_line(const char* what) {
-  std::string s(what);
-  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-  return s;
-}
+using postgres::first_line;
+using postgres::redact;
 
 class postgres_store final : public store {
 public:
@@ -541,35 +528,6 @@ private:
 };
 
 }  // namespace
-
-expected<std::string> fresh_postgres_schema(const std::string& server_url,
-                                            const std::string& name) {
-  try {
-    pqxx::connection c(server_url);
-    pqxx::nontransaction tx(c);
-    tx.exec("DROP SCHEMA IF EXISTS " + c.quote_name(name) + " CASCADE");
-    tx.exec("CREATE SCHEMA " + c.quote_name(name));
-  } catch (const std::exception& e) {
-    return failure{fmt::format("PostgreSQL at {}: cannot create schema {}: {}", redact(server_url),
-                               name, first_line(e.what()))};
-  }
-  const std::string path = "-csearch_path%3D" + name;
-  if (const auto opts = server_url.find("options="); opts != std::string::npos) {
-    std::string url = server_url;  // one options parameter: add to the one given
-    url.insert(opts + 8, path + "%20");
-    return url;
-  }
-  return server_url + (server_url.find('?') == std::string::npos ? "?" : "&") + "options=" + path;
-}
-
-void drop_postgres_schema(const std::string& server_url, const std::string& name) {
-  try {
-    pqxx::connection c(server_url);
-    pqxx::nontransaction(c).exec("DROP SCHEMA IF EXISTS " + c.quote_name(name) + " CASCADE");
-  } catch (const std::exception&) {
-    // The server is gone: its files go with it.
-  }
-}
 
 expected<std::unique_ptr<store>> open_postgres_store(const std::string& url,
                                                      const store_options& o) {

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "fixture.hpp"
+#include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/testing/postgres.hpp"
 
 namespace perftrack::coord::testing {

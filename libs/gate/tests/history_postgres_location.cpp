@@ -6,7 +6,7 @@
 #include <atomic>
 
 #include "history_location.hpp"
-#include "perftrack/coord/store.hpp"
+#include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/testing/postgres.hpp"
 
 namespace perftrack::gate::testing {

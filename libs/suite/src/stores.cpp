@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "perftrack/coord/postgres_scratch.hpp"
+
 namespace perftrack::suite {
 namespace {
 

@@ -109,12 +109,4 @@ std::string_view this_instance();
 expected<std::unique_ptr<store>> open_store(std::string_view url,
                                             const store_options& options = {});
 
-/// PostgreSQL, for tests and benchmarks sharing one server: (re)creates the empty
-/// schema `name` on the server at `server_url` and returns a URL whose
-/// connections use it (search_path, added to any `options` the URL has).
-expected<std::string> fresh_postgres_schema(const std::string& server_url, const std::string& name);
-/// Drops a schema fresh_postgres_schema made; quietly does nothing when the
-/// server is gone.
-void drop_postgres_schema(const std::string& server_url, const std::string& name);
-
 }  // namespace perftrack::coord
