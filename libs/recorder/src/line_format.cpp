@@ -41,12 +41,18 @@ char* put_duration(char* out, std::int64_t ns) noexcept {
 
 /// The fixed parts of a line, built once from the field names.
 struct fragments {
-  std::string open = "{" + field::key(field::timestamp) + "\"";
-  std::string succeeded =
-      "," + field::key(field::success) + "true," + field::key(field::session_id);
-  std::string failed = "," + field::key(field::success) + "false," + field::key(field::session_id);
-  std::string error = "," + field::key(field::error);
-  std::string context = "," + field::key(field::context);
+  std::string open = "{";
+  std::string succeeded = ",";
+  std::string failed = ",";
+  std::string error = ",";
+  std::string context = ",";
+  fragments() {
+    field::append_key(open, field::timestamp) += '"';
+    field::append_key(field::append_key(succeeded, field::success) += "true,", field::session_id);
+    field::append_key(field::append_key(failed, field::success) += "false,", field::session_id);
+    field::append_key(error, field::error);
+    field::append_key(context, field::context);
+  }
 };
 
 const fragments& fixed() {

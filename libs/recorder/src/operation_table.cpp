@@ -45,9 +45,10 @@ std::uint32_t operation_table::intern(std::string_view name) noexcept {
     auto entry = std::make_unique<operation_entry>();
     entry->id = id;
     entry->name = std::string(name);
-    entry->line_fragment = "\"," + store::field::key(store::field::operation_type);
+    entry->line_fragment = "\",";
+    store::field::append_key(entry->line_fragment, store::field::operation_type);
     store::append_json_string(entry->line_fragment, name);
-    entry->line_fragment += "," + store::field::key(store::field::duration_ms);
+    store::field::append_key(entry->line_fragment += ',', store::field::duration_ms);
     operation_entry* raw = entry.get();
     owned_.push_back(std::move(entry));
     by_id_[id].store(raw, std::memory_order_release);

@@ -17,14 +17,12 @@ inline constexpr std::string_view session_id = "session_id";
 inline constexpr std::string_view error = "error";
 inline constexpr std::string_view context = "context";
 
-/// `"name":`, the key as a line spells it.
-inline std::string key(std::string_view name) {
-  std::string k;
-  k.reserve(name.size() + 3);
-  k += '"';
-  k += name;
-  k += "\":";
-  return k;
+/// Appends `"name":`, the key as a line spells it, to `out`.
+inline std::string& append_key(std::string& out, std::string_view name) {
+  out += '"';
+  out += name;
+  out += "\":";
+  return out;
 }
 
 }  // namespace perftrack::store::field
