@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/actor/actor_system.hpp"
 #include "perftrack/bench/allocations.hpp"
 #include "perftrack/suite/suite.hpp"
@@ -18,8 +19,6 @@
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 namespace pa = perftrack::actor;
 
@@ -102,126 +101,97 @@ double in_child_process(F f) {
 }  // namespace
 
 void add_agent_spawn(bench::registry& r) {
-  r.add({.name = "agent_spawn/single",
-         .category = "agent_spawn",
-         .kind = kind::latency,
-         .unit = "ns",
-         .direction = direction::lower_is_better,
-         .body =
-             [](state& s) {
-               pa::actor_system sys(system_for(s));
-               const int n = s.config().quick ? 200 : 1000;
-               for (int i = 0; i < n; ++i) {
-                 s.time_operation([&] { spawn_ready(sys, 1); });
-               }
-             },
-         .description = "spawn one agent and have it handle its first message"});
+  category c(r, "agent_spawn");
+  c.latency(
+      "single",
+      [](state& s) {
+        pa::actor_system sys(system_for(s));
+        const int n = s.config().quick ? 200 : 1000;
+        for (int i = 0; i < n; ++i) {
+          s.time_operation([&] { spawn_ready(sys, 1); });
+        }
+      },
+      "spawn one agent and have it handle its first message");
   // Batches of 1,000 and 100,000, and with the others the scaling curve.
   for (const int batch : {10, 100, 1000, 10000, 100000}) {
-    r.add({.name = "agent_spawn/batch_" + std::to_string(batch),
-           .category = "agent_spawn",
-           .kind = kind::throughput,
-           .unit = "agents/s",
-           .direction = direction::higher_is_better,
-           .body =
-               [batch](state& s) {
-                 untimed_system sys(s);
-                 spawn_ready(*sys, batch);
-                 s.set_items(batch);
-               },
-           .description = "spawn a batch, each agent handling its first message"});
+    c.throughput(
+        "batch_" + std::to_string(batch), "agents/s",
+        [batch](state& s) {
+          untimed_system sys(s);
+          spawn_ready(*sys, batch);
+          s.set_items(batch);
+        },
+        "spawn a batch, each agent handling its first message");
   }
-  r.add({.name = "agent_spawn/parallel_10",
-         .category = "agent_spawn",
-         .kind = kind::latency,
-         .unit = "ns",
-         .body =
-             [](state& s) {
-               pa::actor_system sys(system_for(s));
-               const int rounds = s.config().quick ? 50 : 200;
-               for (int i = 0; i < rounds; ++i) {
-                 s.time_operation([&] {
-                   std::vector<std::thread> threads;
-                   for (int t = 0; t < 10; ++t) threads.emplace_back([&] { spawn_ready(sys, 1); });
-                   for (auto& t : threads) t.join();
-                 });
-               }
-             },
-         .description = "10 agents spawned at once from 10 threads, until all are ready"});
-  r.add({.name = "agent_spawn/concurrent_2_threads",
-         .category = "agent_spawn",
-         .kind = kind::throughput,
-         .unit = "agents/s",
-         .direction = direction::higher_is_better,
-         .body =
-             [](state& s) {
-               untimed_system sys(s);
-               const int per_thread = s.config().quick ? 20000 : 50000;
-               std::vector<std::thread> threads;
-               for (int t = 0; t < 2; ++t) {
-                 threads.emplace_back([&] {
-                   for (int i = 0; i < per_thread; ++i) {
-                     bench::do_not_optimize(sys->spawn(0, idle_agent));
-                   }
-                 });
-               }
-               for (auto& t : threads) t.join();
-               s.set_items(2.0 * per_thread);
-             },
-         .description = "two threads spawning idle agents into one system"});
-  r.add({.name = "agent_spawn/memory_per_agent",
-         .category = "agent_spawn",
-         .kind = kind::memory,
-         .unit = "B",
-         .body =
-             [](state& s) {
-               // In a fresh child process: memory a previous sample freed would
-               // otherwise be reused without growing RSS.
-               const unsigned workers = s.config().threads;
-               const double per_agent = in_child_process([workers] {
-                 pa::actor_system sys({.workers = workers});
-                 const int n = 100000;
-                 const auto before = bench::resident_bytes();
-                 for (int i = 0; i < n; ++i) bench::do_not_optimize(sys.spawn(0, idle_agent));
-                 return static_cast<double>(bench::resident_bytes() - before) / n;
-               });
-               s.set_value(per_agent);
-             },
-         .description = "RSS growth per idle agent over 100,000, in a fresh process"});
+  c.latency(
+      "parallel_10",
+      [](state& s) {
+        pa::actor_system sys(system_for(s));
+        const int rounds = s.config().quick ? 50 : 200;
+        for (int i = 0; i < rounds; ++i) {
+          s.time_operation([&] {
+            std::vector<std::thread> threads;
+            for (int t = 0; t < 10; ++t) threads.emplace_back([&] { spawn_ready(sys, 1); });
+            for (auto& t : threads) t.join();
+          });
+        }
+      },
+      "10 agents spawned at once from 10 threads, until all are ready");
+  c.throughput(
+      "concurrent_2_threads", "agents/s",
+      [](state& s) {
+        untimed_system sys(s);
+        const int per_thread = s.config().quick ? 20000 : 50000;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 2; ++t) {
+          threads.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i) {
+              bench::do_not_optimize(sys->spawn(0, idle_agent));
+            }
+          });
+        }
+        for (auto& t : threads) t.join();
+        s.set_items(2.0 * per_thread);
+      },
+      "two threads spawning idle agents into one system");
+  c.memory(
+      "memory_per_agent",
+      [](state& s) {
+        // In a fresh child process: memory a previous sample freed would
+        // otherwise be reused without growing RSS.
+        const unsigned workers = s.config().threads;
+        const double per_agent = in_child_process([workers] {
+          pa::actor_system sys({.workers = workers});
+          const int n = 100000;
+          const auto before = bench::resident_bytes();
+          for (int i = 0; i < n; ++i) bench::do_not_optimize(sys.spawn(0, idle_agent));
+          return static_cast<double>(bench::resident_bytes() - before) / n;
+        });
+        s.set_value(per_agent);
+      },
+      "RSS growth per idle agent over 100,000, in a fresh process");
   // Pooled: slots (and their mailboxes) of stopped agents are reused; unpooled:
   // every agent takes a fresh slot in a fresh system.
-  r.add({.name = "agent_spawn/pooled",
-         .category = "agent_spawn",
-         .kind = kind::throughput,
-         .unit = "agents/s",
-         .direction = direction::higher_is_better,
-         .body =
-             [](state& s) {
-               untimed_system sys(s);
-               std::vector<pa::actor_id> ids(10000);
-               s.pause_timing();
-               for (auto& id : ids) id = sys->spawn(0, idle_agent);
-               for (auto id : ids) sys->stop(id);
-               sys->await_idle();
-               s.resume_timing();
-               for (auto& id : ids) id = sys->spawn(0, idle_agent);
-               s.set_items(static_cast<double>(ids.size()));
-             },
-         .description = "10,000 spawns into slots freed by stopped agents",
-         .count_instructions = true});
-  r.add({.name = "agent_spawn/unpooled",
-         .category = "agent_spawn",
-         .kind = kind::throughput,
-         .unit = "agents/s",
-         .direction = direction::higher_is_better,
-         .body =
-             [](state& s) {
-               untimed_system sys(s);
-               for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
-               s.set_items(10000);
-             },
-         .description = "10,000 spawns into fresh slots",
-         .count_instructions = true});
+  c.throughput("pooled", "agents/s",
+               [](state& s) {
+                 untimed_system sys(s);
+                 std::vector<pa::actor_id> ids(10000);
+                 s.pause_timing();
+                 for (auto& id : ids) id = sys->spawn(0, idle_agent);
+                 for (auto id : ids) sys->stop(id);
+                 sys->await_idle();
+                 s.resume_timing();
+                 for (auto& id : ids) id = sys->spawn(0, idle_agent);
+                 s.set_items(static_cast<double>(ids.size()));
+               },
+               "10,000 spawns into slots freed by stopped agents", {.count_instructions = true});
+  c.throughput("unpooled", "agents/s",
+               [](state& s) {
+                 untimed_system sys(s);
+                 for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
+                 s.set_items(10000);
+               },
+               "10,000 spawns into fresh slots", {.count_instructions = true});
 }
 
 }  // namespace perftrack::suite

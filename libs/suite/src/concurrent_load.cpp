@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/actor/actor_system.hpp"
 #include "perftrack/base/machine.hpp"
 #include "perftrack/suite/suite.hpp"
@@ -16,8 +17,6 @@
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 namespace pa = perftrack::actor;
 using clock_type = std::chrono::steady_clock;
@@ -68,49 +67,42 @@ void paced(state& s, int total, Gap gap_for) {
 }  // namespace
 
 void add_concurrent_load(bench::registry& r) {
+  category c(r, "concurrent_load");
   const unsigned cores = perftrack::physical_cores();
   std::vector<unsigned> worker_counts{1, 2, 4};
   if (std::find(worker_counts.begin(), worker_counts.end(), 2 * cores) == worker_counts.end()) {
     worker_counts.push_back(2 * cores);
   }
   for (const unsigned workers : worker_counts) {
-    r.add({.name = "concurrent_load/workers_" + std::to_string(workers),
-           .category = "concurrent_load",
-           .kind = kind::throughput,
-           .unit = "msg/s",
-           .direction = direction::higher_is_better,
-           .body =
-               [workers](state& s) {
-                 s.pause_timing();
-                 pa::actor_system sys({.workers = workers});
-                 const int agents = 64;
-                 const int total = s.config().quick ? 40000 : 200000;
-                 std::atomic<int> done{0};
-                 std::promise<void> all;
-                 std::vector<pa::actor_id> ids;
-                 for (int a = 0; a < agents; ++a) {
-                   ids.push_back(sys.spawn(0, [&, total](int&, pa::context&, pa::message& m) {
-                     bench::do_not_optimize(
-                         busy_work(static_cast<std::uint64_t>(*m.get_if<int>())));
-                     if (done.fetch_add(1) + 1 == total) all.set_value();
-                   }));
-                 }
-                 s.resume_timing();
-                 for (int i = 0; i < total; ++i)
-                   sys.send(ids[static_cast<std::size_t>(i % agents)], pa::message(i));
-                 all.get_future().wait();
-                 s.set_items(total);
-                 s.pause_timing();
-               },
-           .description = "64 agents doing ~2 us of work per message, on this many workers"});
+    c.throughput(
+        "workers_" + std::to_string(workers), "msg/s",
+        [workers](state& s) {
+          s.pause_timing();
+          pa::actor_system sys({.workers = workers});
+          const int agents = 64;
+          const int total = s.config().quick ? 40000 : 200000;
+          std::atomic<int> done{0};
+          std::promise<void> all;
+          std::vector<pa::actor_id> ids;
+          for (int a = 0; a < agents; ++a) {
+            ids.push_back(sys.spawn(0, [&, total](int&, pa::context&, pa::message& m) {
+              bench::do_not_optimize(busy_work(static_cast<std::uint64_t>(*m.get_if<int>())));
+              if (done.fetch_add(1) + 1 == total) all.set_value();
+            }));
+          }
+          s.resume_timing();
+          for (int i = 0; i < total; ++i)
+            sys.send(ids[static_cast<std::size_t>(i % agents)], pa::message(i));
+          all.get_future().wait();
+          s.set_items(total);
+          s.pause_timing();
+        },
+        "64 agents doing ~2 us of work per message, on this many workers");
   }
   const auto pattern = [&](std::string name, std::string what, auto gap_for) {
-    r.add({.name = "concurrent_load/" + name,
-           .category = "concurrent_load",
-           .kind = kind::latency,
-           .unit = "ns",
-           .body = [gap_for](state& s) { paced(s, s.config().quick ? 4000 : 20000, gap_for); },
-           .description = std::move(what)});
+    c.latency(
+        name, [gap_for](state& s) { paced(s, s.config().quick ? 4000 : 20000, gap_for); },
+        std::move(what));
   };
   using std::chrono::microseconds;
   pattern("constant", "latency from send to handled at a steady 50,000 msg/s",
@@ -122,36 +114,32 @@ void add_concurrent_load(bench::registry& r) {
   // Contention: threads incrementing one shared counter, or each its own
   // (cache-line padded) shard, summed at the end.
   for (const bool sharded : {false, true}) {
-    r.add({.name = std::string("concurrent_load/counter_") + (sharded ? "sharded" : "shared"),
-           .category = "concurrent_load",
-           .kind = kind::throughput,
-           .unit = "ops/s",
-           .direction = direction::higher_is_better,
-           .body =
-               [sharded](state& s) {
-                 const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
-                 const int per = s.config().quick ? 1'000'000 : 5'000'000;
-                 struct alignas(64) shard {
-                   std::atomic<std::int64_t> n{0};
-                 };
-                 std::vector<shard> shards(threads);
-                 std::atomic<std::int64_t> shared{0};
-                 std::vector<std::thread> ts;
-                 for (unsigned t = 0; t < threads; ++t) {
-                   ts.emplace_back([&, t] {
-                     auto& mine = sharded ? shards[t].n : shared;
-                     for (int i = 0; i < per; ++i) mine.fetch_add(1, std::memory_order_relaxed);
-                   });
-                 }
-                 for (auto& t : ts) t.join();
-                 std::int64_t sum = shared.load();
-                 for (auto& sh : shards) sum += sh.n.load();
-                 if (sum != static_cast<std::int64_t>(per) * threads)
-                   throw std::runtime_error("lost increments");
-                 s.set_items(static_cast<double>(sum));
-               },
-           .description = sharded ? "one padded counter per thread, summed"
-                                  : "every thread incrementing one atomic counter"});
+    c.throughput(
+        std::string("counter_") + (sharded ? "sharded" : "shared"), "ops/s",
+        [sharded](state& s) {
+          const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+          const int per = s.config().quick ? 1'000'000 : 5'000'000;
+          struct alignas(64) shard {
+            std::atomic<std::int64_t> n{0};
+          };
+          std::vector<shard> shards(threads);
+          std::atomic<std::int64_t> shared{0};
+          std::vector<std::thread> ts;
+          for (unsigned t = 0; t < threads; ++t) {
+            ts.emplace_back([&, t] {
+              auto& mine = sharded ? shards[t].n : shared;
+              for (int i = 0; i < per; ++i) mine.fetch_add(1, std::memory_order_relaxed);
+            });
+          }
+          for (auto& t : ts) t.join();
+          std::int64_t sum = shared.load();
+          for (auto& sh : shards) sum += sh.n.load();
+          if (sum != static_cast<std::int64_t>(per) * threads)
+            throw std::runtime_error("lost increments");
+          s.set_items(static_cast<double>(sum));
+        },
+        sharded ? "one padded counter per thread, summed"
+                : "every thread incrementing one atomic counter");
   }
 }
 

@@ -15,14 +15,13 @@
 #include <thread>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/actor/mpsc_queue.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 
 struct agent_message {
@@ -123,24 +122,19 @@ agent_message from_binary(const std::string& s) {
 }
 
 template <class Encode, class Decode>
-void add_encoding(bench::registry& r, const std::string& name, Encode encode, Decode decode) {
-  r.add({.name = "message_throughput/encode_decode_" + name,
-         .category = "message_throughput",
-         .kind = kind::micro,
-         .unit = "ns",
-         .body =
-             [encode, decode](state& s) {
-               const agent_message m = typical();
-               const std::string once = encode(m);
-               if (!(decode(once) == m)) throw std::runtime_error("round trip changed the message");
-               s.set_counter("encoded_bytes", static_cast<double>(once.size()));
-               for (std::uint64_t i = 0; i < s.iterations(); ++i) {
-                 const std::string bytes = encode(m);
-                 bench::do_not_optimize(decode(bytes));
-               }
-             },
-         .description = "encode and decode a typical agent message (" + name + ")",
-         .count_instructions = true});
+void add_encoding(category& c, const std::string& name, Encode encode, Decode decode) {
+  c.micro("encode_decode_" + name,
+          [encode, decode](state& s) {
+            const agent_message m = typical();
+            const std::string once = encode(m);
+            if (!(decode(once) == m)) throw std::runtime_error("round trip changed the message");
+            s.set_counter("encoded_bytes", static_cast<double>(once.size()));
+            for (std::uint64_t i = 0; i < s.iterations(); ++i) {
+              const std::string bytes = encode(m);
+              bench::do_not_optimize(decode(bytes));
+            }
+          },
+          "encode and decode a typical agent message (" + name + ")", {.count_instructions = true});
 }
 
 // ---- queues: 2 producer threads, 1 consumer ---------------------------------------------
@@ -175,18 +169,13 @@ void two_producers_one_consumer(state& s, int per_producer, Push push, Pop pop) 
 }  // namespace
 
 void add_encoding_and_queues(bench::registry& r) {
-  add_encoding(r, "json", to_json, from_json);
-  add_encoding(r, "msgpack", to_msgpack, from_msgpack);
-  add_encoding(r, "binary", to_binary, from_binary);
+  category c(r, "message_throughput");
+  add_encoding(c, "json", to_json, from_json);
+  add_encoding(c, "msgpack", to_msgpack, from_msgpack);
+  add_encoding(c, "binary", to_binary, from_binary);
 
   const auto queue = [&](const std::string& name, std::string what, auto body) {
-    r.add({.name = "message_throughput/queue_" + name,
-           .category = "message_throughput",
-           .kind = kind::throughput,
-           .unit = "items/s",
-           .direction = direction::higher_is_better,
-           .body = body,
-           .description = std::move(what)});
+    c.throughput("queue_" + name, "items/s", body, std::move(what));
   };
   queue("mutex_deque", "std::deque behind a std::mutex, 2 producers -> 1 consumer", [](state& s) {
     std::mutex m;

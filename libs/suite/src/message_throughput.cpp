@@ -8,14 +8,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/actor/actor_system.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 namespace pa = perftrack::actor;
 
@@ -97,19 +96,13 @@ void fan_in(state& s, int producers_per_counter, int counters, int per_producer)
 }  // namespace
 
 void add_message_throughput(bench::registry& r) {
+  category c(r, "message_throughput");
   // counted: the sender's side (routing) is the technique measured, and it runs
   // on the benchmark's thread: Callgrind counts it (delivery, on the workers,
   // is only timed).
   const auto tp = [&](std::string name, std::string what, std::function<void(state&)> body,
                       bool counted = false) {
-    r.add({.name = "message_throughput/" + name,
-           .category = "message_throughput",
-           .kind = kind::throughput,
-           .unit = "msg/s",
-           .direction = direction::higher_is_better,
-           .body = std::move(body),
-           .description = std::move(what),
-           .count_instructions = counted});
+    c.throughput(name, "msg/s", std::move(body), std::move(what), {.count_instructions = counted});
   };
   tp("simple", "1 producer agent -> 1 counter agent",
      [](state& s) { fan_in(s, 1, 1, scaled(s, 1'000'000)); });

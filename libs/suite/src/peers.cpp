@@ -4,14 +4,13 @@
 
 #include <chrono>
 
+#include "category.hpp"
 #include "perftrack/suite/peer_workloads.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 
 // Smaller than actor_bench's: CAF's fork-join with 2 threads takes seconds per
@@ -30,6 +29,7 @@ peers::sizes suite_sizes(const state& s) {
 }  // namespace
 
 void add_peers(bench::registry& r) {
+  category c(r, "peers");
   const std::pair<const char*, peers::workload> workloads[] = {
       {"ping_pong", peers::workload::ping_pong},
       {"counting", peers::workload::counting},
@@ -41,39 +41,27 @@ void add_peers(bench::registry& r) {
           std::string(rt == peers::runtime::perftrack ? "_perftrack_" : "_caf_") +
           std::to_string(threads) + "t";
       for (const auto& [name, w] : workloads) {
-        r.add({.name = std::string("peers/") + name + suffix,
-               .category = "peers",
-               .kind = kind::throughput,
-               .unit = "msg/s",
-               .direction = direction::higher_is_better,
-               .body =
-                   [w = w, rt, threads](state& s) {
-                     const auto z = suite_sizes(s);
-                     // The workload's own timing: the runtime's start and stop are
-                     // not part of it.
-                     const double seconds = peers::run(w, rt, threads, z);
-                     s.set_manual_time(
-                         std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
-                     s.set_items(peers::messages(w, z));
-                   },
-               .description = "messages/s of the workload on this runtime",
-               .cpus = static_cast<int>(threads)});
+        c.throughput(
+            name + suffix, "msg/s",
+            [w = w, rt, threads](state& s) {
+              const auto z = suite_sizes(s);
+              // The workload's own timing: the runtime's start and stop are
+              // not part of it.
+              const double seconds = peers::run(w, rt, threads, z);
+              s.set_manual_time(std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
+              s.set_items(peers::messages(w, z));
+            },
+            "messages/s of the workload on this runtime", {.cpus = static_cast<int>(threads)});
       }
-      r.add({.name = "peers/spawn" + suffix,
-             .category = "peers",
-             .kind = kind::throughput,
-             .unit = "agents/s",
-             .direction = direction::higher_is_better,
-             .body =
-                 [rt, threads](state& s) {
-                   const auto z = suite_sizes(s);
-                   const double seconds = peers::spawn_idle(rt, threads, z).first;
-                   s.set_manual_time(
-                       std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
-                   s.set_items(z.idle_agents);
-                 },
-             .description = "idle actors spawned per second",
-             .cpus = static_cast<int>(threads)});
+      c.throughput(
+          "spawn" + suffix, "agents/s",
+          [rt, threads](state& s) {
+            const auto z = suite_sizes(s);
+            const double seconds = peers::spawn_idle(rt, threads, z).first;
+            s.set_manual_time(std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
+            s.set_items(z.idle_agents);
+          },
+          "idle actors spawned per second", {.cpus = static_cast<int>(threads)});
     }
   }
 }

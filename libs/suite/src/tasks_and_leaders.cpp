@@ -8,14 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/suite/suite.hpp"
 #include "stores.hpp"
 
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 
 std::int64_t now_ns() {
@@ -78,58 +77,51 @@ void measure_failovers(const store_target& target, state& s) {
 }  // namespace
 
 void add_task_completion(bench::registry& r) {
+  category c(r, "task_completion");
   for (const std::string backend : {"sqlite", "postgres"}) {
     const store_target target{backend};
-    r.add({.name = "task_completion/" + backend,
-           .category = "task_completion",
-           .kind = kind::latency,
-           .unit = "ns",
-           .body =
-               [target](state& s) {
-                 auto st = target.open(target.fresh_url(s));
-                 value_or_throw(st->register_agent("worker", "w", "", 0));
-                 const int n = s.config().quick ? 200 : 1000;
-                 for (int i = 0; i < n; ++i) {
-                   s.time_operation([&] {
-                     const auto id = value_or_throw(st->create_task({.title = "job"}, 0));
-                     value_or_throw(st->claim_task(id, "worker", 0));
-                     value_or_throw(st->update_task(id, "worker", coord::task_status::done, "", 0));
-                   });
-                 }
-               },
-           .description = "a task created, claimed and completed, end to end"});
+    c.latency(
+        backend,
+        [target](state& s) {
+          auto st = target.open(target.fresh_url(s));
+          value_or_throw(st->register_agent("worker", "w", "", 0));
+          const int n = s.config().quick ? 200 : 1000;
+          for (int i = 0; i < n; ++i) {
+            s.time_operation([&] {
+              const auto id = value_or_throw(st->create_task({.title = "job"}, 0));
+              value_or_throw(st->claim_task(id, "worker", 0));
+              value_or_throw(st->update_task(id, "worker", coord::task_status::done, "", 0));
+            });
+          }
+        },
+        "a task created, claimed and completed, end to end");
   }
 }
 
 void add_leader_election(bench::registry& r) {
+  category c(r, "leader_election");
   for (const std::string backend : {"sqlite", "postgres"}) {
     const store_target target{backend};
-    r.add({.name = "leader_election/" + backend + "_election",
-           .category = "leader_election",
-           .kind = kind::latency,
-           .unit = "ns",
-           .body =
-               [target](state& s) {
-                 auto st = target.open(target.fresh_url(s));
-                 value_or_throw(st->register_candidate("a", 0));
-                 value_or_throw(st->register_candidate("b", 0));
-                 // Each election finds the previous lease (1 s) expired: epoch + 1.
-                 const int n = s.config().quick ? 200 : 1000;
-                 std::int64_t now = 0;
-                 for (int i = 0; i < n; ++i) {
-                   now += 2'000'000'000;
-                   s.time_operation([&] { value_or_throw(st->try_lead(i % 2 ? "a" : "b", now)); });
-                 }
-               },
-           .description = "leader_election when the lease has expired"});
-    r.add({.name = "leader_election/" + backend + "_failover",
-           .category = "leader_election",
-           .kind = kind::latency,
-           .unit = "ns",
-           .body = [target](state& s) { measure_failovers(target, s); },
-           .description = "leader killed at a random point of its heartbeat cycle until a "
-                          "standby leads (TTL 100 ms, heartbeats and polls every 20 ms); the "
-                          "part past the lease's end in counters beyond_ttl_*"});
+    c.latency(
+        backend + "_election",
+        [target](state& s) {
+          auto st = target.open(target.fresh_url(s));
+          value_or_throw(st->register_candidate("a", 0));
+          value_or_throw(st->register_candidate("b", 0));
+          // Each election finds the previous lease (1 s) expired: epoch + 1.
+          const int n = s.config().quick ? 200 : 1000;
+          std::int64_t now = 0;
+          for (int i = 0; i < n; ++i) {
+            now += 2'000'000'000;
+            s.time_operation([&] { value_or_throw(st->try_lead(i % 2 ? "a" : "b", now)); });
+          }
+        },
+        "leader_election when the lease has expired");
+    c.latency(
+        backend + "_failover", [target](state& s) { measure_failovers(target, s); },
+        "leader killed at a random point of its heartbeat cycle until a "
+        "standby leads (TTL 100 ms, heartbeats and polls every 20 ms); the "
+        "part past the lease's end in counters beyond_ttl_*");
   }
 }
 

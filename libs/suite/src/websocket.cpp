@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "category.hpp"
 #include "perftrack/gateway/client.hpp"
 #include "perftrack/gateway/gateway.hpp"
 #include "perftrack/suite/suite.hpp"
@@ -20,8 +21,6 @@
 namespace perftrack::suite {
 namespace {
 
-using bench::direction;
-using bench::kind;
 using bench::state;
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
@@ -89,152 +88,133 @@ void raise_file_limit(state& s, rlim_t connections) {
 }  // namespace
 
 void add_websocket(bench::registry& r) {
-  r.add({.name = "websocket/connection_setup",
-         .category = "websocket",
-         .kind = kind::latency,
-         .unit = "ns",
-         .body =
-             [](state& s) {
-               running_gateway g(s);
-               const int n = s.config().quick ? 50 : 200;
-               for (int i = 0; i < n; ++i) {
-                 std::unique_ptr<gateway::client> c;
-                 s.time_operation([&] { c = g.connect(); });
-               }
-             },
-         .description = "TCP connect and WebSocket handshake with the gateway, over loopback"});
+  category c(r, "websocket");
+  c.latency(
+      "connection_setup",
+      [](state& s) {
+        running_gateway g(s);
+        const int n = s.config().quick ? 50 : 200;
+        for (int i = 0; i < n; ++i) {
+          std::unique_ptr<gateway::client> c;
+          s.time_operation([&] { c = g.connect(); });
+        }
+      },
+      "TCP connect and WebSocket handshake with the gateway, over loopback");
 
-  r.add({.name = "websocket/ping_round_trip",
-         .category = "websocket",
-         .kind = kind::latency,
-         .unit = "ns",
-         .body =
-             [](state& s) {
-               running_gateway g(s);
-               auto c = g.connect();
-               const int n = s.config().quick ? 200 : 1000;
-               for (int i = 0; i < n; ++i) {
-                 s.time_operation([&] {
-                   send(*c, R"({"type":"ping"})");
-                   expect(*c, "pong");
-                 });
-               }
-             },
-         .description = "a ping frame answered by a pong: the gateway's path without the store"});
+  c.latency(
+      "ping_round_trip",
+      [](state& s) {
+        running_gateway g(s);
+        auto c = g.connect();
+        const int n = s.config().quick ? 200 : 1000;
+        for (int i = 0; i < n; ++i) {
+          s.time_operation([&] {
+            send(*c, R"({"type":"ping"})");
+            expect(*c, "pong");
+          });
+        }
+      },
+      "a ping frame answered by a pong: the gateway's path without the store");
 
-  r.add({.name = "websocket/concurrent_connections_1000",
-         .category = "websocket",
-         .kind = kind::throughput,
-         .unit = "connections/s",
-         .direction = direction::higher_is_better,
-         .body =
-             [](state& s) {
-               constexpr int n = 1000;
-               raise_file_limit(s, n);
-               s.pause_timing();
-               running_gateway g(s);
-               const auto heap_before = mallinfo2().uordblks;
-               s.resume_timing();
-               std::vector<std::unique_ptr<gateway::client>> clients;
-               clients.reserve(n);
-               for (int i = 0; i < n; ++i) clients.push_back(registered(g, numbered("c", i)));
-               s.pause_timing();
-               // All 1,000 are open at once, and each still answers.
-               const auto open = g.server->counters().connections_open;
-               if (open != n)
-                 throw std::runtime_error(std::to_string(open) + " connections open, not 1000");
-               for (auto& c : clients) {
-                 send(*c, R"({"type":"ping"})");
-                 expect(*c, "pong");
-               }
-               s.set_items(n);
-               // Heap in use (glibc), client and gateway ends together; kernel
-               // socket buffers are not in it.
-               s.set_counter(
-                   "heap_bytes_per_connection_both_ends",
-                   (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(heap_before)) /
-                       n);
-               clients.clear();
-             },
-         .description = "1,000 clients connect and register, all open at once (then each pings)"});
+  c.throughput(
+      "concurrent_connections_1000", "connections/s",
+      [](state& s) {
+        constexpr int n = 1000;
+        raise_file_limit(s, n);
+        s.pause_timing();
+        running_gateway g(s);
+        const auto heap_before = mallinfo2().uordblks;
+        s.resume_timing();
+        std::vector<std::unique_ptr<gateway::client>> clients;
+        clients.reserve(n);
+        for (int i = 0; i < n; ++i) clients.push_back(registered(g, numbered("c", i)));
+        s.pause_timing();
+        // All 1,000 are open at once, and each still answers.
+        const auto open = g.server->counters().connections_open;
+        if (open != n)
+          throw std::runtime_error(std::to_string(open) + " connections open, not 1000");
+        for (auto& c : clients) {
+          send(*c, R"({"type":"ping"})");
+          expect(*c, "pong");
+        }
+        s.set_items(n);
+        // Heap in use (glibc), client and gateway ends together; kernel
+        // socket buffers are not in it.
+        s.set_counter(
+            "heap_bytes_per_connection_both_ends",
+            (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(heap_before)) / n);
+        clients.clear();
+      },
+      "1,000 clients connect and register, all open at once (then each pings)");
 
   for (const int receivers : {10, 100, 1000}) {
-    r.add({.name = "websocket/broadcast_latency_" + std::to_string(receivers),
-           .category = "websocket",
-           .kind = kind::latency,
-           .unit = "ns",
-           .body =
-               [receivers](state& s) {
-                 raise_file_limit(s, static_cast<rlim_t>(receivers) + 1);
-                 running_gateway g(s);
-                 auto sender = registered(g, "sender");
-                 std::vector<std::unique_ptr<gateway::client>> clients;
-                 for (int i = 0; i < receivers; ++i)
-                   clients.push_back(registered(g, numbered("r", i)));
-                 const int n =
-                     receivers >= 1000 ? (s.config().quick ? 3 : 20) : (s.config().quick ? 10 : 50);
-                 for (int i = 0; i < n; ++i) {
-                   const auto t0 = steady::now();
-                   send(*sender, R"({"type":"send","to":"*","body":"all hands"})");
-                   std::vector<std::int64_t> ids;
-                   ids.reserve(clients.size());
-                   for (auto& c : clients)
-                     ids.push_back(expect(*c, "message")["id"].get<std::int64_t>());
-                   s.add_latency(steady::now() - t0);
-                   // Not timed: the sender's receipt and every acknowledgement.
-                   expect(*sender, "accepted");
-                   for (std::size_t k = 0; k < clients.size(); ++k)
-                     send(*clients[k], R"({"type":"ack","id":)" + std::to_string(ids[k]) + "}");
-                   for (auto& c : clients) expect(*c, "acked");
-                 }
-               },
-           .description = "a broadcast, from the send until the last of " +
-                          std::to_string(receivers) + " clients has it"});
+    c.latency(
+        "broadcast_latency_" + std::to_string(receivers),
+        [receivers](state& s) {
+          raise_file_limit(s, static_cast<rlim_t>(receivers) + 1);
+          running_gateway g(s);
+          auto sender = registered(g, "sender");
+          std::vector<std::unique_ptr<gateway::client>> clients;
+          for (int i = 0; i < receivers; ++i) clients.push_back(registered(g, numbered("r", i)));
+          const int n =
+              receivers >= 1000 ? (s.config().quick ? 3 : 20) : (s.config().quick ? 10 : 50);
+          for (int i = 0; i < n; ++i) {
+            const auto t0 = steady::now();
+            send(*sender, R"({"type":"send","to":"*","body":"all hands"})");
+            std::vector<std::int64_t> ids;
+            ids.reserve(clients.size());
+            for (auto& c : clients) ids.push_back(expect(*c, "message")["id"].get<std::int64_t>());
+            s.add_latency(steady::now() - t0);
+            // Not timed: the sender's receipt and every acknowledgement.
+            expect(*sender, "accepted");
+            for (std::size_t k = 0; k < clients.size(); ++k)
+              send(*clients[k], R"({"type":"ack","id":)" + std::to_string(ids[k]) + "}");
+            for (auto& c : clients) expect(*c, "acked");
+          }
+        },
+        "a broadcast, from the send until the last of " + std::to_string(receivers) +
+            " clients has it");
   }
 
-  r.add({.name = "websocket/messages",
-         .category = "websocket",
-         .kind = kind::throughput,
-         .unit = "msg/s",
-         .direction = direction::higher_is_better,
-         .body =
-             [](state& s) {
-               // 4 senders to 4 receivers, 64 messages in flight per pair; each
-               // message is stored, pushed, and acknowledged (in batches of 64).
-               constexpr int pairs = 4;
-               constexpr int window = 64;
-               const int rounds = s.config().quick ? 10 : 40;
-               s.pause_timing();
-               running_gateway g(s);
-               std::vector<std::unique_ptr<gateway::client>> senders, receivers;
-               for (int p = 0; p < pairs; ++p) {
-                 senders.push_back(registered(g, numbered("s", p)));
-                 receivers.push_back(registered(g, numbered("r", p)));
-               }
-               const std::string body(200, 'x');
-               s.resume_timing();
-               for (int round = 0; round < rounds; ++round) {
-                 for (int p = 0; p < pairs; ++p) {
-                   const std::string frame = R"({"type":"send","to":")" + numbered("r", p) +
-                                             R"(","body":")" + body + R"("})";
-                   for (int m = 0; m < window; ++m) send(*senders[p], frame);
-                 }
-                 for (int p = 0; p < pairs; ++p) {
-                   for (int m = 0; m < window; ++m) expect(*senders[p], "accepted");
-                   json ack = {{"type", "ack"}, {"ids", json::array()}};
-                   for (int m = 0; m < window; ++m)
-                     ack["ids"].push_back(expect(*receivers[p], "message")["id"]);
-                   send(*receivers[p], ack.dump());
-                 }
-                 for (int p = 0; p < pairs; ++p) {
-                   if (expect(*receivers[p], "acked")["count"] != window)
-                     throw std::runtime_error("an acknowledgement was not counted");
-                 }
-               }
-               s.set_items(static_cast<double>(rounds) * pairs * window);
-               s.pause_timing();
-             },
-         .description = "messages sent, stored, pushed and acknowledged, 4 pairs of clients"});
+  c.throughput(
+      "messages", "msg/s",
+      [](state& s) {
+        // 4 senders to 4 receivers, 64 messages in flight per pair; each
+        // message is stored, pushed, and acknowledged (in batches of 64).
+        constexpr int pairs = 4;
+        constexpr int window = 64;
+        const int rounds = s.config().quick ? 10 : 40;
+        s.pause_timing();
+        running_gateway g(s);
+        std::vector<std::unique_ptr<gateway::client>> senders, receivers;
+        for (int p = 0; p < pairs; ++p) {
+          senders.push_back(registered(g, numbered("s", p)));
+          receivers.push_back(registered(g, numbered("r", p)));
+        }
+        const std::string body(200, 'x');
+        s.resume_timing();
+        for (int round = 0; round < rounds; ++round) {
+          for (int p = 0; p < pairs; ++p) {
+            const std::string frame =
+                R"({"type":"send","to":")" + numbered("r", p) + R"(","body":")" + body + R"("})";
+            for (int m = 0; m < window; ++m) send(*senders[p], frame);
+          }
+          for (int p = 0; p < pairs; ++p) {
+            for (int m = 0; m < window; ++m) expect(*senders[p], "accepted");
+            json ack = {{"type", "ack"}, {"ids", json::array()}};
+            for (int m = 0; m < window; ++m)
+              ack["ids"].push_back(expect(*receivers[p], "message")["id"]);
+            send(*receivers[p], ack.dump());
+          }
+          for (int p = 0; p < pairs; ++p) {
+            if (expect(*receivers[p], "acked")["count"] != window)
+              throw std::runtime_error("an acknowledgement was not counted");
+          }
+        }
+        s.set_items(static_cast<double>(rounds) * pairs * window);
+        s.pause_timing();
+      },
+      "messages sent, stored, pushed and acknowledged, 4 pairs of clients");
 }
 
 }  // namespace perftrack::suite
