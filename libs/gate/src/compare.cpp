@@ -375,104 +375,122 @@ std::vector<std::string> comparability_differences(const result_set& a, const re
   return out;
 }
 
-comparison compare(const result_set& baseline, const result_set& current,
-                   const compare_options& options) {
-  const gate_config& cfg = options.config;
-  comparison out;
-  out.baseline_source = baseline.source;
-  out.current_source = current.source;
-  out.baseline_key = baseline.comparability_key();
-  out.current_key = current.comparability_key();
-  out.cross_machine = !comparability_differences(baseline, current).empty();
-  out.baseline_sha = baseline.git_sha;
-  out.current_sha = current.git_sha;
+namespace {
 
+/// A row of `cur`'s metric, every figure not yet known (NaN).
+comparison_row row_of(const benchmark_result& cur, const std::string& metric_name) {
+  comparison_row r;
+  r.benchmark = cur.name;
+  r.category = cur.category;
+  r.metric = metric_name;
+  r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = nan;
+  r.baseline = r.current = nan;
+  return r;
+}
+
+/// A failed or skipped run gives one row and nothing else: true when it did.
+bool failed_or_skipped(const benchmark_result& cur, std::vector<comparison_row>& rows) {
+  if (cur.status == run_status::error) {
+    auto r = row_of(cur, cur.metrics.empty() ? "-" : cur.metrics.front().name);
+    r.verdict = severity::critical;
+    r.note = "the benchmark failed: " + cur.reason;
+    rows.push_back(std::move(r));
+    return true;
+  }
+  if (cur.status == run_status::skipped || cur.metrics.empty()) {
+    auto r = row_of(cur, "-");
+    r.verdict = severity::inconclusive;
+    r.note = "skipped" + (cur.reason.empty() ? std::string() : ": " + cur.reason);
+    rows.push_back(std::move(r));
+    return true;
+  }
+  return false;
+}
+
+/// Failed repetitions on either side: the error rates, by Fisher's exact test
+/// (graded in grade_error_rates).
+void add_error_rate(const benchmark_result* base, const benchmark_result& cur,
+                    std::vector<comparison_row>& rows) {
+  if (!base || base->runs == 0 || cur.runs == 0) return;
+  if (base->failed_runs == 0 && cur.failed_runs == 0) return;
+  auto r = row_of(cur, "error_rate");
+  r.unit = "rate";
+  r.test = test_kind::fisher;
+  r.baseline = static_cast<double>(base->failed_runs) / static_cast<double>(base->runs);
+  r.current = static_cast<double>(cur.failed_runs) / static_cast<double>(cur.runs);
+  r.change = r.ci_low = r.ci_high = r.current - r.baseline;
+  r.n_baseline = base->runs;
+  r.n_current = cur.runs;
+  r.p_value = fisher_exact(static_cast<std::int64_t>(base->failed_runs),
+                           static_cast<std::int64_t>(base->runs - base->failed_runs),
+                           static_cast<std::int64_t>(cur.failed_runs),
+                           static_cast<std::int64_t>(cur.runs - cur.failed_runs));
+  rows.push_back(std::move(r));
+}
+
+const metric* baseline_metric(const benchmark_result* base, const std::string& name) {
+  if (!base || base->status != run_status::ok) return nullptr;
+  const metric* found = nullptr;
+  for (const auto& candidate : base->metrics) {
+    if (candidate.name == name) found = &candidate;
+  }
+  return found;
+}
+
+/// One metric of `cur` against the baseline's: counts, growth and summaries are
+/// judged here; measurements are left for the tests (added to `measured`).
+void add_metric_row(const benchmark_result* base, const benchmark_result& cur, const metric& m,
+                    const compare_options& options, std::vector<comparison_row>& rows,
+                    std::vector<pending>& measured) {
+  const gate_config& cfg = options.config;
+  const thresholds t = cfg.for_metric(cur.category, cur.name, m.name);
+  if (t.skip) return;
+  auto r = row_of(cur, m.name);
+  r.unit = m.unit;
+  r.lower_is_better = t.lower_is_better.value_or(m.lower_is_better);
+  const auto cs = summarize(m);
+  r.current = cs.median;
+  r.n_current = cs.n;
+  const metric* bm = baseline_metric(base, m.name);
+  if (!bm) {
+    r.verdict = severity::added;
+    r.note = base ? "no baseline for this metric" : "not in the baseline";
+    rows.push_back(std::move(r));
+    return;
+  }
+  r.noise_floor = cfg.min_noise_floor;
+  if (const auto n = options.noise.find(cur.name + "\t" + m.name); n != options.noise.end())
+    r.noise_floor = std::max(r.noise_floor, cfg.noise_multiplier * n->second);
+  if (t.growth_tolerance) {
+    compare_growth(r, *bm, m, t);
+  } else if (m.kind == metric_kind::count || bm->kind == metric_kind::count) {
+    compare_counts(r, *bm, m, t);
+    r.n_baseline = bm->samples.size();
+  } else if (m.summary_only || bm->summary_only) {
+    compare_summaries(r, *bm, m, cfg);
+  } else {
+    r.test = options.paired && m.samples.size() == bm->samples.size() ? test_kind::wilcoxon
+                                                                      : test_kind::mann_whitney;
+    measured.push_back({rows.size(), bm, &m, t});
+  }
+  rows.push_back(std::move(r));
+}
+
+/// The rows of the current run's benchmarks, then the baseline's missing ones;
+/// returns the measured rows still to be tested.
+std::vector<pending> pair_rows(const result_set& baseline, const result_set& current,
+                               const compare_options& options, std::vector<comparison_row>& rows) {
   std::unordered_map<std::string, const benchmark_result*> base_by_name;
   for (const auto& b : baseline.benchmarks) base_by_name.emplace(b.name, &b);
   std::unordered_map<std::string, bool> seen;
-
   std::vector<pending> measured;
   for (const auto& cur : current.benchmarks) {
     seen[cur.name] = true;
     const auto found = base_by_name.find(cur.name);
     const benchmark_result* base = found == base_by_name.end() ? nullptr : found->second;
-    const auto base_row = [&](const std::string& metric_name) {
-      comparison_row r;
-      r.benchmark = cur.name;
-      r.category = cur.category;
-      r.metric = metric_name;
-      r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = nan;
-      r.baseline = r.current = nan;
-      return r;
-    };
-    if (cur.status == run_status::error) {
-      auto r = base_row(cur.metrics.empty() ? "-" : cur.metrics.front().name);
-      r.verdict = severity::critical;
-      r.note = "the benchmark failed: " + cur.reason;
-      out.rows.push_back(std::move(r));
-      continue;
-    }
-    if (cur.status == run_status::skipped || cur.metrics.empty()) {
-      auto r = base_row("-");
-      r.verdict = severity::inconclusive;
-      r.note = "skipped" + (cur.reason.empty() ? std::string() : ": " + cur.reason);
-      out.rows.push_back(std::move(r));
-      continue;
-    }
-    if (base && base->runs > 0 && cur.runs > 0 && (base->failed_runs > 0 || cur.failed_runs > 0)) {
-      // Failed repetitions: the error rates by Fisher's exact test.
-      auto r = base_row("error_rate");
-      r.unit = "rate";
-      r.test = test_kind::fisher;
-      r.baseline = static_cast<double>(base->failed_runs) / static_cast<double>(base->runs);
-      r.current = static_cast<double>(cur.failed_runs) / static_cast<double>(cur.runs);
-      r.change = r.ci_low = r.ci_high = r.current - r.baseline;
-      r.n_baseline = base->runs;
-      r.n_current = cur.runs;
-      r.p_value = fisher_exact(static_cast<std::int64_t>(base->failed_runs),
-                               static_cast<std::int64_t>(base->runs - base->failed_runs),
-                               static_cast<std::int64_t>(cur.failed_runs),
-                               static_cast<std::int64_t>(cur.runs - cur.failed_runs));
-      out.rows.push_back(std::move(r));
-    }
-    for (const auto& m : cur.metrics) {
-      const thresholds t = cfg.for_metric(cur.category, cur.name, m.name);
-      if (t.skip) continue;
-      auto r = base_row(m.name);
-      r.unit = m.unit;
-      r.lower_is_better = t.lower_is_better.value_or(m.lower_is_better);
-      const auto cs = summarize(m);
-      r.current = cs.median;
-      r.n_current = cs.n;
-      const metric* bm = nullptr;
-      if (base && base->status == run_status::ok) {
-        for (const auto& candidate : base->metrics) {
-          if (candidate.name == m.name) bm = &candidate;
-        }
-      }
-      if (!bm) {
-        r.verdict = severity::added;
-        r.note = base ? "no baseline for this metric" : "not in the baseline";
-        out.rows.push_back(std::move(r));
-        continue;
-      }
-      r.noise_floor = cfg.min_noise_floor;
-      if (const auto n = options.noise.find(cur.name + "\t" + m.name); n != options.noise.end())
-        r.noise_floor = std::max(r.noise_floor, cfg.noise_multiplier * n->second);
-      if (t.growth_tolerance) {
-        compare_growth(r, *bm, m, t);
-      } else if (m.kind == metric_kind::count || bm->kind == metric_kind::count) {
-        compare_counts(r, *bm, m, t);
-        r.n_baseline = bm->samples.size();
-      } else if (m.summary_only || bm->summary_only) {
-        compare_summaries(r, *bm, m, cfg);
-      } else {
-        r.test = options.paired && m.samples.size() == bm->samples.size() ? test_kind::wilcoxon
-                                                                          : test_kind::mann_whitney;
-        measured.push_back({out.rows.size(), bm, &m, t});
-      }
-      out.rows.push_back(std::move(r));
-    }
+    if (failed_or_skipped(cur, rows)) continue;
+    add_error_rate(base, cur, rows);
+    for (const auto& m : cur.metrics) add_metric_row(base, cur, m, options, rows, measured);
   }
   for (const auto& b : baseline.benchmarks) {
     if (seen.count(b.name)) continue;
@@ -484,85 +502,91 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.baseline = b.metrics.empty() ? nan : summarize(b.metrics.front()).median;
     r.verdict = severity::missing;
     r.note = "in the baseline, not in this run";
-    out.rows.push_back(std::move(r));
+    rows.push_back(std::move(r));
   }
+  return measured;
+}
 
-  // The tests and bootstraps, spread over the cores (each row's seed is its own).
-  const auto work = [&](const pending& p) {
-    auto& r = out.rows[p.row];
-    const auto& b = p.base->samples;
-    const auto& c = p.cur->samples;
-    r.n_baseline = b.size();
-    r.n_current = c.size();
-    // Harrell-Davis medians: the estimate and its interval use them too.
-    r.baseline = harrell_davis_median(b);
-    r.current = harrell_davis_median(c);
-    r.cv_baseline = coefficient_of_variation(b);
-    r.cv_current = coefficient_of_variation(c);
-    if (b.empty() || c.empty() || non_finite(b) || non_finite(c)) return;
-    const rank_test t =
-        r.test == test_kind::wilcoxon ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c);
-    r.p_value = t.p_value;
-    const auto seed = seed_for(r.benchmark + "\t" + r.metric);
-    const auto ci = r.test == test_kind::wilcoxon
-                        ? paired_bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence)
-                        : bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence);
-    r.change = ci.estimate;
-    r.ci_low = ci.low;
-    r.ci_high = ci.high;
-  };
+/// A measured row's rank test and bootstrap interval (its seed is its own, so
+/// the result does not depend on the thread that computes it).
+void test_row(comparison_row& r, const pending& p, const gate_config& cfg) {
+  const auto& b = p.base->samples;
+  const auto& c = p.cur->samples;
+  r.n_baseline = b.size();
+  r.n_current = c.size();
+  // Harrell-Davis medians: the estimate and its interval use them too.
+  r.baseline = harrell_davis_median(b);
+  r.current = harrell_davis_median(c);
+  r.cv_baseline = coefficient_of_variation(b);
+  r.cv_current = coefficient_of_variation(c);
+  if (b.empty() || c.empty() || non_finite(b) || non_finite(c)) return;
+  const bool paired = r.test == test_kind::wilcoxon;
+  r.p_value = (paired ? wilcoxon_signed_rank(b, c) : mann_whitney_u(b, c)).p_value;
+  const auto seed = seed_for(r.benchmark + "\t" + r.metric);
+  const auto ci = paired ? paired_bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence)
+                         : bootstrap_median_ratio(b, c, seed, cfg.resamples, cfg.confidence);
+  r.change = ci.estimate;
+  r.ci_low = ci.low;
+  r.ci_high = ci.high;
+}
+
+/// The tests and bootstraps, spread over the cores.
+void test_rows(std::vector<comparison_row>& rows, const std::vector<pending>& measured,
+               const gate_config& cfg) {
   const unsigned threads =
       std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
                                       static_cast<unsigned>(measured.size() / 16 + 1)));
   std::atomic<std::size_t> next{0};
   const auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < measured.size();) work(measured[i]);
+    for (std::size_t i; (i = next.fetch_add(1)) < measured.size();) {
+      test_row(rows[measured[i].row], measured[i], cfg);
+    }
   };
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
-    worker();
-  }
+  std::vector<std::jthread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+}
 
-  // False-discovery control over every row with a p-value.
+/// False-discovery control (Benjamini-Hochberg) over every row with a p-value.
+void control_false_discoveries(std::vector<comparison_row>& rows) {
   std::vector<std::size_t> tested;
   std::vector<double> p;
-  for (std::size_t i = 0; i < out.rows.size(); ++i) {
-    if (!std::isnan(out.rows[i].p_value)) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!std::isnan(rows[i].p_value)) {
       tested.push_back(i);
-      p.push_back(out.rows[i].p_value);
+      p.push_back(rows[i].p_value);
     }
   }
   const auto q = benjamini_hochberg(p);
-  for (std::size_t k = 0; k < tested.size(); ++k) out.rows[tested[k]].q_value = q[k];
+  for (std::size_t k = 0; k < tested.size(); ++k) rows[tested[k]].q_value = q[k];
+}
 
+void grade_measured(std::vector<comparison_row>& rows, const std::vector<pending>& measured,
+                    const gate_config& cfg) {
   for (const auto& pm : measured) {
-    auto& r = out.rows[pm.row];
-    const thresholds& t = pm.limits;
+    auto& r = rows[pm.row];
     if (r.n_baseline < cfg.min_samples || r.n_current < cfg.min_samples) {
       r.verdict = severity::inconclusive;
       r.note = "too few samples (" + std::to_string(r.n_baseline) + " and " +
                std::to_string(r.n_current) + "; at least " + std::to_string(cfg.min_samples) +
                " each)";
-      continue;
-    }
-    if (const auto bad_values = non_finite(pm.base->samples) + non_finite(pm.cur->samples)) {
+    } else if (const auto bad = non_finite(pm.base->samples) + non_finite(pm.cur->samples)) {
       r.verdict = severity::inconclusive;
-      r.note = std::to_string(bad_values) + " samples are not finite numbers (NaN or infinity)";
-      continue;
-    }
-    if (!finite_change(r)) {
+      r.note = std::to_string(bad) + " samples are not finite numbers (NaN or infinity)";
+    } else if (!finite_change(r)) {
       r.verdict = severity::inconclusive;
       r.note = "no finite estimate of the change (a median of zero?)";
-      continue;
+    } else {
+      judge(r, pm.limits, cfg);
     }
-    judge(r, t, cfg);
   }
-  // Error rates: more failures than the baseline, beyond chance, is critical.
-  for (auto& r : out.rows) {
+}
+
+/// Error rates: more failures than the baseline, beyond chance, is critical.
+void grade_error_rates(std::vector<comparison_row>& rows, const gate_config& cfg) {
+  for (auto& r : rows) {
     if (r.test != test_kind::fisher) continue;
-    const bool significant = r.q_value <= cfg.fdr;
-    if (!significant) {
+    if (!(r.q_value <= cfg.fdr)) {  // not significant (or no q at all)
       r.verdict = severity::unchanged;
     } else if (r.current > r.baseline) {
       r.verdict = severity::critical;
@@ -573,8 +597,11 @@ comparison compare(const result_set& baseline, const result_set& current,
       r.note = "fewer failed repetitions";
     }
   }
-  // Summaries: their own test, graded the same way, marked low confidence.
-  for (auto& r : out.rows) {
+}
+
+/// Summaries: their own test, graded the same way, marked low confidence.
+void grade_summaries(std::vector<comparison_row>& rows, const gate_config& cfg) {
+  for (auto& r : rows) {
     if (r.test != test_kind::summary) continue;
     const thresholds t = cfg.for_metric(r.category, r.benchmark, r.metric);
     if (std::isnan(r.p_value)) {
@@ -593,6 +620,30 @@ comparison compare(const result_set& baseline, const result_set& current,
     r.verdict = counted ? grade(bad.estimate, t) : severity::unchanged;
     r.note = "low confidence: compared from summaries, not samples";
   }
+}
+
+}  // namespace
+
+// In phases: pair the rows (judging what needs no test), test the measured
+// rows, control false discoveries, grade, then rest counted benchmarks on
+// their instruction counts.
+comparison compare(const result_set& baseline, const result_set& current,
+                   const compare_options& options) {
+  const gate_config& cfg = options.config;
+  comparison out;
+  out.baseline_source = baseline.source;
+  out.current_source = current.source;
+  out.baseline_key = baseline.comparability_key();
+  out.current_key = current.comparability_key();
+  out.cross_machine = !comparability_differences(baseline, current).empty();
+  out.baseline_sha = baseline.git_sha;
+  out.current_sha = current.git_sha;
+  const std::vector<pending> measured = pair_rows(baseline, current, options, out.rows);
+  test_rows(out.rows, measured, cfg);
+  control_false_discoveries(out.rows);
+  grade_measured(out.rows, measured, cfg);
+  grade_error_rates(out.rows, cfg);
+  grade_summaries(out.rows, cfg);
   rest_on_counts(out.rows);
   return out;
 }
