@@ -132,48 +132,138 @@ private:
   std::string stop_cmd_;
 };
 
-void print_console(std::ostream& out, const environment& env, const run_info& info,
-                   const std::vector<result>& results, const std::vector<target_check>& checks) {
-  fmt::print(out, "perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
-             results.size(), info.repetitions,
-             info.processes > 1 ? fmt::format(" in {} processes", info.processes) : "",
-             info.quick ? " (quick)" : "", env.cpu_model, env.physical_cores, env.build_type);
-  out << results_tables(results);
-  // Side-by-side pairs (peers): <x>_perftrack_<t> next to <x>_caf_<t>.
-  std::string ratios;
-  for (const auto& ours : results) {
-    const auto at = ours.name.find("_perftrack_");
-    if (at == std::string::npos || ours.status != run_status::ok) continue;
-    const std::string partner = ours.name.substr(0, at) + "_caf_" + ours.name.substr(at + 11);
-    for (const auto& theirs : results) {
-      if (theirs.name != partner || theirs.status != run_status::ok) continue;
-      const double ratio = ours.direction == direction::higher_is_better
-                               ? ours.stats.median / theirs.stats.median
-                               : theirs.stats.median / ours.stats.median;
-      ratios += fmt::format("| {} | {} | {} | {:.2f}x |\n",
-                            ours.name.substr(0, at) + ours.name.substr(at + 10),
-                            show_value(ours.stats.median, ours.unit),
-                            show_value(theirs.stats.median, theirs.unit), ratio);
+}  // namespace
+
+namespace {
+
+// The benchmarks --filter and --category choose.
+std::vector<const definition*> select(const registry& all, const options& o,
+                                      const std::regex& filter) {
+  std::vector<const definition*> selected;
+  for (const auto& d : all.all()) {
+    const bool in_category =
+        o.categories.empty() ||
+        std::find(o.categories.begin(), o.categories.end(), d.category) != o.categories.end();
+    if (in_category && std::regex_search(d.name, filter)) selected.push_back(&d);
+  }
+  return selected;
+}
+
+void list(const std::vector<const definition*>& selected, std::ostream& out) {
+  for (const auto* d : selected) {
+    fmt::print(out, "{}  [{}, {}, {}]  {}\n", d->name, name(d->kind), d->unit,
+               d->direction == direction::lower_is_better ? "lower is better" : "higher is better",
+               d->description);
+  }
+}
+
+// The targets to check: --targets or the defaults. Targets of benchmarks left
+// out by --filter/--category are not checked; those of benchmarks the suite
+// does not have yet are, on a whole run (MISSING).
+expected<std::vector<target>> load_targets(const options& o, const registry& all,
+                                           const std::vector<const definition*>& selected) {
+  std::string text = default_targets;
+  std::string source = "the default targets";
+  if (!o.targets.empty()) {
+    std::ifstream in(o.targets);
+    if (!in) return failure{fmt::format("cannot read targets file {}", o.targets)};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    source = o.targets;
+  }
+  auto parsed = parse_targets(text, source);
+  if (!parsed) return parsed.error();
+  const bool whole = o.filter.empty() && o.categories.empty();
+  std::vector<target> targets;
+  for (auto& t : std::move(parsed).value()) {
+    const bool known = std::any_of(all.all().begin(), all.all().end(),
+                                   [&](const auto& d) { return d.name == t.benchmark; });
+    const bool chosen = std::any_of(selected.begin(), selected.end(),
+                                    [&](const auto* d) { return d->name == t.benchmark; });
+    if (chosen || (!known && whole)) targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+int repetitions_of(const options& o) {
+  return o.repetitions > 0 ? o.repetitions : default_repetitions(o.quick);
+}
+
+harness_options harness_for(const options& o, const std::string& postgres_url) {
+  harness_options h;
+  h.repetitions = repetitions_of(o);
+  h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
+  h.count = !o.no_count;
+  h.quiet = o.quiet;
+  h.run = default_run_options(o.quick);
+  h.work_dir = o.results_dir;
+  h.command = {"perftrack", "bench"};
+  if (o.quick) h.command.push_back("--quick");
+  if (o.threads > 0) h.command.insert(h.command.end(), {"--threads", std::to_string(o.threads)});
+  if (!postgres_url.empty()) h.command.insert(h.command.end(), {"--store", postgres_url});
+  h.shard_out = o.shard_out;
+  h.count_out = o.count_out;
+  return h;
+}
+
+// Runs `selected` with a PostgreSQL server when a benchmark needs one, and a
+// scratch folder, both gone afterwards.
+harness_outcome measure(const options& o, const std::vector<const definition*>& selected,
+                        std::ostream& err) {
+  const bool wants_postgres = std::any_of(selected.begin(), selected.end(), [](const auto* d) {
+    return d->name.find("postgres") != std::string::npos;
+  });
+  std::optional<postgres_server> pg;
+  if (wants_postgres) pg.emplace(o, err);
+  std::error_code ec;
+  const auto scratch = std::filesystem::absolute(o.results_dir) / ".scratch";
+  std::filesystem::create_directories(scratch, ec);
+  const suite_config config{.quick = o.quick,
+                            .threads = o.threads,
+                            .postgres_url = pg ? pg->url() : std::string(),
+                            .scratch = scratch};
+  auto outcome = run_benchmarks(selected, config, harness_for(o, config.postgres_url), err);
+  suite::drop_scratch_schemas();
+  std::filesystem::remove_all(scratch, ec);
+  return outcome;
+}
+
+// results/<time>.json, results/latest.json and --json.
+int write_results(const options& o, const std::string& json, const environment& env,
+                  std::ostream& err) {
+  std::string stamp = env.time;
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  std::vector<std::filesystem::path> paths = {
+      std::filesystem::path(o.results_dir) / (stamp + ".json"),
+      std::filesystem::path(o.results_dir) / "latest.json"};
+  if (!o.json.empty()) paths.emplace_back(o.json);
+  for (const auto& path : paths) {
+    std::ofstream f(path);
+    f << json;
+    if (!f) return fail(err, fmt::format("cannot write {}", path.string()));
+  }
+  return exit_ok;
+}
+
+// 1 when a benchmark failed or, with --fail-on-target, a target did.
+int verdict(const options& o, const std::vector<result>& results,
+            const std::vector<target_check>& checks, std::ostream& err) {
+  int errors = 0;
+  for (const auto& r : results) {
+    if (r.status == run_status::error) {
+      ++errors;
+      err << "perftrack bench: " << r.name << " failed: " << r.reason << "\n";
     }
   }
-  if (!ratios.empty()) {
-    fmt::print(out,
-               "\n## perftrack next to CAF 0.17.6\n\n| workload | perftrack | CAF | perftrack / "
-               "CAF |\n|---|---:|---:|---:|\n{}",
-               ratios);
+  if (errors > 0) return exit_failure;
+  const bool target_failed =
+      std::any_of(checks.begin(), checks.end(), [](const auto& c) { return c.status == "fail"; });
+  if (o.fail_on_target && target_failed) {
+    err << "perftrack bench: a target failed (--fail-on-target)\n";
+    return exit_failure;
   }
-  if (!checks.empty()) {
-    fmt::print(out, "\n## targets\n\n| target | measured | result |\n|---|---:|---|\n");
-    for (const auto& c : checks) {
-      const std::string measured =
-          c.status == "missing" ? "not measured"
-                                : fmt::format("{:.4g}{}", c.measured,
-                                              c.target.unit.empty() ? "" : " " + c.target.unit);
-      std::string verdict = c.status == "pass" ? "PASS" : c.status == "fail" ? "FAIL" : "MISSING";
-      fmt::print(out, "| {} | {} | {} |\n", c.target.description, measured, verdict);
-    }
-  }
-  for (const auto& w : info.warnings) fmt::print(out, "\nwarning: {}\n", w.message);
+  return exit_ok;
 }
 
 }  // namespace
@@ -185,88 +275,21 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   try {
     filter = std::regex(o.filter.empty() ? ".*" : o.filter);
   } catch (const std::regex_error& e) {
-    fail(err, fmt::format("--filter '{}' is not a valid regex: {}", o.filter, e.what()));
-    return exit_error;
+    return fail(err, fmt::format("--filter '{}' is not a valid regex: {}", o.filter, e.what()));
   }
-  std::vector<const definition*> selected;
-  for (const auto& d : all.all()) {
-    const bool in_category =
-        o.categories.empty() ||
-        std::find(o.categories.begin(), o.categories.end(), d.category) != o.categories.end();
-    if (in_category && std::regex_search(d.name, filter)) selected.push_back(&d);
-  }
+  const auto selected = select(all, o, filter);
   if (o.list) {
-    for (const auto* d : selected) {
-      fmt::print(
-          out, "{}  [{}, {}, {}]  {}\n", d->name, name(d->kind), d->unit,
-          d->direction == direction::lower_is_better ? "lower is better" : "higher is better",
-          d->description);
-    }
+    list(selected, out);
     return exit_ok;
   }
-  if (selected.empty()) {
-    return fail(err, "no benchmark matches: see perftrack bench --list");
-  }
-
-  std::vector<target> targets;
-  {
-    std::string text = default_targets;
-    std::string source = "the default targets";
-    if (!o.targets.empty()) {
-      std::ifstream in(o.targets);
-      if (!in) return fail(err, fmt::format("cannot read targets file {}", o.targets));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
-      source = o.targets;
-    }
-    auto parsed = parse_targets(text, source);
-    if (!parsed) return fail(err, parsed.error().message);
-    // Targets of benchmarks left out by --filter/--category are not checked;
-    // those of benchmarks the suite does not have yet are, on a whole run (MISSING).
-    const bool whole = o.filter.empty() && o.categories.empty();
-    for (auto& t : std::move(parsed).value()) {
-      const bool known = std::any_of(all.all().begin(), all.all().end(),
-                                     [&](const auto& d) { return d.name == t.benchmark; });
-      const bool chosen = std::any_of(selected.begin(), selected.end(),
-                                      [&](const auto* d) { return d->name == t.benchmark; });
-      if (chosen || (!known && whole)) targets.push_back(std::move(t));
-    }
-  }
-
+  if (selected.empty()) return fail(err, "no benchmark matches: see perftrack bench --list");
+  auto targets = load_targets(o, all, selected);
+  if (!targets) return fail(err, targets.error().message);
   std::error_code ec;
   std::filesystem::create_directories(o.results_dir, ec);
   if (ec) return fail(err, fmt::format("cannot create {}: {}", o.results_dir, ec.message()));
 
-  const bool wants_postgres = std::any_of(selected.begin(), selected.end(), [](const auto* d) {
-    return d->name.find("postgres") != std::string::npos;
-  });
-  std::optional<postgres_server> pg;
-  if (wants_postgres) pg.emplace(o, err);
-
-  const auto scratch = std::filesystem::absolute(o.results_dir) / ".scratch";
-  std::filesystem::create_directories(scratch, ec);
-  suite_config config{.quick = o.quick,
-                      .threads = o.threads,
-                      .postgres_url = pg ? pg->url() : std::string(),
-                      .scratch = scratch};
-  harness_options h;
-  h.repetitions = o.repetitions > 0 ? o.repetitions : default_repetitions(o.quick);
-  h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
-  h.count = !o.no_count;
-  h.quiet = o.quiet;
-  h.run = default_run_options(o.quick);
-  h.work_dir = o.results_dir;
-  h.command = {"perftrack", "bench"};
-  if (o.quick) h.command.push_back("--quick");
-  if (o.threads > 0) h.command.insert(h.command.end(), {"--threads", std::to_string(o.threads)});
-  if (!config.postgres_url.empty())
-    h.command.insert(h.command.end(), {"--store", config.postgres_url});
-  h.shard_out = o.shard_out;
-  h.count_out = o.count_out;
-  auto outcome = run_benchmarks(selected, config, h, err);
-  suite::drop_scratch_schemas();
-  std::filesystem::remove_all(scratch, ec);
+  auto outcome = measure(o, selected, err);
   if (!outcome.error.empty()) return fail(err, outcome.error);
   // A process of a run: its results for the parent, whole or not at all
   // (written aside, then renamed).
@@ -277,51 +300,26 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     return exit_ok;
   }
   const environment env = capture_environment();
-  run_info info{bench::version(), o.quick, h.repetitions, outcome.processes, build_warnings()};
+  run_info info{bench::version(), o.quick, repetitions_of(o), outcome.processes, build_warnings()};
   info.warnings.insert(info.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
-  const std::vector<result>& results = outcome.results;
-
-  const auto checks = check_targets(targets, results);
-  const std::string json = results_json(env, info, results, checks);
-  std::string stamp = env.time;
-  std::replace(stamp.begin(), stamp.end(), ':', '-');
-  for (const auto& path : {std::filesystem::path(o.results_dir) / (stamp + ".json"),
-                           std::filesystem::path(o.results_dir) / "latest.json"}) {
-    std::ofstream f(path);
-    f << json;
-    if (!f) return fail(err, fmt::format("cannot write {}", path.string()));
-  }
-  if (!o.json.empty()) {
-    std::ofstream f(o.json);
-    f << json;
-    if (!f) return fail(err, fmt::format("cannot write {}", o.json));
-  }
-
+  const auto checks = check_targets(*targets, outcome.results);
+  const std::string json = results_json(env, info, outcome.results, checks);
+  if (const int w = write_results(o, json, env, err); w != exit_ok) return w;
   if (o.format == "json") {
     out << json;
   } else if (o.format == "google-benchmark") {
-    out << google_benchmark_json(env, results);
+    out << google_benchmark_json(env, outcome.results);
   } else {
-    print_console(out, env, info, results, checks);
+    out << console_report(env, info, outcome.results, checks,
+                          {{.title = "perftrack next to CAF 0.17.6",
+                            .ours = "perftrack",
+                            .theirs = "caf",
+                            .ours_label = "perftrack",
+                            .theirs_label = "CAF"}});
     fmt::print(out, "\nresults: {}\n",
                (std::filesystem::path(o.results_dir) / "latest.json").string());
   }
-
-  int errors = 0;
-  for (const auto& r : results) {
-    if (r.status == run_status::error) {
-      ++errors;
-      err << "perftrack bench: " << r.name << " failed: " << r.reason << "\n";
-    }
-  }
-  const bool target_failed =
-      std::any_of(checks.begin(), checks.end(), [](const auto& c) { return c.status == "fail"; });
-  if (errors > 0) return exit_failure;
-  if (o.fail_on_target && target_failed) {
-    err << "perftrack bench: a target failed (--fail-on-target)\n";
-    return exit_failure;
-  }
-  return exit_ok;
+  return verdict(o, outcome.results, checks, err);
 }
 
 }  // namespace perftrack::cli::bench_command

@@ -124,6 +124,61 @@ std::string results_tables(const std::vector<result>& results) {
   return out;
 }
 
+std::string ratio_table(const std::vector<result>& results, const side_by_side& pairs) {
+  const std::string mark = "_" + pairs.ours + "_";
+  std::string rows;
+  for (const auto& ours : results) {
+    const auto at = ours.name.find(mark);
+    if (at == std::string::npos || ours.status != run_status::ok) continue;
+    const std::string partner =
+        ours.name.substr(0, at) + "_" + pairs.theirs + "_" + ours.name.substr(at + mark.size());
+    for (const auto& theirs : results) {
+      if (theirs.name != partner || theirs.status != run_status::ok) continue;
+      const double ratio = ours.direction == direction::higher_is_better
+                               ? ours.stats.median / theirs.stats.median
+                               : theirs.stats.median / ours.stats.median;
+      rows += fmt::format("| {} | {} | {} | {:.2f}x |\n",
+                          ours.name.substr(0, at) + ours.name.substr(at + mark.size() - 1),
+                          show_value(ours.stats.median, ours.unit),
+                          show_value(theirs.stats.median, theirs.unit), ratio);
+    }
+  }
+  if (rows.empty()) return rows;
+  return fmt::format("\n## {}\n\n| workload | {} | {} | {} / {} |\n|---|---:|---:|---:|\n{}",
+                     pairs.title, pairs.ours_label, pairs.theirs_label, pairs.ours_label,
+                     pairs.theirs_label, rows);
+}
+
+std::string targets_table(const std::vector<target_check>& checks) {
+  if (checks.empty()) return {};
+  std::string out = "\n## targets\n\n| target | measured | result |\n|---|---:|---|\n";
+  for (const auto& c : checks) {
+    const std::string measured =
+        c.status == "missing"
+            ? "not measured"
+            : fmt::format("{:.4g}{}", c.measured, c.target.unit.empty() ? "" : " " + c.target.unit);
+    const char* verdict = c.status == "pass" ? "PASS" : c.status == "fail" ? "FAIL" : "MISSING";
+    out += fmt::format("| {} | {} | {} |\n", c.target.description, measured, verdict);
+  }
+  return out;
+}
+
+std::string console_report(const environment& env, const run_info& info,
+                           const std::vector<result>& results,
+                           const std::vector<target_check>& checks,
+                           const std::vector<side_by_side>& pairs) {
+  std::string out =
+      fmt::format("perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
+                  results.size(), info.repetitions,
+                  info.processes > 1 ? fmt::format(" in {} processes", info.processes) : "",
+                  info.quick ? " (quick)" : "", env.cpu_model, env.physical_cores, env.build_type);
+  out += results_tables(results);
+  for (const auto& p : pairs) out += ratio_table(results, p);
+  out += targets_table(checks);
+  for (const auto& w : info.warnings) out += fmt::format("\nwarning: {}\n", w.message);
+  return out;
+}
+
 std::optional<double> statistic_of(const result& r, std::string_view statistic,
                                    std::string_view unit) {
   if (r.status != run_status::ok) return std::nullopt;

@@ -146,5 +146,38 @@ TEST(ResultsTest, BadTargetFilesNameTheProblem) {
   EXPECT_NE(no_bound.error().message.find("needs below or above"), std::string::npos);
 }
 
+TEST(ResultsTest, RatioTablePairsOursWithTheirsWhateverTheDirection) {
+  auto make = [](std::string name, direction d, double median) {
+    result r;
+    r.name = std::move(name);
+    r.category = "peers";
+    r.kind = d == direction::higher_is_better ? kind::throughput : kind::latency;
+    r.unit = d == direction::higher_is_better ? "msg/s" : "ns";
+    r.direction = d;
+    r.samples = {median};
+    r.stats = summarize(r.samples);
+    return r;
+  };
+  const std::vector<result> results = {
+      make("peers/ping_pong_ours_1t", direction::higher_is_better, 6e6),
+      make("peers/ping_pong_theirs_1t", direction::higher_is_better, 2e6),
+      make("peers/spawn_ours_1t", direction::lower_is_better, 100),
+      make("peers/spawn_theirs_1t", direction::lower_is_better, 400),
+      make("peers/alone_ours_1t", direction::higher_is_better, 1)};
+  const side_by_side pairs{.title = "ours next to theirs",
+                           .ours = "ours",
+                           .theirs = "theirs",
+                           .ours_label = "Ours",
+                           .theirs_label = "Theirs"};
+  const std::string table = ratio_table(results, pairs);
+  EXPECT_NE(table.find("## ours next to theirs"), std::string::npos) << table;
+  EXPECT_NE(table.find("| workload | Ours | Theirs | Ours / Theirs |"), std::string::npos);
+  EXPECT_NE(table.find("| peers/ping_pong_1t | "), std::string::npos) << table;
+  EXPECT_NE(table.find("| 3.00x |"), std::string::npos) << table;  // higher is better
+  EXPECT_NE(table.find("| 4.00x |"), std::string::npos) << table;  // lower is better
+  EXPECT_EQ(table.find("alone"), std::string::npos) << table;      // no partner
+  EXPECT_EQ(ratio_table({results[4]}, pairs), "");
+}
+
 }  // namespace
 }  // namespace perftrack::bench

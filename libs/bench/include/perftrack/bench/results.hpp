@@ -61,6 +61,28 @@ std::string show_value(double v, const std::string& unit);
 /// benchmarks, the median of the counts) and the warnings' codes.
 std::string results_tables(const std::vector<result>& results);
 
+/// Side-by-side pairs of a run: `<x>_<ours>_<y>` next to `<x>_<theirs>_<y>`
+/// (peers/ping_pong_perftrack_1t next to peers/ping_pong_caf_1t), under `title`.
+struct side_by_side {
+  std::string title;
+  std::string ours, theirs;              ///< as the names have them
+  std::string ours_label, theirs_label;  ///< as the table's columns say them
+};
+
+/// The pairs' Markdown table: each median and ours / theirs, above 1 when ours
+/// is better whatever the direction; empty when no pair ran.
+std::string ratio_table(const std::vector<result>& results, const side_by_side& pairs);
+
+/// The targets' Markdown table: measured value and PASS, FAIL or MISSING.
+std::string targets_table(const std::vector<target_check>& checks);
+
+/// The console report of a run: a summary line, results_tables, each ratio
+/// table, the targets and the run's warnings.
+std::string console_report(const environment& env, const run_info& info,
+                           const std::vector<result>& results,
+                           const std::vector<target_check>& checks,
+                           const std::vector<side_by_side>& pairs);
+
 /// A value of `r` by statistic name, converted to `unit`; nothing when unknown.
 std::optional<double> statistic_of(const result& r, std::string_view statistic,
                                    std::string_view unit);
