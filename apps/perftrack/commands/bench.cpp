@@ -21,6 +21,7 @@
 #include "perftrack/bench/harness.hpp"
 #include "perftrack/bench/results.hpp"
 #include "perftrack/bench/runner.hpp"
+#include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/suite/suite.hpp"
 
@@ -80,9 +81,9 @@ extern "C" void stop_server_and_die(int sig) {
   ::raise(sig);
 }
 
-// A PostgreSQL server for the database benchmarks: the URL given, or one that
-// scripts/pg_server.sh starts (and stops, also on SIGINT and SIGTERM) when the
-// source tree is here.
+// A PostgreSQL server for the database benchmarks: the URL given, or a scratch
+// server (scripts/pg_server.sh) when the source tree is here, stopped at the
+// end, on SIGINT and SIGTERM, and by the script's watcher if bench is killed.
 class postgres_server {
 public:
   postgres_server(const options& o, std::ostream& err) {
@@ -94,33 +95,25 @@ public:
     const std::filesystem::path script =
         std::filesystem::path(PERFTRACK_SOURCE_DIR) / "scripts" / "pg_server.sh";
     if (!std::filesystem::exists(script)) return;
-    state_ = std::filesystem::absolute(o.results_dir) / ".postgres";
-    // --owner: the script stops the server once this process is gone, even
-    // when it is killed with SIGKILL, which no handler here can catch.
-    const std::string cmd =
-        fmt::format("'{}' start '{}' --owner {} >/dev/null 2>'{}.log'", script.string(),
-                    state_.string(), ::getpid(), state_.string());
-    if (std::system(cmd.c_str()) != 0) {
-      err << "perftrack bench: could not start a PostgreSQL server (see " << state_.string()
-          << ".log); PostgreSQL benchmarks are skipped. Pass --store postgresql://... to use "
-             "one.\n";
-      state_.clear();
+    auto started =
+        coord::scratch_server::start(script, std::filesystem::path(o.results_dir) / ".postgres");
+    if (!started) {
+      err << "perftrack bench: " << started.error().message
+          << "; PostgreSQL benchmarks are skipped. Pass --store postgresql://... to use one.\n";
       return;
     }
-    std::ifstream in(state_ / "url");
-    std::getline(in, url_);
-    stop_cmd_ = fmt::format("'{}' stop '{}' >/dev/null 2>&1", script.string(), state_.string());
+    server_.emplace(std::move(*started));
+    url_ = server_->url();
     stop_argv[0] = const_cast<char*>("/bin/sh");
     stop_argv[1] = const_cast<char*>("-c");
-    stop_argv[2] = stop_cmd_.data();
+    stop_argv[2] = const_cast<char*>(server_->stop_command().c_str());
     ::signal(SIGINT, stop_server_and_die);
     ::signal(SIGTERM, stop_server_and_die);
   }
   ~postgres_server() {
-    if (stop_cmd_.empty()) return;
+    if (!server_) return;
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
-    [[maybe_unused]] auto rc = std::system(stop_cmd_.c_str());
   }
   postgres_server(const postgres_server&) = delete;
   postgres_server& operator=(const postgres_server&) = delete;
@@ -128,8 +121,7 @@ public:
 
 private:
   std::string url_;
-  std::filesystem::path state_;
-  std::string stop_cmd_;
+  std::optional<coord::scratch_server> server_;  ///< stops with this object
 };
 
 }  // namespace

@@ -9,34 +9,32 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fixture.hpp"
+#include "perftrack/coord/postgres_scratch.hpp"
 
 namespace perftrack::coord {
 namespace {
 
 using namespace std::chrono_literals;
 
-int server(const std::string& action, const std::filesystem::path& state) {
-  const std::string cmd = std::string(PERFTRACK_SOURCE_DIR) + "/scripts/pg_server.sh " + action +
-                          " " + state.string() + " >/dev/null";
-  return std::system(cmd.c_str());
-}
-
 class PostgresOutageTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    ASSERT_EQ(server("start", state_), 0) << "scripts/pg_server.sh could not start a server";
-    std::ifstream in(state_ / "url");
-    std::getline(in, url_);
+    auto started = scratch_server::start(
+        std::filesystem::path(PERFTRACK_SOURCE_DIR) / "scripts" / "pg_server.sh", state_);
+    ASSERT_TRUE(started) << started.error().message;
+    server_.emplace(std::move(*started));
+    url_ = server_->url();
   }
-  void TearDown() override { server("stop", state_); }
   perftrack::testing::temp_dir tmp_;
   std::filesystem::path state_ = tmp_.path() / "server";
+  std::optional<scratch_server> server_;  ///< stopped with the test
   std::string url_;
 };
 
@@ -56,7 +54,7 @@ TEST_F(PostgresOutageTest, AStoreSurvivesTheServerGoingAwayAndReconnects) {
   auto patient = open_store(url_, patient_options);
   ASSERT_TRUE(patient) << patient.error().message;
 
-  ASSERT_EQ(server("halt", state_), 0);
+  ASSERT_TRUE(server_->halt());
   // The open connection breaks: an error value, not a crash or a hang.
   auto lost = s.claim_next("a1", 2);
   ASSERT_FALSE(lost);
@@ -71,7 +69,7 @@ TEST_F(PostgresOutageTest, AStoreSurvivesTheServerGoingAwayAndReconnects) {
   // The patient store's connection broke too: its next step says so at once.
   ASSERT_FALSE((*patient)->claim_next("a1", 2));
 
-  std::thread back([&] { server("resume", state_); });
+  std::thread back([&] { server_->resume(); });
   auto claimed = (*patient)->claim_next("a1", 3);
   back.join();
   ASSERT_TRUE(claimed) << claimed.error().message;
