@@ -45,6 +45,9 @@ struct slow_candidate {
 };
 
 // A record_sink per scanning thread: aggregates without locks.
+/// Operations by name, looked up by string_view without a copy.
+using operation_map = std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>>;
+
 class aggregator final : public reader::record_sink {
 public:
   aggregator(std::int64_t since, std::int64_t until, std::int64_t bucket_ns, std::size_t top)
@@ -75,9 +78,7 @@ public:
     }
   }
 
-  std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>>& operations() {
-    return ops_;
-  }
+  operation_map& operations() { return ops_; }
   std::vector<slow_candidate> take_slowest() {
     std::vector<slow_candidate> out;
     while (!slowest_.empty()) {
@@ -107,7 +108,7 @@ private:
   std::int64_t previous_since_;
   std::int64_t bucket_ns_;
   std::size_t top_;
-  std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>> ops_;
+  operation_map ops_;
   struct cache_entry {
     std::string_view name;
     accumulator* target = nullptr;
@@ -196,13 +197,16 @@ std::vector<degradation> find_degradations(const std::vector<operation_summary>&
   return found;
 }
 
-expected<period_report> build_report(const report_request& request, read_warnings& warnings) {
-  period_report report;
-  report.kind = std::string(name(request.kind));
-  report.generated_ns = request.now_ns;
-  report.method = request.method;
-  report.thresholds = request.thresholds;
-  report.top = request.top;
+namespace {
+
+/// Trend buckets of a report: a day up to a month's window, a week beyond.
+struct bucket_layout {
+  std::int64_t width_ns = 0;  ///< 0: no trends
+  std::size_t count = 0;
+};
+
+/// The report's window and, for trends, its buckets.
+expected<bucket_layout> set_window(const report_request& request, period_report& report) {
   const std::int64_t days = request.kind == period_kind::monthly ? 30
                             : request.kind == period_kind::weekly
                                 ? 7
@@ -212,18 +216,24 @@ expected<period_report> build_report(const report_request& request, read_warning
   if (report.since_ns >= report.until_ns) {
     return failure{"the window is empty: --since must be before --until (and --now)"};
   }
-  std::int64_t bucket_ns = 0;
-  std::size_t bucket_count = 0;
-  if (request.kind == period_kind::trends) {
-    report.has_trends = true;
-    const std::int64_t span = report.until_ns - report.since_ns;
-    bucket_ns = span <= 31 * ns_per_day ? ns_per_day : 7 * ns_per_day;
-    bucket_count = static_cast<std::size_t>((span + bucket_ns - 1) / bucket_ns);
-    if (bucket_count > 65535)
-      return failure{"the trends window is too long: use at most 1200 years"};
-    report.trend_bucket_ns = bucket_ns;
+  bucket_layout buckets;
+  if (request.kind != period_kind::trends) return buckets;
+  report.has_trends = true;
+  const std::int64_t span = report.until_ns - report.since_ns;
+  buckets.width_ns = span <= 31 * ns_per_day ? ns_per_day : 7 * ns_per_day;
+  buckets.count = static_cast<std::size_t>((span + buckets.width_ns - 1) / buckets.width_ns);
+  if (buckets.count > 65535) {
+    return failure{"the trends window is too long: use at most 1200 years"};
   }
+  report.trend_bucket_ns = buckets.width_ns;
+  return buckets;
+}
 
+/// Reads every input file into one aggregator per thread.
+expected<std::vector<std::unique_ptr<aggregator>>> scan(const report_request& request,
+                                                        period_report& report,
+                                                        const bucket_layout& buckets,
+                                                        unsigned threads, read_warnings& warnings) {
   std::error_code ec;
   std::filesystem::path failed;
   report.files = reader::expand_inputs(request.inputs, ec, failed);
@@ -231,14 +241,11 @@ expected<period_report> build_report(const report_request& request, read_warning
     return failure{"cannot read " + failed.string() + ": " + ec.message() +
                    " (pass an existing file or directory with --file)"};
   }
-
-  unsigned threads = request.threads != 0 ? request.threads : std::thread::hardware_concurrency();
-  threads = std::max(1u, threads);
   std::vector<std::unique_ptr<aggregator>> parts;
   std::vector<reader::record_sink*> sinks;
   for (unsigned t = 0; t < threads; ++t) {
-    parts.push_back(
-        std::make_unique<aggregator>(report.since_ns, report.until_ns, bucket_ns, request.top));
+    parts.push_back(std::make_unique<aggregator>(report.since_ns, report.until_ns, buckets.width_ns,
+                                                 request.top));
     sinks.push_back(parts.back().get());
   }
   reader::scan_result scanned;
@@ -252,9 +259,12 @@ expected<period_report> build_report(const report_request& request, read_warning
   warnings.malformed = scanned.malformed;
   warnings.first_malformed = scanned.first_malformed;
   report.malformed_lines = scanned.malformed;
+  return parts;
+}
 
-  // Merge the threads' partial results, one operation at a time so that only one
-  // operation's samples are ever copied.
+/// Merges the threads' partial results into the first, one operation at a time
+/// so that only one operation's samples are ever copied.
+operation_map& merge(std::vector<std::unique_ptr<aggregator>>& parts) {
   auto& merged = parts[0]->operations();
   for (std::size_t t = 1; t < parts.size(); ++t) {
     for (auto& [op, a] : parts[t]->operations()) {
@@ -275,9 +285,34 @@ expected<period_report> build_report(const report_request& request, read_warning
     }
     parts[t]->operations().clear();
   }
+  return merged;
+}
 
-  // Percentiles (and trends) per operation, spread over the threads: selection
-  // is O(N) per operation and operations are independent.
+operation_summary summary_of(const std::string& op, accumulator& a,
+                             stats::percentile_method method) {
+  operation_summary s;
+  s.operation = op;
+  s.count = a.durations.size();
+  s.previous_count = a.previous_count;
+  s.previous_avg_ms =
+      a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
+  s.successes = a.successes;
+  s.avg_ms = a.sum / static_cast<double>(s.count);
+  s.min_ms = a.min;
+  s.max_ms = a.max;
+  const std::array<double, 3> qs{0.50, 0.95, 0.99};
+  std::array<double, 3> out{};
+  a.durations.percentiles(qs, method, out);
+  s.p50_ms = out[0];
+  s.p95_ms = out[1];
+  s.p99_ms = out[2];
+  return s;
+}
+
+/// Percentiles (and trends) per operation, spread over the threads: selection
+/// is O(N) per operation and operations are independent.
+void summarise(operation_map& merged, const report_request& request, const bucket_layout& buckets,
+               unsigned threads, period_report& report) {
   std::vector<std::pair<const std::string*, accumulator*>> work;
   for (auto& [op, a] : merged) {
     if (a.durations.size() > 0) work.emplace_back(&op, &a);
@@ -288,36 +323,22 @@ expected<period_report> build_report(const report_request& request, read_warning
   std::vector<operation_summary> summaries(work.size());
   std::vector<operation_trend> trends(report.has_trends ? work.size() : 0);
   std::atomic<std::size_t> next{0};
-  auto summarise = [&] {
+  auto worker = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < work.size();) {
       const std::string& op = *work[i].first;
       accumulator& a = *work[i].second;
-      operation_summary& s = summaries[i];
-      s.operation = op;
-      s.count = a.durations.size();
-      s.previous_count = a.previous_count;
-      s.previous_avg_ms =
-          a.previous_count == 0 ? 0 : a.previous_sum / static_cast<double>(a.previous_count);
-      s.successes = a.successes;
-      s.avg_ms = a.sum / static_cast<double>(s.count);
-      s.min_ms = a.min;
-      s.max_ms = a.max;
       if (report.has_trends) {
-        trends[i] = make_trend(op, a, bucket_count, report.since_ns, bucket_ns, request.method);
+        trends[i] =
+            make_trend(op, a, buckets.count, report.since_ns, buckets.width_ns, request.method);
       }
-      const std::array<double, 3> qs{0.50, 0.95, 0.99};
-      std::array<double, 3> out{};
-      a.durations.percentiles(qs, request.method, out);
-      s.p50_ms = out[0];
-      s.p95_ms = out[1];
-      s.p99_ms = out[2];
+      summaries[i] = summary_of(op, a, request.method);
       a.durations.release();
     }
   };
   {
     std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads && t < work.size(); ++t) helpers.emplace_back(summarise);
-    summarise();
+    for (unsigned t = 1; t < threads && t < work.size(); ++t) helpers.emplace_back(worker);
+    worker();
     for (auto& h : helpers) h.join();
   }
   for (auto& s : summaries) {
@@ -332,7 +353,11 @@ expected<period_report> build_report(const report_request& request, read_warning
   });
   std::sort(report.trends.begin(), report.trends.end(),
             [](const auto& x, const auto& y) { return x.operation < y.operation; });
+}
 
+/// The `top` slowest records of all threads, slowest first (earlier first on ties).
+void keep_slowest(std::vector<std::unique_ptr<aggregator>>& parts, std::size_t top,
+                  period_report& report) {
   std::vector<slow_candidate> slow;
   for (auto& p : parts) {
     auto mine = p->take_slowest();
@@ -343,10 +368,30 @@ expected<period_report> build_report(const report_request& request, read_warning
     return x.duration_ms != y.duration_ms ? x.duration_ms > y.duration_ms
                                           : x.timestamp < y.timestamp;
   });
-  if (slow.size() > request.top) slow.resize(request.top);
+  if (slow.size() > top) slow.resize(top);
   for (auto& c : slow)
     report.slowest.push_back({std::move(c.operation), c.duration_ms, std::move(c.timestamp)});
+}
 
+}  // namespace
+
+// In phases: the window, the scan (one aggregator per thread), the merge, the
+// summaries and trends, the slowest records, the degradation rules.
+expected<period_report> build_report(const report_request& request, read_warnings& warnings) {
+  period_report report;
+  report.kind = std::string(name(request.kind));
+  report.generated_ns = request.now_ns;
+  report.method = request.method;
+  report.thresholds = request.thresholds;
+  report.top = request.top;
+  const auto buckets = set_window(request, report);
+  if (!buckets) return buckets.error();
+  const unsigned threads =
+      std::max(1u, request.threads != 0 ? request.threads : std::thread::hardware_concurrency());
+  auto parts = scan(request, report, *buckets, threads, warnings);
+  if (!parts) return parts.error();
+  summarise(merge(*parts), request, *buckets, threads, report);
+  keep_slowest(*parts, request.top, report);
   report.degradations = find_degradations(report.operations, request.thresholds);
   return report;
 }
