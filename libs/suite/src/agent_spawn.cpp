@@ -98,20 +98,78 @@ double in_child_process(F f) {
   return v;
 }
 
+void spawn_single(state& s) {
+  pa::actor_system sys(system_for(s));
+  const int n = s.config().quick ? 200 : 1000;
+  for (int i = 0; i < n; ++i) {
+    s.time_operation([&] { spawn_ready(sys, 1); });
+  }
+}
+
+void spawn_parallel_10(state& s) {
+  pa::actor_system sys(system_for(s));
+  const int rounds = s.config().quick ? 50 : 200;
+  for (int i = 0; i < rounds; ++i) {
+    s.time_operation([&] {
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 10; ++t) threads.emplace_back([&] { spawn_ready(sys, 1); });
+      for (auto& t : threads) t.join();
+    });
+  }
+}
+
+void spawn_from_two_threads(state& s) {
+  untimed_system sys(s);
+  const int per_thread = s.config().quick ? 20000 : 50000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) {
+        bench::do_not_optimize(sys->spawn(0, idle_agent));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  s.set_items(2.0 * per_thread);
+}
+
+void memory_per_agent(state& s) {
+  // In a fresh child process: memory a previous sample freed would
+  // otherwise be reused without growing RSS.
+  const unsigned workers = s.config().threads;
+  const double per_agent = in_child_process([workers] {
+    pa::actor_system sys({.workers = workers});
+    const int n = 100000;
+    const auto before = bench::resident_bytes();
+    for (int i = 0; i < n; ++i) bench::do_not_optimize(sys.spawn(0, idle_agent));
+    return static_cast<double>(bench::resident_bytes() - before) / n;
+  });
+  s.set_value(per_agent);
+}
+
+void spawn_pooled(state& s) {
+  untimed_system sys(s);
+  std::vector<pa::actor_id> ids(10000);
+  s.pause_timing();
+  for (auto& id : ids) id = sys->spawn(0, idle_agent);
+  for (auto id : ids) sys->stop(id);
+  sys->await_idle();
+  s.resume_timing();
+  for (auto& id : ids) id = sys->spawn(0, idle_agent);
+  s.set_items(static_cast<double>(ids.size()));
+}
+
+void spawn_unpooled(state& s) {
+  untimed_system sys(s);
+  for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
+  s.set_items(10000);
+}
+
 }  // namespace
 
 void add_agent_spawn(bench::registry& r) {
   category c(r, "agent_spawn");
-  c.latency(
-      "single",
-      [](state& s) {
-        pa::actor_system sys(system_for(s));
-        const int n = s.config().quick ? 200 : 1000;
-        for (int i = 0; i < n; ++i) {
-          s.time_operation([&] { spawn_ready(sys, 1); });
-        }
-      },
-      "spawn one agent and have it handle its first message");
+  c.latency("single", spawn_single, "spawn one agent and have it handle its first message");
   // Batches of 1,000 and 100,000, and with the others the scaling curve.
   for (const int batch : {10, 100, 1000, 10000, 100000}) {
     c.throughput(
@@ -123,75 +181,18 @@ void add_agent_spawn(bench::registry& r) {
         },
         "spawn a batch, each agent handling its first message");
   }
-  c.latency(
-      "parallel_10",
-      [](state& s) {
-        pa::actor_system sys(system_for(s));
-        const int rounds = s.config().quick ? 50 : 200;
-        for (int i = 0; i < rounds; ++i) {
-          s.time_operation([&] {
-            std::vector<std::thread> threads;
-            for (int t = 0; t < 10; ++t) threads.emplace_back([&] { spawn_ready(sys, 1); });
-            for (auto& t : threads) t.join();
-          });
-        }
-      },
-      "10 agents spawned at once from 10 threads, until all are ready");
-  c.throughput(
-      "concurrent_2_threads", "agents/s",
-      [](state& s) {
-        untimed_system sys(s);
-        const int per_thread = s.config().quick ? 20000 : 50000;
-        std::vector<std::thread> threads;
-        for (int t = 0; t < 2; ++t) {
-          threads.emplace_back([&] {
-            for (int i = 0; i < per_thread; ++i) {
-              bench::do_not_optimize(sys->spawn(0, idle_agent));
-            }
-          });
-        }
-        for (auto& t : threads) t.join();
-        s.set_items(2.0 * per_thread);
-      },
-      "two threads spawning idle agents into one system");
-  c.memory(
-      "memory_per_agent",
-      [](state& s) {
-        // In a fresh child process: memory a previous sample freed would
-        // otherwise be reused without growing RSS.
-        const unsigned workers = s.config().threads;
-        const double per_agent = in_child_process([workers] {
-          pa::actor_system sys({.workers = workers});
-          const int n = 100000;
-          const auto before = bench::resident_bytes();
-          for (int i = 0; i < n; ++i) bench::do_not_optimize(sys.spawn(0, idle_agent));
-          return static_cast<double>(bench::resident_bytes() - before) / n;
-        });
-        s.set_value(per_agent);
-      },
-      "RSS growth per idle agent over 100,000, in a fresh process");
+  c.latency("parallel_10", spawn_parallel_10,
+            "10 agents spawned at once from 10 threads, until all are ready");
+  c.throughput("concurrent_2_threads", "agents/s", spawn_from_two_threads,
+               "two threads spawning idle agents into one system");
+  c.memory("memory_per_agent", memory_per_agent,
+           "RSS growth per idle agent over 100,000, in a fresh process");
   // Pooled: slots (and their mailboxes) of stopped agents are reused; unpooled:
   // every agent takes a fresh slot in a fresh system.
-  c.throughput("pooled", "agents/s",
-               [](state& s) {
-                 untimed_system sys(s);
-                 std::vector<pa::actor_id> ids(10000);
-                 s.pause_timing();
-                 for (auto& id : ids) id = sys->spawn(0, idle_agent);
-                 for (auto id : ids) sys->stop(id);
-                 sys->await_idle();
-                 s.resume_timing();
-                 for (auto& id : ids) id = sys->spawn(0, idle_agent);
-                 s.set_items(static_cast<double>(ids.size()));
-               },
+  c.throughput("pooled", "agents/s", spawn_pooled,
                "10,000 spawns into slots freed by stopped agents", {.count_instructions = true});
-  c.throughput("unpooled", "agents/s",
-               [](state& s) {
-                 untimed_system sys(s);
-                 for (int i = 0; i < 10000; ++i) bench::do_not_optimize(sys->spawn(0, idle_agent));
-                 s.set_items(10000);
-               },
-               "10,000 spawns into fresh slots", {.count_instructions = true});
+  c.throughput("unpooled", "agents/s", spawn_unpooled, "10,000 spawns into fresh slots",
+               {.count_instructions = true});
 }
 
 }  // namespace perftrack::suite

@@ -93,6 +93,99 @@ void fan_in(state& s, int producers_per_counter, int counters, int per_producer)
   s.pause_timing();
 }
 
+// Request/reply round trips between two agents, each reply's callback asking again.
+void async_request_reply(state& s) {
+  s.pause_timing();
+  pa::actor_system sys({.workers = s.config().threads});
+  const int n = scaled(s, 200'000);
+  std::promise<void> done;
+  const auto responder =
+      sys.spawn(0, [](int&, pa::context& ctx, pa::message& m) { ctx.reply(std::move(m)); });
+  // Each reply's callback runs in the requester, which then asks again (by a
+  // message to itself: a callback gets no context to send with).
+  struct asker {
+    int left;
+  };
+  const auto requester =
+      sys.spawn(asker{n}, [&, responder](asker& a, pa::context& ctx, pa::message&) {
+        if (a.left-- == 0) {
+          done.set_value();
+          return;
+        }
+        const auto self = ctx.self();
+        ctx.request(responder, pa::message(a.left),
+                    [&sys, self](pa::message&) { sys.send(self, pa::message(go{})); });
+      });
+  s.resume_timing();
+  sys.send(requester, pa::message(go{}));
+  done.get_future().wait();
+  s.set_items(n);
+  s.pause_timing();
+}
+
+// `batch` messages per send from outside the system to one agent.
+void send_batches(state& s, int batch) {
+  s.pause_timing();
+  pa::actor_system sys({.workers = s.config().threads});
+  const int n = scaled(s, 1'000'000) / batch * batch;
+  std::promise<void> done;
+  const auto counter = sys.spawn(0, [&, n](int& got, pa::context&, pa::message&) {
+    if (++got == n) done.set_value();
+  });
+  std::vector<pa::message> buffer(static_cast<std::size_t>(batch));
+  s.resume_timing();
+  for (int sent = 0; sent < n; sent += batch) {
+    if (batch == 1) {
+      sys.send(counter, pa::message(sent));
+    } else {
+      for (auto& m : buffer) m = pa::message(sent);
+      sys.send_batch(counter, buffer);
+    }
+  }
+  done.get_future().wait();
+  s.set_items(n);
+  s.pause_timing();
+}
+
+// Routing: 100 agents, 20 topics (each agent on one), 10,000 messages published.
+// Linear: every message scans the whole subscription list; hash: the system's
+// O(1) topic lookup.
+void routing(state& s, bool hash) {
+  s.pause_timing();
+  pa::actor_system sys({.workers = s.config().threads});
+  constexpr int agents = 100;
+  constexpr int topics = 20;
+  constexpr int messages = 10'000;
+  std::atomic<int> got{0};
+  std::promise<void> done;
+  const int expected = messages * (agents / topics);
+  std::vector<std::pair<std::string, pa::actor_id>> subscriptions;
+  for (int a = 0; a < agents; ++a) {
+    const auto id = sys.spawn(0, [&, expected](int&, pa::context&, pa::message&) {
+      if (got.fetch_add(1) + 1 == expected) done.set_value();
+    });
+    const std::string topic = "topic-" + std::to_string(a % topics);
+    sys.subscribe(id, topic);
+    subscriptions.emplace_back(topic, id);
+  }
+  std::vector<std::string> names;
+  for (int t = 0; t < topics; ++t) names.push_back("topic-" + std::to_string(t));
+  s.resume_timing();
+  for (int m = 0; m < messages; ++m) {
+    const std::string& topic = names[static_cast<std::size_t>(m % topics)];
+    if (hash) {
+      sys.publish(topic, m);
+    } else {
+      for (const auto& [t, id] : subscriptions) {
+        if (t == topic) sys.send(id, pa::message(m));
+      }
+    }
+  }
+  done.get_future().wait();
+  s.set_items(messages);
+  s.pause_timing();
+}
+
 }  // namespace
 
 void add_message_throughput(bench::registry& r) {
@@ -111,104 +204,18 @@ void add_message_throughput(bench::registry& r) {
   tp("concurrent_n_to_n", "4 producer agents -> 4 counter agents (pairs)",
      [](state& s) { fan_in(s, 1, 4, scaled(s, 250'000)); });
   tp("async_request_reply", "request/reply round trips between two agents (callbacks)",
-     [](state& s) {
-       s.pause_timing();
-       pa::actor_system sys({.workers = s.config().threads});
-       const int n = scaled(s, 200'000);
-       std::promise<void> done;
-       const auto responder =
-           sys.spawn(0, [](int&, pa::context& ctx, pa::message& m) { ctx.reply(std::move(m)); });
-       // Each reply's callback runs in the requester, which then asks again (by a
-       // message to itself: a callback gets no context to send with).
-       struct asker {
-         int left;
-       };
-       const auto requester =
-           sys.spawn(asker{n}, [&, responder](asker& a, pa::context& ctx, pa::message&) {
-             if (a.left-- == 0) {
-               done.set_value();
-               return;
-             }
-             const auto self = ctx.self();
-             ctx.request(responder, pa::message(a.left),
-                         [&sys, self](pa::message&) { sys.send(self, pa::message(go{})); });
-           });
-       s.resume_timing();
-       sys.send(requester, pa::message(go{}));
-       done.get_future().wait();
-       s.set_items(n);
-       s.pause_timing();
-     });
+     async_request_reply);
   for (const int batch : {1, 16, 256}) {
     tp("batch_" + std::to_string(batch),
        "messages from outside the system to one agent, " + std::to_string(batch) + " per send",
-       [batch](state& s) {
-         s.pause_timing();
-         pa::actor_system sys({.workers = s.config().threads});
-         const int n = scaled(s, 1'000'000) / batch * batch;
-         std::promise<void> done;
-         const auto counter = sys.spawn(0, [&, n](int& got, pa::context&, pa::message&) {
-           if (++got == n) done.set_value();
-         });
-         std::vector<pa::message> buffer(static_cast<std::size_t>(batch));
-         s.resume_timing();
-         for (int sent = 0; sent < n; sent += batch) {
-           if (batch == 1) {
-             sys.send(counter, pa::message(sent));
-           } else {
-             for (auto& m : buffer) m = pa::message(sent);
-             sys.send_batch(counter, buffer);
-           }
-         }
-         done.get_future().wait();
-         s.set_items(n);
-         s.pause_timing();
-       });
+       [batch](state& s) { send_batches(s, batch); });
   }
-  // Routing: 100 agents, 20 topics (each agent on one), 10,000 messages published.
-  // Linear: every message scans the whole subscription list; hash: the system's
-  // O(1) topic lookup.
-  const auto routing = [](state& s, bool hash) {
-    s.pause_timing();
-    pa::actor_system sys({.workers = s.config().threads});
-    constexpr int agents = 100;
-    constexpr int topics = 20;
-    constexpr int messages = 10'000;
-    std::atomic<int> got{0};
-    std::promise<void> done;
-    const int expected = messages * (agents / topics);
-    std::vector<std::pair<std::string, pa::actor_id>> subscriptions;
-    for (int a = 0; a < agents; ++a) {
-      const auto id = sys.spawn(0, [&, expected](int&, pa::context&, pa::message&) {
-        if (got.fetch_add(1) + 1 == expected) done.set_value();
-      });
-      const std::string topic = "topic-" + std::to_string(a % topics);
-      sys.subscribe(id, topic);
-      subscriptions.emplace_back(topic, id);
-    }
-    std::vector<std::string> names;
-    for (int t = 0; t < topics; ++t) names.push_back("topic-" + std::to_string(t));
-    s.resume_timing();
-    for (int m = 0; m < messages; ++m) {
-      const std::string& topic = names[static_cast<std::size_t>(m % topics)];
-      if (hash) {
-        sys.publish(topic, m);
-      } else {
-        for (const auto& [t, id] : subscriptions) {
-          if (t == topic) sys.send(id, pa::message(m));
-        }
-      }
-    }
-    done.get_future().wait();
-    s.set_items(messages);
-    s.pause_timing();
-  };
   tp(
       "routing_linear_scan", "publish to 20 topics of 100 agents, scanning every subscription",
-      [routing](state& s) { routing(s, false); }, true);
+      [](state& s) { routing(s, false); }, true);
   tp(
       "routing_hash_lookup", "publish to 20 topics of 100 agents, by the system's topic map",
-      [routing](state& s) { routing(s, true); }, true);
+      [](state& s) { routing(s, true); }, true);
   // The O(1) address itself: a message to one named agent among n, addressed
   // by the runtime's id (a slot index) or found by scanning a list of (name,
   // id) pairs first. Delivery is the same on both sides, so the difference is

@@ -85,136 +85,135 @@ void raise_file_limit(state& s, rlim_t connections) {
   ::setrlimit(RLIMIT_NOFILE, &l);
 }
 
+void connection_setup(state& s) {
+  running_gateway g(s);
+  const int n = s.config().quick ? 50 : 200;
+  for (int i = 0; i < n; ++i) {
+    std::unique_ptr<gateway::client> c;
+    s.time_operation([&] { c = g.connect(); });
+  }
+}
+
+void ping_round_trip(state& s) {
+  running_gateway g(s);
+  auto c = g.connect();
+  const int n = s.config().quick ? 200 : 1000;
+  for (int i = 0; i < n; ++i) {
+    s.time_operation([&] {
+      send(*c, R"({"type":"ping"})");
+      expect(*c, "pong");
+    });
+  }
+}
+
+void concurrent_connections(state& s) {
+  constexpr int n = 1000;
+  raise_file_limit(s, n);
+  s.pause_timing();
+  running_gateway g(s);
+  const auto heap_before = mallinfo2().uordblks;
+  s.resume_timing();
+  std::vector<std::unique_ptr<gateway::client>> clients;
+  clients.reserve(n);
+  for (int i = 0; i < n; ++i) clients.push_back(registered(g, numbered("c", i)));
+  s.pause_timing();
+  // All 1,000 are open at once, and each still answers.
+  const auto open = g.server->counters().connections_open;
+  if (open != n) throw std::runtime_error(std::to_string(open) + " connections open, not 1000");
+  for (auto& c : clients) {
+    send(*c, R"({"type":"ping"})");
+    expect(*c, "pong");
+  }
+  s.set_items(n);
+  // Heap in use (glibc), client and gateway ends together; kernel
+  // socket buffers are not in it.
+  s.set_counter("heap_bytes_per_connection_both_ends",
+                (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(heap_before)) / n);
+  clients.clear();
+}
+
+void messages(state& s) {
+  // 4 senders to 4 receivers, 64 messages in flight per pair; each
+  // message is stored, pushed, and acknowledged (in batches of 64).
+  constexpr int pairs = 4;
+  constexpr int window = 64;
+  const int rounds = s.config().quick ? 10 : 40;
+  s.pause_timing();
+  running_gateway g(s);
+  std::vector<std::unique_ptr<gateway::client>> senders, receivers;
+  for (int p = 0; p < pairs; ++p) {
+    senders.push_back(registered(g, numbered("s", p)));
+    receivers.push_back(registered(g, numbered("r", p)));
+  }
+  const std::string body(200, 'x');
+  s.resume_timing();
+  for (int round = 0; round < rounds; ++round) {
+    for (int p = 0; p < pairs; ++p) {
+      const std::string frame =
+          R"({"type":"send","to":")" + numbered("r", p) + R"(","body":")" + body + R"("})";
+      for (int m = 0; m < window; ++m) send(*senders[p], frame);
+    }
+    for (int p = 0; p < pairs; ++p) {
+      for (int m = 0; m < window; ++m) expect(*senders[p], "accepted");
+      json ack = {{"type", "ack"}, {"ids", json::array()}};
+      for (int m = 0; m < window; ++m) ack["ids"].push_back(expect(*receivers[p], "message")["id"]);
+      send(*receivers[p], ack.dump());
+    }
+    for (int p = 0; p < pairs; ++p) {
+      if (expect(*receivers[p], "acked")["count"] != window)
+        throw std::runtime_error("an acknowledgement was not counted");
+    }
+  }
+  s.set_items(static_cast<double>(rounds) * pairs * window);
+  s.pause_timing();
+}
+
+// From the send until the last of `receivers` clients has the message.
+void broadcast(state& s, int receivers) {
+  raise_file_limit(s, static_cast<rlim_t>(receivers) + 1);
+  running_gateway g(s);
+  auto sender = registered(g, "sender");
+  std::vector<std::unique_ptr<gateway::client>> clients;
+  for (int i = 0; i < receivers; ++i) clients.push_back(registered(g, numbered("r", i)));
+  const int n = receivers >= 1000 ? (s.config().quick ? 3 : 20) : (s.config().quick ? 10 : 50);
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = steady::now();
+    send(*sender, R"({"type":"send","to":"*","body":"all hands"})");
+    std::vector<std::int64_t> ids;
+    ids.reserve(clients.size());
+    for (auto& c : clients) ids.push_back(expect(*c, "message")["id"].get<std::int64_t>());
+    s.add_latency(steady::now() - t0);
+    // Not timed: the sender's receipt and every acknowledgement.
+    expect(*sender, "accepted");
+    for (std::size_t k = 0; k < clients.size(); ++k)
+      send(*clients[k], R"({"type":"ack","id":)" + std::to_string(ids[k]) + "}");
+    for (auto& c : clients) expect(*c, "acked");
+  }
+}
+
 }  // namespace
 
 void add_websocket(bench::registry& r) {
   category c(r, "websocket");
-  c.latency(
-      "connection_setup",
-      [](state& s) {
-        running_gateway g(s);
-        const int n = s.config().quick ? 50 : 200;
-        for (int i = 0; i < n; ++i) {
-          std::unique_ptr<gateway::client> c;
-          s.time_operation([&] { c = g.connect(); });
-        }
-      },
-      "TCP connect and WebSocket handshake with the gateway, over loopback");
+  c.latency("connection_setup", connection_setup,
+            "TCP connect and WebSocket handshake with the gateway, over loopback");
 
-  c.latency(
-      "ping_round_trip",
-      [](state& s) {
-        running_gateway g(s);
-        auto c = g.connect();
-        const int n = s.config().quick ? 200 : 1000;
-        for (int i = 0; i < n; ++i) {
-          s.time_operation([&] {
-            send(*c, R"({"type":"ping"})");
-            expect(*c, "pong");
-          });
-        }
-      },
-      "a ping frame answered by a pong: the gateway's path without the store");
+  c.latency("ping_round_trip", ping_round_trip,
+            "a ping frame answered by a pong: the gateway's path without the store");
 
-  c.throughput(
-      "concurrent_connections_1000", "connections/s",
-      [](state& s) {
-        constexpr int n = 1000;
-        raise_file_limit(s, n);
-        s.pause_timing();
-        running_gateway g(s);
-        const auto heap_before = mallinfo2().uordblks;
-        s.resume_timing();
-        std::vector<std::unique_ptr<gateway::client>> clients;
-        clients.reserve(n);
-        for (int i = 0; i < n; ++i) clients.push_back(registered(g, numbered("c", i)));
-        s.pause_timing();
-        // All 1,000 are open at once, and each still answers.
-        const auto open = g.server->counters().connections_open;
-        if (open != n)
-          throw std::runtime_error(std::to_string(open) + " connections open, not 1000");
-        for (auto& c : clients) {
-          send(*c, R"({"type":"ping"})");
-          expect(*c, "pong");
-        }
-        s.set_items(n);
-        // Heap in use (glibc), client and gateway ends together; kernel
-        // socket buffers are not in it.
-        s.set_counter(
-            "heap_bytes_per_connection_both_ends",
-            (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(heap_before)) / n);
-        clients.clear();
-      },
-      "1,000 clients connect and register, all open at once (then each pings)");
+  c.throughput("concurrent_connections_1000", "connections/s", concurrent_connections,
+               "1,000 clients connect and register, all open at once (then each pings)");
 
   for (const int receivers : {10, 100, 1000}) {
     c.latency(
         "broadcast_latency_" + std::to_string(receivers),
-        [receivers](state& s) {
-          raise_file_limit(s, static_cast<rlim_t>(receivers) + 1);
-          running_gateway g(s);
-          auto sender = registered(g, "sender");
-          std::vector<std::unique_ptr<gateway::client>> clients;
-          for (int i = 0; i < receivers; ++i) clients.push_back(registered(g, numbered("r", i)));
-          const int n =
-              receivers >= 1000 ? (s.config().quick ? 3 : 20) : (s.config().quick ? 10 : 50);
-          for (int i = 0; i < n; ++i) {
-            const auto t0 = steady::now();
-            send(*sender, R"({"type":"send","to":"*","body":"all hands"})");
-            std::vector<std::int64_t> ids;
-            ids.reserve(clients.size());
-            for (auto& c : clients) ids.push_back(expect(*c, "message")["id"].get<std::int64_t>());
-            s.add_latency(steady::now() - t0);
-            // Not timed: the sender's receipt and every acknowledgement.
-            expect(*sender, "accepted");
-            for (std::size_t k = 0; k < clients.size(); ++k)
-              send(*clients[k], R"({"type":"ack","id":)" + std::to_string(ids[k]) + "}");
-            for (auto& c : clients) expect(*c, "acked");
-          }
-        },
+        [receivers](state& s) { broadcast(s, receivers); },
         "a broadcast, from the send until the last of " + std::to_string(receivers) +
             " clients has it");
   }
 
-  c.throughput(
-      "messages", "msg/s",
-      [](state& s) {
-        // 4 senders to 4 receivers, 64 messages in flight per pair; each
-        // message is stored, pushed, and acknowledged (in batches of 64).
-        constexpr int pairs = 4;
-        constexpr int window = 64;
-        const int rounds = s.config().quick ? 10 : 40;
-        s.pause_timing();
-        running_gateway g(s);
-        std::vector<std::unique_ptr<gateway::client>> senders, receivers;
-        for (int p = 0; p < pairs; ++p) {
-          senders.push_back(registered(g, numbered("s", p)));
-          receivers.push_back(registered(g, numbered("r", p)));
-        }
-        const std::string body(200, 'x');
-        s.resume_timing();
-        for (int round = 0; round < rounds; ++round) {
-          for (int p = 0; p < pairs; ++p) {
-            const std::string frame =
-                R"({"type":"send","to":")" + numbered("r", p) + R"(","body":")" + body + R"("})";
-            for (int m = 0; m < window; ++m) send(*senders[p], frame);
-          }
-          for (int p = 0; p < pairs; ++p) {
-            for (int m = 0; m < window; ++m) expect(*senders[p], "accepted");
-            json ack = {{"type", "ack"}, {"ids", json::array()}};
-            for (int m = 0; m < window; ++m)
-              ack["ids"].push_back(expect(*receivers[p], "message")["id"]);
-            send(*receivers[p], ack.dump());
-          }
-          for (int p = 0; p < pairs; ++p) {
-            if (expect(*receivers[p], "acked")["count"] != window)
-              throw std::runtime_error("an acknowledgement was not counted");
-          }
-        }
-        s.set_items(static_cast<double>(rounds) * pairs * window);
-        s.pause_timing();
-      },
-      "messages sent, stored, pushed and acknowledged, 4 pairs of clients");
+  c.throughput("messages", "msg/s", messages,
+               "messages sent, stored, pushed and acknowledged, 4 pairs of clients");
 }
 
 }  // namespace perftrack::suite
