@@ -64,11 +64,6 @@ CLI::App* add(CLI::App& app, options& o) {
 
 namespace {
 
-int input_error(std::ostream& err, const std::string& message) {
-  fail(err, message);
-  return exit_error;
-}
-
 /// --confirm: reruns the benchmarks that fail, once, and judges them from the
 /// rerun against the same baseline, so a regression must show twice to fail.
 expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, const options& o,
@@ -145,115 +140,137 @@ expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
   return write(junit, [&] { return gate::render_junit(c, fail_at); });
 }
 
-int run(const options& o, std::ostream& out, std::ostream& err) {
+namespace {
+
+// Options that contradict each other; empty when there are none.
+std::string argument_error(const options& o) {
   if (o.baseline.empty() && o.baseline_dir.empty())
-    return input_error(err, "give the baseline: --baseline FILE or --baseline-dir DIR");
+    return "give the baseline: --baseline FILE or --baseline-dir DIR";
   if (o.update_baseline && o.baseline_dir.empty())
-    return input_error(err, "--update-baseline needs --baseline-dir (a baseline directory)");
+    return "--update-baseline needs --baseline-dir (a baseline directory)";
   if (o.force_baseline && !o.update_baseline)
-    return input_error(err, "--force-baseline only makes sense with --update-baseline");
+    return "--force-baseline only makes sense with --update-baseline";
+  return {};
+}
 
-  auto current = gate::load_runs({o.results.begin(), o.results.end()});
-  if (!current) return input_error(err, current.error().message);
-
-  gate::compare_options copts;
-  auto cfg = load_config(o.config);
-  if (!cfg) return input_error(err, cfg.error().message);
-  copts.config = std::move(*cfg);
-
+// --baseline files, or the baseline directory's; an empty directory is a first
+// run, where every benchmark is new (`first_run` says so).
+expected<gate::result_set> load_baseline(const options& o, const gate::baseline_dir& dir,
+                                         const gate::result_set& current, bool& first_run,
+                                         std::ostream& err) {
+  first_run = false;
+  if (!o.baseline.empty()) return gate::load_runs({o.baseline.begin(), o.baseline.end()});
+  if (dir.has_baseline()) return dir.load();
+  first_run = true;
   gate::result_set baseline;
-  const gate::baseline_dir dir(o.baseline_dir);
-  bool first_run = false;
-  if (!o.baseline.empty()) {
-    auto b = gate::load_runs({o.baseline.begin(), o.baseline.end()});
-    if (!b) return input_error(err, b.error().message);
-    baseline = std::move(*b);
-  } else if (dir.has_baseline()) {
-    auto b = dir.load();
-    if (!b) return input_error(err, b.error().message);
-    baseline = std::move(*b);
-  } else {
-    first_run = true;
-    baseline.source = dir.baseline_file().string();
-    baseline.comparability = current->comparability;
-    fmt::print(err, "note: no baseline in {} yet: every benchmark is new{}\n", o.baseline_dir,
-               o.update_baseline ? "; these results become the baseline" : "");
-  }
+  baseline.source = dir.baseline_file().string();
+  baseline.comparability = current.comparability;
+  fmt::print(err, "note: no baseline in {} yet: every benchmark is new{}\n", o.baseline_dir,
+             o.update_baseline ? "; these results become the baseline" : "");
+  return baseline;
+}
 
-  // The history (--history, or with --baseline-dir its history.db): A/A noise
-  // for the noise floors, and
-  // this run recorded after the comparison. A damaged history is a note, not a
-  // failure: the comparison goes on without it and the file is left alone.
-  std::unique_ptr<gate::history> past;
-  const std::string history_location =
+// The history (--history, or with --baseline-dir its history.db): A/A noise for
+// the noise floors, and this run recorded after the comparison. A damaged
+// history is a note, not a failure: the comparison goes on without it and the
+// file is left alone.
+std::unique_ptr<gate::history> open_history(const options& o, const gate::baseline_dir& dir,
+                                            const gate::result_set& current,
+                                            gate::compare_options& copts, std::ostream& err) {
+  const std::string location =
       !o.history.empty() ? o.history
                          : (o.baseline_dir.empty() ? std::string() : dir.history_file().string());
-  if (!history_location.empty()) {
-    if (auto h = gate::history::open(history_location); !h) {
-      fmt::print(err, "note: {}; comparing without history, this run is not recorded\n",
-                 h.error().message);
-    } else {
-      past = std::move(*h);
-      if (auto noise = past->noise(current->comparability_key()); noise) {
-        copts.noise = std::move(*noise);
-      }
-    }
+  if (location.empty()) return nullptr;
+  auto h = gate::history::open(location);
+  if (!h) {
+    fmt::print(err, "note: {}; comparing without history, this run is not recorded\n",
+               h.error().message);
+    return nullptr;
   }
+  if (auto noise = (*h)->noise(current.comparability_key()); noise) copts.noise = std::move(*noise);
+  return std::move(*h);
+}
 
-  if (const auto diff = gate::comparability_differences(baseline, *current);
-      !diff.empty() && !o.allow_cross_machine) {
-    std::string fields;
-    for (const auto& d : diff) fields += (fields.empty() ? "" : "; ") + d;
-    return input_error(err,
-                       fmt::format("the results come from another machine or build than the "
-                                   "baseline ({}): compare on the same machine, or pass "
-                                   "--allow-cross-machine to compare anyway (the report says so)",
-                                   fields));
-  }
+// Results of another machine or build: refused unless --allow-cross-machine.
+std::string cross_machine_error(const options& o, const gate::result_set& baseline,
+                                const gate::result_set& current) {
+  const auto diff = gate::comparability_differences(baseline, current);
+  if (diff.empty() || o.allow_cross_machine) return {};
+  std::string fields;
+  for (const auto& d : diff) fields += (fields.empty() ? "" : "; ") + d;
+  return fmt::format(
+      "the results come from another machine or build than the baseline ({}): compare on the "
+      "same machine, or pass --allow-cross-machine to compare anyway (the report says so)",
+      fields);
+}
 
-  auto c = gate::compare(baseline, *current, copts);
-  if (!o.confirm.empty()) {
-    if (auto confirmed = confirm(c, baseline, o, copts, err); !confirmed)
-      return input_error(err, "--confirm: " + confirmed.error().message);
+void record(gate::history& past, const gate::result_set& current, const gate::comparison& c,
+            const options& o, std::ostream& err) {
+  const auto now = now_ns();
+  if (auto id = past.record(current, c.overall_status(), now); !id) {
+    fmt::print(err, "note: this run was not recorded in the history: {}\n", id.error().message);
+    return;
   }
-  gate::render_console(c, out, o.full);
-  const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
-  if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w) {
-    fail(err, w.error().message);
-    return exit_error;
-  }
+  (void)past.prune(now, std::chrono::seconds(*parse_duration_arg(o.keep_samples) / 1'000'000'000));
+}
 
-  if (past) {
-    const auto now = now_ns();
-    if (auto id = past->record(*current, c.overall_status(), now); !id) {
-      fmt::print(err, "note: this run was not recorded in the history: {}\n", id.error().message);
-    } else {
-      (void)past->prune(now,
-                        std::chrono::seconds(*parse_duration_arg(o.keep_samples) / 1'000'000'000));
-    }
+// --update-baseline: the current results become the baseline unless a
+// regression is critical (or --force-baseline).
+int update_baseline(const options& o, const gate::baseline_dir& dir, const gate::comparison& c,
+                    const gate::result_set& current, bool first_run, std::ostream& err) {
+  const auto critical = c.count(gate::severity::critical);
+  if (critical > 0 && !o.force_baseline) {
+    fmt::print(err,
+               "note: baseline not updated: {} critical regression{} (--force-baseline "
+               "updates anyway)\n",
+               critical, critical == 1 ? "" : "s");
+    return exit_ok;
   }
+  if (auto u = dir.update(current); !u) return fail(err, u.error().message);
+  fmt::print(err, "note: baseline {}: {}\n", first_run ? "created" : "updated",
+             dir.baseline_file().string());
+  return exit_ok;
+}
 
-  if (o.update_baseline) {
-    const auto critical = c.count(gate::severity::critical);
-    if (critical > 0 && !o.force_baseline) {
-      fmt::print(err,
-                 "note: baseline not updated: {} critical regression{} (--force-baseline "
-                 "updates anyway)\n",
-                 critical, critical == 1 ? "" : "s");
-    } else if (auto u = dir.update(*current); !u) {
-      fail(err, u.error().message);
-      return exit_error;
-    } else {
-      fmt::print(err, "note: baseline {}: {}\n", first_run ? "created" : "updated",
-                 dir.baseline_file().string());
-    }
-  }
-
+int exit_code(const gate::comparison& c, const options& o) {
   if (!failing_benchmarks(c, o.fail_on).empty()) return exit_failure;
   if (o.require_conclusive &&
       c.count(gate::severity::inconclusive) + c.count(gate::severity::missing) > 0)
     return exit_inconclusive;
   return exit_ok;
+}
+
+}  // namespace
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  if (const auto e = argument_error(o); !e.empty()) return fail(err, e);
+  auto current = gate::load_runs({o.results.begin(), o.results.end()});
+  if (!current) return fail(err, current.error().message);
+  gate::compare_options copts;
+  auto cfg = load_config(o.config);
+  if (!cfg) return fail(err, cfg.error().message);
+  copts.config = std::move(*cfg);
+  const gate::baseline_dir dir(o.baseline_dir);
+  bool first_run = false;
+  auto baseline = load_baseline(o, dir, *current, first_run, err);
+  if (!baseline) return fail(err, baseline.error().message);
+  const auto past = open_history(o, dir, *current, copts, err);
+  if (const auto e = cross_machine_error(o, *baseline, *current); !e.empty()) return fail(err, e);
+
+  auto c = gate::compare(*baseline, *current, copts);
+  if (!o.confirm.empty()) {
+    if (auto confirmed = confirm(c, *baseline, o, copts, err); !confirmed)
+      return fail(err, "--confirm: " + confirmed.error().message);
+  }
+  gate::render_console(c, out, o.full);
+  const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
+  if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w)
+    return fail(err, w.error().message);
+  if (past) record(*past, *current, c, o, err);
+  if (o.update_baseline) {
+    if (const int u = update_baseline(o, dir, c, *current, first_run, err); u != exit_ok) return u;
+  }
+  return exit_code(c, o);
 }
 
 }  // namespace perftrack::cli::compare_command
