@@ -341,6 +341,29 @@ warning = 0.02
   }
 }
 
+TEST(CompareTest, AThresholdsFileErrorNamesTheKeyAndWhatItMustBe) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"fdr = \"high\"", "gate.toml: \"fdr\" must be a number"},
+      {"max_cv = -0.5", "gate.toml: \"max_cv\" must not be negative"},
+      {"confidence = 1.5", "\"confidence\" must be between 0 and 1"},
+      {"min_samples = 1", "\"min_samples\" must be at least 2"},
+      {"resamples = 5", "\"resamples\" must be between 100 and 1000000"},
+      {"defaults = 3", "gate.toml: [defaults] must be a table"},
+      {"[defaults]\nwarning = -1", "gate.toml: [defaults]: \"warning\" must not be negative"},
+      {"[defaults]\nskip = 3", "gate.toml: [defaults]: \"skip\" must be true or false"},
+      {"[defaults]\nlower_is_better = \"yes\"", "\"lower_is_better\" must be true or false"},
+      {"rule = 3", "gate.toml: rules are [[rule]] tables"},
+      {"[[rule]]\ncritical = 0.1\nwarning = 0.2", "gate.toml: rule 1: \"warning\" is above"},
+      {"[[rule]]\ncategory = \"a\"\n[[rule]]\ncritical = \"x\"",
+       "gate.toml: rule 2: \"critical\" must be a number"}};
+  for (const auto& [text, message] : cases) {
+    auto e = gate_config::from_toml(text, "gate.toml");
+    ASSERT_FALSE(e) << text;
+    EXPECT_NE(e.error().message.find(message), std::string::npos)
+        << text << " -> " << e.error().message;
+  }
+}
+
 TEST(CompareTest, RenderersStayWithinTheirContracts) {
   std::mt19937_64 g(3);
   std::vector<benchmark_result> bs, cs;
