@@ -30,11 +30,64 @@ struct range_result {
   int error = 0;
 };
 
+// Parses a range's lines into records for `sink`, counting blank, good and
+// malformed lines (with the first few malformed ones' numbers).
+class line_feeder {
+public:
+  line_feeder(record_sink& sink, const scan_options& options, range_result& r)
+      : parser_(options.detail), sink_(sink), keep_(options.keep_malformed), r_(r) {}
+
+  void line(std::string_view line) {
+    ++r_.lines_total;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    ++r_.lines;
+    const line_error e = parser_.parse_padded(line, record_);
+    if (e == line_error::none) {
+      ++r_.records;
+      sink_.on_record(record_);
+      return;
+    }
+    malformed(e);
+  }
+  void too_long() {
+    ++r_.lines_total;
+    ++r_.lines;
+    malformed(line_error::too_long);
+  }
+
+private:
+  void malformed(line_error e) {
+    ++r_.malformed;
+    if (r_.first_malformed.size() < keep_) r_.first_malformed.emplace_back(r_.lines_total, e);
+  }
+  line_parser parser_;
+  record_view record_;
+  record_sink& sink_;
+  std::size_t keep_;
+  range_result& r_;
+};
+
+// Reads up to `want` bytes at `offset` (fewer only at the end of the file);
+// -errno on an error.
+std::int64_t read_at(int fd, char* buf, std::size_t want, std::uint64_t offset) {
+  std::size_t n = 0;
+  while (n < want) {
+    const ssize_t got = ::pread(fd, buf + n, want - n, static_cast<off_t>(offset + n));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (got == 0) break;
+    n += static_cast<std::size_t>(got);
+  }
+  return static_cast<std::int64_t>(n);
+}
+
 // Reads the lines that start in [begin, end) of `fd` and feeds them to `sink`.
 void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t file_size,
                 record_sink& sink, const scan_options& options, range_result& r) {
-  line_parser parser(options.detail);
-  record_view record;
+  line_feeder feed(sink, options, r);
   const std::size_t block = std::max<std::size_t>(options.block_bytes, max_line_bytes + 1);
   std::unique_ptr<char[]> buf(new char[block + line_padding]);
 
@@ -52,46 +105,16 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
   }
   bool too_long = false;  // inside a line longer than max_line_bytes
 
-  auto on_line = [&](std::string_view line) {
-    ++r.lines_total;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    ++r.lines;
-    const line_error e = parser.parse_padded(line, record);
-    if (e == line_error::none) {
-      ++r.records;
-      sink.on_record(record);
-      return;
-    }
-    ++r.malformed;
-    if (r.first_malformed.size() < options.keep_malformed) {
-      r.first_malformed.emplace_back(r.lines_total, e);
-    }
-  };
-  auto on_too_long = [&] {
-    ++r.lines_total;
-    ++r.lines;
-    ++r.malformed;
-    if (r.first_malformed.size() < options.keep_malformed) {
-      r.first_malformed.emplace_back(r.lines_total, line_error::too_long);
-    }
-  };
-
   while (offset < end || skip_partial || too_long) {
     if (offset >= file_size) break;
-    const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(block, file_size - offset));
-    std::size_t n = 0;
-    while (n < want) {
-      const ssize_t got = ::pread(fd, buf.get() + n, want - n, static_cast<off_t>(offset + n));
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        r.error = errno;
-        return;
-      }
-      if (got == 0) break;
-      n += static_cast<std::size_t>(got);
+    const std::int64_t got = read_at(
+        fd, buf.get(), static_cast<std::size_t>(std::min<std::uint64_t>(block, file_size - offset)),
+        offset);
+    if (got < 0) {
+      r.error = static_cast<int>(-got);
+      return;
     }
+    const auto n = static_cast<std::size_t>(got);
     if (n == 0) break;
     std::memset(buf.get() + n, ' ', line_padding);
     const bool at_eof = offset + n >= file_size;
@@ -102,7 +125,7 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
         offset += n;
         continue;
       }
-      if (too_long) on_too_long();
+      if (too_long) feed.too_long();
       skip_partial = too_long = false;
       i = static_cast<std::size_t>(nl - buf.get()) + 1;
     }
@@ -110,7 +133,7 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
       const char* nl = static_cast<const char*>(std::memchr(buf.get() + i, '\n', n - i));
       if (nl == nullptr) {
         if (at_eof) {  // an unterminated last line
-          on_line({buf.get() + i, n - i});
+          feed.line({buf.get() + i, n - i});
           i = n;
         } else if (i == 0) {  // no '\n' in a whole block: longer than any valid line
           too_long = true;
@@ -120,9 +143,9 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
       }
       const auto j = static_cast<std::size_t>(nl - buf.get());
       if (j - i > max_line_bytes) {
-        on_too_long();
+        feed.too_long();
       } else {
-        on_line({buf.get() + i, j - i});
+        feed.line({buf.get() + i, j - i});
       }
       i = j + 1;
     }
@@ -130,7 +153,7 @@ void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t fi
     offset += i;
     if (!too_long && offset >= end) break;
   }
-  if (too_long) on_too_long();  // the file ended inside the long line
+  if (too_long) feed.too_long();  // the file ended inside the long line
 }
 
 }  // namespace
