@@ -154,6 +154,120 @@ bool counter_lower_is_better(const std::string& name) {
   return true;
 }
 
+// A Google Benchmark run's rows: its repetitions and its aggregates by name.
+struct google_rows {
+  std::vector<const json*> iterations;
+  std::map<std::string, const json*> aggregates;
+};
+
+// Rows grouped by run name, in order of first appearance.
+expected<std::vector<std::pair<std::string, google_rows>>> group_google_rows(
+    const json& doc, const std::string& source) {
+  std::vector<std::pair<std::string, google_rows>> runs;
+  std::map<std::string, std::size_t> index;
+  for (const auto& row : doc["benchmarks"]) {
+    if (!row.is_object() || !row.contains("name") || !row["name"].is_string())
+      return schema_error(source, "a benchmark row without a \"name\" string");
+    const std::string run = string_or(row, "run_name", row["name"].get<std::string>());
+    const auto [it, added] = index.try_emplace(run, runs.size());
+    if (added) runs.emplace_back(run, google_rows{});
+    auto& g = runs[it->second].second;
+    if (string_or(row, "run_type", "iteration") == "aggregate") {
+      g.aggregates[string_or(row, "aggregate_name")] = &row;
+    } else {
+      g.iterations.push_back(&row);
+    }
+  }
+  return runs;
+}
+
+// Every numeric field of a run's rows is a metric: times (in ns), rates,
+// counters, and perftrack count's instruction counts.
+class google_metrics {
+public:
+  template <class Take>
+  void values_of(const json& row, Take&& take) {
+    const double scale = to_ns(string_or(row, "time_unit", "ns"));
+    for (const auto& [key, value] : row.items()) {
+      const bool time = key == "real_time" || key == "cpu_time";
+      if (!time && google_fixed_fields().count(key)) continue;
+      if (!value.is_number() && !value.is_null()) continue;
+      const double v =
+          value.is_null() ? std::nan("") : value.template get<double>() * (time ? scale : 1);
+      take(metric_for(key), v);
+    }
+  }
+  /// The metrics in order of first appearance.
+  std::vector<metric> take_all() {
+    std::vector<metric> out;
+    for (const auto& name : names_) out.push_back(std::move(metrics_[name]));
+    return out;
+  }
+  std::map<std::string, metric>& by_name() { return metrics_; }
+
+private:
+  metric& metric_for(const std::string& name) {
+    auto [it, added] = metrics_.try_emplace(name);
+    if (!added) return it->second;
+    names_.push_back(name);
+    metric& m = it->second;
+    m.name = name;
+    if (name == "real_time" || name == "cpu_time") {
+      m.unit = "ns";
+    } else if (is_instruction_count(name)) {
+      // perftrack count's Callgrind counts per iteration (docs/compare.md).
+      m.kind = metric_kind::count;
+      m.unit = name + "/iteration";
+    } else {
+      m.unit = name.find("per_second") != std::string::npos ? "/s" : "";
+      m.lower_is_better = counter_lower_is_better(name);
+    }
+    return m;
+  }
+  std::vector<std::string> names_;
+  std::map<std::string, metric> metrics_;
+};
+
+// --benchmark_report_aggregates_only: a summary per metric.
+void read_google_summaries(const google_rows& g, google_metrics& metrics) {
+  const auto read = [&](const char* aggregate, auto&& set) {
+    const auto it = g.aggregates.find(aggregate);
+    if (it != g.aggregates.end()) metrics.values_of(*it->second, set);
+  };
+  read("median", [](metric& m, double v) { m.summary_median = v; });
+  read("mean", [](metric& m, double v) { m.summary_mean = v; });
+  read("stddev", [](metric& m, double v) { m.summary_stddev = v; });
+  const json* any = g.aggregates.begin()->second;
+  for (auto& [name, m] : metrics.by_name()) {
+    m.summary_only = true;
+    m.summary_n = static_cast<std::size_t>(number_or(*any, "repetitions", 0));
+    if (m.summary_median == 0) m.summary_median = m.summary_mean;
+  }
+}
+
+benchmark_result google_benchmark(const std::string& run, const google_rows& g) {
+  benchmark_result r;
+  r.name = run;
+  r.category = run.substr(0, run.find('/'));
+  google_metrics metrics;
+  for (const json* row : g.iterations) {
+    ++r.runs;
+    if (row->value("error_occurred", false)) {
+      // A failed repetition's times mean nothing: counted, not sampled.
+      ++r.failed_runs;
+      r.reason = string_or(*row, "error_message", "the benchmark reported an error");
+      continue;
+    }
+    metrics.values_of(*row, [](metric& m, double v) {
+      if (std::isfinite(v)) m.samples.push_back(v);
+    });
+  }
+  if (r.runs > 0 && r.failed_runs == r.runs) r.status = run_status::error;
+  if (g.iterations.empty() && !g.aggregates.empty()) read_google_summaries(g, metrics);
+  r.metrics = metrics.take_all();
+  return r;
+}
+
 expected<result_set> read_google(const json& doc, const std::string& source) {
   result_set out;
   out.format = "google-benchmark";
@@ -165,97 +279,9 @@ expected<result_set> read_google(const json& doc, const std::string& source) {
     out.comparability["library_build_type"] = string_or(*ctx, "library_build_type");
     out.time = string_or(*ctx, "date");
   }
-  // Rows grouped by run name, in order of first appearance.
-  struct group {
-    std::vector<const json*> iterations;
-    std::map<std::string, const json*> aggregates;
-  };
-  std::vector<std::string> order;
-  std::map<std::string, group> groups;
-  for (const auto& row : doc["benchmarks"]) {
-    if (!row.is_object() || !row.contains("name") || !row["name"].is_string())
-      return schema_error(source, "a benchmark row without a \"name\" string");
-    const std::string run_type = string_or(row, "run_type", "iteration");
-    const std::string run = string_or(row, "run_name", row["name"].get<std::string>());
-    if (!groups.count(run)) order.push_back(run);
-    auto& g = groups[run];
-    if (run_type == "aggregate") {
-      g.aggregates[string_or(row, "aggregate_name")] = &row;
-    } else {
-      g.iterations.push_back(&row);
-    }
-  }
-  for (const auto& run : order) {
-    const auto& g = groups[run];
-    benchmark_result r;
-    r.name = run;
-    r.category = run.substr(0, run.find('/'));
-    // Every numeric field of the rows is a metric: times (in ns), rates, counters.
-    std::vector<std::string> names;
-    std::map<std::string, metric> metrics;
-    const auto metric_for = [&](const std::string& name, const json& row) -> metric& {
-      auto [it, added] = metrics.try_emplace(name);
-      if (added) {
-        names.push_back(name);
-        it->second.name = name;
-        if (name == "real_time" || name == "cpu_time") {
-          it->second.unit = "ns";
-        } else if (is_instruction_count(name)) {
-          // perftrack count's Callgrind counts per iteration (docs/compare.md).
-          it->second.kind = metric_kind::count;
-          it->second.unit = name + "/iteration";
-        } else {
-          it->second.unit = name.find("per_second") != std::string::npos ? "/s" : "";
-          it->second.lower_is_better = counter_lower_is_better(name);
-        }
-      }
-      (void)row;
-      return it->second;
-    };
-    const auto values_of = [&](const json& row, auto&& take) {
-      const double scale = to_ns(string_or(row, "time_unit", "ns"));
-      for (const auto& [key, value] : row.items()) {
-        const bool time = key == "real_time" || key == "cpu_time";
-        if (!time && google_fixed_fields().count(key)) continue;
-        if (!value.is_number() && !value.is_null()) continue;
-        const double v =
-            value.is_null() ? std::nan("") : value.template get<double>() * (time ? scale : 1);
-        take(metric_for(key, row), v);
-      }
-    };
-    for (const json* row : g.iterations) {
-      ++r.runs;
-      if (row->value("error_occurred", false)) {
-        // A failed repetition's times mean nothing: counted, not sampled.
-        ++r.failed_runs;
-        r.reason = string_or(*row, "error_message", "the benchmark reported an error");
-        continue;
-      }
-      values_of(*row, [](metric& m, double v) {
-        if (std::isfinite(v)) m.samples.push_back(v);
-      });
-    }
-    if (r.runs > 0 && r.failed_runs == r.runs) r.status = run_status::error;
-    if (g.iterations.empty() && !g.aggregates.empty()) {
-      // --benchmark_report_aggregates_only: a summary per metric.
-      const auto read = [&](const char* aggregate, auto&& set) {
-        const auto it = g.aggregates.find(aggregate);
-        if (it == g.aggregates.end()) return;
-        values_of(*it->second, set);
-      };
-      read("median", [](metric& m, double v) { m.summary_median = v; });
-      read("mean", [](metric& m, double v) { m.summary_mean = v; });
-      read("stddev", [](metric& m, double v) { m.summary_stddev = v; });
-      const json* any = g.aggregates.begin()->second;
-      for (auto& [name, m] : metrics) {
-        m.summary_only = true;
-        m.summary_n = static_cast<std::size_t>(number_or(*any, "repetitions", 0));
-        if (m.summary_median == 0) m.summary_median = m.summary_mean;
-      }
-    }
-    for (const auto& name : names) r.metrics.push_back(std::move(metrics[name]));
-    out.benchmarks.push_back(std::move(r));
-  }
+  auto runs = group_google_rows(doc, source);
+  if (!runs) return runs.error();
+  for (const auto& [run, rows] : *runs) out.benchmarks.push_back(google_benchmark(run, rows));
   return out;
 }
 
