@@ -114,15 +114,16 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
       case kind::micro: r.samples.push_back(f.wall_ns / static_cast<double>(r.iterations)); break;
       case kind::throughput: r.samples.push_back(f.items / (f.wall_ns / 1e9)); break;
       case kind::latency: {
-        // The median: one operation's typical latency, not moved by the few
-        // that a preempted thread stretches a thousandfold.
-        r.samples.push_back(stats::median(f.latencies));
         r.latency_count += f.latencies.size();
         const std::size_t room =
             options_.max_latencies - std::min(options_.max_latencies, latencies.size());
         latencies.insert(
             latencies.end(), f.latencies.begin(),
             f.latencies.begin() + static_cast<std::ptrdiff_t>(std::min(room, f.latencies.size())));
+        // The median: one operation's typical latency, not moved by the few
+        // that a preempted thread stretches a thousandfold. After the copy
+        // above, which keeps the first operations: the median reorders them.
+        r.samples.push_back(stats::median(f.latencies));
         break;
       }
       case kind::memory: r.samples.push_back(f.value); break;
