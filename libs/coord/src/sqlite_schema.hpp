@@ -5,9 +5,16 @@
 #include <cstdint>
 
 #include "perftrack/coord/types.hpp"
-#include "sqlite.hpp"
+#include "perftrack/sqlite/sqlite.hpp"
 
 namespace perftrack::coord::sqlite {
+
+// The shared wrapper (libs/sqlite), under the names the store uses.
+using perftrack::sqlite::connection;
+using perftrack::sqlite::reset_guard;
+using perftrack::sqlite::statement;
+using perftrack::sqlite::transaction;
+using perftrack::sqlite::write_scope;
 
 inline constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS agents(

@@ -12,7 +12,6 @@
 
 #include "perftrack/coord/store.hpp"
 #include "rules.hpp"
-#include "sqlite.hpp"
 #include "sqlite_gate.hpp"
 #include "sqlite_schema.hpp"
 #include "sqlite_vfs.hpp"
@@ -127,7 +126,7 @@ public:
     sqlite::write_scope write(db_);
     auto& s = db_.stmt("UPDATE agents SET handoff = ?1 WHERE id = ?2");
     sqlite::reset_guard g(s);
-    s.bind(1, handoff ? 1 : 0).bind(2, id);
+    s.bind(1, std::int64_t{handoff ? 1 : 0}).bind(2, id);
     if (s.step() != SQLITE_DONE) return db_.error("set handoff");
     if (db_.changes() == 0) return rules::unknown_agent(id);
     return true;

@@ -1,12 +1,12 @@
 // The history in an SQLite file (the default: history.db in the baseline
 // directory).
 
-#include <sqlite3.h>
+#include <fmt/format.h>
 
-#include <cmath>
 #include <filesystem>
 
 #include "history_backend.hpp"
+#include "perftrack/sqlite/sqlite.hpp"
 
 namespace perftrack::gate {
 namespace {
@@ -26,81 +26,40 @@ CREATE TABLE IF NOT EXISTS metrics(
 CREATE INDEX IF NOT EXISTS metrics_by_name ON metrics(benchmark, metric, run);
 )";
 
-/// A prepared statement, finalized on scope exit.
-class statement {
-public:
-  statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~statement() { sqlite3_finalize(s_); }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-  bool ok() const noexcept { return s_ != nullptr; }
-  statement& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  statement& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  statement& bind(int i, double v) {
-    if (std::isfinite(v))
-      sqlite3_bind_double(s_, i, v);
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  int step() { return sqlite3_step(s_); }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::int64_t int64(int c) const { return sqlite3_column_int64(s_, c); }
-  double real(int c) const { return sqlite3_column_double(s_, c); }
-  std::string text(int c) const {
-    const auto* p = sqlite3_column_text(s_, c);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-
-private:
-  sqlite3_stmt* s_ = nullptr;
-};
-
 class sqlite_history final : public history::impl {
 public:
-  ~sqlite_history() override { sqlite3_close(db_); }
-
   static expected<std::unique_ptr<history::impl>> open(const std::string& file) {
-    auto h = std::make_unique<sqlite_history>();
-    h->file_ = file;
     std::error_code ec;
     const std::filesystem::path p(file);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-    if (sqlite3_open_v2(file.c_str(), &h->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        nullptr) != SQLITE_OK)
-      return h->error("cannot open the history");
-    sqlite3_busy_timeout(h->db_, 10000);
+    sqlite3* handle = nullptr;
+    const int rc =
+        sqlite3_open_v2(file.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    auto h = std::make_unique<sqlite_history>(file, handle);
+    if (rc != SQLITE_OK) return h->error("cannot open the history");
+    sqlite3_busy_timeout(handle, 10000);
     // A damaged or foreign file fails here, before anything is written to it.
-    if (sqlite3_exec(h->db_, "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;",
-                     nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(h->db_, schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return failure{file + " is not a usable history database (" + sqlite3_errmsg(h->db_) +
-                     "): move it aside and a new history starts; the baseline is not affected"};
+    if (!h->db_.exec("PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;") ||
+        !h->db_.exec(schema)) {
+      return failure{fmt::format(
+          "{} is not a usable history database ({}): move it aside and a new history starts; "
+          "the baseline is not affected",
+          file, h->db_.message())};
     }
     return std::unique_ptr<history::impl>(std::move(h));
   }
 
+  sqlite_history(std::string file, sqlite3* handle) : db_(handle), file_(std::move(file)) {}
+
   expected<std::int64_t> record(const run_header& run,
                                 const std::vector<metric_summary>& metrics) override {
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-      return error("begin");
-    const auto rollback = [&](failure f) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return f;
-    };
-    statement ins(db_,
-                  "INSERT INTO runs(recorded_ns, time, git_sha, branch, comparability, source, "
-                  "status) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (!ins.ok()) return rollback(error("prepare"));
+    sqlite::transaction tx(db_);
+    if (!tx.begin()) return error("begin");
+    auto& ins = db_.stmt(
+        "INSERT INTO runs(recorded_ns, time, git_sha, branch, comparability, source, "
+        "status) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!ins.ok()) return error("prepare");
+    const sqlite::reset_guard ins_reset(ins);
     ins.bind(1, run.recorded_ns)
         .bind(2, run.time)
         .bind(3, run.git_sha)
@@ -108,13 +67,14 @@ public:
         .bind(5, run.comparability)
         .bind(6, run.source)
         .bind(7, run.status);
-    if (ins.step() != SQLITE_DONE) return rollback(error("record a run"));
-    const std::int64_t id = sqlite3_last_insert_rowid(db_);
-    statement m(
-        db_,
+    if (ins.step() != SQLITE_DONE) return error("record a run");
+    const std::int64_t id = db_.last_insert_rowid();
+    auto& m = db_.stmt(
         "INSERT OR REPLACE INTO metrics(run, benchmark, metric, unit, lower_is_better, "
         "n, median, mean, stddev, samples) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    if (!m.ok()) return error("prepare");
     for (const auto& x : metrics) {
+      const sqlite::reset_guard m_reset(m);
       m.bind(1, id)
           .bind(2, x.benchmark)
           .bind(3, x.metric)
@@ -125,20 +85,19 @@ public:
           .bind(8, x.mean)
           .bind(9, x.stddev);
       if (!x.samples.empty()) m.bind(10, x.samples);
-      if (m.step() != SQLITE_DONE) return rollback(error("record a metric"));
-      m.reset();
+      if (m.step() != SQLITE_DONE) return error("record a metric");
     }
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-      return rollback(error("commit"));
+    if (!tx.commit()) return error("commit");
     return id;
   }
 
   expected<std::vector<history_run>> runs(std::size_t limit) override {
-    statement s(db_,
-                "SELECT r.id, r.time, r.git_sha, r.branch, r.comparability, r.source, r.status, "
-                "(SELECT count(DISTINCT benchmark) FROM metrics WHERE run = r.id) "
-                "FROM runs r ORDER BY r.id DESC LIMIT ?1");
+    auto& s = db_.stmt(
+        "SELECT r.id, r.time, r.git_sha, r.branch, r.comparability, r.source, r.status, "
+        "(SELECT count(DISTINCT benchmark) FROM metrics WHERE run = r.id) "
+        "FROM runs r ORDER BY r.id DESC LIMIT ?1");
     if (!s.ok()) return error("list runs");
+    const sqlite::reset_guard reset(s);
     s.bind(1, static_cast<std::int64_t>(limit));
     std::vector<history_run> out;
     int rc;
@@ -152,11 +111,12 @@ public:
 
   expected<std::vector<trend_point>> latest(std::string_view benchmark, std::string_view metric,
                                             std::size_t limit) override {
-    statement s(db_,
-                "SELECT m.run, r.time, r.git_sha, m.median, m.n FROM metrics m "
-                "JOIN runs r ON r.id = m.run WHERE m.benchmark = ?1 AND m.metric = ?2 "
-                "AND m.median IS NOT NULL ORDER BY m.run DESC LIMIT ?3");
+    auto& s = db_.stmt(
+        "SELECT m.run, r.time, r.git_sha, m.median, m.n FROM metrics m "
+        "JOIN runs r ON r.id = m.run WHERE m.benchmark = ?1 AND m.metric = ?2 "
+        "AND m.median IS NOT NULL ORDER BY m.run DESC LIMIT ?3");
     if (!s.ok()) return error("read a trend");
+    const sqlite::reset_guard reset(s);
     s.bind(1, benchmark).bind(2, metric).bind(3, static_cast<std::int64_t>(limit));
     std::vector<trend_point> out;
     int rc;
@@ -169,11 +129,12 @@ public:
 
   expected<std::vector<std::tuple<std::string, std::string, double>>> medians(
       std::string_view comparability) override {
-    statement s(db_,
-                "SELECT m.benchmark, m.metric, m.median FROM metrics m JOIN runs r ON r.id = "
-                "m.run WHERE r.comparability = ?1 AND m.median IS NOT NULL "
-                "ORDER BY m.benchmark, m.metric, m.run DESC");
+    auto& s = db_.stmt(
+        "SELECT m.benchmark, m.metric, m.median FROM metrics m JOIN runs r ON r.id = "
+        "m.run WHERE r.comparability = ?1 AND m.median IS NOT NULL "
+        "ORDER BY m.benchmark, m.metric, m.run DESC");
     if (!s.ok()) return error("read the noise");
+    const sqlite::reset_guard reset(s);
     s.bind(1, comparability);
     std::vector<std::tuple<std::string, std::string, double>> out;
     int rc;
@@ -183,8 +144,9 @@ public:
   }
 
   expected<std::vector<std::pair<std::string, std::string>>> metric_names() override {
-    statement s(db_, "SELECT DISTINCT benchmark, metric FROM metrics ORDER BY 1, 2");
+    auto& s = db_.stmt("SELECT DISTINCT benchmark, metric FROM metrics ORDER BY 1, 2");
     if (!s.ok()) return error("list metrics");
+    const sqlite::reset_guard reset(s);
     std::vector<std::pair<std::string, std::string>> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.emplace_back(s.text(0), s.text(1));
@@ -193,24 +155,27 @@ public:
   }
 
   expected<std::int64_t> drop_samples_before(std::int64_t cutoff) override {
-    statement s(db_,
-                "UPDATE metrics SET samples = NULL WHERE samples IS NOT NULL AND run IN "
-                "(SELECT id FROM runs WHERE recorded_ns < ?1)");
+    auto& s = db_.stmt(
+        "UPDATE metrics SET samples = NULL WHERE samples IS NOT NULL AND run IN "
+        "(SELECT id FROM runs WHERE recorded_ns < ?1)");
     if (!s.ok()) return error("prune");
+    const sqlite::reset_guard reset(s);
     s.bind(1, cutoff);
     if (s.step() != SQLITE_DONE) return error("prune");
-    statement count(db_, "SELECT count(*) FROM runs WHERE recorded_ns < ?1");
+    auto& count = db_.stmt("SELECT count(*) FROM runs WHERE recorded_ns < ?1");
+    if (!count.ok()) return error("prune");
+    const sqlite::reset_guard count_reset(count);
     count.bind(1, cutoff);
     if (count.step() != SQLITE_ROW) return error("prune");
     return count.int64(0);
   }
 
 private:
-  failure error(const std::string& what) const {
-    return failure{file_ + ": " + what + ": " + sqlite3_errmsg(db_)};
+  failure error(std::string_view what) const {
+    return failure{fmt::format("{}: {}: {}", file_, what, db_.message())};
   }
 
-  sqlite3* db_ = nullptr;
+  sqlite::connection db_;
   std::string file_;
 };
 

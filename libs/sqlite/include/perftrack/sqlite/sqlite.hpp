@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,7 +12,11 @@
 
 #include "perftrack/base/expected.hpp"
 
-namespace perftrack::coord::sqlite {
+/// A thin RAII layer over SQLite's C API, shared by the coordination store and
+/// the gate's history: prepared statements, a connection that caches them, and
+/// transactions that roll back unless committed. Failures carry SQLite's own
+/// message.
+namespace perftrack::sqlite {
 
 /// A prepared statement, reset for reuse after every step sequence.
 class statement {
@@ -36,6 +41,16 @@ public:
   statement& bind(const char* name, std::string_view v) {
     return bind(sqlite3_bind_parameter_index(stmt_, name), v);
   }
+  /// A finite value as REAL; NaN and infinities as NULL (SQLite would store
+  /// NaN as NULL anyway, and an infinity does not survive every reader).
+  statement& bind(int i, double v) {
+    if (std::isfinite(v)) {
+      sqlite3_bind_double(stmt_, i, v);
+    } else {
+      sqlite3_bind_null(stmt_, i);
+    }
+    return *this;
+  }
   statement& bind_null(int i) {
     sqlite3_bind_null(stmt_, i);
     return *this;
@@ -47,6 +62,7 @@ public:
     sqlite3_clear_bindings(stmt_);
   }
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
@@ -90,6 +106,8 @@ public:
   expected<bool> exec_retrying(const char* sql, std::chrono::milliseconds timeout);
   /// "SQLite: cannot <what>: <SQLite's message>".
   failure error(std::string_view what) const;
+  /// SQLite's message for the last failed call on this connection.
+  const char* message() const noexcept { return sqlite3_errmsg(db_); }
   std::int64_t changes() const noexcept { return sqlite3_changes(db_); }
   std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
   /// False outside BEGIN ... COMMIT, and after SQLite ended a transaction by
@@ -134,4 +152,4 @@ private:
   bool open_;
 };
 
-}  // namespace perftrack::coord::sqlite
+}  // namespace perftrack::sqlite

@@ -1,10 +1,10 @@
-#include "sqlite.hpp"
+#include "perftrack/sqlite/sqlite.hpp"
 
 #include <fmt/format.h>
 
 #include <thread>
 
-namespace perftrack::coord::sqlite {
+namespace perftrack::sqlite {
 
 statement::statement(sqlite3* db, const char* sql) {
   sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
@@ -77,4 +77,4 @@ write_scope::~write_scope() {
     auto ignored = c_.exec("ROLLBACK");
 }
 
-}  // namespace perftrack::coord::sqlite
+}  // namespace perftrack::sqlite
