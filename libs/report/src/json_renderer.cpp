@@ -58,12 +58,8 @@ private:
   bool fresh_ = true;
 };
 
-}  // namespace
-
-void json_renderer::render(const period_report& r, std::ostream& out) const {
-  std::string s;
-  json_out j(s);
-  j.begin_object();
+/// What the report covers and its totals.
+void write_summary(const period_report& r, json_out& j) {
   j.key("kind").str(r.kind);
   j.key("period").begin_object();
   j.key("since").str(iso_text(r.since_ns));
@@ -80,6 +76,10 @@ void json_renderer::render(const period_report& r, std::ostream& out) const {
   j.key("failed").num(r.failed);
   j.key("error_rate").num(r.error_rate());
   j.key("malformed_lines").num(r.malformed_lines);
+}
+
+/// One object per operation, with the previous period's count and average.
+void write_operations(const period_report& r, json_out& j) {
   j.key("operations").begin_array();
   for (const auto& op : r.operations) {
     j.begin_object();
@@ -98,6 +98,10 @@ void json_renderer::render(const period_report& r, std::ostream& out) const {
     j.end_object();
   }
   j.end_array();
+}
+
+/// The slowest single records.
+void write_slowest(const period_report& r, json_out& j) {
   j.key("slowest").begin_array();
   for (const auto& sl : r.slowest) {
     j.begin_object();
@@ -107,6 +111,10 @@ void json_renderer::render(const period_report& r, std::ostream& out) const {
     j.end_object();
   }
   j.end_array();
+}
+
+/// The operations with the most records.
+void write_most_frequent(const period_report& r, json_out& j) {
   j.key("most_frequent").begin_array();
   for (std::size_t i = 0; i < std::min(r.top, r.operations.size()); ++i) {
     j.begin_object();
@@ -115,6 +123,10 @@ void json_renderer::render(const period_report& r, std::ostream& out) const {
     j.end_object();
   }
   j.end_array();
+}
+
+/// The thresholds and the rules that fired.
+void write_degradations(const period_report& r, json_out& j) {
   j.key("thresholds").begin_object();
   j.key("p95_over_avg").num(r.thresholds.p95_over_avg);
   j.key("avg_increase").num(r.thresholds.avg_increase);
@@ -131,25 +143,41 @@ void json_renderer::render(const period_report& r, std::ostream& out) const {
     j.end_object();
   }
   j.end_array();
-  if (r.has_trends) {
-    j.key("trend_bucket").str(r.trend_bucket_ns == 86'400'000'000'000 ? "day" : "week");
-    j.key("trends").begin_array();
-    for (const auto& t : r.trends) {
+}
+
+/// P95 per day or week (when asked).
+void write_trends(const period_report& r, json_out& j) {
+  j.key("trend_bucket").str(r.trend_bucket_ns == 86'400'000'000'000 ? "day" : "week");
+  j.key("trends").begin_array();
+  for (const auto& t : r.trends) {
+    j.begin_object();
+    j.key("operation").str(t.operation);
+    j.key("points").begin_array();
+    for (const auto& p : t.points) {
       j.begin_object();
-      j.key("operation").str(t.operation);
-      j.key("points").begin_array();
-      for (const auto& p : t.points) {
-        j.begin_object();
-        j.key("start").str(iso_text(p.start_ns));
-        j.key("count").num(p.count);
-        if (p.count > 0) j.key("p95_ms").num(p.p95_ms);
-        j.end_object();
-      }
-      j.end_array();
+      j.key("start").str(iso_text(p.start_ns));
+      j.key("count").num(p.count);
+      if (p.count > 0) j.key("p95_ms").num(p.p95_ms);
       j.end_object();
     }
     j.end_array();
+    j.end_object();
   }
+  j.end_array();
+}
+
+}  // namespace
+
+void json_renderer::render(const period_report& r, std::ostream& out) const {
+  std::string s;
+  json_out j(s);
+  j.begin_object();
+  write_summary(r, j);
+  write_operations(r, j);
+  write_slowest(r, j);
+  write_most_frequent(r, j);
+  write_degradations(r, j);
+  if (r.has_trends) write_trends(r, j);
   j.end_object();
   s += '\n';
   out << s;

@@ -52,15 +52,17 @@ void w(std::ostream& out, fmt::format_string<Args...> format, Args&&... args) {
   fmt::print(out, format, std::forward<Args>(args)...);
 }
 
-}  // namespace
-
-void markdown_renderer::render(const period_report& r, std::ostream& out) const {
+/// The title and the line that says what the report covers.
+void write_title(const period_report& r, std::ostream& out) {
   w(out, "# Performance Report: {} ({} to {})\n\n", r.kind, date_text(r.since_ns),
     date_text(r.until_ns));
   w(out, "Generated {} from {} records. Window [{}, {}). Percentiles: {}.\n\n",
     iso_text(r.generated_ns), r.total, iso_text(r.since_ns), iso_text(r.until_ns),
     r.method == stats::percentile_method::nearest_rank ? "nearest-rank" : "linear");
+}
 
+/// One row per operation: count, success, average and percentiles.
+void write_operations(const period_report& r, std::ostream& out) {
   w(out, "## Operations\n\n");
   if (r.operations.empty()) {
     w(out, "No records in this period.\n\n");
@@ -75,13 +77,19 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
     }
     w(out, "\n");
   }
+}
 
+/// Totals, failures and the malformed lines the scan skipped.
+void write_reliability(const period_report& r, std::ostream& out) {
   w(out, "## Reliability\n\n");
   w(out, "| Total | Successful | Failed | Error rate | Malformed lines |\n");
   w(out, "|---:|---:|---:|---:|---:|\n");
   w(out, "| {} | {} | {} | {} | {} |\n\n", r.total, r.successful, r.failed, percent(r.error_rate()),
     r.malformed_lines);
+}
 
+/// The slowest single records.
+void write_slowest(const period_report& r, std::ostream& out) {
   w(out, "## Slowest Operations\n\n");
   if (r.slowest.empty()) {
     w(out, "None.\n\n");
@@ -94,7 +102,10 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
     }
     w(out, "\n");
   }
+}
 
+/// The operations with the most records, with their share.
+void write_most_frequent(const period_report& r, std::ostream& out) {
   w(out, "## Most Frequent Operations\n\n");
   if (r.operations.empty()) {
     w(out, "None.\n\n");
@@ -108,7 +119,10 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
     }
     w(out, "\n");
   }
+}
 
+/// The rules that fired, or the thresholds none of them crossed.
+void write_degradation(const period_report& r, std::ostream& out) {
   w(out, "## Degradation\n\n");
   if (r.degradations.empty()) {
     w(out,
@@ -123,33 +137,46 @@ void markdown_renderer::render(const period_report& r, std::ostream& out) const 
         rule_value(d.rule, d.value), rule_value(d.rule, d.threshold));
     }
   }
+}
 
-  if (r.has_trends) {
-    const bool daily = r.trend_bucket_ns == 86'400'000'000'000;
-    w(out, "\n## Trends (P95 per {})\n\n", daily ? "day" : "week");
-    if (r.trends.empty()) {
-      w(out, "No records in this period.\n");
-    } else {
-      w(out, "| Operation | P95 trend ({} to {}) | First (ms) | Last (ms) | Change |\n",
-        date_text(r.since_ns), date_text(r.until_ns));
-      w(out, "|---|---|---:|---:|---:|\n");
-      for (const auto& t : r.trends) {
-        const trend_point* first = nullptr;
-        const trend_point* last = nullptr;
-        for (const auto& p : t.points) {
-          if (p.count == 0) continue;
-          if (first == nullptr) first = &p;
-          last = &p;
-        }
-        if (first == nullptr) continue;
-        const std::string change =
-            first->p95_ms > 0 ? signed_percent(last->p95_ms / first->p95_ms - 1.0) : "n/a";
-        w(out, "| {} | `{}` | {} | {} | {} |\n", cell(t.operation), sparkline(t), ms(first->p95_ms),
-          ms(last->p95_ms), change);
+/// P95 per day or week as a sparkline, first and last value (when asked).
+void write_trends(const period_report& r, std::ostream& out) {
+  const bool daily = r.trend_bucket_ns == 86'400'000'000'000;
+  w(out, "\n## Trends (P95 per {})\n\n", daily ? "day" : "week");
+  if (r.trends.empty()) {
+    w(out, "No records in this period.\n");
+  } else {
+    w(out, "| Operation | P95 trend ({} to {}) | First (ms) | Last (ms) | Change |\n",
+      date_text(r.since_ns), date_text(r.until_ns));
+    w(out, "|---|---|---:|---:|---:|\n");
+    for (const auto& t : r.trends) {
+      const trend_point* first = nullptr;
+      const trend_point* last = nullptr;
+      for (const auto& p : t.points) {
+        if (p.count == 0) continue;
+        if (first == nullptr) first = &p;
+        last = &p;
       }
-      w(out, "\n`·` marks a {} without records.\n", daily ? "day" : "week");
+      if (first == nullptr) continue;
+      const std::string change =
+          first->p95_ms > 0 ? signed_percent(last->p95_ms / first->p95_ms - 1.0) : "n/a";
+      w(out, "| {} | `{}` | {} | {} | {} |\n", cell(t.operation), sparkline(t), ms(first->p95_ms),
+        ms(last->p95_ms), change);
     }
+    w(out, "\n`·` marks a {} without records.\n", daily ? "day" : "week");
   }
+}
+
+}  // namespace
+
+void markdown_renderer::render(const period_report& r, std::ostream& out) const {
+  write_title(r, out);
+  write_operations(r, out);
+  write_reliability(r, out);
+  write_slowest(r, out);
+  write_most_frequent(r, out);
+  write_degradation(r, out);
+  if (r.has_trends) write_trends(r, out);
 }
 
 std::unique_ptr<renderer> make_renderer(std::string_view format) {
