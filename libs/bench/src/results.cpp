@@ -323,86 +323,97 @@ std::string results_json(const environment& env, const run_info& info,
   return doc.dump(2) + "\n";
 }
 
+namespace {
+
+json google_context(const environment& env) {
+  json context{{"date", env.time},
+               {"host_name", env.host},
+               {"executable", "perftrack bench"},
+               {"perftrack_version", version()},
+               {"num_cpus", env.logical_cpus},
+               {"cpu_scaling_enabled", !env.governor.empty() && env.governor != "performance"},
+               {"caches", json::array()},
+               {"library_build_type", env.build_type == "Debug" ? "debug" : "release"}};
+  // Measured, or left out: Google Benchmark's readers treat it as optional.
+  if (env.mhz_per_cpu > 0) context["mhz_per_cpu"] = std::lround(env.mhz_per_cpu);
+  return context;
+}
+
+/// One row of a benchmark in Google Benchmark's shape.
+json google_row(const result& r, int family, const std::string& type, int index,
+                std::pair<double, double> real_cpu_ns) {
+  return json{{"name", r.name},
+              {"family_index", family},
+              {"per_family_instance_index", 0},
+              {"run_name", r.name},
+              {"run_type", type},
+              {"repetitions", static_cast<int>(r.samples.size())},
+              {"repetition_index", index},
+              {"threads", 1},
+              {"iterations", r.iterations},
+              {"real_time", real_cpu_ns.first},
+              {"cpu_time", real_cpu_ns.second},
+              {"time_unit", "ns"}};
+}
+
+/// Sample i's real and CPU time in ns. Google Benchmark rows carry times; a
+/// latency sample is the time per operation, so its CPU time is scaled by the
+/// same factor from the sample's wall time; otherwise both are per call of the
+/// body (throughput and memory samples go in counters beside them).
+std::pair<double, double> sample_times(const result& r, std::size_t i) {
+  const double iters = static_cast<double>(r.iterations);
+  if (r.kind == kind::latency && r.wall_ns[i] > 0)
+    return {r.samples[i], r.cpu_ns[i] * r.samples[i] / r.wall_ns[i]};
+  const bool timed = r.kind == kind::micro || r.kind == kind::latency;
+  const double real = timed ? r.samples[i] : r.wall_ns[i] / iters;
+  return {real, r.cpu_ns[i] / iters};
+}
+
+void add_iteration_rows(const result& r, int family, json& rows) {
+  for (std::size_t i = 0; i < r.samples.size(); ++i) {
+    json j = google_row(r, family, "iteration", static_cast<int>(i), sample_times(r, i));
+    if (r.kind == kind::throughput) j["items_per_second"] = r.samples[i];
+    if (r.kind == kind::memory) j[r.unit] = r.samples[i];
+    rows.push_back(std::move(j));
+  }
+}
+
+/// mean, median, stddev and cv over the rows' real and CPU times (and items
+/// per second for throughput), as Google Benchmark's aggregate rows.
+void add_aggregate_rows(const result& r, int family, json& rows) {
+  std::vector<double> real, cpu;
+  for (std::size_t i = 0; i < r.samples.size(); ++i) {
+    const auto [re, cp] = sample_times(r, i);
+    real.push_back(re);
+    cpu.push_back(cp);
+  }
+  const summary sr = summarize(real), sc = summarize(cpu), si = summarize(r.samples);
+  const auto pick = [](const summary& s, std::string_view agg) {
+    return agg == "mean" ? s.mean : agg == "median" ? s.median : agg == "stddev" ? s.stddev : s.cv;
+  };
+  for (const std::string_view agg : {"mean", "median", "stddev", "cv"}) {
+    json j = google_row(r, family, "aggregate", 0, {pick(sr, agg), pick(sc, agg)});
+    j.erase("repetition_index");
+    j["name"] = fmt::format("{}_{}", r.name, agg);
+    j["aggregate_name"] = agg;
+    if (agg == "cv") j["aggregate_unit"] = "percentage";
+    j["iterations"] = r.samples.size();
+    if (r.kind == kind::throughput) j["items_per_second"] = pick(si, agg);
+    rows.push_back(std::move(j));
+  }
+}
+
+}  // namespace
+
 std::string google_benchmark_json(const environment& env, const std::vector<result>& results) {
   json doc;
-  doc["context"] = {{"date", env.time},
-                    {"host_name", env.host},
-                    {"executable", "perftrack bench"},
-                    {"perftrack_version", version()},
-                    {"num_cpus", env.logical_cpus},
-                    {"cpu_scaling_enabled", !env.governor.empty() && env.governor != "performance"},
-                    {"caches", json::array()},
-                    {"library_build_type", env.build_type == "Debug" ? "debug" : "release"}};
-  // Measured, or left out: Google Benchmark's readers treat it as optional.
-  if (env.mhz_per_cpu > 0) doc["context"]["mhz_per_cpu"] = std::lround(env.mhz_per_cpu);
+  doc["context"] = google_context(env);
   json rows = json::array();
   int family = 0;
   for (const auto& r : results) {
     if (r.status != run_status::ok) continue;
-    // Google Benchmark rows carry times; throughput and memory samples go in
-    // counters with the time of the sample.
-    const bool timed = r.kind == kind::micro || r.kind == kind::latency;
-    const auto n = static_cast<int>(r.samples.size());
-    auto row = [&](const std::string& type, int index, double time_ns, double cpu_ns) {
-      json j{{"name", r.name},
-             {"family_index", family},
-             {"per_family_instance_index", 0},
-             {"run_name", r.name},
-             {"run_type", type},
-             {"repetitions", n},
-             {"repetition_index", index},
-             {"threads", 1},
-             {"iterations", r.iterations},
-             {"real_time", time_ns},
-             {"cpu_time", cpu_ns},
-             {"time_unit", "ns"}};
-      return j;
-    };
-    // CPU time on real time's basis: a latency sample is the mean per
-    // operation, so its CPU time is scaled by the same factor from the sample's
-    // wall time; otherwise both are per iteration.
-    const auto times = [&](int i) -> std::pair<double, double> {
-      const double iters = static_cast<double>(r.iterations);
-      if (r.kind == kind::latency && r.wall_ns[i] > 0)
-        return {r.samples[i], r.cpu_ns[i] * r.samples[i] / r.wall_ns[i]};
-      const double real = timed ? r.samples[i] : r.wall_ns[i] / iters;
-      return {real, r.cpu_ns[i] / iters};
-    };
-    for (int i = 0; i < n; ++i) {
-      const auto [real, cpu] = times(i);
-      json j = row("iteration", i, real, cpu);
-      if (r.kind == kind::throughput) j["items_per_second"] = r.samples[i];
-      if (r.kind == kind::memory) j[r.unit] = r.samples[i];
-      rows.push_back(std::move(j));
-    }
-    // Aggregates over the rows' real and cpu times.
-    std::vector<double> real, cpu;
-    for (int i = 0; i < n; ++i) {
-      real.push_back(times(i).first);
-      cpu.push_back(times(i).second);
-    }
-    const summary sr = summarize(real), sc = summarize(cpu);
-    const std::pair<const char*, std::pair<double, double>> aggregates[] = {
-        {"mean", {sr.mean, sc.mean}},
-        {"median", {sr.median, sc.median}},
-        {"stddev", {sr.stddev, sc.stddev}},
-        {"cv", {sr.cv, sc.cv}}};
-    for (const auto& [agg, v] : aggregates) {
-      json j = row("aggregate", 0, v.first, v.second);
-      j.erase("repetition_index");
-      j["name"] = r.name + "_" + agg;
-      j["aggregate_name"] = agg;
-      if (std::string(agg) == "cv") j["aggregate_unit"] = "percentage";
-      j["iterations"] = n;
-      if (r.kind == kind::throughput) {
-        const summary si = summarize(r.samples);
-        j["items_per_second"] = std::string(agg) == "mean"     ? si.mean
-                                : std::string(agg) == "median" ? si.median
-                                : std::string(agg) == "stddev" ? si.stddev
-                                                               : si.cv;
-      }
-      rows.push_back(std::move(j));
-    }
+    add_iteration_rows(r, family, rows);
+    add_aggregate_rows(r, family, rows);
     ++family;
   }
   doc["benchmarks"] = std::move(rows);
