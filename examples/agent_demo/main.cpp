@@ -54,93 +54,114 @@ int arg(int argc, char** argv, int i, int fallback) {
   return v > 0 ? v : fallback;
 }
 
+// The operations the agents record, named as the coordination service names them.
+struct operations {
+  explicit operations(perftrack::tracker& tr)
+      : reg(perftrack::operation(tr, perftrack::family::agent, "register")),
+        claim(perftrack::operation(tr, perftrack::family::task, "claim")),
+        create(perftrack::operation(tr, perftrack::family::task, "create")),
+        update(perftrack::operation(tr, perftrack::family::task, "update")),
+        send(perftrack::operation(tr, perftrack::family::message, "send")),
+        read(perftrack::operation(tr, perftrack::family::message, "read")),
+        election(perftrack::operation(tr, perftrack::family::leader, "election")) {}
+  perftrack::operation_id reg, claim, create, update, send, read, election;
+};
+
+struct demo {
+  perftrack::tracker& tr;
+  operations ops;
+  board b;
+  int agents;
+  std::atomic<std::uint64_t> checksum{0};
+
+  demo(perftrack::tracker& t, int agent_count, int task_count)
+      : tr(t), ops(t), agents(agent_count) {
+    b.mailbox_mutex = std::vector<std::mutex>(static_cast<std::size_t>(agents));
+    b.mailboxes.resize(static_cast<std::size_t>(agents));
+    for (int i = 0; i < task_count; ++i) {
+      perftrack::scoped_timer timer(tr, ops.create);
+      auto tk = std::make_unique<task>();
+      tk->id = i;
+      tk->priority = i % 4;
+      b.tasks.push_back(std::move(tk));
+    }
+  }
+
+  // Registers agent a and lets it stand for leader: one agent wins, the others
+  // record a lost election.
+  void join(int a, const std::string& session) {
+    {
+      perftrack::context ctx;
+      ctx.add("agents", agents);
+      perftrack::scoped_timer t(tr, ops.reg, {.session_id = session, .context_json = ctx.json()});
+      std::lock_guard lock(b.registry_mutex);
+      b.registry[a] = "agent-" + std::to_string(a);
+    }
+    perftrack::scoped_timer t(tr, ops.election, {.session_id = session});
+    int none = -1;
+    if (!b.leader.compare_exchange_strong(none, a)) {
+      t.fail("another agent holds the lease");
+    } else {
+      b.epoch.fetch_add(1);
+    }
+  }
+
+  // Agents race for the same task: exactly one claim succeeds.
+  bool claim(int a, task& tk, const std::string& session) {
+    perftrack::scoped_timer t(tr, ops.claim, {.session_id = session});
+    int unowned = -1;
+    const bool won = tk.owner.compare_exchange_strong(unowned, a);
+    if (!won) t.fail("task already claimed by another agent");
+    return won;
+  }
+
+  // Does the task's work, tells the next agent, and empties its own mailbox.
+  void complete(int a, task& tk) {
+    perftrack::time_call(tr, ops.update, [&] {
+      checksum += work(tk.id, 2000 * (tk.priority + 1));
+      tk.done = true;
+    });
+    const auto peer = static_cast<std::size_t>((a + 1) % agents);
+    perftrack::time_call(tr, ops.send, [&] {
+      std::lock_guard lock(b.mailbox_mutex[peer]);
+      b.mailboxes[peer].push_back("done " + std::to_string(tk.id));
+    });
+    perftrack::time_call(tr, ops.read, [&] {
+      std::lock_guard lock(b.mailbox_mutex[static_cast<std::size_t>(a)]);
+      b.mailboxes[static_cast<std::size_t>(a)].clear();
+    });
+  }
+
+  void run_agent(int a) {
+    const std::string session = "ses_demo_" + std::to_string(a);
+    join(a, session);
+    for (;;) {
+      std::size_t i = b.cursor.load();
+      if (i >= b.tasks.size()) break;
+      task& tk = *b.tasks[i];
+      const bool won = claim(a, tk, session);
+      b.cursor.compare_exchange_strong(i, i + 1);
+      if (won) complete(a, tk);
+    }
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using perftrack::family;
   const int agents = arg(argc, argv, 1, 4);
   const int task_count = arg(argc, argv, 2, 4000);
   perftrack::tracker& tr = perftrack::default_tracker();
-  const auto op_register = perftrack::operation(tr, family::agent, "register");
-  const auto op_claim = perftrack::operation(tr, family::task, "claim");
-  const auto op_create = perftrack::operation(tr, family::task, "create");
-  const auto op_update = perftrack::operation(tr, family::task, "update");
-  const auto op_send = perftrack::operation(tr, family::message, "send");
-  const auto op_read = perftrack::operation(tr, family::message, "read");
-  const auto op_election = perftrack::operation(tr, family::leader, "election");
-
-  board b;
-  b.mailbox_mutex = std::vector<std::mutex>(static_cast<std::size_t>(agents));
-  b.mailboxes.resize(static_cast<std::size_t>(agents));
-  for (int i = 0; i < task_count; ++i) {
-    perftrack::scoped_timer t(tr, op_create);
-    auto tk = std::make_unique<task>();
-    tk->id = i;
-    tk->priority = i % 4;
-    b.tasks.push_back(std::move(tk));
-  }
-
-  std::atomic<std::uint64_t> checksum{0};
+  demo d(tr, agents, task_count);
   std::vector<std::thread> threads;
-  for (int a = 0; a < agents; ++a) {
-    threads.emplace_back([&, a] {
-      const std::string session = "ses_demo_" + std::to_string(a);
-      {
-        perftrack::context ctx;
-        ctx.add("agents", agents);
-        perftrack::scoped_timer t(tr, op_register,
-                                  {.session_id = session, .context_json = ctx.json()});
-        std::lock_guard lock(b.registry_mutex);
-        b.registry[a] = "agent-" + std::to_string(a);
-      }
-      {
-        perftrack::scoped_timer t(tr, op_election, {.session_id = session});
-        int none = -1;
-        if (!b.leader.compare_exchange_strong(none, a))
-          t.fail("another agent holds the lease");
-        else
-          b.epoch.fetch_add(1);
-      }
-      for (;;) {
-        // Agents race for the same task: exactly one claim succeeds.
-        const std::size_t i = b.cursor.load();
-        if (i >= b.tasks.size()) break;
-        task& tk = *b.tasks[i];
-        bool won = false;
-        {
-          perftrack::scoped_timer t(tr, op_claim, {.session_id = session});
-          int unowned = -1;
-          won = tk.owner.compare_exchange_strong(unowned, a);
-          if (!won) t.fail("task already claimed by another agent");
-        }
-        if (!won) {
-          b.cursor.compare_exchange_strong(const_cast<std::size_t&>(i), i + 1);
-          continue;
-        }
-        b.cursor.compare_exchange_strong(const_cast<std::size_t&>(i), i + 1);
-        perftrack::time_call(tr, op_update, [&] {
-          checksum += work(tk.id, 2000 * (tk.priority + 1));
-          tk.done = true;
-        });
-        const int peer = (a + 1) % agents;
-        perftrack::time_call(tr, op_send, [&] {
-          std::lock_guard lock(b.mailbox_mutex[static_cast<std::size_t>(peer)]);
-          b.mailboxes[static_cast<std::size_t>(peer)].push_back("done " + std::to_string(tk.id));
-        });
-        perftrack::time_call(tr, op_read, [&] {
-          std::lock_guard lock(b.mailbox_mutex[static_cast<std::size_t>(a)]);
-          b.mailboxes[static_cast<std::size_t>(a)].clear();
-        });
-      }
-    });
-  }
+  for (int a = 0; a < agents; ++a) threads.emplace_back([&d, a] { d.run_agent(a); });
   for (auto& t : threads) t.join();
   tr.flush();
   const auto c = tr.counters();
   std::printf(
       "agent_demo: %d agents finished %d tasks (checksum %llx); %llu records written to %s, %llu "
       "dropped\n",
-      agents, task_count, static_cast<unsigned long long>(checksum.load()),
+      agents, task_count, static_cast<unsigned long long>(d.checksum.load()),
       static_cast<unsigned long long>(c.written), tr.options().file_path().c_str(),
       static_cast<unsigned long long>(c.dropped()));
   return 0;

@@ -103,7 +103,8 @@ int drain(pc::store& s, const std::string& agent) {
   }
 }
 
-void claims(const backend& b, int tasks) {
+// One connection: by id, with task_next, and task_next in batches of 16.
+void claims_one_connection(const backend& b, int tasks) {
   {
     auto s = fresh(b, tasks);
     auto all = s->list_tasks({});
@@ -131,66 +132,77 @@ void claims(const backend& b, int tasks) {
     }
     report(b, "task_next in batches of 16, 1 connection", n, t0);
   }
-  // Threads of one process, each with a connection of its own, then 16 agent
-  // threads sharing 4 connections (a store object is thread-safe).
+}
+
+// Threads of one process draining the tasks over `connections` connections (a
+// store object is thread-safe, so threads may share one).
+void claims_threads(const backend& b, int tasks, int threads, int connections) {
+  fresh(b, tasks).reset();
+  std::vector<std::unique_ptr<pc::store>> conns;
+  for (int c = 0; c < connections; ++c) conns.push_back(open(b.url));
+  std::atomic<int> n{0};
+  const auto t0 = clock_type::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::string agent = "t";
+      agent += std::to_string(t);  // (not "t" + ...: GCC 12 -Wrestrict false positive)
+      n += drain(*conns[static_cast<std::size_t>(t % connections)], agent);
+    });
+  }
+  for (auto& th : workers) th.join();
+  if (n != tasks) die("threads claimed " + std::to_string(n.load()) + " tasks");
+  std::string what = "task_next, ";
+  if (threads == connections) {
+    what += std::to_string(threads) + " connections (threads of 1 process)";
+  } else {
+    what += std::to_string(threads) + " threads on " + std::to_string(connections) +
+            " connections (1 process)";
+  }
+  report(b, what.c_str(), tasks, t0);
+}
+
+// Four processes, connected before the clock starts, draining the tasks together.
+void claims_processes(const backend& b, int tasks) {
+  fresh(b, tasks).reset();
+  int ready[2], go[2];
+  if (::pipe(ready) != 0 || ::pipe(go) != 0) die("pipe");
+  std::vector<pid_t> kids;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto s = open(b.url);  // connected before the clock starts
+      char c = 'r';
+      if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) ::_exit(1);
+      std::string agent = "p";
+      agent += std::to_string(p);
+      drain(*s, agent);
+      ::_exit(0);
+    }
+    kids.push_back(pid);
+  }
+  char c;
+  for (int p = 0; p < 4; ++p) {
+    if (::read(ready[0], &c, 1) != 1) die("a claimer did not start");
+  }
+  const auto t0 = clock_type::now();
+  if (::write(go[1], "gggg", 4) != 4) die("pipe");
+  bool ok = true;
+  for (const pid_t pid : kids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  if (!ok) die("a claimer process failed");
+  report(b, "task_next, 4 processes contending", tasks, t0);
+}
+
+void claims(const backend& b, int tasks) {
+  claims_one_connection(b, tasks);
   for (const auto& [threads, connections] : {std::pair{4, 4}, {16, 16}, {16, 4}}) {
-    fresh(b, tasks).reset();
-    std::vector<std::unique_ptr<pc::store>> conns;
-    for (int c = 0; c < connections; ++c) conns.push_back(open(b.url));
-    std::atomic<int> n{0};
-    const auto t0 = clock_type::now();
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&, t] {
-        std::string agent = "t";
-        agent += std::to_string(t);  // (not "t" + ...: GCC 12 -Wrestrict false positive)
-        n += drain(*conns[static_cast<std::size_t>(t % connections)], agent);
-      });
-    }
-    for (auto& th : workers) th.join();
-    if (n != tasks) die("threads claimed " + std::to_string(n.load()) + " tasks");
-    std::string what = "task_next, ";
-    if (threads == connections) {
-      what += std::to_string(threads) + " connections (threads of 1 process)";
-    } else {
-      what += std::to_string(threads) + " threads on " + std::to_string(connections) +
-              " connections (1 process)";
-    }
-    report(b, what.c_str(), tasks, t0);
+    claims_threads(b, tasks, threads, connections);
   }
-  {
-    fresh(b, tasks).reset();
-    int ready[2], go[2];
-    if (::pipe(ready) != 0 || ::pipe(go) != 0) die("pipe");
-    std::vector<pid_t> kids;
-    for (int p = 0; p < 4; ++p) {
-      const pid_t pid = ::fork();
-      if (pid == 0) {
-        auto s = open(b.url);  // connected before the clock starts
-        char c = 'r';
-        if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) ::_exit(1);
-        std::string agent = "p";
-        agent += std::to_string(p);
-        drain(*s, agent);
-        ::_exit(0);
-      }
-      kids.push_back(pid);
-    }
-    char c;
-    for (int p = 0; p < 4; ++p) {
-      if (::read(ready[0], &c, 1) != 1) die("a claimer did not start");
-    }
-    const auto t0 = clock_type::now();
-    if (::write(go[1], "gggg", 4) != 4) die("pipe");
-    bool ok = true;
-    for (const pid_t pid : kids) {
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-      ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
-    if (!ok) die("a claimer process failed");
-    report(b, "task_next, 4 processes contending", tasks, t0);
-  }
+  claims_processes(b, tasks);
 }
 
 std::int64_t now_ns() {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -49,65 +50,59 @@ constexpr op_profile profiles[] = {
 // How often each operation happens relative to the others.
 constexpr double weights[] = {1, 12, 10, 4, 6, 1, 8, 8, 10, 3, 6, 2, 3, 12, 12, 6, 1, 8, 1, 1};
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(
-        stderr, "usage: generate_metrics OUT.jsonl --bytes N [--days D] [--end DATE] [--seed S]\n");
-    return 2;
-  }
-  const char* out_path = argv[1];
+struct options {
+  const char* out_path = nullptr;
   std::uint64_t bytes = 100'000'000;
   std::int64_t days = 30;
   std::int64_t end = *perftrack::store::parse_timestamp("2026-01-31T00:00:00Z");
   std::uint64_t seed = 1;
+};
+
+/// The options, or nullopt after printing what is wrong.
+std::optional<options> parse_args(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(
+        stderr, "usage: generate_metrics OUT.jsonl --bytes N [--days D] [--end DATE] [--seed S]\n");
+    return std::nullopt;
+  }
+  options o;
+  o.out_path = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const char* v = argv[i + 1];
     const char* v_end = v + std::strlen(v);
-    if (flag == "--bytes") std::from_chars(v, v_end, bytes);
-    if (flag == "--days") std::from_chars(v, v_end, days);
-    if (flag == "--seed") std::from_chars(v, v_end, seed);
+    if (flag == "--bytes") std::from_chars(v, v_end, o.bytes);
+    if (flag == "--days") std::from_chars(v, v_end, o.days);
+    if (flag == "--seed") std::from_chars(v, v_end, o.seed);
     if (flag == "--end") {
       const auto t = perftrack::store::parse_timestamp(std::string(v) + "T00:00:00Z");
       if (!t) {
         std::fprintf(stderr, "error: --end takes a date like 2026-01-31\n");
-        return 2;
+        return std::nullopt;
       }
-      end = *t;
+      o.end = *t;
     }
   }
-  std::FILE* out = std::fopen(out_path, "wb");
-  if (out == nullptr) {
-    std::perror(out_path);
-    return 1;
-  }
-  std::mt19937_64 rng(seed);
-  std::discrete_distribution<std::size_t> pick(std::begin(weights), std::end(weights));
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  return o;
+}
 
-  // Timestamps advance with the bytes written, so records spread evenly over the
-  // span whatever their size.
-  const std::int64_t span = days * 86'400'000'000'000LL;
-  const std::int64_t start = end - span;
+/// Draws records: an operation by weight, a log-normal duration, a failure by
+/// the operation's rate.
+class generator {
+public:
+  explicit generator(std::uint64_t seed)
+      : rng_(seed), pick_(std::begin(weights), std::end(weights)) {}
 
-  std::string buf;
-  buf.reserve(1 << 22);
-  std::uint64_t written = 0;
-  std::uint64_t records = 0;
-  char ts[perftrack::store::timestamp_length];
-  while (written + buf.size() < bytes) {
-    const op_profile& op = profiles[pick(rng)];
-    const double ms = op.median_ms * std::exp(op.sigma * normal(rng));
-    const bool ok = unit(rng) >= op.failure_rate;
-    const double progress = static_cast<double>(written + buf.size()) / static_cast<double>(bytes);
-    const std::int64_t t = start + static_cast<std::int64_t>(progress * static_cast<double>(span));
+  /// Appends record number `n`, stamped `t`, as one line.
+  void append(std::string& buf, std::uint64_t n, std::int64_t t) {
+    const op_profile& op = profiles[pick_(rng_)];
+    const double ms = op.median_ms * std::exp(op.sigma * normal_(rng_));
+    const bool ok = unit_(rng_) >= op.failure_rate;
+    char ts[perftrack::store::timestamp_length];
     perftrack::store::format_timestamp(t, ts);
     char dur[32];
     std::snprintf(dur, sizeof dur, "%.3f", ms);
-    const auto session = static_cast<unsigned>(records % 64);
+    const auto session = static_cast<unsigned>(n % 64);
     buf += "{\"timestamp\":\"";
     buf.append(ts, sizeof ts);
     buf += "\",\"operation_type\":\"";
@@ -118,13 +113,45 @@ int main(int argc, char** argv) {
     buf += ",\"session_id\":\"ses_";
     buf += std::to_string(1000 + session);
     buf += ok ? "\",\"error\":null" : "\",\"error\":\"lease expired before completion\"";
-    if (records % 4 == 0) {
+    if (n % 4 == 0) {
       buf += ",\"context\":{\"agents\":";
       buf += std::to_string(2 + session % 30);
       buf += ",\"priority\":\"high\"}";
     }
     buf += "}\n";
-    ++records;
+  }
+
+private:
+  std::mt19937_64 rng_;
+  std::discrete_distribution<std::size_t> pick_;
+  std::normal_distribution<double> normal_{0.0, 1.0};
+  std::uniform_real_distribution<double> unit_{0.0, 1.0};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto o = parse_args(argc, argv);
+  if (!o) return 2;
+  std::FILE* out = std::fopen(o->out_path, "wb");
+  if (out == nullptr) {
+    std::perror(o->out_path);
+    return 1;
+  }
+  generator gen(o->seed);
+  // Timestamps advance with the bytes written, so records spread evenly over the
+  // span whatever their size.
+  const std::int64_t span = o->days * 86'400'000'000'000LL;
+  const std::int64_t start = o->end - span;
+  std::string buf;
+  buf.reserve(1 << 22);
+  std::uint64_t written = 0;
+  std::uint64_t records = 0;
+  while (written + buf.size() < o->bytes) {
+    const double progress =
+        static_cast<double>(written + buf.size()) / static_cast<double>(o->bytes);
+    gen.append(buf, records++,
+               start + static_cast<std::int64_t>(progress * static_cast<double>(span)));
     if (buf.size() >= (1 << 22)) {
       written += std::fwrite(buf.data(), 1, buf.size(), out);
       buf.clear();
@@ -132,7 +159,7 @@ int main(int argc, char** argv) {
   }
   written += std::fwrite(buf.data(), 1, buf.size(), out);
   if (std::fclose(out) != 0) {
-    std::perror(out_path);
+    std::perror(o->out_path);
     return 1;
   }
   std::printf("%llu records, %llu bytes\n", static_cast<unsigned long long>(records),
