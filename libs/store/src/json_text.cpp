@@ -49,6 +49,22 @@ bool valid_utf8(std::string_view text) noexcept {
   return true;
 }
 
+std::string replace_invalid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::size_t escaped_size(std::string_view text) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {

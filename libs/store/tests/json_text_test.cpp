@@ -41,5 +41,15 @@ TEST(JsonTextTest, ValidatesUtf8) {
   EXPECT_FALSE(valid_utf8("\xe2\x82"));      // cut off
 }
 
+TEST(JsonTextTest, ReplacesEachInvalidByteWithTheReplacementCharacter) {
+  EXPECT_EQ(replace_invalid_utf8("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(replace_invalid_utf8("a\xFF"
+                                 "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(replace_invalid_utf8("\xC3"), "\xEF\xBF\xBD");        // cut-off sequence
+  EXPECT_TRUE(valid_utf8(replace_invalid_utf8("\xED\xA0\x80")));  // a surrogate
+}
+
 }  // namespace
 }  // namespace perftrack::store

@@ -23,6 +23,9 @@ char* escape_json(std::string_view text, char* out) noexcept;
 /// U+10FFFF).
 bool valid_utf8(std::string_view text) noexcept;
 
+/// `text` with each byte of an invalid UTF-8 sequence replaced by U+FFFD.
+std::string replace_invalid_utf8(std::string_view text);
+
 /// Appends `"text"` (quoted and escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 
