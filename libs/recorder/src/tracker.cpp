@@ -33,6 +33,30 @@ struct thread_rings {
 };
 thread_local thread_rings t_rings;
 
+// Folds the entry's buckets onto `bounds` from one pass over one snapshot, so
+// the count is the snapshot's total and never below a cumulative count.
+operation_histogram fold(const detail::operation_entry& e,
+                         std::span<const std::chrono::nanoseconds> bounds) {
+  operation_histogram h;
+  h.operation = e.name;
+  h.errors = e.errors.load(std::memory_order_relaxed);
+  h.sum =
+      std::chrono::nanoseconds(static_cast<std::int64_t>(e.sum_ns.load(std::memory_order_relaxed)));
+  h.cumulative.assign(bounds.size(), 0);
+  std::size_t bound = 0;
+  for (std::size_t i = 0; i < detail::histogram::bucket_count; ++i) {
+    const std::uint64_t c = e.latencies.bucket(i);
+    if (c == 0) continue;
+    const auto middle = static_cast<std::int64_t>(detail::histogram::value_of(i));
+    while (bound < bounds.size() && bounds[bound].count() < middle) {
+      h.cumulative[bound++] = h.count;
+    }
+    h.count += c;
+  }
+  while (bound < bounds.size()) h.cumulative[bound++] = h.count;
+  return h;
+}
+
 }  // namespace
 
 // ---- tracker -------------------------------------------------------------------
@@ -85,6 +109,19 @@ std::vector<operation_stats> tracker::stats() const {
   for (std::uint32_t i = 0; i < n; ++i) {
     operation_stats s = impl_->stats(i);
     if (s.count > 0) all.push_back(std::move(s));
+  }
+  return all;
+}
+
+std::vector<operation_histogram> tracker::histograms(
+    std::span<const std::chrono::nanoseconds> bounds) const {
+  std::vector<operation_histogram> all;
+  if (!impl_) return all;
+  const std::uint32_t n = impl_->operations.size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const detail::operation_entry* e = impl_->operations.find(i);
+    if (e == nullptr || e->count.load(std::memory_order_relaxed) == 0) continue;
+    all.push_back(fold(*e, bounds));
   }
   return all;
 }

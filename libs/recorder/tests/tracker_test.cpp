@@ -46,6 +46,27 @@ TEST(TrackerTest, WritesOneJsonLinePerRecord) {
       << lines[1];
 }
 
+TEST(TrackerTest, HistogramsFoldOntoExporterBoundsWithTheirTotalAsCount) {
+  testing::temp_dir dir;
+  tracker_options o = options_in(dir.path());
+  o.file_sink = false;
+  tracker t(o);
+  const auto claim = t.operation("task_claim");
+  t.record(claim, 1ms, true);
+  t.record(claim, 3ms, false);
+  t.record(claim, 40ms, true);
+  t.record(claim, 2s, true);
+  t.flush();
+  const std::chrono::nanoseconds bounds[] = {2ms, 50ms, 100ms};
+  const auto all = t.histograms(bounds);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].operation, "task_claim");
+  EXPECT_EQ(all[0].cumulative, (std::vector<std::uint64_t>{1, 3, 3}));
+  EXPECT_EQ(all[0].count, 4u);
+  EXPECT_EQ(all[0].errors, 1u);
+  EXPECT_EQ(all[0].sum, 2044ms);
+}
+
 TEST(TrackerTest, TimestampIsTheEndTimeInUtc) {
   testing::temp_dir dir;
   const auto before = std::chrono::system_clock::now();

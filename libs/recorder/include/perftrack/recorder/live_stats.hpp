@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace perftrack {
 
@@ -25,6 +26,19 @@ struct operation_stats {
   double error_rate() const noexcept {
     return count == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(count);
   }
+};
+
+/// One operation's live histogram folded onto caller-given bounds, for
+/// exporters: a record counts at or below a bound when the middle of its
+/// histogram bucket does (so within 0.4% of the bound).
+struct operation_histogram {
+  std::string operation;
+  /// Records at or below each bound.
+  std::vector<std::uint64_t> cumulative;
+  /// All records: the same bucket snapshot as `cumulative`, so never below it.
+  std::uint64_t count = 0;
+  std::uint64_t errors = 0;
+  std::chrono::nanoseconds sum{0};
 };
 
 }  // namespace perftrack

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,6 +132,10 @@ public:
   /// Live statistics of one operation, or of all that have records.
   operation_stats stats(operation_id op) const;
   std::vector<operation_stats> stats() const;
+  /// The live histograms of all operations with records, folded onto `bounds`
+  /// (ascending). Any thread; reads only what the writer thread publishes.
+  std::vector<operation_histogram> histograms(
+      std::span<const std::chrono::nanoseconds> bounds) const;
 
   bool enabled() const noexcept { return impl_ != nullptr; }
   const tracker_options& options() const noexcept { return options_; }
