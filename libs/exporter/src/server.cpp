@@ -1,0 +1,222 @@
+#include "perftrack/exporter/server.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
+
+#include "perftrack/exposition/format.hpp"
+
+namespace perftrack::exporter {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+/// `in` gzip-compressed at the fastest level: scrapes are frequent and small.
+std::string gzip(std::string_view in) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : std::string{};
+}
+
+response make_response(const request& req, http::status status, std::string_view type,
+                       std::string body) {
+  response res{status, req.version()};
+  res.set(http::field::server, "perftrack");
+  res.set(http::field::content_type, beast::string_view(type.data(), type.size()));
+  res.body() = std::move(body);
+  return res;
+}
+
+}  // namespace
+
+std::string render_scrape(const std::vector<collector>& collectors, bool openmetrics) {
+  std::vector<exposition::family> families;
+  for (const auto& c : collectors) c(families);
+  std::string out;
+  out.reserve(64 * 1024);
+  exposition::write(families,
+                    openmetrics ? exposition::format::openmetrics : exposition::format::text, out);
+  return out;
+}
+
+struct server::impl {
+  explicit impl(server_options o) : options(std::move(o)) {}
+
+  response handle(const request& req);
+  response metrics(const request& req);
+  void accept_next();
+
+  server_options options;
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  std::atomic<std::uint64_t> scrapes{0};
+  std::uint16_t port = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+namespace {
+
+/// One HTTP/1.1 connection: read a request, answer it, again while the client
+/// keeps the connection alive. Lives in its handlers (shared_from_this).
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, server::impl& srv) : stream_(std::move(socket)), srv_(srv) {}
+
+  void read() {
+    req_ = {};
+    stream_.expires_after(std::chrono::seconds(60));
+    http::async_read(stream_, buffer_, req_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+private:
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return close();
+    res_ = srv_.handle(req_);
+    res_.keep_alive(req_.keep_alive());
+    res_.prepare_payload();
+    if (req_.method() == http::verb::head) res_.body().clear();
+    http::async_write(stream_, res_,
+                      beast::bind_front_handler(&session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec || !res_.keep_alive()) return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  request req_;
+  response res_;
+  server::impl& srv_;
+};
+
+}  // namespace
+
+response server::impl::metrics(const request& req) {
+  const auto fmt = exposition::negotiate(sv(req[http::field::accept]));
+  std::string body = render_scrape(options.collectors, fmt == exposition::format::openmetrics);
+  scrapes.fetch_add(1, std::memory_order_relaxed);
+  const bool zip = exposition::accepts_gzip(sv(req[http::field::accept_encoding]));
+  std::string zipped = zip ? gzip(body) : std::string{};
+  const bool zipped_ok = zip && !zipped.empty();
+  response res = make_response(req, http::status::ok, exposition::content_type(fmt),
+                               zipped_ok ? std::move(zipped) : std::move(body));
+  if (zipped_ok) res.set(http::field::content_encoding, "gzip");
+  res.set(http::field::vary, "Accept, Accept-Encoding");
+  return res;
+}
+
+response server::impl::handle(const request& req) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = make_response(req, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                             "only GET and HEAD\n");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
+  std::string_view target = sv(req.target());
+  target = target.substr(0, target.find('?'));
+  if (target == "/metrics") return metrics(req);
+  if (target == "/health") {
+    const auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    return make_response(
+        req, http::status::ok, "application/json",
+        fmt::format("{{\"status\":\"serving\",\"uptime_seconds\":{:.3f}}}\n", up.count()));
+  }
+  if (target == "/ready") {
+    const readiness r = options.ready ? options.ready() : readiness{};
+    return make_response(req, r.ready ? http::status::ok : http::status::service_unavailable,
+                         "application/json", r.json + "\n");
+  }
+  if (target == "/") {
+    return make_response(req, http::status::ok, "text/plain; charset=utf-8",
+                         "perftrack exporter: /metrics /health /ready\n");
+  }
+  return make_response(req, http::status::not_found, "text/plain; charset=utf-8",
+                       "not found: try /metrics, /health or /ready\n");
+}
+
+void server::impl::accept_next() {
+  acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (!ec) std::make_shared<session>(std::move(socket), *this)->read();
+    accept_next();
+  });
+}
+
+expected<std::unique_ptr<server>> server::start(server_options options) {
+  auto p = std::make_unique<impl>(std::move(options));
+  const std::string where = fmt::format("{}:{}", p->options.address, p->options.port);
+  beast::error_code ec;
+  const auto address = net::ip::make_address(p->options.address, ec);
+  if (ec) {
+    return failure{fmt::format("cannot listen on {}: '{}' is not an IP address (--address)", where,
+                               p->options.address)};
+  }
+  const tcp::endpoint endpoint(address, p->options.port);
+  p->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) p->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) p->acceptor.bind(endpoint, ec);
+  if (ec == net::error::address_in_use) {
+    return failure{fmt::format(
+        "cannot listen on {}: the port is in use; stop the other server or choose another "
+        "port with {}",
+        where, p->options.port_flag)};
+  }
+  if (ec == net::error::access_denied) {
+    return failure{fmt::format("not allowed to listen on {}: use a port above 1023 ({})", where,
+                               p->options.port_flag)};
+  }
+  if (!ec) p->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return failure{fmt::format("cannot listen on {}: {}", where, ec.message())};
+  p->port = p->acceptor.local_endpoint().port();
+  p->accept_next();
+  impl* raw = p.get();
+  p->thread = std::thread([raw] { raw->ioc.run(); });
+  return std::unique_ptr<server>(new server(std::move(p)));
+}
+
+server::server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+server::~server() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port; }
+const std::string& server::address() const noexcept { return impl_->options.address; }
+std::uint64_t server::scrapes() const noexcept {
+  return impl_->scrapes.load(std::memory_order_relaxed);
+}
+
+}  // namespace perftrack::exporter
