@@ -19,6 +19,9 @@ packages+=(python3-websockets libbenchmark-tools python3-scipy)
 # Peers the benchmarks link side by side (docs/performance.md), and the tools
 # the benchmark script uses. Node.js (for DuckDB) is set up by scripts/bench.sh.
 packages+=(prometheus-cpp-dev libspdlog-dev libcaf-dev python3 time)
+# Live monitoring: zlib (gzip scrapes), a real Prometheus and promtool for the
+# exporter's tests, mtail as the tailer's peer in its benchmark.
+packages+=(zlib1g-dev prometheus mtail)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -35,5 +38,16 @@ echo "setup: installing ${missing[*]}" >&2
 sudo_cmd=()
 if [[ $(id -u) != 0 ]]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
+# Debian starts the services of packages it installs (prometheus would listen
+# on every interface at :9090); the tests start their own on loopback, so
+# services are not started while installing (policy-rc.d, exit 101: refused).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod +x "$policy"
+  own_policy=1
+fi
+trap 'if ((own_policy)); then "${sudo_cmd[@]}" rm -f "$policy"; fi' EXIT
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

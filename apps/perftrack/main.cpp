@@ -13,6 +13,7 @@
 #include "commands/history.hpp"
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
+#include "commands/serve.hpp"
 #include "commands/swarm.hpp"
 #include "perftrack/bench/environment.hpp"
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   history_command::options history;
   ab_command::options ab;
   count_command::options count;
+  serve_command::options serve;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   CLI::App* history_cmd = history_command::add(app, history);
   CLI::App* ab_cmd = ab_command::add(app, ab);
   CLI::App* count_cmd = count_command::add(app, count);
+  CLI::App* serve_cmd = serve_command::add(app, serve);
 
   try {
     app.parse(argc, argv);
@@ -59,5 +62,6 @@ int main(int argc, char** argv) {
   if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
+  if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
   return exit_error;
 }

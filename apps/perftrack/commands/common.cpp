@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <pthread.h>
 
 #include <charconv>
 #include <chrono>
+#include <csignal>
+#include <ctime>
 
 #include "perftrack/recorder/tracker.hpp"
 #include "perftrack/store/timestamp.hpp"
@@ -65,6 +68,36 @@ void print_malformed(const report::read_warnings& warnings, std::ostream& err) {
 int fail(std::ostream& err, std::string_view message) {
   fmt::print(err, "error: {}\n", message);
   return exit_error;
+}
+
+namespace {
+
+sigset_t stop_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+stop_signals::stop_signals() {
+  const sigset_t set = stop_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void stop_signals::wait(std::string_view duration) {
+  const sigset_t set = stop_set();
+  if (duration.empty()) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    return;
+  }
+  const std::int64_t ns = parse_duration_arg(duration).value_or(0);
+  const timespec limit{static_cast<time_t>(ns / 1'000'000'000),
+                       static_cast<long>(ns % 1'000'000'000)};
+  sigtimedwait(&set, nullptr, &limit);
 }
 
 const CLI::Validator time_arg(

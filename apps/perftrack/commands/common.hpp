@@ -47,6 +47,17 @@ void print_malformed(const report::read_warnings& warnings, std::ostream& err);
 /// Prints "error: <message>" to `err`; returns exit_error.
 int fail(std::ostream& err, std::string_view message);
 
+/// SIGINT and SIGTERM, blocked from construction so that threads started
+/// afterwards inherit the mask, and taken by wait(): the way a serving command
+/// stops cleanly.
+class stop_signals {
+public:
+  stop_signals();
+  /// Until a signal arrives, or `duration` (as parse_duration_arg reads it)
+  /// when given and non-empty.
+  void wait(std::string_view duration = {});
+};
+
 /// A CLI11 validator for parse_time_arg.
 extern const CLI::Validator time_arg;
 /// A CLI11 validator for parse_duration_arg.

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <csignal>
-#include <ctime>
 #include <filesystem>
 
 #include "commands/common.hpp"
@@ -37,13 +35,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
   }
-  // The signals are taken by sigwait below: blocked before the I/O thread starts,
-  // so that it inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  stop_signals signals;  // before the I/O thread starts, so that it inherits the mask
 
   tracker t(tracker_options::from_environment());
   gateway::gateway_options go;
@@ -62,14 +54,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
              o.store);
   out.flush();
 
-  if (o.duration.empty()) {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-  } else {
-    const auto ns = *parse_duration_arg(o.duration);
-    timespec limit{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-    sigtimedwait(&stop_signals, nullptr, &limit);
-  }
+  signals.wait(o.duration);
   (*g)->stop();
   t.flush();
   const auto c = (*g)->counters();

@@ -1,0 +1,86 @@
+#include "commands/serve.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <atomic>
+#include <thread>
+
+#include "commands/common.hpp"
+#include "perftrack/exporter/collectors.hpp"
+#include "perftrack/exporter/server.hpp"
+#include "perftrack/tail/tailer.hpp"
+
+namespace perftrack::cli::serve_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve metrics files (any tracker's) to Prometheus: /metrics, /health, /ready");
+  cmd->add_option("--port", o.port, "TCP port (default 9090; 0 picks a free one)");
+  cmd->add_option("--address", o.address, "Interface to listen on (default 127.0.0.1)");
+  cmd->add_option("--file", o.files,
+                  "A metrics file or a directory of *.jsonl files to follow; repeatable "
+                  "(default: $PERFTRACK_DIR/$PERFTRACK_FILE, memory/perf-metrics.jsonl)");
+  cmd->add_option("--state", o.state,
+                  "Directory for the checkpoint of offsets and counters (written every second "
+                  "and on exit), so a restart continues the counters; default: none");
+  cmd->add_option("--max-series", o.max_series,
+                  "Most operations per family; further ones share one overflow series")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  cmd->add_option("--poll-interval", o.poll_interval,
+                  "How often the files are checked for new lines, e.g. 100ms (default)");
+  cmd->add_option("--duration", o.duration, "Stop after this long, e.g. 30s (default: on a signal)")
+      ->check(duration_arg);
+  return cmd;
+}
+
+namespace {
+
+std::chrono::milliseconds poll_interval(const std::string& text) {
+  if (text.ends_with("ms")) {
+    return std::chrono::milliseconds(std::stoll(text.substr(0, text.size() - 2)));
+  }
+  return std::chrono::milliseconds(parse_duration_arg(text).value_or(100'000'000) / 1'000'000);
+}
+
+}  // namespace
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  stop_signals signals;  // before any thread starts, so that all inherit the mask
+  tail::tailer_options to;
+  for (const auto& p : inputs_or_default(o.files)) to.paths.push_back(p);
+  to.state_dir = o.state;
+  to.max_series = o.max_series;
+  try {
+    to.poll_interval = std::max(std::chrono::milliseconds(1), poll_interval(o.poll_interval));
+  } catch (const std::exception&) {
+    return fail(err, fmt::format("--poll-interval '{}' is not a duration like 100ms or 1s",
+                                 o.poll_interval));
+  }
+  auto t = tail::tailer::open(std::move(to));
+  if (!t) return fail(err, t.error().message);
+  tail::tailer& tailer = **t;
+
+  exporter::server_options so;
+  so.address = o.address;
+  so.port = o.port;
+  so.collectors = {[&tailer](auto& fams) { tailer.collect(fams); }, exporter::process_collector()};
+  so.ready = [&tailer] { return exporter::readiness{tailer.ready(), tailer.ready_json()}; };
+  auto server = exporter::server::start(std::move(so));
+  if (!server) return fail(err, server.error().message);
+
+  std::atomic<bool> stop{false};
+  std::thread follow([&] { tailer.run(stop); });
+  fmt::print(out, "perftrack serve: http://{}:{}/metrics, following {} path(s); stop with Ctrl-C\n",
+             (*server)->address(), (*server)->port(), tailer.status().size());
+  out.flush();
+  signals.wait(o.duration);
+  stop = true;
+  follow.join();  // the last poll and checkpoint
+  const std::uint64_t scrapes = (*server)->scrapes();
+  server->reset();
+  fmt::print(out, "perftrack serve: stopped after {} scrapes\n", scrapes);
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::serve_command

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+/// `perftrack serve`: a Prometheus exporter for metrics files written by any
+/// tracker (docs/serve.md), until SIGINT or SIGTERM (or --duration).
+namespace perftrack::cli::serve_command {
+
+struct options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 9090;
+  std::vector<std::string> files;
+  std::string state;
+  std::size_t max_series = 2000;
+  std::string poll_interval = "100ms";
+  std::string duration;  ///< empty: until a signal
+};
+
+CLI::App* add(CLI::App& app, options& o);
+int run(const options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace perftrack::cli::serve_command
