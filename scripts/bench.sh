@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs perftrack's speed benchmarks side by side with the peers named in
 # docs/performance.md and prints tables with ratios.
-#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate]...
+#   scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate|serve]...
 # recorder: recording cost vs prometheus-cpp and spdlog (Google Benchmark).
 # report:   report speed on a generated file vs jq and DuckDB, and memory per record.
 # actor:    the actor core vs CAF 0.17 (ping-pong, counting, ring, fork-join, spawn, memory).
@@ -9,6 +9,8 @@
 #           started here (scripts/pg_server.sh), at two durability settings.
 # gate:     perftrack compare on 1,000 benchmarks x 30 samples vs Google Benchmark's
 #           compare.py and SciPy.
+# serve:    the scrape vs prometheus-cpp (serialising, HTTP on loopback, recording
+#           with the exporter on), and perftrack serve's tailer vs mtail 3.0.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 quick=0
@@ -18,18 +20,18 @@ while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --size) size="$2"; shift ;;
-    recorder|report|actor|store|gate) parts+=("$1") ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate]..." >&2; exit 2 ;;
+    recorder|report|actor|store|gate|serve) parts+=("$1") ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--size BYTES] [recorder|report|actor|store|gate|serve]..." >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor store gate)
+[[ ${#parts[@]} -gt 0 ]] || parts=(recorder report actor store gate serve)
 out="$root/.bench"
 mkdir -p "$out"
 
 "$root/scripts/setup.sh"
 build_preset release perftrack recorder_bench generate_metrics actor_bench store_bench \
-  compare_bench >/dev/null
+  compare_bench serve_bench >/dev/null
 
 bench_gate() {
   echo "== regression gate: 1,000 benchmarks x 30 samples x 10,000 resamples"
@@ -95,6 +97,18 @@ bench_store() {
     --postgres "$url?options=-csynchronous_commit%3Doff"
   "$root/scripts/pg_server.sh" stop "$out/postgres"
   trap - EXIT
+}
+
+bench_serve() {
+  local rounds=7 runs=3 seconds=10 bytes=300000000
+  ((quick)) && rounds=3 runs=1 seconds=5 bytes=50000000
+  echo "== the scrape: perftrack vs prometheus-cpp 1.0"
+  "$root/build/bin/serve_bench" --rounds "$rounds"
+  local data="$out/serve-$bytes.jsonl"
+  [[ -f "$data" ]] || "$root/build/bin/generate_metrics" "$data" --bytes "$bytes" >/dev/null
+  cat "$data" >/dev/null  # warm the page cache: both tools read from memory
+  /usr/bin/python3 "$root/scripts/bench/serve_peers.py" --perftrack "$root/build/bin/perftrack" \
+    --data "$data" --mtail-prog "$root/scripts/bench" --runs "$runs" --seconds "$seconds"
 }
 
 for part in "${parts[@]}"; do "bench_$part"; done

@@ -39,7 +39,9 @@ check_tidy() {
 check_asan() {
   echo "== unit and CLI tests under ASan + UBSan"
   build_preset asan
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # PERFTRACK_SCRAPES: the scrape-consistency test's count (1,000,000 in the
+  # release run).
+  (cd build-asan && PERFTRACK_SCRAPES=50000 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp" \
     ctest -j "$jobs" --output-on-failure --timeout 600)
 }
@@ -47,12 +49,13 @@ check_asan() {
 check_tsan() {
   echo "== concurrency tests under TSan"
   build_preset tsan perftrack_recorder_tests perftrack_reader_tests perftrack_report_tests \
-    perftrack_actor_tests perftrack_coord_tests perftrack_gateway_tests perftrack_gate_tests
+    perftrack_actor_tests perftrack_coord_tests perftrack_gateway_tests perftrack_gate_tests \
+    perftrack_tail_tests perftrack_exporter_tests
   # fork() after threads and TSan do not mix; the multi-process tests run in the
   # plain and ASan builds.
-  (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  (cd build-tsan && PERFTRACK_SCRAPES=20000 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest -j "$jobs" --output-on-failure --timeout 600 \
-      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.|coord\.StoreTest\.Threads|gateway\.GatewayTest|gate\.CompareTest)')
+      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.|coord\.StoreTest\.Threads|gateway\.GatewayTest|gate\.CompareTest|tail\.(Concurrency|Aggregator)|exporter\.)')
 }
 
 check_consumer() {

@@ -4,8 +4,11 @@
 #include <fmt/ostream.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "commands/common.hpp"
+#include "perftrack/exporter/collectors.hpp"
+#include "perftrack/exporter/server.hpp"
 #include "perftrack/gateway/gateway.hpp"
 
 namespace perftrack::cli::gateway_command {
@@ -26,8 +29,48 @@ CLI::App* add(CLI::App& app, options& o) {
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 34));
   cmd->add_option("--duration", o.duration, "Stop after this long, e.g. 30s (default: on a signal)")
       ->check(duration_arg);
+  cmd->add_option(
+      "--metrics-port", o.metrics_port,
+      "Serve live metrics for Prometheus on 127.0.0.1:PORT (/metrics, /health, /ready)");
   return cmd;
 }
+
+namespace {
+
+/// The gateway's counters as families: connections, requests and the message
+/// backplane (docs/serve.md).
+exporter::collector gateway_collector(const gateway::gateway& g) {
+  return [&g](std::vector<exposition::family>& out) {
+    using exposition::metric_type;
+    const auto c = g.counters();
+    const auto n = [](std::uint64_t v) { return static_cast<double>(v); };
+    const std::tuple<const char*, const char*, metric_type, std::uint64_t> rows[] = {
+        {"gateway_connections_open", "WebSocket connections open now.", metric_type::gauge,
+         c.connections_open},
+        {"gateway_connections_total", "WebSocket connections accepted.", metric_type::counter,
+         c.connections_accepted},
+        {"gateway_requests_total", "Protocol requests received.", metric_type::counter, c.requests},
+        {"backplane_messages_accepted_total", "Messages stored, one per recipient.",
+         metric_type::counter, c.messages_accepted},
+        {"backplane_messages_pushed_total", "Messages pushed to connected agents.",
+         metric_type::counter, c.messages_pushed},
+        {"backplane_messages_acknowledged_total", "Messages acknowledged by their recipients.",
+         metric_type::counter, c.messages_acked},
+        {"gateway_bad_requests_total", "Requests refused as malformed.", metric_type::counter,
+         c.bad_requests},
+        {"gateway_oversized_frames_total", "Connections closed for a frame over --max-frame.",
+         metric_type::counter, c.oversized_frames},
+        {"gateway_slow_clients_dropped_total", "Clients dropped for not reading (--max-queue).",
+         metric_type::counter, c.slow_clients_dropped},
+        {"gateway_store_errors_total", "Store steps that failed.", metric_type::counter,
+         c.store_errors}};
+    for (const auto& [name, help, type, v] : rows) {
+      out.push_back(exposition::single(name, help, type, n(v)));
+    }
+  };
+}
+
+}  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
   if (o.store.starts_with("sqlite:")) {
@@ -50,11 +93,22 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   };
   auto g = gateway::gateway::start(go, t);
   if (!g) return fail(err, g.error().message);
+  std::unique_ptr<exporter::server> metrics;
+  if (o.metrics_port != 0) {
+    auto m = exporter::server::start(
+        {.port = o.metrics_port,
+         .port_flag = "--metrics-port",
+         .collectors = {exporter::tracker_collector(t), exporter::process_collector(),
+                        gateway_collector(**g)}});
+    if (!m) return fail(err, m.error().message);
+    metrics = std::move(*m);
+  }
   fmt::print(out, "perftrack gateway: listening on {} (store {}); stop with Ctrl-C\n", (*g)->url(),
              o.store);
   out.flush();
 
   signals.wait(o.duration);
+  metrics.reset();
   (*g)->stop();
   t.flush();
   const auto c = (*g)->counters();

@@ -16,6 +16,8 @@ struct options {
   std::size_t max_frame = 1 << 20;
   std::size_t max_queue = 16 << 20;
   std::string duration;  ///< empty: until a signal
+  /// Serve live metrics for Prometheus on 127.0.0.1:<port>; 0: off.
+  std::uint16_t metrics_port = 0;
 };
 
 CLI::App* add(CLI::App& app, options& o);

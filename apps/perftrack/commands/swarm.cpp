@@ -10,6 +10,8 @@
 
 #include "commands/common.hpp"
 #include "perftrack/coord/swarm.hpp"
+#include "perftrack/exporter/collectors.hpp"
+#include "perftrack/exporter/server.hpp"
 
 namespace perftrack::cli::swarm_command {
 
@@ -29,13 +31,48 @@ CLI::App* add(CLI::App& app, options& o) {
                   "Name the agents agent-N, agent-N+1, ... (default 0); programs sharing a store "
                   "need ids of their own: an id belongs to the program that registered it")
       ->check(CLI::Range(0, 1'000'000));
+  cmd->add_option("--metrics-port", o.metrics_port,
+                  "Serve live metrics for Prometheus on 127.0.0.1:PORT while the swarm runs "
+                  "(/metrics, /health, /ready; with --processes N, process i uses PORT+i)");
   return cmd;
 }
 
 namespace {
 
+using exposition::metric_type;
+
+/// The swarm's live counters as families (docs/serve.md).
+exporter::collector swarm_collector(const coord::swarm_live& live) {
+  return [&live](std::vector<exposition::family>& out) {
+    const auto value = [](const auto& a) {
+      return static_cast<double>(a.load(std::memory_order_relaxed));
+    };
+    out.push_back(exposition::single("system_active_agents", "Agents registered and running.",
+                                     metric_type::gauge, value(live.agents_active)));
+    out.push_back(exposition::single("agent_tasks_completed_total", "Tasks finished as done.",
+                                     metric_type::counter, value(live.tasks_completed)));
+    out.push_back(exposition::single("agent_tasks_failed_total", "Tasks finished as failed.",
+                                     metric_type::counter, value(live.tasks_failed)));
+    out.push_back(exposition::single("agent_elections_won_total",
+                                     "Leader elections this process's agents won.",
+                                     metric_type::counter, value(live.elections_won)));
+  };
+}
+
+/// Starts the exporter of a swarm process, or returns null when --metrics-port is off.
+expected<std::unique_ptr<exporter::server>> serve_metrics(std::uint16_t port, tracker& t,
+                                                          const coord::swarm_live& live) {
+  if (port == 0) return std::unique_ptr<exporter::server>{};
+  return exporter::server::start(
+      {.port = port,
+       .port_flag = "--metrics-port",
+       .collectors = {exporter::tracker_collector(t), exporter::process_collector(),
+                      swarm_collector(live)}});
+}
+
 // Runs this process's share and prints its line; returns an exit code.
-int run_share(const options& o, int first, int count, std::ostream& out, std::ostream& err) {
+int run_share(const options& o, int process, int first, int count, std::ostream& out,
+              std::ostream& err) {
   tracker t(tracker_options::from_environment());
   coord::swarm_options so;
   so.agents = count;
@@ -45,6 +82,11 @@ int run_share(const options& o, int first, int count, std::ostream& out, std::os
   so.store_url = o.store;
   so.seed = o.seed;
   so.workers = o.workers;
+  coord::swarm_live live;
+  so.live = &live;
+  const auto port = static_cast<std::uint16_t>(o.metrics_port == 0 ? 0 : o.metrics_port + process);
+  auto metrics = serve_metrics(port, t, live);
+  if (!metrics) return fail(err, metrics.error().message);
   const auto r = coord::run_swarm(so, t);
   t.flush();
   if (!r) return fail(err, r.error().message);
@@ -67,7 +109,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
   }
-  if (o.processes == 1) return run_share(o, o.first_agent, o.agents, out, err);
+  if (o.processes == 1) return run_share(o, 0, o.first_agent, o.agents, out, err);
 
   out.flush();
   std::vector<pid_t> kids;
@@ -77,7 +119,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     const pid_t pid = ::fork();
     if (pid < 0) return fail(err, "cannot start another process (fork failed)");
     if (pid == 0) {
-      const int code = run_share(o, first, count, out, err);
+      const int code = run_share(o, p, first, count, out, err);
       out.flush();
       err.flush();
       ::_exit(code);

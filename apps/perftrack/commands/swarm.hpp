@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <ostream>
 #include <string>
 
@@ -16,6 +17,8 @@ struct options {
   std::string store = "sqlite:memory/coord.db";
   std::uint64_t seed = 1;
   unsigned workers = 0;  ///< 0: one per physical core
+  /// Serve live metrics on 127.0.0.1:<port> (process i of --processes: port + i); 0: off.
+  std::uint16_t metrics_port = 0;
 };
 
 CLI::App* add(CLI::App& app, options& o);

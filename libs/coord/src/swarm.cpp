@@ -37,7 +37,14 @@ struct agent_loop {
   bool count(const expected<T>& r) {
     ++result.operations;
     if (!r) ++result.failures;
+    bump(&swarm_live::operations);
+    if (!r) bump(&swarm_live::failures);
     return r.has_value();
+  }
+  // Adds `n` to a live counter, when someone watches.
+  template <class T>
+  void bump(std::atomic<T> swarm_live::*counter, T n = 1) {
+    if (options.live != nullptr) (options.live->*counter).fetch_add(n, std::memory_order_relaxed);
   }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
   // Any agent of the swarm, including other processes' (ids below first_agent).
@@ -64,6 +71,7 @@ struct agent_loop {
     auto registered =
         svc.agent_register(id, "agent " + std::to_string(index), index % 2 ? "code" : "plan");
     if (!count(registered)) return registered.error();
+    bump(&swarm_live::agents_active, std::int64_t{1});
     count(svc.agent_set_handoff(id, true));
     candidate = index < options.candidates;
     if (candidate) count(svc.leader_register(id));
@@ -73,7 +81,10 @@ struct agent_loop {
     return std::nullopt;
   }
 
-  void finish() { count(svc.agent_update_status(id, "offline", std::nullopt)); }
+  void finish() {
+    count(svc.agent_update_status(id, "offline", std::nullopt));
+    bump(&swarm_live::agents_active, std::int64_t{-1});
+  }
 
   // Delivers what others stored for this agent (at-least-once, with acks).
   void deliver() {
@@ -105,6 +116,7 @@ struct agent_loop {
         leading = r->holder == id;
         epoch = r->epoch;
         ++result.elections_won;
+        bump(&swarm_live::elections_won);
         backoff.reset();
       } else {
         next_election = now + backoff.next();
@@ -144,6 +156,7 @@ struct agent_loop {
       if (count(svc.task_update(t.id, id, ok ? task_status::done : task_status::failed,
                                 ok ? "done" : "tool error"))) {
         result.tasks_completed += ok;
+        bump(ok ? &swarm_live::tasks_completed : &swarm_live::tasks_failed);
       }
     }
   }

@@ -1,11 +1,12 @@
 #include "perftrack/exporter/collectors.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 
@@ -18,18 +19,17 @@ namespace {
 using exposition::family;
 using exposition::metric_type;
 
-family one_value(std::string name, std::string help, metric_type type, std::string unit,
-                 double value) {
-  family f{.name = std::move(name), .help = std::move(help), .type = type, .unit = std::move(unit)};
-  f.samples.push_back({.value = value});
-  return f;
-}
-
+/// A small /proc file's text (empty if it cannot be read): one open and read,
+/// no stream, since a scrape reads several of them.
 std::string read_file(const char* path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text;
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
 }
 
 /// The fields of /proc/self/stat after the command name (field 3 is [0]).
@@ -43,16 +43,14 @@ std::vector<std::string> stat_fields() {
   return fields;
 }
 
+/// When the machine booted (/proc/stat's btime): read once, it does not change.
 double boot_time_seconds() {
-  std::istringstream in(read_file("/proc/stat"));
-  for (std::string key; in >> key;) {
-    if (key == "btime") {
-      double v = 0;
-      in >> v;
-      return v;
-    }
-  }
-  return 0;
+  static const double boot = [] {
+    const std::string stat = read_file("/proc/stat");
+    const auto at = stat.find("\nbtime ");
+    return at == std::string::npos ? 0.0 : std::strtod(stat.c_str() + at + 7, nullptr);
+  }();
+  return boot;
 }
 
 std::size_t count_entries(const char* dir) {
@@ -70,9 +68,13 @@ double run_queue_wait_seconds() {
   if (DIR* d = ::opendir("/proc/self/task")) {
     while (const dirent* e = ::readdir(d)) {
       if (e->d_name[0] == '.') continue;
-      std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/schedstat");
-      double run = 0, wait = 0;
-      if (in >> run >> wait) ns += wait;
+      const std::string text =
+          read_file((std::string("/proc/self/task/") + e->d_name + "/schedstat").c_str());
+      // "<run ns> <wait ns> <timeslices>"
+      const char* p = text.c_str();
+      char* end = nullptr;
+      std::strtod(p, &end);
+      if (end != p) ns += std::strtod(end, nullptr);
     }
     ::closedir(d);
   }
@@ -85,18 +87,18 @@ void add_stat_families(std::vector<family>& out) {
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
   // Fields 14, 15 (utime, stime), 20 (threads), 22 (start), 23 (vsize), 24 (rss).
-  out.push_back(one_value("process_cpu_seconds_total", "User and system CPU time spent.",
-                          metric_type::counter, "seconds",
-                          (std::stod(f[11]) + std::stod(f[12])) / tick));
-  out.push_back(one_value("process_threads", "Threads of the process.", metric_type::gauge, "",
-                          std::stod(f[17])));
-  out.push_back(one_value("process_start_time_seconds",
-                          "Start time of the process since the Unix epoch.", metric_type::gauge,
-                          "seconds", boot_time_seconds() + std::stod(f[19]) / tick));
-  out.push_back(one_value("process_virtual_memory_bytes", "Virtual memory size.",
-                          metric_type::gauge, "bytes", std::stod(f[20])));
-  out.push_back(one_value("process_resident_memory_bytes", "Resident memory size.",
-                          metric_type::gauge, "bytes", std::stod(f[21]) * page));
+  out.push_back(exposition::single("process_cpu_seconds_total", "User and system CPU time spent.",
+                                   metric_type::counter,
+                                   (std::stod(f[11]) + std::stod(f[12])) / tick, "seconds"));
+  out.push_back(exposition::single("process_threads", "Threads of the process.", metric_type::gauge,
+                                   std::stod(f[17])));
+  out.push_back(exposition::single(
+      "process_start_time_seconds", "Start time of the process since the Unix epoch.",
+      metric_type::gauge, boot_time_seconds() + std::stod(f[19]) / tick, "seconds"));
+  out.push_back(exposition::single("process_virtual_memory_bytes", "Virtual memory size.",
+                                   metric_type::gauge, std::stod(f[20]), "bytes"));
+  out.push_back(exposition::single("process_resident_memory_bytes", "Resident memory size.",
+                                   metric_type::gauge, std::stod(f[21]) * page, "bytes"));
 }
 
 void add_pressure(std::vector<family>& out, const char* resource) {
@@ -104,11 +106,11 @@ void add_pressure(std::vector<family>& out, const char* resource) {
   for (std::string line; std::getline(in, line);) {
     const auto total = line.find("total=");
     if (!line.starts_with("some ") || total == std::string::npos) continue;
-    out.push_back(
-        one_value(std::string("node_pressure_") + resource + "_waiting_seconds_total",
-                  std::string("Time some tasks of the machine were stalled waiting for ") +
-                      resource + " (/proc/pressure).",
-                  metric_type::counter, "seconds", std::stod(line.substr(total + 6)) / 1e6));
+    out.push_back(exposition::single(
+        std::string("node_pressure_") + resource + "_waiting_seconds_total",
+        std::string("Time some tasks of the machine were stalled waiting for ") + resource +
+            " (/proc/pressure).",
+        metric_type::counter, std::stod(line.substr(total + 6)) / 1e6, "seconds"));
   }
 }
 
@@ -117,17 +119,19 @@ void add_pressure(std::vector<family>& out, const char* resource) {
 collector process_collector() {
   return [](std::vector<family>& out) {
     add_stat_families(out);
-    out.push_back(one_value("process_open_fds", "Open file descriptors.", metric_type::gauge, "",
-                            static_cast<double>(count_entries("/proc/self/fd"))));
+    out.push_back(exposition::single("process_open_fds", "Open file descriptors.",
+                                     metric_type::gauge,
+                                     static_cast<double>(count_entries("/proc/self/fd"))));
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-      out.push_back(one_value("process_max_fds", "Most open file descriptors allowed.",
-                              metric_type::gauge, "", static_cast<double>(limit.rlim_cur)));
+      out.push_back(exposition::single("process_max_fds", "Most open file descriptors allowed.",
+                                       metric_type::gauge, static_cast<double>(limit.rlim_cur)));
     }
-    out.push_back(one_value("process_cpu_wait_seconds_total",
-                            "Time the process's threads were runnable but waited for a CPU "
-                            "(/proc/self/task/*/schedstat).",
-                            metric_type::counter, "seconds", run_queue_wait_seconds()));
+    out.push_back(
+        exposition::single("process_cpu_wait_seconds_total",
+                           "Time the process's threads were runnable but waited for a CPU "
+                           "(/proc/self/task/*/schedstat).",
+                           metric_type::counter, run_queue_wait_seconds(), "seconds"));
     for (const char* r : {"cpu", "memory", "io"}) add_pressure(out, r);
   };
 }
@@ -153,9 +157,9 @@ collector tracker_collector(const tracker& t) {
     out.push_back(std::move(durations));
     out.push_back(std::move(errors));
     const tracker_counters c = t.counters();
-    out.push_back(one_value("perftrack_recorder_records_total",
-                            "Records the tracker accepted into its buffers.", metric_type::counter,
-                            "", static_cast<double>(c.recorded)));
+    out.push_back(exposition::single("perftrack_recorder_records_total",
+                                     "Records the tracker accepted into its buffers.",
+                                     metric_type::counter, static_cast<double>(c.recorded)));
     family dropped{.name = "perftrack_recorder_dropped_total",
                    .help = "Records the tracker dropped, by reason.",
                    .type = metric_type::counter};

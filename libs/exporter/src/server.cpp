@@ -169,7 +169,12 @@ response server::impl::handle(const request& req) {
 void server::impl::accept_next() {
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<session>(std::move(socket), *this)->read();
+    if (!ec) {
+      // A scrape is one response written at once: nothing to gain from Nagle.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<session>(std::move(socket), *this)->read();
+    }
     accept_next();
   });
 }

@@ -230,6 +230,7 @@ void follower::detect_change(const struct ::stat& st, aggregator& agg,
 }
 
 void follower::poll(aggregator& agg, reader::line_parser& parser) {
+  polled_ = true;
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     const int e = errno;
@@ -278,7 +279,7 @@ file_status follower::status() const {
       s.lag_bytes == 0
           ? 0
           : std::chrono::duration<double>(std::chrono::steady_clock::now() - behind_since_).count();
-  s.caught_up = caught_up_ || !exists_;
+  s.caught_up = polled_ && (caught_up_ || !exists_);
   s.exists = exists_;
   s.last_error = error_;
   return s;

@@ -104,6 +104,7 @@ private:
   bool exists_ = false;
   bool skipping_ = false;  ///< inside a line longer than reader::max_line_bytes
   bool caught_up_ = false;
+  bool polled_ = false;  ///< nothing is known before the first poll
   std::uint64_t size_ = 0;
   std::chrono::steady_clock::time_point behind_since_{};
   std::string error_;

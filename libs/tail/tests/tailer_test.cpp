@@ -79,6 +79,7 @@ TEST_F(TailerTest, CountsEveryRecordAndEveryError) {
   append_records(file, 0, 100);
   append_records(file, 0, 7, "agent_register");
   auto t = open_tailer({file});
+  EXPECT_FALSE(t->ready());  // nothing read yet
   t->poll();
   const counts c = read_counts(*t);
   EXPECT_EQ(c.ops.at("operation=\"task_claim\""), 100u);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,17 @@
 #include "perftrack/recorder/tracker.hpp"
 
 namespace perftrack::coord {
+
+/// A running swarm's counters, live, for an exporter to read while it runs
+/// (perftrack swarm --metrics-port). Updated by the agents with relaxed atomics.
+struct swarm_live {
+  std::atomic<std::int64_t> agents_active{0};
+  std::atomic<std::uint64_t> operations{0};
+  std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> tasks_completed{0};
+  std::atomic<std::uint64_t> tasks_failed{0};
+  std::atomic<std::uint64_t> elections_won{0};
+};
 
 struct swarm_options {
   int agents = 8;
@@ -21,6 +33,8 @@ struct swarm_options {
   std::chrono::milliseconds leader_ttl{1000};
   /// Actor workers that run the agents; 0: one per physical core.
   unsigned workers = 0;
+  /// When set, kept up to date while the swarm runs.
+  swarm_live* live = nullptr;
 };
 
 struct swarm_result {

@@ -72,6 +72,14 @@ struct family {
   std::vector<series> samples;
 };
 
+/// A family of one unlabelled sample: most process and runtime gauges.
+inline family single(std::string name, std::string help, metric_type type, double value,
+                     std::string unit = {}) {
+  family f{.name = std::move(name), .help = std::move(help), .type = type, .unit = std::move(unit)};
+  f.samples.push_back({.value = value});
+  return f;
+}
+
 /// The label set's text for one label.
 inline label_set one_label(std::string_view name, std::string_view value) {
   return label_set{{name, value}};
