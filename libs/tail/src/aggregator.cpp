@@ -3,13 +3,23 @@
 #include <algorithm>
 
 #include "perftrack/exposition/agent_metrics.hpp"
+#include "perftrack/reader/record.hpp"
 
 namespace perftrack::tail {
 
 namespace am = exposition::agent_metrics;
 
 aggregator::aggregator(std::size_t max_series)
-    : bounds_(am::duration_layout()->bounds()), max_series_(std::max<std::size_t>(max_series, 1)) {}
+    : bounds_(am::duration_layout()->bounds()), max_series_(std::max<std::size_t>(max_series, 1)) {
+  // Every reason starts at 0, so the series exist (and rate() works) before the
+  // first malformed line.
+  using reader::line_error;
+  for (const auto e : {line_error::invalid_json, line_error::invalid_utf8,
+                       line_error::missing_field, line_error::wrong_type, line_error::bad_timestamp,
+                       line_error::bad_value, line_error::too_long}) {
+    malformed_.emplace(reader::describe(e), 0);
+  }
+}
 
 operation_counts& aggregator::counts_for(std::string_view operation) {
   if (auto it = operations_.find(operation); it != operations_.end()) return it->second;
@@ -66,7 +76,10 @@ void aggregator::collect(std::vector<exposition::family>& out) const {
     errors.samples.push_back({.labels = s.labels, .value = static_cast<double>(c.errors)});
     durations.samples.push_back(std::move(s));
   }
-  for (const auto& [reason, n] : malformed_) {
+  std::vector<std::pair<std::string_view, std::uint64_t>> reasons(malformed_.begin(),
+                                                                  malformed_.end());
+  std::sort(reasons.begin(), reasons.end());
+  for (const auto& [reason, n] : reasons) {
     malformed.samples.push_back(
         {.labels = exposition::one_label("reason", reason), .value = static_cast<double>(n)});
   }
