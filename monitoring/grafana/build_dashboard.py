@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes monitoring/grafana/perftrack.json, the Grafana dashboard of perftrack's
-metrics (docs/monitoring.md), from the panel list below: the one place a panel
+metrics (docs/serve.md), from the panel list below: the one place a panel
 is defined. `--check` exits 1 when the committed file differs (CI).
 
     monitoring/grafana/build_dashboard.py [--check]
