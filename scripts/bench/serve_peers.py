@@ -67,18 +67,23 @@ def start_serve(perftrack, port, path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def wait_ready(port, pause):
+    """Until /ready answers 200 (every file read to its end)."""
+    while True:
+        try:
+            if get(port, "/ready")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(pause)
+
+
 def run_perftrack(perftrack, data, lines):
     port = free_port()
     t0 = time.perf_counter()
     proc = start_serve(perftrack, port, data)
     try:
-        while True:
-            try:
-                if get(port, "/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.005)
+        wait_ready(port, 0.005)
         wall = time.perf_counter() - t0
         cpu, rss = proc_stats(proc.pid)
         n = counted(get(port, "/metrics")[1])
@@ -124,12 +129,7 @@ def freshness(perftrack, work, rate=100_000, seconds=10):
             time.sleep(0.02)
 
     try:
-        while True:
-            try:
-                if get(port, "/ready")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.01)
+        wait_ready(port, 0.01)
         scraper = threading.Thread(target=scrape)
         scraper.start()
         batch = rate // 100

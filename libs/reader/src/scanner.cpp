@@ -10,6 +10,8 @@
 #include <memory>
 #include <thread>
 
+#include "perftrack/reader/read_at.hpp"
+
 namespace perftrack::reader {
 namespace {
 
@@ -67,22 +69,6 @@ private:
   std::size_t keep_;
   range_result& r_;
 };
-
-// Reads up to `want` bytes at `offset` (fewer only at the end of the file);
-// -errno on an error.
-std::int64_t read_at(int fd, char* buf, std::size_t want, std::uint64_t offset) {
-  std::size_t n = 0;
-  while (n < want) {
-    const ssize_t got = ::pread(fd, buf + n, want - n, static_cast<off_t>(offset + n));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (got == 0) break;
-    n += static_cast<std::size_t>(got);
-  }
-  return static_cast<std::int64_t>(n);
-}
 
 // Reads the lines that start in [begin, end) of `fd` and feeds them to `sink`.
 void scan_range(int fd, std::uint64_t begin, std::uint64_t end, std::uint64_t file_size,
@@ -245,6 +231,20 @@ bool scan_file_in_order(const std::filesystem::path& file, record_sink& sink,
                         const scan_options& options, scan_result& result, std::error_code& error) {
   record_sink* const one[] = {&sink};
   return scan_file(file, one, options, result, error);
+}
+
+std::int64_t read_at(int fd, char* buf, std::size_t want, std::uint64_t offset) {
+  std::size_t n = 0;
+  while (n < want) {
+    const ssize_t got = ::pread(fd, buf + n, want - n, static_cast<off_t>(offset + n));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (got == 0) break;
+    n += static_cast<std::size_t>(got);
+  }
+  return static_cast<std::int64_t>(n);
 }
 
 }  // namespace perftrack::reader

@@ -8,25 +8,16 @@
 #include <cerrno>
 #include <cstring>
 
+#include "perftrack/reader/read_at.hpp"
+
 namespace perftrack::tail {
 namespace {
+
+using reader::read_at;
 
 /// Larger than the longest line the parser accepts, so a chunk without a
 /// newline holds a line too long to count.
 constexpr std::size_t chunk_bytes = 2 * reader::max_line_bytes;
-
-/// Up to `want` bytes at `offset` (fewer only at the end); -errno on an error.
-std::int64_t read_at(int fd, char* buf, std::size_t want, std::uint64_t offset) {
-  std::size_t n = 0;
-  while (n < want) {
-    const ssize_t r = ::pread(fd, buf + n, want - n, static_cast<off_t>(offset + n));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return -errno;
-    if (r == 0) break;
-    n += static_cast<std::size_t>(r);
-  }
-  return static_cast<std::int64_t>(n);
-}
 
 /// The progress after a line ending at buf[end] (exclusive), anchored on the
 /// up to 256 bytes before it that `buf` holds.
