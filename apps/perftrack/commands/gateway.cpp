@@ -37,6 +37,27 @@ CLI::App* add(CLI::App& app, options& o) {
 
 namespace {
 
+/// backplane_message_size_bytes: the body sizes of accepted sends.
+exposition::family message_size_family(const gateway::gateway_counters& c) {
+  static const auto layout = std::make_shared<const exposition::bucket_layout>(
+      std::vector<double>(gateway::gateway_counters::size_bounds.begin(),
+                          gateway::gateway_counters::size_bounds.end()));
+  exposition::family f{.name = "backplane_message_size_bytes",
+                       .help = "Body sizes of accepted sends.",
+                       .type = exposition::metric_type::histogram,
+                       .unit = "bytes",
+                       .layout = layout};
+  exposition::series s;
+  for (std::size_t i = 0; i + 1 < c.message_sizes.size(); ++i) {
+    s.count += c.message_sizes[i];
+    s.cumulative.push_back(s.count);
+  }
+  s.count += c.message_sizes.back();
+  s.sum = static_cast<double>(c.send_bytes);
+  f.samples.push_back(std::move(s));
+  return f;
+}
+
 /// The gateway's counters as families: connections, requests and the message
 /// backplane (docs/serve.md).
 exporter::collector gateway_collector(const gateway::gateway& g) {
@@ -67,6 +88,10 @@ exporter::collector gateway_collector(const gateway::gateway& g) {
     for (const auto& [name, help, type, v] : rows) {
       out.push_back(exposition::single(name, help, type, n(v)));
     }
+    out.push_back(exposition::single("backplane_message_bytes_total",
+                                     "Bytes of message bodies accepted, once per recipient.",
+                                     metric_type::counter, n(c.message_bytes), "bytes"));
+    out.push_back(message_size_family(c));
   };
 }
 

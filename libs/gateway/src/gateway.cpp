@@ -3,6 +3,7 @@
 
 #include "perftrack/gateway/gateway.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -33,7 +34,20 @@ constexpr std::string_view register_first =
 struct counters_atomic {
   std::atomic<std::uint64_t> connections_accepted{0}, connections_open{0}, requests{0},
       messages_accepted{0}, messages_pushed{0}, messages_acked{0}, bad_requests{0},
-      oversized_frames{0}, slow_clients_dropped{0}, store_errors{0};
+      oversized_frames{0}, slow_clients_dropped{0}, store_errors{0}, message_bytes{0},
+      send_bytes{0};
+  std::array<std::atomic<std::uint64_t>, gateway_counters::size_bounds.size() + 1> message_sizes{};
+
+  /// One accepted send of `body_bytes` to `recipients`.
+  void accepted(std::size_t body_bytes, std::size_t recipients) {
+    const auto& b = gateway_counters::size_bounds;
+    const auto bucket =
+        static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), body_bytes) - b.begin());
+    message_sizes[bucket].fetch_add(1, std::memory_order_relaxed);
+    messages_accepted.fetch_add(recipients, std::memory_order_relaxed);
+    message_bytes.fetch_add(body_bytes * recipients, std::memory_order_relaxed);
+    send_bytes.fetch_add(body_bytes, std::memory_order_relaxed);
+  }
 };
 
 void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
@@ -340,7 +354,7 @@ void gateway::impl::on_send(session& s, protocol::request& r) {
       s.send(protocol::error(r.ref, "refused", made.error().message));
       return;
     }
-    bump(counters.messages_accepted, made->size());
+    counters.accepted(r.body.size(), made->size());
     s.send(protocol::accepted_broadcast(r.ref, made->size()));
     coord::stored_message m{.sender = s.agent, .body = std::move(r.body), .created_ns = now};
     for (auto& a : *made) {
@@ -358,7 +372,7 @@ void gateway::impl::on_send(session& s, protocol::request& r) {
     s.send(protocol::error(r.ref, "refused", id.error().message));
     return;
   }
-  bump(counters.messages_accepted);
+  counters.accepted(r.body.size(), 1);
   s.send(protocol::accepted(r.ref, *id));
   if (const auto to = agents.find(r.to); to != agents.end()) {
     push(*to->second, {.id = *id,
@@ -474,10 +488,14 @@ gateway_counters gateway::counters() const noexcept {
   const auto get = [](const std::atomic<std::uint64_t>& a) {
     return a.load(std::memory_order_relaxed);
   };
-  return {get(c.connections_accepted), get(c.connections_open), get(c.requests),
-          get(c.messages_accepted),    get(c.messages_pushed),  get(c.messages_acked),
-          get(c.bad_requests),         get(c.oversized_frames), get(c.slow_clients_dropped),
-          get(c.store_errors)};
+  gateway_counters out{
+      get(c.connections_accepted), get(c.connections_open), get(c.requests),
+      get(c.messages_accepted),    get(c.messages_pushed),  get(c.messages_acked),
+      get(c.bad_requests),         get(c.oversized_frames), get(c.slow_clients_dropped),
+      get(c.store_errors),         get(c.message_bytes),    get(c.send_bytes)};
+  for (std::size_t i = 0; i < out.message_sizes.size(); ++i)
+    out.message_sizes[i] = get(c.message_sizes[i]);
+  return out;
 }
 
 void gateway::stop() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,14 @@ struct gateway_counters {
   std::uint64_t oversized_frames = 0;
   std::uint64_t slow_clients_dropped = 0;
   std::uint64_t store_errors = 0;
+  /// Bytes of message bodies accepted, once per recipient.
+  std::uint64_t message_bytes = 0;
+  /// Bytes of the bodies of accepted sends, once per send (the size histogram's sum).
+  std::uint64_t send_bytes = 0;
+  /// Sends by body size: the count at or below each of size_bounds, then
+  /// above the last (not cumulative).
+  static constexpr std::array<std::uint64_t, 6> size_bounds = {64, 256, 1024, 4096, 16384, 65536};
+  std::array<std::uint64_t, size_bounds.size() + 1> message_sizes{};
 };
 
 /// A running gateway: one I/O thread serves every connection; the store's steps
