@@ -8,7 +8,7 @@ Grafana:
    increase() over $__rate_interval.
 2. Every query parses: promtool check rules (a real PromQL parser) on a rule
    file holding each query.
-3. Every query returns data from a real Prometheus (Debian's 2.42, on loopback)
+3. promtool check metrics passes on each server's scrape, and every query returns data from a real Prometheus (Debian's 2.42, on loopback)
    that scraped perftrack serve following a perftrack swarm's file, the swarm's
    own --metrics-port and a perftrack gateway --metrics-port driven by
    Python's websockets.
@@ -152,6 +152,11 @@ def check_live(perftrack, dashboard, work):
         driver = threading.Thread(target=lambda: asyncio.run(
             drive_gateway(f"ws://127.0.0.1:{ports['gateway_ws']}/", stop_at)))
         driver.start()
+        for name in ("serve", "swarm", "gateway"):
+            text = get(f"http://127.0.0.1:{ports[name]}/metrics")[2]
+            lint = subprocess.run(["promtool", "check", "metrics"], input=text,
+                                  capture_output=True)
+            assert lint.returncode == 0, f"promtool check metrics on {name}: {lint.stdout} {lint.stderr}"
         wait_until("Prometheus scrapes all three",
                    lambda: promql(prom, "count(up == 1)").get("") == 3.0 or None, 60)
         time.sleep(16)  # a 15 s rate window of scrapes
