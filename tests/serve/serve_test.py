@@ -13,7 +13,9 @@
 
     serve_test.py restart PERFTRACK
         perftrack serve with --state is killed with SIGKILL while lines are
-        appended, restarted, and must count every line exactly once.
+        appended, restarted, and must count every line exactly once; a second
+        server on its port fails with one line naming --port; SIGTERM stops it
+        with exit 0.
 
 Everything binds to 127.0.0.1 on free ports and is stopped by this script.
 """
@@ -234,6 +236,12 @@ def test_restart(perftrack):
         time.sleep(0.5)
         if scrape_count(port) != written:
             raise SystemExit(f"FAIL: {scrape_count(port)} counted, {written} written")
+        # A second server on the same port: one error line naming --port, exit 2.
+        second = subprocess.run([perftrack, "serve", "--port", str(port), "--file", path],
+                                capture_output=True, text=True, timeout=30)
+        lines = second.stderr.strip().splitlines()
+        if second.returncode != 2 or len(lines) != 1 or "--port" not in lines[0]:
+            raise SystemExit(f"FAIL: port in use: exit {second.returncode}, {second.stderr!r}")
         code = stop(serve, "perftrack serve")
         if code != 0:
             raise SystemExit(f"FAIL: perftrack serve exited {code}")
