@@ -51,6 +51,10 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   for (const auto& p : inputs_or_default(o.files)) to.paths.push_back(p);
   to.state_dir = o.state;
   to.max_series = o.max_series;
+  to.on_error = [&err](std::string_view what) {
+    fmt::print(err, "perftrack serve: {} (counting goes on; retried every second)\n", what);
+    err.flush();
+  };
   try {
     to.poll_interval = std::max(std::chrono::milliseconds(1), poll_interval(o.poll_interval));
   } catch (const std::exception&) {

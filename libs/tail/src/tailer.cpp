@@ -139,17 +139,26 @@ expected<bool> tailer::checkpoint() {
 }
 
 void tailer::run(const std::atomic<bool>& stop) {
+  std::string last_error;
+  const auto save = [&] {
+    auto r = checkpoint();
+    const std::string now_error = r ? "" : r.error().message;
+    if (now_error != last_error && !now_error.empty() && impl_->options.on_error) {
+      impl_->options.on_error(now_error);
+    }
+    last_error = now_error;
+  };
   auto next_checkpoint = std::chrono::steady_clock::now() + impl_->options.checkpoint_interval;
   while (!stop.load()) {
     poll();
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_checkpoint) {
-      [[maybe_unused]] auto ignored = checkpoint();
+      save();
       next_checkpoint = now + impl_->options.checkpoint_interval;
     }
     std::this_thread::sleep_for(impl_->options.poll_interval);
   }
-  [[maybe_unused]] auto ignored = checkpoint();
+  save();
 }
 
 void tailer::collect(std::vector<exposition::family>& out) const {

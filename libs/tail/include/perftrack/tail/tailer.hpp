@@ -3,8 +3,10 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "perftrack/base/expected.hpp"
@@ -22,6 +24,9 @@ struct tailer_options {
   std::size_t max_series = 2000;
   std::chrono::milliseconds poll_interval{100};
   std::chrono::milliseconds checkpoint_interval{1000};
+  /// Told when a checkpoint fails, and again when the reason changes (run()
+  /// goes on: counting continues, the checkpoint is retried every interval).
+  std::function<void(std::string_view)> on_error;
 };
 
 /// What one followed file looks like from outside, for /ready.
