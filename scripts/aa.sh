@@ -48,8 +48,9 @@ summary() {
 
 for ((i = 1; i <= history_runs; i++)); do bench "h$i"; done
 for ((i = 1; i <= history_runs; i++)); do
+  # Recording the runs in the history is the point; their verdicts are not.
   "$bin" compare --results "$out/h$i.json" --baseline "$out/h3.json" --history "$out/history.db" \
-    --fail-on never >/dev/null 2>&1 || true
+    >/dev/null 2>&1 || true
 done
 
 printf '| run | CI-style exit | critical | warning | inconclusive | of | back-to-back exit | critical | warning | inconclusive |\n'
