@@ -53,6 +53,14 @@ exporter::collector swarm_collector(const coord::swarm_live& live) {
                                      metric_type::counter, value(live.tasks_completed)));
     out.push_back(exposition::single("agent_tasks_failed_total", "Tasks finished as failed.",
                                      metric_type::counter, value(live.tasks_failed)));
+    out.push_back(
+        exposition::single("agent_mailbox_messages",
+                           "Messages waiting in the agents' mailboxes (sampled every 50 ms).",
+                           metric_type::gauge, value(live.mailbox_messages)));
+    out.push_back(
+        exposition::single("agent_mailbox_max_messages",
+                           "Messages waiting in the deepest agent mailbox (sampled every 50 ms).",
+                           metric_type::gauge, value(live.mailbox_deepest)));
     out.push_back(exposition::single("agent_elections_won_total",
                                      "Leader elections this process's agents won.",
                                      metric_type::counter, value(live.elections_won)));

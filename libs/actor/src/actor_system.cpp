@@ -284,6 +284,22 @@ unsigned actor_system::worker_count() const noexcept { return scheduler_->size()
 std::size_t actor_system::live_actors() const noexcept { return registry_->live.load(); }
 std::uint64_t actor_system::dead_letters() const noexcept { return registry_->dead_letters.load(); }
 
+actor_system::mailbox_stats actor_system::mailboxes() const noexcept {
+  mailbox_stats out;
+  for (const auto& chunk : registry_->chunks) {
+    const actor_shell* shells = chunk.load(std::memory_order_acquire);
+    if (shells == nullptr) break;  // chunks are made in order
+    for (std::uint32_t i = 0; i < registry::chunk_size; ++i) {
+      const actor_shell& s = shells[i];
+      if ((s.generation.load(std::memory_order_relaxed) & 1) == 0) continue;  // no actor here
+      const std::uint32_t q = s.queued.load(std::memory_order_relaxed);
+      out.messages += q;
+      out.deepest = std::max(out.deepest, q);
+    }
+  }
+  return out;
+}
+
 actor_shell* actor_system::find(actor_id id) const noexcept {
   if (!id.valid() || (id.generation() & 1) == 0) return nullptr;
   actor_shell* s = registry_->at(id.index());
@@ -344,6 +360,9 @@ send_result actor_system::deliver(actor_id to, message&& m, actor_id from, bool 
       }
     }
   }
+  // Unbounded mailboxes count too (mailboxes()); before the push, so the
+  // consumer's decrement can never come first.
+  if (s->capacity == 0) s->queued.fetch_add(1, std::memory_order_relaxed);
   envelope* e = prepared != nullptr ? prepared : new_envelope();
   e->target = to;
   e->sender = from;
@@ -372,6 +391,7 @@ std::size_t actor_system::send_batch(actor_id to, std::span<message> batch, acto
     for (auto& m : batch) n += send(to, std::move(m), from) == send_result::sent;
     return n;
   }
+  s->queued.fetch_add(static_cast<std::uint32_t>(batch.size()), std::memory_order_relaxed);
   for (auto& m : batch) {
     envelope* e = new_envelope();
     e->target = to;
@@ -445,6 +465,10 @@ std::size_t actor_system::publish_with(std::string_view topic,
 }
 
 void actor_system::run(actor_shell& shell) {
+  // Messages of an unbounded mailbox taken this turn: subtracted once at the
+  // end, so the consumer pays one atomic per turn, not per message. (A bounded
+  // mailbox frees each place at once: its senders may be waiting.)
+  std::uint32_t taken = 0;
   for (unsigned handled = 0; handled < options_.throughput; ++handled) {
     mpsc_node* node = shell.mailbox.pop();
     if (node == nullptr) break;
@@ -457,7 +481,11 @@ void actor_system::run(actor_shell& shell) {
       free_envelope(e);
       continue;
     }
-    if (shell.capacity != 0) shell.queued.fetch_sub(1, std::memory_order_acq_rel);
+    if (shell.capacity != 0) {
+      shell.queued.fetch_sub(1, std::memory_order_acq_rel);
+    } else {
+      ++taken;
+    }
     bool stop_now = e->kind == envelope_kind::stop;
     if (e->kind == envelope_kind::response) {
       if (shell.pending) {
@@ -489,6 +517,7 @@ void actor_system::run(actor_shell& shell) {
       return;
     }
   }
+  if (taken != 0) shell.queued.fetch_sub(taken, std::memory_order_relaxed);
   // Go idle unless more arrived; a sender that saw us scheduled relies on this.
   if (shell.mailbox.maybe_nonempty()) {
     scheduler_->schedule(&shell);

@@ -54,7 +54,7 @@ struct alignas(64) actor_shell {
   std::atomic<std::uint32_t> generation{0};  // odd while an actor lives here
   std::atomic<std::uint8_t> state{shell_idle};
   std::uint32_t capacity = 0;            // 0: unbounded
-  std::atomic<std::uint32_t> queued{0};  // messages in a bounded mailbox
+  std::atomic<std::uint32_t> queued{0};  // messages in the mailbox (live actors)
   std::uint32_t index = 0;
   mpsc_queue mailbox;  // head here; its tail starts the second line
   // Second line: what only the worker running the actor touches.

@@ -56,6 +56,29 @@ TEST(ActorSystemTest, ManyThreadsSendingLoseNothing) {
   EXPECT_EQ(total_of(sys, counter), 100000);
 }
 
+TEST(ActorSystemTest, MailboxesCountWhatWaitsAndEmptyWhenHandled) {
+  actor_system sys({.workers = 1});
+  std::atomic<bool> release{false};
+  // The first message blocks the only worker, so the rest wait in the mailbox.
+  const actor_id slow = sys.spawn(0, [&](int&, context&, message&) {
+    while (!release.load()) std::this_thread::yield();
+  });
+  const actor_id other = spawn_counter(sys);
+  for (int i = 0; i < 10; ++i) sys.send(slow, add{1});
+  std::vector<message> batch;
+  for (int i = 0; i < 5; ++i) batch.emplace_back(add{1});
+  sys.send_batch(slow, batch);
+  for (int i = 0; i < 3; ++i) sys.send(other, add{1});
+  const auto waiting = sys.mailboxes();
+  EXPECT_GE(waiting.messages, 17u);  // 14 or 15 behind the blocked one, and 3 for `other`
+  EXPECT_GE(waiting.deepest, 14u);
+  release = true;
+  sys.await_idle();
+  const auto after = sys.mailboxes();
+  EXPECT_EQ(after.messages, 0u);
+  EXPECT_EQ(after.deepest, 0u);
+}
+
 TEST(ActorSystemTest, UnknownAndStoppedActorsAreDeadLetters) {
   actor_system sys({.workers = 1});
   EXPECT_EQ(sys.send(actor_id{}, add{1}), send_result::no_such_actor);

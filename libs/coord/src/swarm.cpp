@@ -12,6 +12,7 @@
 
 #include <latch>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "perftrack/actor/actor_system.hpp"
@@ -231,7 +232,16 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
                      });
   }
   for (const auto id : ids) system.send(id, actor::message(tick{}));
-  finished.wait();
+  if (options.live == nullptr) {
+    finished.wait();
+  } else {
+    while (!finished.try_wait()) {
+      const auto m = system.mailboxes();
+      options.live->mailbox_messages.store(m.messages, std::memory_order_relaxed);
+      options.live->mailbox_deepest.store(m.deepest, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   swarm_result total;
   for (const auto& r : results) {
     total.operations += r.operations;

@@ -68,11 +68,11 @@ TEST_F(GatewayTest, CountsMessageBytesAndSizesPerSendAndRecipient) {
   const std::string big(5000, 'x');
   EXPECT_EQ(request(*a, {{"type", "send"}, {"to", "*"}, {"body", big}})["type"], "accepted");
   const auto c = gateway_->counters();
-  EXPECT_EQ(c.messages_accepted, 3u);           // one, then one per other agent (2)
-  EXPECT_EQ(c.message_bytes, 5u + 2 * 5000u);   // per recipient
-  EXPECT_EQ(c.send_bytes, 5u + 5000u);          // per send
-  EXPECT_EQ(c.message_sizes[0], 1u);            // <= 64 bytes
-  EXPECT_EQ(c.message_sizes[4], 1u);            // <= 16 KiB
+  EXPECT_EQ(c.messages_accepted, 3u);          // one, then one per other agent (2)
+  EXPECT_EQ(c.message_bytes, 5u + 2 * 5000u);  // per recipient
+  EXPECT_EQ(c.send_bytes, 5u + 5000u);         // per send
+  EXPECT_EQ(c.message_sizes[0], 1u);           // <= 64 bytes
+  EXPECT_EQ(c.message_sizes[4], 1u);           // <= 16 KiB
 }
 
 TEST_F(GatewayTest, RegisterSendReceiveAcknowledge) {

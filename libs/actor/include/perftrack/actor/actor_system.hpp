@@ -162,6 +162,15 @@ public:
   /// Messages dropped because their target did not exist (any more).
   std::uint64_t dead_letters() const noexcept;
 
+  /// Messages waiting in the mailboxes of live actors: their sum and the
+  /// deepest mailbox. Any thread; a snapshot, a message off here and there
+  /// while sends run. Costs one pass over the actor slots.
+  struct mailbox_stats {
+    std::uint64_t messages = 0;
+    std::uint32_t deepest = 0;
+  };
+  mailbox_stats mailboxes() const noexcept;
+
 private:
   friend class context;
   friend class scheduler;

@@ -19,6 +19,10 @@ struct swarm_live {
   std::atomic<std::uint64_t> tasks_completed{0};
   std::atomic<std::uint64_t> tasks_failed{0};
   std::atomic<std::uint64_t> elections_won{0};
+  /// The agents' mailboxes, sampled every 50 ms: messages waiting in all, and
+  /// in the deepest.
+  std::atomic<std::uint64_t> mailbox_messages{0};
+  std::atomic<std::uint64_t> mailbox_deepest{0};
 };
 
 struct swarm_options {
