@@ -360,9 +360,10 @@ send_result actor_system::deliver(actor_id to, message&& m, actor_id from, bool 
       }
     }
   }
-  // Unbounded mailboxes count too (mailboxes()); before the push, so the
-  // consumer's decrement can never come first.
-  if (s->capacity == 0) s->queued.fetch_add(1, std::memory_order_relaxed);
+  // Unbounded mailboxes count too when asked (mailboxes()); before the push,
+  // so the consumer's decrement can never come first.
+  if (s->capacity == 0 && options_.count_mailboxes)
+    s->queued.fetch_add(1, std::memory_order_relaxed);
   envelope* e = prepared != nullptr ? prepared : new_envelope();
   e->target = to;
   e->sender = from;
@@ -391,7 +392,9 @@ std::size_t actor_system::send_batch(actor_id to, std::span<message> batch, acto
     for (auto& m : batch) n += send(to, std::move(m), from) == send_result::sent;
     return n;
   }
-  s->queued.fetch_add(static_cast<std::uint32_t>(batch.size()), std::memory_order_relaxed);
+  if (options_.count_mailboxes) {
+    s->queued.fetch_add(static_cast<std::uint32_t>(batch.size()), std::memory_order_relaxed);
+  }
   for (auto& m : batch) {
     envelope* e = new_envelope();
     e->target = to;
@@ -483,7 +486,7 @@ void actor_system::run(actor_shell& shell) {
     }
     if (shell.capacity != 0) {
       shell.queued.fetch_sub(1, std::memory_order_acq_rel);
-    } else {
+    } else if (options_.count_mailboxes) {
       ++taken;
     }
     bool stop_now = e->kind == envelope_kind::stop;

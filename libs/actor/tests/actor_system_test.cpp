@@ -57,7 +57,7 @@ TEST(ActorSystemTest, ManyThreadsSendingLoseNothing) {
 }
 
 TEST(ActorSystemTest, MailboxesCountWhatWaitsAndEmptyWhenHandled) {
-  actor_system sys({.workers = 1});
+  actor_system sys({.workers = 1, .count_mailboxes = true});
   std::atomic<bool> release{false};
   // The first message blocks the only worker, so the rest wait in the mailbox.
   const actor_id slow = sys.spawn(0, [&](int&, context&, message&) {

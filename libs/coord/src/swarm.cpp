@@ -197,7 +197,8 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + options.duration;
   std::latch finished(options.agents);  // outlives the workers that count it down
-  actor::actor_system system(actor::system_options{.workers = options.workers});
+  actor::actor_system system(actor::system_options{.workers = options.workers,
+                                                   .count_mailboxes = options.live != nullptr});
   std::vector<actor::actor_id> ids(static_cast<std::size_t>(options.agents));
   // Every agent is registered before any runs, so peers can message it; a
   // refusal (another running program holds the id) ends the swarm before it starts.

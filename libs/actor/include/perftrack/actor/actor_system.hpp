@@ -41,6 +41,11 @@ struct system_options {
   bool pin_workers = false;
   /// Messages an actor handles before its worker moves on to other actors.
   unsigned throughput = 64;
+  /// Count what waits in unbounded mailboxes too, for mailboxes() (bounded
+  /// ones are always counted). Off by default: one more atomic add per send
+  /// on the sender's side cost up to 15% on cross-thread ping-pong
+  /// (docs/performance.md). Exporters turn it on.
+  bool count_mailboxes = false;
 };
 
 struct spawn_options {
@@ -163,8 +168,8 @@ public:
   std::uint64_t dead_letters() const noexcept;
 
   /// Messages waiting in the mailboxes of live actors: their sum and the
-  /// deepest mailbox. Any thread; a snapshot, a message off here and there
-  /// while sends run. Costs one pass over the actor slots.
+  /// deepest mailbox (unbounded ones only with system_options::count_mailboxes). Any thread; a
+  /// snapshot, a message off here and there while sends run. Costs one pass over the actor slots.
   struct mailbox_stats {
     std::uint64_t messages = 0;
     std::uint32_t deepest = 0;
