@@ -146,7 +146,10 @@ void follower::read_lines(int fd, progress& at, aggregator& agg, reader::line_pa
       }
     }
     if (pos > 0) at = after(at.offset, buf_.data(), pos);
-    if (got < chunk_bytes) return;  // the end; a partial last line waits for its newline
+    if (got < chunk_bytes) {  // the end; a partial last line waits for its newline
+      error_.clear();         // read to the end: an earlier failure is over
+      return;
+    }
   }
 }
 
@@ -246,7 +249,6 @@ void follower::poll(aggregator& agg, reader::line_parser& parser) {
     detect_change(st, agg, parser);
   }
   if (fd_ < 0) return;
-  const std::string before = error_;
   read_lines(fd_, at_, agg, parser);
   struct stat now {};
   size_ = ::fstat(fd_, &now) == 0 ? static_cast<std::uint64_t>(now.st_size) : at_.offset;
