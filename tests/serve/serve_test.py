@@ -236,6 +236,11 @@ def test_restart(perftrack):
         time.sleep(0.5)
         if scrape_count(port) != written:
             raise SystemExit(f"FAIL: {scrape_count(port)} counted, {written} written")
+        # An unreadable flag is one error line, exit 2.
+        bad = subprocess.run([perftrack, "serve", "--port", "0", "--poll-interval", "soon"],
+                             capture_output=True, text=True, timeout=30)
+        if bad.returncode != 2 or "--poll-interval" not in bad.stderr:
+            raise SystemExit(f"FAIL: --poll-interval soon: exit {bad.returncode}, {bad.stderr!r}")
         # A second server on the same port: one error line naming --port, exit 2.
         second = subprocess.run([perftrack, "serve", "--port", str(port), "--file", path],
                                 capture_output=True, text=True, timeout=30)

@@ -4,6 +4,9 @@
 #include <fmt/ostream.h>
 
 #include <atomic>
+#include <charconv>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "commands/common.hpp"
@@ -36,11 +39,20 @@ CLI::App* add(CLI::App& app, options& o) {
 
 namespace {
 
-std::chrono::milliseconds poll_interval(const std::string& text) {
+/// "100ms", or any duration parse_duration_arg reads ("1s"); nullopt otherwise.
+std::optional<std::chrono::milliseconds> poll_interval(std::string_view text) {
   if (text.ends_with("ms")) {
-    return std::chrono::milliseconds(std::stoll(text.substr(0, text.size() - 2)));
+    text.remove_suffix(2);
+    long long ms = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || text.empty()) {
+      return std::nullopt;
+    }
+    return std::chrono::milliseconds(ms);
   }
-  return std::chrono::milliseconds(parse_duration_arg(text).value_or(100'000'000) / 1'000'000);
+  const auto ns = parse_duration_arg(text);
+  if (!ns) return std::nullopt;
+  return std::chrono::milliseconds(*ns / 1'000'000);
 }
 
 }  // namespace
@@ -55,12 +67,12 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     fmt::print(err, "perftrack serve: {} (counting goes on; retried every second)\n", what);
     err.flush();
   };
-  try {
-    to.poll_interval = std::max(std::chrono::milliseconds(1), poll_interval(o.poll_interval));
-  } catch (const std::exception&) {
+  const auto interval = poll_interval(o.poll_interval);
+  if (!interval) {
     return fail(err, fmt::format("--poll-interval '{}' is not a duration like 100ms or 1s",
                                  o.poll_interval));
   }
+  to.poll_interval = std::max(std::chrono::milliseconds(1), *interval);
   auto t = tail::tailer::open(std::move(to));
   if (!t) return fail(err, t.error().message);
   tail::tailer& tailer = **t;
