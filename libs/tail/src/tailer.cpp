@@ -178,9 +178,6 @@ void tailer::collect(std::vector<exposition::family>& out) const {
           "Times the file at the path was replaced (rename rotation, prune), truncated "
           "(copytruncate) or rewritten in place.",
       .type = metric_type::counter};
-  exposition::family ready{.name = "perftrack_tail_ready",
-                           .help = "1 once every file has been read to its end.",
-                           .type = metric_type::gauge};
   std::lock_guard lock(impl_->status_mutex);
   for (std::size_t i = 0; i < impl_->statuses.size(); ++i) {
     const auto& s = impl_->statuses[i];
