@@ -115,6 +115,11 @@ ROWS = [
          [target(f"sum(agent_mailbox_messages{sel()})", "waiting, all agents"),
           target(f"max(agent_mailbox_max_messages{sel()})", "deepest mailbox")],
          "Saturation of the agents: messages waiting in their mailboxes.", None),
+        ("Oldest mailbox message", "s",
+         [target(f"max(agent_mailbox_oldest_message_age_seconds{sel()})", "oldest wait")],
+         "Saturation of the agents: how long the oldest waiting message has waited. Against "
+         "the baselines: queue processing 25 ms, delivery p99 100 ms.",
+         thresholds((0.025, "orange"), (0.1, "red"))),
         ("perftrack's own errors", "short",
          [target(f"sum by (reason) ({rate('perftrack_recorder_dropped_total')})", "dropped {{reason}}"),
           target(f"sum by (reason) ({rate('perftrack_tail_malformed_lines_total')})", "malformed {{reason}}"),

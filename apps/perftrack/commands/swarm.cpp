@@ -61,6 +61,10 @@ exporter::collector swarm_collector(const coord::swarm_live& live) {
         exposition::single("agent_mailbox_max_messages",
                            "Messages waiting in the deepest agent mailbox (sampled every 50 ms).",
                            metric_type::gauge, value(live.mailbox_deepest)));
+    out.push_back(exposition::single(
+        "agent_mailbox_oldest_message_age_seconds",
+        "How long the oldest message in any agent mailbox has waited (sampled every 50 ms).",
+        metric_type::gauge, value(live.mailbox_oldest_wait_ns) / 1e9, "seconds"));
     out.push_back(exposition::single("agent_elections_won_total",
                                      "Leader elections this process's agents won.",
                                      metric_type::counter, value(live.elections_won)));

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <utility>
+
 namespace perftrack::actor {
 namespace {
 
@@ -49,56 +51,84 @@ void scheduler::schedule(actor_shell* shell) {
     std::size_t size;
     {
       std::lock_guard lock(w.mutex);
-      w.queue.push_back(shell);
-      size = w.queue.size();
+      if (w.next != nullptr) w.queue.push_back(w.next);
+      w.next = shell;
+      size = w.queue.size() + 1;
     }
     // This worker will run it after the current actor; wake a sleeper only when
     // there is more than that (a second actor queued, or the running actor keeps
     // waking others), so ping-pong pairs stay on one core but a long-running
     // producer does not keep its consumer waiting.
     const bool surplus = size >= 2 || ++t_worker.scheduled_this_turn >= 2;
-    if (!surplus || sleeping_.load(std::memory_order_seq_cst) == 0) return;
+    if (!surplus) return;
   } else {
     std::lock_guard lock(shared_mutex_);
     shared_.push_back(shell);
+    shared_size_.store(shared_.size(), std::memory_order_relaxed);
   }
+  wake_one_if_sleeping();
+}
+
+void scheduler::yield(actor_shell* shell) {
+  if (t_worker.owner != this) {
+    schedule(shell);
+    return;
+  }
+  worker& w = *workers_[t_worker.index];
+  std::size_t size;
+  {
+    std::lock_guard lock(w.mutex);
+    w.queue.push_back(shell);
+    size = w.queue.size() + (w.next != nullptr ? 1 : 0);
+  }
+  if (size >= 2) wake_one_if_sleeping();  // others wait here too: a sleeper may take some
+}
+
+void scheduler::wake_one_if_sleeping() {
   if (sleeping_.load(std::memory_order_seq_cst) > 0) {
     std::lock_guard lock(shared_mutex_);
     wake_.notify_one();
   }
 }
 
+actor_shell* scheduler::take_shared() {
+  // A look without the lock first: most turns find it empty. A push missed
+  // here is found on a later turn.
+  if (shared_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(shared_mutex_);
+  if (shared_.empty()) return nullptr;
+  actor_shell* s = shared_.front();
+  shared_.pop_front();
+  shared_size_.store(shared_.size(), std::memory_order_relaxed);
+  return s;
+}
+
+actor_shell* scheduler::take_local(worker& w, bool oldest_first) {
+  std::lock_guard lock(w.mutex);
+  if (w.next != nullptr && !(oldest_first && !w.queue.empty())) {
+    return std::exchange(w.next, nullptr);
+  }
+  if (w.queue.empty()) return nullptr;
+  actor_shell* s = w.queue.front();
+  w.queue.pop_front();
+  return s;
+}
+
 actor_shell* scheduler::next_for(unsigned index) {
   worker& w = *workers_[index];
-  {
-    std::lock_guard lock(w.mutex);
-    if (!w.queue.empty()) {
-      actor_shell* s = w.queue.back();
-      w.queue.pop_back();
-      return s;
-    }
+  const bool fair_turn = ++w.turns % fair_interval == 0;
+  if (fair_turn) {
+    if (actor_shell* s = take_shared()) return s;
   }
-  {
-    std::lock_guard lock(shared_mutex_);
-    if (!shared_.empty()) {
-      actor_shell* s = shared_.front();
-      shared_.pop_front();
-      return s;
-    }
-  }
+  if (actor_shell* s = take_local(w, fair_turn)) return s;
+  if (actor_shell* s = take_shared()) return s;
   return steal(index);
 }
 
 actor_shell* scheduler::steal(unsigned thief) {
   const auto n = static_cast<unsigned>(workers_.size());
   for (unsigned k = 1; k < n; ++k) {
-    worker& victim = *workers_[(thief + k) % n];
-    std::lock_guard lock(victim.mutex);
-    if (!victim.queue.empty()) {
-      actor_shell* s = victim.queue.front();
-      victim.queue.pop_front();
-      return s;
-    }
+    if (actor_shell* s = take_local(*workers_[(thief + k) % n], true)) return s;
   }
   return nullptr;
 }
@@ -106,7 +136,7 @@ actor_shell* scheduler::steal(unsigned thief) {
 bool scheduler::all_queues_empty() {
   for (auto& w : workers_) {
     std::lock_guard lock(w->mutex);
-    if (!w->queue.empty()) return false;
+    if (!w->empty()) return false;
   }
   return shared_.empty();  // caller holds shared_mutex_
 }

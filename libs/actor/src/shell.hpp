@@ -23,6 +23,7 @@ struct envelope : mpsc_node {
   actor_id sender;
   std::uint64_t request_id = 0;  // non-zero: a request (user) or its answer (response)
   envelope_kind kind = envelope_kind::user;
+  std::int64_t sent_ns = 0;  // coarse monotonic clock at the send; only with count_mailboxes
   std::promise<message>* reply_promise = nullptr;  // ask() from outside; owned here
   message payload;
 
@@ -61,6 +62,10 @@ struct alignas(64) actor_shell {
   std::unique_ptr<behavior> behavior_;
   // Callbacks of this actor's pending requests; created on first use.
   std::unique_ptr<std::unordered_map<std::uint64_t, std::function<void(message&)>>> pending;
+  // When the oldest message still in the mailbox was sent (coarse monotonic clock, ns;
+  // with count_mailboxes): set by the sender that fills an empty mailbox and
+  // by the worker after each turn that leaves messages behind.
+  std::atomic<std::int64_t> oldest_sent_ns{0};
 };
 static_assert(sizeof(actor_shell) == 128, "two cache lines per actor slot");
 

@@ -1,8 +1,11 @@
 #include "perftrack/actor/actor_system.hpp"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,6 +80,121 @@ TEST(ActorSystemTest, MailboxesCountWhatWaitsAndEmptyWhenHandled) {
   const auto after = sys.mailboxes();
   EXPECT_EQ(after.messages, 0u);
   EXPECT_EQ(after.deepest, 0u);
+}
+
+// The resolution of the clock the actor core stamps sends with (a kernel tick).
+std::chrono::nanoseconds stamp_resolution() {
+  timespec ts{};
+  ::clock_getres(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+TEST(ActorSystemTest, MailboxesTellHowLongTheOldestMessageWaited) {
+  actor_system sys({.workers = 1, .count_mailboxes = true});
+  std::atomic<bool> release{false};
+  const actor_id slow = sys.spawn(0, [&](int&, context&, message&) {
+    while (!release.load()) std::this_thread::yield();
+  });
+  EXPECT_EQ(sys.mailboxes().oldest_wait.count(), 0);
+  const auto before_first = std::chrono::steady_clock::now();
+  sys.send(slow, add{1});  // blocks the worker
+  const auto after_first = std::chrono::steady_clock::now();
+  sys.send(slow, add{1});  // waits behind it
+  while (std::chrono::steady_clock::now() - after_first < std::chrono::milliseconds(30)) {
+    std::this_thread::yield();
+  }
+  const auto waited = sys.mailboxes().oldest_wait;
+  const auto bound = std::chrono::steady_clock::now() - before_first;
+  EXPECT_GE(waited, std::chrono::milliseconds(30) - stamp_resolution());
+  EXPECT_LE(waited, bound + stamp_resolution());
+  release = true;
+  sys.await_idle();
+  EXPECT_EQ(sys.mailboxes().oldest_wait.count(), 0);
+  EXPECT_EQ(sys.mailboxes().messages, 0u);
+}
+
+// Under load, the oldest wait read from outside is never more than the
+// longest wait a handler then measures: a stale send time would show here.
+TEST(ActorSystemTest, OldestWaitUnderLoadIsAWaitThatHappened) {
+  using clock = std::chrono::steady_clock;
+  struct stamped {
+    clock::time_point sent;
+  };
+  actor_system sys({.workers = 2, .throughput = 1, .count_mailboxes = true});
+  std::atomic<std::int64_t> longest_handled_ns{0};
+  std::vector<actor_id> actors;
+  for (int i = 0; i < 4; ++i) {
+    actors.push_back(sys.spawn(0, [&](int&, context&, message& m) {
+      if (const auto* s = m.get_if<stamped>()) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));  // a slow handler: queues form
+        const std::int64_t waited = (clock::now() - s->sent).count();
+        std::int64_t seen = longest_handled_ns.load();
+        while (waited > seen && !longest_handled_ns.compare_exchange_weak(seen, waited)) {
+        }
+      }
+    }));
+  }
+  std::atomic<bool> sending{true};
+  std::thread sender([&] {
+    for (unsigned i = 0; sending.load(); ++i) {
+      sys.send(actors[i % actors.size()], stamped{clock::now()});
+      if (i % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  std::chrono::nanoseconds longest_sampled{0};
+  const auto until = clock::now() + std::chrono::milliseconds(300);
+  while (clock::now() < until) {
+    longest_sampled = std::max(longest_sampled, sys.mailboxes().oldest_wait);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  sending = false;
+  sender.join();
+  sys.await_idle();
+  EXPECT_GT(longest_sampled.count(), 0);
+  // Slack: the stamps' resolution, and a handler's clock read to the end of its turn.
+  EXPECT_LE(longest_sampled, std::chrono::nanoseconds(longest_handled_ns.load()) +
+                                 stamp_resolution() + std::chrono::milliseconds(2));
+}
+
+// Actors that always have work (each sends itself the next step) share the
+// workers: none is starved by the others, nor by a ping-pong pair.
+TEST(ActorSystemTest, BusyActorsAllGetTurns) {
+  for (const unsigned workers : {1u, 2u}) {
+    actor_system sys({.workers = workers});
+    struct step {};
+    std::array<std::atomic<long>, 8> handled{};
+    std::atomic<bool> stopping{false};
+    std::vector<actor_id> ids;
+    for (std::size_t i = 0; i < 6; ++i) {
+      ids.push_back(sys.spawn(0, [&, i](int&, context& ctx, message&) {
+        ++handled[i];
+        if (!stopping.load()) ctx.send(ctx.self(), step{});
+      }));
+    }
+    // A ping-pong pair: each answers the other at once.
+    actor_id ping;
+    const actor_id pong = sys.spawn(0, [&](int&, context& ctx, message&) {
+      ++handled[7];
+      if (!stopping.load()) ctx.send(ping, step{});
+    });
+    ping = sys.spawn(0, [&](int&, context& ctx, message&) {
+      ++handled[6];
+      if (!stopping.load()) ctx.send(pong, step{});
+    });
+    for (const auto id : ids) sys.send(id, step{});
+    sys.send(ping, step{});
+    const auto total = [&] {
+      long n = 0;
+      for (const auto& h : handled) n += h.load();
+      return n;
+    };
+    while (total() < 400'000) std::this_thread::yield();
+    stopping = true;
+    sys.await_idle();
+    for (std::size_t i = 0; i < handled.size(); ++i) {
+      EXPECT_GT(handled[i].load(), 2'000) << "actor " << i << " of " << workers << " workers";
+    }
+  }
 }
 
 TEST(ActorSystemTest, UnknownAndStoppedActorsAreDeadLetters) {

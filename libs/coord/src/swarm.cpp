@@ -240,6 +240,7 @@ expected<swarm_result> run_swarm(const swarm_options& options, tracker& t) {
       const auto m = system.mailboxes();
       options.live->mailbox_messages.store(m.messages, std::memory_order_relaxed);
       options.live->mailbox_deepest.store(m.deepest, std::memory_order_relaxed);
+      options.live->mailbox_oldest_wait_ns.store(m.oldest_wait.count(), std::memory_order_relaxed);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }

@@ -4,7 +4,9 @@
 // ping-pong (2 actors, 1,000,000 round trips), counting (1 producer to 1 counter,
 // 1,000,000 messages), thread ring (100 actors, 1,000,000 hops), fork-join create
 // (spawn, one message, one reply; 100,000 actors), spawn of 100,000 idle actors and
-// their memory (RSS growth per actor).
+// their memory (RSS growth per actor). The message workloads also run with the
+// mailboxes counted and timed (system_options::count_mailboxes, as exporters run
+// the core), interleaved with the plain runs: "counted / plain" is that cost.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -51,10 +53,20 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-double run(const std::function<double()>& f, int repetitions) {
-  std::vector<double> times;
-  for (int i = 0; i < repetitions; ++i) times.push_back(f());
-  return median(times);
+// Median seconds of each runtime, the runtimes interleaved in every repetition
+// so that the machine's drift falls on all of them alike.
+std::vector<double> run_interleaved(peers::workload w, unsigned threads, int repetitions) {
+  const peers::runtime runtimes[] = {peers::runtime::perftrack, peers::runtime::perftrack_counted,
+                                     peers::runtime::caf};
+  std::vector<std::vector<double>> times(std::size(runtimes));
+  for (int i = 0; i < repetitions; ++i) {
+    for (std::size_t r = 0; r < std::size(runtimes); ++r) {
+      times[r].push_back(peers::run(w, runtimes[r], threads, full));
+    }
+  }
+  std::vector<double> medians;
+  for (auto& t : times) medians.push_back(median(t));
+  return medians;
 }
 
 }  // namespace
@@ -79,8 +91,10 @@ int main(int argc, char** argv) {
   }
   std::printf("median of %d repetitions; messages/s in millions (higher is better)\n\n",
               repetitions);
-  std::printf("| workload | threads | perftrack | CAF 0.17.6 | perftrack / CAF |\n");
-  std::printf("|---|---:|---:|---:|---:|\n");
+  std::printf(
+      "| workload | threads | perftrack | CAF 0.17.6 | perftrack / CAF | perftrack, mailboxes "
+      "counted | counted / plain |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
   for (int k = 0; k < thread_count; ++k) {
     const unsigned threads = threads_list[k];
     const std::pair<const char*, peers::workload> workloads[] = {
@@ -90,13 +104,12 @@ int main(int argc, char** argv) {
         {"fork-join create (100k agents)", peers::workload::fork_join},
     };
     for (const auto& [name, w] : workloads) {
-      const double ours =
-          run([&] { return peers::run(w, peers::runtime::perftrack, threads, full); }, repetitions);
-      const double theirs =
-          run([&] { return peers::run(w, peers::runtime::caf, threads, full); }, repetitions);
+      const auto t = run_interleaved(w, threads, repetitions);
+      const double ours = t[0], counted = t[1], theirs = t[2];
       const double messages = peers::messages(w, full);
-      std::printf("| %s | %u | %.2f | %.2f | %.2fx |\n", name, threads, messages / ours / 1e6,
-                  messages / theirs / 1e6, theirs / ours);
+      std::printf("| %s | %u | %.2f | %.2f | %.2fx | %.2f | %.2fx |\n", name, threads,
+                  messages / ours / 1e6, messages / theirs / 1e6, theirs / ours,
+                  messages / counted / 1e6, ours / counted);
       std::fflush(stdout);
     }
     std::vector<double> ours_t, ours_m, theirs_t, theirs_m;
@@ -106,10 +119,10 @@ int main(int argc, char** argv) {
       ours_m.push_back(probe_memory("perftrack", threads));
       theirs_m.push_back(probe_memory("caf", threads));
     }
-    std::printf("| spawn 100k idle actors: ns per actor | %u | %.0f | %.0f | %.2fx |\n", threads,
-                median(ours_t) / full.idle_agents * 1e9, median(theirs_t) / full.idle_agents * 1e9,
-                median(theirs_t) / median(ours_t));
-    std::printf("| memory per idle actor: bytes (RSS growth) | %u | %.0f | %.0f | %.2fx |\n",
+    std::printf("| spawn 100k idle actors: ns per actor | %u | %.0f | %.0f | %.2fx | | |\n",
+                threads, median(ours_t) / full.idle_agents * 1e9,
+                median(theirs_t) / full.idle_agents * 1e9, median(theirs_t) / median(ours_t));
+    std::printf("| memory per idle actor: bytes (RSS growth) | %u | %.0f | %.0f | %.2fx | | |\n",
                 threads, median(ours_m), median(theirs_m), median(theirs_m) / median(ours_m));
     std::fflush(stdout);
   }

@@ -35,8 +35,8 @@ struct done {};
 
 // ---- perftrack ------------------------------------------------------------------
 
-double pt_ping_pong(unsigned threads, const sizes& sz) {
-  pa::actor_system sys({.workers = threads});
+double pt_ping_pong(const pa::system_options& options, const sizes& sz) {
+  pa::actor_system sys(options);
   std::promise<void> finished;
   const auto ponger = sys.spawn(0, [](int&, pa::context& ctx, pa::message& m) {
     ctx.send(ctx.sender(), pong{m.get_if<ping>()->remaining});
@@ -55,8 +55,8 @@ double pt_ping_pong(unsigned threads, const sizes& sz) {
   return seconds_since(t0);
 }
 
-double pt_counting(unsigned threads, const sizes& sz) {
-  pa::actor_system sys({.workers = threads});
+double pt_counting(const pa::system_options& options, const sizes& sz) {
+  pa::actor_system sys(options);
   std::promise<void> finished;
   const auto counter = sys.spawn(0, [&](int& n, pa::context&, pa::message&) {
     if (++n == sz.count_messages) finished.set_value();
@@ -70,8 +70,8 @@ double pt_counting(unsigned threads, const sizes& sz) {
   return seconds_since(t0);
 }
 
-double pt_thread_ring(unsigned threads, const sizes& sz) {
-  pa::actor_system sys({.workers = threads});
+double pt_thread_ring(const pa::system_options& options, const sizes& sz) {
+  pa::actor_system sys(options);
   std::promise<void> finished;
   std::vector<pa::actor_id> ring(sz.ring_size);
   for (int i = 0; i < sz.ring_size; ++i) {
@@ -90,8 +90,8 @@ double pt_thread_ring(unsigned threads, const sizes& sz) {
   return seconds_since(t0);
 }
 
-double pt_fork_join(unsigned threads, const sizes& sz) {
-  pa::actor_system sys({.workers = threads});
+double pt_fork_join(const pa::system_options& options, const sizes& sz) {
+  pa::actor_system sys(options);
   std::promise<void> finished;
   auto child = [](int&, pa::context& ctx, pa::message&) {
     ctx.send(ctx.sender(), done{});
@@ -110,8 +110,8 @@ double pt_fork_join(unsigned threads, const sizes& sz) {
   return seconds_since(t0);
 }
 
-std::pair<double, double> pt_spawn_idle(unsigned threads, const sizes& sz) {
-  pa::actor_system sys({.workers = threads});
+std::pair<double, double> pt_spawn_idle(const pa::system_options& options, const sizes& sz) {
+  pa::actor_system sys(options);
   std::vector<pa::actor_id> ids;
   ids.reserve(sz.idle_agents);
   const long before = bench::resident_bytes();
@@ -253,13 +253,14 @@ std::pair<double, double> caf_spawn_idle(unsigned threads, const sizes& sz) {
 }  // namespace
 
 double run(workload w, runtime r, unsigned threads, const sizes& sz) {
-  const bool ours = r == runtime::perftrack;
+  const bool ours = r != runtime::caf;
+  const pa::system_options o{.workers = threads,
+                             .count_mailboxes = r == runtime::perftrack_counted};
   switch (w) {
-    case workload::ping_pong: return ours ? pt_ping_pong(threads, sz) : caf_ping_pong(threads, sz);
-    case workload::counting: return ours ? pt_counting(threads, sz) : caf_counting(threads, sz);
-    case workload::thread_ring:
-      return ours ? pt_thread_ring(threads, sz) : caf_thread_ring(threads, sz);
-    case workload::fork_join: return ours ? pt_fork_join(threads, sz) : caf_fork_join(threads, sz);
+    case workload::ping_pong: return ours ? pt_ping_pong(o, sz) : caf_ping_pong(threads, sz);
+    case workload::counting: return ours ? pt_counting(o, sz) : caf_counting(threads, sz);
+    case workload::thread_ring: return ours ? pt_thread_ring(o, sz) : caf_thread_ring(threads, sz);
+    case workload::fork_join: return ours ? pt_fork_join(o, sz) : caf_fork_join(threads, sz);
   }
   return 0;
 }
@@ -275,7 +276,9 @@ double messages(workload w, const sizes& sz) {
 }
 
 std::pair<double, double> spawn_idle(runtime r, unsigned threads, const sizes& sz) {
-  return r == runtime::perftrack ? pt_spawn_idle(threads, sz) : caf_spawn_idle(threads, sz);
+  if (r == runtime::caf) return caf_spawn_idle(threads, sz);
+  return pt_spawn_idle({.workers = threads, .count_mailboxes = r == runtime::perftrack_counted},
+                       sz);
 }
 
 }  // namespace perftrack::suite::peers

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -41,10 +42,11 @@ struct system_options {
   bool pin_workers = false;
   /// Messages an actor handles before its worker moves on to other actors.
   unsigned throughput = 64;
-  /// Count what waits in unbounded mailboxes too, for mailboxes() (bounded
-  /// ones are always counted). Off by default: one more atomic add per send
-  /// on the sender's side cost up to 15% on cross-thread ping-pong
-  /// (docs/performance.md). Exporters turn it on.
+  /// Count what waits in unbounded mailboxes too, and time when each message
+  /// was sent, for mailboxes() (bounded ones are always counted). Off by
+  /// default: one more atomic add and a clock read per send on the sender's
+  /// side cost up to 15% on cross-thread ping-pong (docs/performance.md).
+  /// Exporters turn it on.
   bool count_mailboxes = false;
 };
 
@@ -167,12 +169,15 @@ public:
   /// Messages dropped because their target did not exist (any more).
   std::uint64_t dead_letters() const noexcept;
 
-  /// Messages waiting in the mailboxes of live actors: their sum and the
-  /// deepest mailbox (unbounded ones only with system_options::count_mailboxes). Any thread; a
-  /// snapshot, a message off here and there while sends run. Costs one pass over the actor slots.
+  /// Messages waiting in the mailboxes of live actors: their sum, the deepest
+  /// mailbox (unbounded ones only with system_options::count_mailboxes) and,
+  /// with count_mailboxes, how long the oldest of them has waited (the message
+  /// being handled counts until its turn ends). Any thread; a snapshot, a
+  /// message off here and there while sends run. One pass over the actor slots.
   struct mailbox_stats {
     std::uint64_t messages = 0;
     std::uint32_t deepest = 0;
+    std::chrono::nanoseconds oldest_wait{0};
   };
   mailbox_stats mailboxes() const noexcept;
 
@@ -187,6 +192,8 @@ private:
   std::size_t publish_with(std::string_view topic, const std::function<message()>& make);
   /// Runs up to `throughput` messages of `shell`; called by workers.
   void run(actor_shell& shell);
+  /// After a turn: records when the oldest message left in `shell` was sent.
+  void note_oldest(actor_shell& shell) noexcept;
   void schedule(actor_shell& shell);
   actor_shell* find(actor_id id) const noexcept;
 

@@ -52,6 +52,13 @@ public:
     return nullptr;
   }
 
+  /// The node pop() would return next, left in place, or nullptr (as pop()):
+  /// consumer side.
+  const mpsc_node* peek() const noexcept {
+    if (tail_ != &stub_) return tail_;
+    return stub_.next.load(std::memory_order_acquire);
+  }
+
   /// False only when the queue is empty and no push has started: consumer side.
   bool maybe_nonempty() const noexcept {
     return tail_ != &stub_ || stub_.next.load(std::memory_order_acquire) != nullptr ||

@@ -19,10 +19,11 @@ struct swarm_live {
   std::atomic<std::uint64_t> tasks_completed{0};
   std::atomic<std::uint64_t> tasks_failed{0};
   std::atomic<std::uint64_t> elections_won{0};
-  /// The agents' mailboxes, sampled every 50 ms: messages waiting in all, and
-  /// in the deepest.
+  /// The agents' mailboxes, sampled every 50 ms: messages waiting in all, in
+  /// the deepest, and how long the oldest of them has waited (ns).
   std::atomic<std::uint64_t> mailbox_messages{0};
   std::atomic<std::uint64_t> mailbox_deepest{0};
+  std::atomic<std::int64_t> mailbox_oldest_wait_ns{0};
 };
 
 struct swarm_options {

@@ -15,7 +15,9 @@ struct sizes {
   int idle_agents = 100'000;       ///< spawn
 };
 
-enum class runtime { perftrack, caf };
+/// perftrack_counted: perftrack's actor core with system_options::count_mailboxes
+/// on, as exporters run it (what waits in each mailbox, and since when).
+enum class runtime { perftrack, perftrack_counted, caf };
 enum class workload { ping_pong, counting, thread_ring, fork_join };
 
 /// Seconds one run of `w` takes on `r` with `threads` workers.
