@@ -61,6 +61,8 @@ private:
 
 /// The body of a scrape, as the server writes it (for benchmarks and tests
 /// without a socket): every collector's families in `format`.
-std::string render_scrape(const std::vector<collector>& collectors, bool openmetrics);
+/// `reserve`: bytes to allocate up front (the server passes its last scrape's size).
+std::string render_scrape(const std::vector<collector>& collectors, bool openmetrics,
+                          std::size_t reserve = 64 * 1024);
 
 }  // namespace perftrack::exporter
