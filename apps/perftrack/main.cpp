@@ -14,6 +14,7 @@
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
 #include "commands/serve.hpp"
+#include "commands/slo.hpp"
 #include "commands/swarm.hpp"
 #include "perftrack/bench/environment.hpp"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   ab_command::options ab;
   count_command::options count;
   serve_command::options serve;
+  slo_command::options slo;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   CLI::App* ab_cmd = ab_command::add(app, ab);
   CLI::App* count_cmd = count_command::add(app, count);
   CLI::App* serve_cmd = serve_command::add(app, serve);
+  const slo_command::commands slo_cmds = slo_command::add(app, slo);
 
   try {
     app.parse(argc, argv);
@@ -63,5 +66,7 @@ int main(int argc, char** argv) {
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
+  if (slo_cmds.check->parsed() || slo_cmds.rules->parsed())
+    return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
   return exit_error;
 }

@@ -1,0 +1,124 @@
+#include "commands/slo.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <fstream>
+
+#include "commands/common.hpp"
+#include "perftrack/slo/backtest.hpp"
+#include "perftrack/slo/rules.hpp"
+
+namespace perftrack::cli::slo_command {
+namespace {
+
+expected<slo::objective_set> baselines(const options& o) {
+  if (o.slo.empty())
+    return slo::parse_objectives(slo::default_baselines_toml(),
+                                 "built-in baselines (slo/baselines.toml)");
+  return slo::load_objectives(o.slo);
+}
+
+int check(const options& o, std::ostream& out, std::ostream& err) {
+  auto set = baselines(o);
+  if (!set) return fail(err, set.error().message);
+  slo::check_options c;
+  for (const auto& f : inputs_or_default(o.files)) c.files.push_back(f);
+  if (!o.since.empty()) c.since_ns = parse_time_arg(o.since);
+  if (!o.until.empty()) c.until_ns = parse_time_arg(o.until);
+  if (!o.now.empty()) c.now_ns = parse_time_arg(o.now);
+  auto report = slo::run_check(*set, c);
+  if (!report) return fail(err, report.error().message);
+  if (report->malformed != 0) {
+    fmt::print(err, "warning: skipped {} malformed lines (perftrack report names them)\n",
+               report->malformed);
+  }
+  out << (o.format == "json" ? slo::render_json(*report) : slo::render_markdown(*report));
+  return report->failing() ? exit_failure : exit_ok;
+}
+
+int write_file(const std::filesystem::path& path, const std::string& text, std::ostream& err) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f)
+    return fail(err,
+                fmt::format("cannot write {} (is --out a writable directory?)", path.string()));
+  return exit_ok;
+}
+
+int rules(const options& o, std::ostream& out, std::ostream& err) {
+  auto set = baselines(o);
+  if (!set) return fail(err, set.error().message);
+  slo::receivers to;
+  if (!o.slack_url.empty()) to.slack_url = o.slack_url;
+  if (!o.slack_channel.empty()) to.slack_channel = o.slack_channel;
+  if (!o.pagerduty_url.empty()) to.pagerduty_url = o.pagerduty_url;
+  if (!o.pagerduty_key.empty()) to.pagerduty_key = o.pagerduty_key;
+  const slo::rule_files files = slo::generate_rules(*set, to);
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) return fail(err, fmt::format("cannot create {}: {}", o.out_dir, ec.message()));
+  const std::filesystem::path dir(o.out_dir);
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"rules.yml", &files.rules},
+      {"rules_test.yml", &files.rules_test},
+      {"alertmanager.yml", &files.alertmanager}};
+  for (const auto& [name, text] : outputs) {
+    if (const int rc = write_file(dir / name, *text, err); rc != exit_ok) return rc;
+    fmt::print(out, "wrote {}\n", (dir / name).string());
+  }
+  fmt::print(out,
+             "check them: promtool check rules {0}/rules.yml; promtool test rules "
+             "{0}/rules_test.yml; amtool check-config {0}/alertmanager.yml\n",
+             o.out_dir);
+  return exit_ok;
+}
+
+}  // namespace
+
+commands add(CLI::App& app, options& o) {
+  CLI::App* slo =
+      app.add_subcommand("slo", "Service-level objectives: backtest and Prometheus rules");
+  slo->require_subcommand(1);
+  const auto baselines_option = [&o](CLI::App* cmd) {
+    cmd->add_option("--slo", o.slo,
+                    "Baselines file (TOML, docs/slo.md); default: the built-in slo/baselines.toml")
+        ->check(CLI::ExistingFile);
+  };
+  commands c;
+  c.check = slo->add_subcommand(
+      "check",
+      "Backtest: compliance, error budget, burn rates and when each tier would have fired");
+  baselines_option(c.check);
+  c.check->add_option("--file", o.files, "Metrics file or directory of *.jsonl (repeatable)");
+  c.check->add_option("--since", o.since, "Ignore records before this time")->check(time_arg);
+  c.check->add_option("--until", o.until, "Ignore records after this time")->check(time_arg);
+  c.check
+      ->add_option("--now", o.now,
+                   "Evaluate as of this time (default: --until, else the last record)")
+      ->check(time_arg);
+  c.check->add_option("--format", o.format, "markdown or json")
+      ->check(CLI::IsMember({"markdown", "json"}));
+  c.rules = slo->add_subcommand(
+      "rules",
+      "Write rules.yml, rules_test.yml and alertmanager.yml for Prometheus and Alertmanager");
+  baselines_option(c.rules);
+  c.rules->add_option("--out", o.out_dir, "Directory to write the three files into")->required();
+  c.rules->add_option("--slack-url", o.slack_url,
+                      "Slack incoming-webhook URL for error and warning");
+  c.rules->add_option("--slack-channel", o.slack_channel,
+                      "Slack channel (default #perftrack-alerts)");
+  c.rules->add_option("--pagerduty-url", o.pagerduty_url,
+                      "PagerDuty Events API v2 URL for critical");
+  c.rules->add_option("--pagerduty-key", o.pagerduty_key, "PagerDuty routing key");
+  return c;
+}
+
+int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
+  if (c.check->parsed()) return check(o, out, err);
+  if (c.rules->parsed()) return rules(o, out, err);
+  return exit_error;
+}
+
+}  // namespace perftrack::cli::slo_command

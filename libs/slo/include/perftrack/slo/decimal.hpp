@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace perftrack::slo {
+
+/// A decimal number held exactly (units x 10^-scale), so that a rule reads
+/// `0.0144`, never `0.014400000000000001`: the thresholds of generated rules
+/// are computed here, not in binary floating point.
+class decimal {
+public:
+  decimal() = default;
+  decimal(std::int64_t units, int scale) : units_(units), scale_(scale) {}
+
+  /// The shortest decimal that reads back as `v` (0.999 -> 999e-3).
+  static decimal from_double(double v);
+
+  decimal operator+(const decimal& o) const;
+  decimal operator-(const decimal& o) const;
+  decimal operator*(const decimal& o) const;
+  double to_double() const;
+  /// Plain decimal text without exponent or trailing zeros ("0.0144", "100", "0.5").
+  std::string text() const;
+
+private:
+  decimal rescaled(int scale) const;
+  std::int64_t units_ = 0;
+  int scale_ = 0;
+};
+
+}  // namespace perftrack::slo

@@ -1,0 +1,81 @@
+#include "perftrack/slo/decimal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+namespace perftrack::slo {
+
+decimal decimal::from_double(double v) {
+  // fmt prints the shortest text that reads back as v; take its digits.
+  const std::string text = fmt::format("{}", v);
+  const auto e = text.find_first_of("eE");
+  const std::string mantissa = text.substr(0, e);
+  int exponent = e == std::string::npos ? 0 : std::atoi(text.c_str() + e + 1);
+  std::int64_t units = 0;
+  int scale = 0;
+  bool negative = false, after_point = false;
+  for (const char c : mantissa) {
+    if (c == '-') {
+      negative = true;
+    } else if (c == '.') {
+      after_point = true;
+    } else {
+      units = units * 10 + (c - '0');
+      scale += after_point ? 1 : 0;
+    }
+  }
+  scale -= exponent;
+  for (; scale < 0; ++scale) units *= 10;
+  return decimal(negative ? -units : units, scale).rescaled(0);
+}
+
+decimal decimal::rescaled(int scale) const {
+  // Widen to `scale` digits, or drop trailing zeros when asked for 0.
+  decimal d = *this;
+  if (scale == 0) {
+    while (d.scale_ > 0 && d.units_ % 10 == 0) {
+      d.units_ /= 10;
+      --d.scale_;
+    }
+    return d;
+  }
+  while (d.scale_ < scale) {
+    d.units_ *= 10;
+    ++d.scale_;
+  }
+  return d;
+}
+
+decimal decimal::operator+(const decimal& o) const {
+  const int scale = std::max(scale_, o.scale_);
+  const decimal a = rescaled(scale), b = o.rescaled(scale);
+  return decimal(a.units_ + b.units_, scale).rescaled(0);
+}
+
+decimal decimal::operator-(const decimal& o) const {
+  const int scale = std::max(scale_, o.scale_);
+  const decimal a = rescaled(scale), b = o.rescaled(scale);
+  return decimal(a.units_ - b.units_, scale).rescaled(0);
+}
+
+decimal decimal::operator*(const decimal& o) const {
+  return decimal(units_ * o.units_, scale_ + o.scale_).rescaled(0);
+}
+
+double decimal::to_double() const { return std::strtod(text().c_str(), nullptr); }
+
+std::string decimal::text() const {
+  std::string digits = std::to_string(units_ < 0 ? -units_ : units_);
+  if (scale_ > 0) {
+    if (digits.size() <= static_cast<std::size_t>(scale_)) {
+      digits.insert(0, static_cast<std::size_t>(scale_) - digits.size() + 1, '0');
+    }
+    digits.insert(digits.size() - static_cast<std::size_t>(scale_), ".");
+  }
+  return units_ < 0 ? "-" + digits : digits;
+}
+
+}  // namespace perftrack::slo

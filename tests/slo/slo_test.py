@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""perftrack slo against the real tools (Debian's prometheus and
+prometheus-alertmanager packages):
+
+1. rules: `perftrack slo rules` on the shipped baselines and on a file with
+   awkward names; promtool check rules and promtool test rules (the generated
+   suite: clean, fast burn, slow burn, low traffic per objective, exact alert
+   times) pass; amtool check-config passes and `amtool config routes test`
+   sends critical to PagerDuty, error and warning to Slack.
+2. check: an outage in a recorded file is found (exit 1 while it lasts, 0
+   after), the JSON report holds every evaluated objective, and the file is
+   unchanged.
+3. bad input: a baselines file with an unknown key, a threshold that is not a
+   bucket bound, or an impossible target is refused with the line, exit 2.
+
+    slo_test.py PERFTRACK
+"""
+import datetime
+import hashlib
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+
+def run(*args, check=True, cwd=None):
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{args} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def check_rules(perftrack, out, slo=None):
+    extra = ["--slo", slo] if slo else []
+    run(perftrack, "slo", "rules", "--out", out, *extra)
+    run("promtool", "check", "rules", out / "rules.yml")
+    tested = run("promtool", "test", "rules", out / "rules_test.yml")
+    assert "SUCCESS" in tested.stdout, tested.stdout
+    run("amtool", "check-config", out / "alertmanager.yml")
+    for severity, receiver in (("critical", "pagerduty"), ("error", "slack"), ("warning", "slack")):
+        routed = run("amtool", "config", "routes", "test", f"--config.file={out / 'alertmanager.yml'}",
+                     f"severity={severity}", "slo=task_completion_p95", "alertname=SLOErrorBudgetBurn")
+        assert routed.stdout.strip() == receiver, (severity, routed.stdout)
+
+
+def record(t, op, ms, ok):
+    ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    return json.dumps({"timestamp": ts, "operation_type": op, "duration_ms": ms, "success": ok}) + "\n"
+
+
+def outage_file(path):
+    """3 hours of 100 message deliveries a minute; from 60 to 80 minutes half fail."""
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    with open(path, "w") as f:
+        for m in range(180):
+            for i in range(100):
+                t = start + datetime.timedelta(minutes=m, seconds=i * 0.5)
+                f.write(record(t, "message_deliver", 3.0, not (60 <= m < 80 and i % 2 == 0)))
+    return start
+
+
+def check_backtest(perftrack, work):
+    data = work / "m.jsonl"
+    start = outage_file(data)
+    before = hashlib.sha256(data.read_bytes()).hexdigest()
+    during = (start + datetime.timedelta(minutes=75)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    failing = run(perftrack, "slo", "check", "--file", data, "--now", during, "--format", "json",
+                  check=False)
+    assert failing.returncode == 1, (failing.returncode, failing.stderr)
+    report = json.loads(failing.stdout)
+    by_name = {o["name"]: o for o in report["objectives"]}
+    delivery = by_name["message_delivery_success"]
+    assert delivery["status"] == "critical", delivery
+    assert any(t["severity"] == "critical" and t["resolved"] is None for t in delivery["timeline"])
+    assert by_name["memory"]["evaluated"] is False
+    after = run(perftrack, "slo", "check", "--file", data, check=False)
+    assert after.returncode == 0, (after.returncode, after.stdout, after.stderr)
+    assert "| message\\_delivery\\_success |" in after.stdout, after.stdout
+    assert hashlib.sha256(data.read_bytes()).hexdigest() == before, "the records file changed"
+
+
+BAD = [
+    ('[[objective]]\nname = "x"\nkind = "success"\noperations = ["a"]\ntarget = 0.99\ncolour = 1\n',
+     ":6: unknown key \"colour\""),
+    ('[[objective]]\nname = "x"\nkind = "latency"\noperations = ["a"]\nthreshold = "35ms"\n'
+     'target = 0.95\n', ":5: threshold 0.035 s is not a bucket bound"),
+    ('[[objective]]\nname = "x"\nkind = "success"\noperations = ["a"]\ntarget = 1.5\n',
+     ":5: \"target\" must be a share between 0 and 1"),
+    ('[[objective]]\nname = "x"\nkind = "success"\noperations = ["a"]\ntarget = 0.5\n',
+     "could never fire"),
+]
+
+
+def check_bad_input(perftrack, work):
+    for i, (text, message) in enumerate(BAD):
+        f = work / f"bad{i}.toml"
+        f.write_text(text)
+        for cmd in (["check", "--file", work / "m.jsonl"], ["rules", "--out", work / "never"]):
+            p = run(perftrack, "slo", *cmd, "--slo", f, check=False)
+            assert p.returncode == 2, (text, p.returncode, p.stderr)
+            assert message in p.stderr and str(f) in p.stderr, (message, p.stderr)
+    assert not (work / "never").exists()
+
+
+AWKWARD = '''min_events = 50
+[[objective]]
+name = "odd \\"name\\" \\\\ with: yaml # chars"
+description = "quotes \\" and backslashes \\\\ and a\\nnewline"
+kind = "success"
+operations = ["op.with|regex*chars", "plain"]
+target = 0.999
+'''
+
+
+def main():
+    perftrack = pathlib.Path(sys.argv[1])
+    with tempfile.TemporaryDirectory() as d:
+        work = pathlib.Path(d)
+        check_rules(perftrack, work / "default")
+        (work / "awkward.toml").write_text(AWKWARD)
+        check_rules(perftrack, work / "awkward", work / "awkward.toml")
+        check_backtest(perftrack, work)
+        check_bad_input(perftrack, work)
+    print("slo: rules, backtest and bad input passed")
+
+
+if __name__ == "__main__":
+    main()
