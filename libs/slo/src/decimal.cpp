@@ -3,10 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
 namespace perftrack::slo {
+
+bool decimal::representable(double v) noexcept {
+  const double a = std::fabs(v);
+  return v == 0 || (std::isfinite(v) && a >= 1e-12 && a < 1e15);
+}
 
 decimal decimal::from_double(double v) {
   // fmt prints the shortest text that reads back as v; take its digits.
@@ -14,7 +20,7 @@ decimal decimal::from_double(double v) {
   const auto e = text.find_first_of("eE");
   const std::string mantissa = text.substr(0, e);
   int exponent = e == std::string::npos ? 0 : std::atoi(text.c_str() + e + 1);
-  std::int64_t units = 0;
+  __int128 units = 0;
   int scale = 0;
   bool negative = false, after_point = false;
   for (const char c : mantissa) {
@@ -29,7 +35,7 @@ decimal decimal::from_double(double v) {
   }
   scale -= exponent;
   for (; scale < 0; ++scale) units *= 10;
-  return decimal(negative ? -units : units, scale).rescaled(0);
+  return decimal(negative ? -units : units, scale, true).rescaled(0);
 }
 
 decimal decimal::rescaled(int scale) const {
@@ -52,23 +58,26 @@ decimal decimal::rescaled(int scale) const {
 decimal decimal::operator+(const decimal& o) const {
   const int scale = std::max(scale_, o.scale_);
   const decimal a = rescaled(scale), b = o.rescaled(scale);
-  return decimal(a.units_ + b.units_, scale).rescaled(0);
+  return decimal(a.units_ + b.units_, scale, true).rescaled(0);
 }
 
 decimal decimal::operator-(const decimal& o) const {
   const int scale = std::max(scale_, o.scale_);
   const decimal a = rescaled(scale), b = o.rescaled(scale);
-  return decimal(a.units_ - b.units_, scale).rescaled(0);
+  return decimal(a.units_ - b.units_, scale, true).rescaled(0);
 }
 
 decimal decimal::operator*(const decimal& o) const {
-  return decimal(units_ * o.units_, scale_ + o.scale_).rescaled(0);
+  return decimal(units_ * o.units_, scale_ + o.scale_, true).rescaled(0);
 }
 
 double decimal::to_double() const { return std::strtod(text().c_str(), nullptr); }
 
 std::string decimal::text() const {
-  std::string digits = std::to_string(units_ < 0 ? -units_ : units_);
+  std::string digits;
+  for (__int128 u = units_ < 0 ? -units_ : units_; u != 0 || digits.empty(); u /= 10) {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+  }
   if (scale_ > 0) {
     if (digits.size() <= static_cast<std::size_t>(scale_)) {
       digits.insert(0, static_cast<std::size_t>(scale_) - digits.size() + 1, '0');

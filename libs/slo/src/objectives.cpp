@@ -39,8 +39,9 @@ std::string check_keys(const toml::table& t, const std::set<std::string_view>& a
   return {};
 }
 
+/// A number perftrack can keep exact (decimal::representable), or nothing.
 std::optional<double> number(const toml::node& n) {
-  if (const auto v = n.value<double>()) return *v;
+  if (const auto v = n.value<double>(); v && decimal::representable(*v)) return *v;
   return std::nullopt;
 }
 
@@ -146,8 +147,10 @@ std::string read_tiers(const reader& r, objective& o) {
     const toml::node* n = r.get(name(s));
     if (n == nullptr) continue;
     const auto v = number(*n);
-    if (!v || !std::isfinite(*v))
-      return fmt::format("{}: \"{}\" must be a number", at(r.source, *n), name(s));
+    if (!v) {
+      return fmt::format("{}: \"{}\" must be a number, 0 or between 1e-12 and 1e15 in size",
+                         at(r.source, *n), name(s));
+    }
     o.tiers.push_back({s, decimal::from_double(*v)});
   }
   if (o.tiers.empty()) {

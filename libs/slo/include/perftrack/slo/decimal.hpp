@@ -13,7 +13,11 @@ public:
   decimal() = default;
   decimal(std::int64_t units, int scale) : units_(units), scale_(scale) {}
 
-  /// The shortest decimal that reads back as `v` (0.999 -> 999e-3).
+  /// True for 0 and for finite values with 1e-12 <= |v| < 1e15: what
+  /// from_double takes and what products of a few of them keep exact.
+  static bool representable(double v) noexcept;
+  /// The shortest decimal that reads back as `v` (0.999 -> 999e-3); `v` must
+  /// be representable().
   static decimal from_double(double v);
 
   decimal operator+(const decimal& o) const;
@@ -24,8 +28,10 @@ public:
   std::string text() const;
 
 private:
+  decimal(__int128 units, int scale, bool) : units_(units), scale_(scale) {}
   decimal rescaled(int scale) const;
-  std::int64_t units_ = 0;
+  // 128 bits: products of two 17-digit values stay exact.
+  __int128 units_ = 0;
   int scale_ = 0;
 };
 
