@@ -12,6 +12,9 @@ prometheus-alertmanager packages):
    unchanged.
 3. bad input: a baselines file with an unknown key, a threshold that is not a
    bucket bound, or an impossible target is refused with the line, exit 2.
+4. serve --slo: perftrack serve following a file where half the deliveries
+   fail exports perftrack_slo_violation{severity="critical"} = 1 and the burn
+   rates; promtool check metrics passes on the scrape.
 
     slo_test.py PERFTRACK
 """
@@ -22,6 +25,9 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "serve"))
+from serve_test import free_port, get, stop, wait_until  # noqa: E402
 
 
 def run(*args, check=True, cwd=None):
@@ -113,6 +119,42 @@ target = 0.999
 '''
 
 
+LIVE = """min_events = 10
+[[objective]]
+name = "delivery"
+kind = "success"
+operations = ["message_deliver"]
+target = 0.999
+"""
+
+
+def check_serve(perftrack, work):
+    data = work / "live.jsonl"
+    start = datetime.datetime.now(datetime.timezone.utc)
+    with open(data, "w") as f:
+        for i in range(200):
+            f.write(record(start, "message_deliver", 2.0, i % 2 == 0))
+    (work / "live.toml").write_text(LIVE)
+    port = free_port()
+    proc = subprocess.Popen([perftrack, "serve", "--port", str(port), "--file", data, "--slo",
+                             work / "live.toml", "--poll-interval", "50ms"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until("serve is ready", lambda: get(f"http://127.0.0.1:{port}/ready")[0] == 200)
+        text = get(f"http://127.0.0.1:{port}/metrics")[2].decode()
+    finally:
+        stop(proc, "perftrack serve")
+    assert 'perftrack_slo_violation{slo="delivery",severity="critical"} 1' in text, text
+    assert 'perftrack_slo_burn_rate{slo="delivery",window="5m"} 500' in text, text
+    assert 'perftrack_slo_error_budget_remaining_ratio{slo="delivery"}' in text, text
+    checked = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    bad = run(perftrack, "serve", "--port", "0", "--file", data, "--slo", work / "bad0.toml",
+              check=False)
+    assert bad.returncode == 2 and ":6: unknown key" in bad.stderr, bad.stderr
+
+
 def main():
     perftrack = pathlib.Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
@@ -122,6 +164,7 @@ def main():
         check_rules(perftrack, work / "awkward", work / "awkward.toml")
         check_backtest(perftrack, work)
         check_bad_input(perftrack, work)
+        check_serve(perftrack, work)
     print("slo: rules, backtest and bad input passed")
 
 

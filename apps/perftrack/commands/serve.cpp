@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "commands/common.hpp"
 #include "perftrack/exporter/collectors.hpp"
 #include "perftrack/exporter/server.hpp"
+#include "perftrack/slo/live.hpp"
 #include "perftrack/tail/tailer.hpp"
 
 namespace perftrack::cli::serve_command {
@@ -34,6 +36,9 @@ CLI::App* add(CLI::App& app, options& o) {
                   "How often the files are checked for new lines, e.g. 100ms (default)");
   cmd->add_option("--duration", o.duration, "Stop after this long, e.g. 30s (default: on a signal)")
       ->check(duration_arg);
+  cmd->add_option("--slo", o.slo,
+                  "Evaluate these SLO baselines live and export perftrack_slo_* (a TOML file, or "
+                  "'default' for the built-in slo/baselines.toml; docs/slo.md)");
   return cmd;
 }
 
@@ -77,10 +82,27 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!t) return fail(err, t.error().message);
   tail::tailer& tailer = **t;
 
+  std::unique_ptr<slo::live_evaluator> live;
+  if (!o.slo.empty()) {
+    auto set = o.slo == "default" ? slo::parse_objectives(slo::default_baselines_toml(),
+                                                          "built-in baselines (slo/baselines.toml)")
+                                  : slo::load_objectives(o.slo);
+    if (!set) return fail(err, set.error().message);
+    live = std::make_unique<slo::live_evaluator>(std::move(set).value());
+    live->observe(now_ns(), tailer.counts());  // windows start now
+  }
+
   exporter::server_options so;
   so.address = o.address;
   so.port = o.port;
   so.collectors = {[&tailer](auto& fams) { tailer.collect(fams); }, exporter::process_collector()};
+  if (live) {
+    // Evaluated at each scrape, over the counters as the scrape sees them.
+    so.collectors.push_back([&tailer, &live](auto& fams) {
+      live->observe(now_ns(), tailer.counts());
+      live->collect(fams);
+    });
+  }
   so.ready = [&tailer] { return exporter::readiness{tailer.ready(), tailer.ready_json()}; };
   auto server = exporter::server::start(std::move(so));
   if (!server) return fail(err, server.error().message);

@@ -18,6 +18,7 @@ struct options {
   std::size_t max_series = 2000;
   std::string poll_interval = "100ms";
   std::string duration;  ///< empty: until a signal
+  std::string slo;       ///< baselines to evaluate live; "default": the built-in ones
 };
 
 CLI::App* add(CLI::App& app, options& o);

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <unordered_map>
 
+#include "grading.hpp"
 #include "perftrack/reader/scanner.hpp"
 
 namespace perftrack::slo {
@@ -20,10 +22,7 @@ constexpr std::int64_t minute_ns = 60'000'000'000;
 constexpr std::int64_t max_span_minutes = 400 * 24 * 60;
 const double nan = std::numeric_limits<double>::quiet_NaN();
 
-struct counts {
-  std::uint64_t events = 0;
-  std::uint64_t bad = 0;
-};
+using grading::counts;
 
 /// Floor division: the minute a time falls in, also before 1970.
 std::int64_t minute_of(std::int64_t ns) {
@@ -146,34 +145,25 @@ std::vector<condition> conditions_of(const objective& o, const timeline& t) {
   std::vector<condition> out;
   if (o.kind == objective_kind::error_rate) {
     for (const auto& tier : o.tiers) {
-      const double threshold = tier.threshold.to_double();
       out.push_back(
           {tier.level,
            fmt::format(">= {} over {}", tier.threshold.text(), prometheus_duration(o.window)),
-           [&t, &o, threshold](std::int64_t m) {
-             const counts c = t.window(m, minutes_in(o.window));
-             if (c.events == 0 || c.events < o.min_events) return std::pair{false, 0.0};
-             const double r = static_cast<double>(c.bad) / static_cast<double>(c.events);
-             return std::pair{r >= threshold, r};
+           [&t, &o, tier](std::int64_t m) {
+             const auto v = grading::fixed(o, tier, t.window(m, minutes_in(o.window)));
+             return std::pair{v.holds, v.figure};
            }});
     }
     return out;
   }
-  const double budget = (decimal{1, 0} - o.target).to_double();
   for (const auto& tier : burn_tiers()) {
-    const double threshold = (tier.factor * (decimal{1, 0} - o.target)).to_double();
     out.push_back(
         {tier.level,
          fmt::format("{}x over {} and {}", tier.factor.text(),
                      prometheus_duration(tier.long_window), prometheus_duration(tier.short_window)),
-         [&t, &o, tier, threshold, budget](std::int64_t m) {
-           const counts l = t.window(m, minutes_in(tier.long_window));
-           const counts s = t.window(m, minutes_in(tier.short_window));
-           if (l.events == 0 || s.events == 0 || l.events < o.min_events)
-             return std::pair{false, 0.0};
-           const double rl = static_cast<double>(l.bad) / static_cast<double>(l.events);
-           const double rs = static_cast<double>(s.bad) / static_cast<double>(s.events);
-           return std::pair{rl > threshold && rs > threshold, rl / budget};
+         [&t, &o, tier](std::int64_t m) {
+           const auto v = grading::burn(o, tier, t.window(m, minutes_in(tier.long_window)),
+                                        t.window(m, minutes_in(tier.short_window)));
+           return std::pair{v.holds, v.figure};
          }});
   }
   return out;

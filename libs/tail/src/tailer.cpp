@@ -161,6 +161,8 @@ void tailer::run(const std::atomic<bool>& stop) {
   save();
 }
 
+aggregator::snapshot tailer::counts() const { return impl_->agg.save(); }
+
 void tailer::collect(std::vector<exposition::family>& out) const {
   impl_->agg.collect(out);
   using exposition::metric_type;

@@ -11,6 +11,7 @@
 
 #include "perftrack/base/expected.hpp"
 #include "perftrack/exposition/metrics.hpp"
+#include "perftrack/tail/aggregator.hpp"
 
 namespace perftrack::tail {
 
@@ -69,6 +70,9 @@ public:
   /// Adds the agent_operation_* families and the tailer's own health
   /// (perftrack_tail_*). Any thread.
   void collect(std::vector<exposition::family>& out) const;
+  /// A consistent copy of the per-operation counters (for SLO evaluation).
+  /// Any thread.
+  aggregator::snapshot counts() const;
   /// Any thread.
   std::vector<file_status> status() const;
   /// True once every file has been read to its end and none is failing.
