@@ -20,7 +20,7 @@ decimal decimal::from_double(double v) {
   const auto e = text.find_first_of("eE");
   const std::string mantissa = text.substr(0, e);
   int exponent = e == std::string::npos ? 0 : std::atoi(text.c_str() + e + 1);
-  __int128 units = 0;
+  int128 units = 0;
   int scale = 0;
   bool negative = false, after_point = false;
   for (const char c : mantissa) {
@@ -75,16 +75,17 @@ double decimal::to_double() const { return std::strtod(text().c_str(), nullptr);
 
 std::string decimal::text() const {
   std::string digits;
-  for (__int128 u = units_ < 0 ? -units_ : units_; u != 0 || digits.empty(); u /= 10) {
+  for (int128 u = units_ < 0 ? -units_ : units_; u != 0 || digits.empty(); u /= 10) {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
   }
   if (scale_ > 0) {
     if (digits.size() <= static_cast<std::size_t>(scale_)) {
       digits.insert(0, static_cast<std::size_t>(scale_) - digits.size() + 1, '0');
     }
-    digits.insert(digits.size() - static_cast<std::size_t>(scale_), ".");
+    digits.insert(digits.end() - scale_, '.');
   }
-  return units_ < 0 ? "-" + digits : digits;
+  if (units_ < 0) digits.insert(digits.begin(), '-');
+  return digits;
 }
 
 }  // namespace perftrack::slo

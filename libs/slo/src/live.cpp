@@ -54,14 +54,30 @@ live_evaluator::totals live_evaluator::sum(std::int64_t now_ns,
 void live_evaluator::observe(std::int64_t now_ns, const tail::aggregator::snapshot& counts) {
   totals t = sum(now_ns, counts);
   std::lock_guard lock(mutex_);
-  if (history_.empty() || now_ns - history_.back().at_ns >= 60 * ns_per_second)
-    history_.push_back(t);
+  const bool new_minute =
+      history_.empty() || now_ns - history_.back().at_ns >= 60 * ns_per_second;
+  if (new_minute) history_.push_back(t);
   latest_ = std::move(t);
-  // Keep what the longest window and the period reach back to, and a minute more.
+  if (!new_minute) return;
+  // Samples a minute apart for the longest window (and a minute more), an hour
+  // apart beyond it for the period's error budget; none older than the period.
+  const std::int64_t fine = (burn_windows().back().count() + 60) * ns_per_second;
   const std::int64_t keep =
-      (std::max<std::int64_t>(set_.period.count(), burn_windows().back().count()) + 60) *
+      (std::max<std::int64_t>(set_.period.count(), burn_windows().back().count()) + 3600) *
       ns_per_second;
   while (history_.size() > 1 && history_[1].at_ns <= now_ns - keep) history_.pop_front();
+  thin_out(now_ns - fine);
+}
+
+void live_evaluator::thin_out(std::int64_t before_ns) {
+  // Keeps the first sample of each hour among those older than `before_ns`.
+  constexpr std::int64_t hour = 3600 * ns_per_second;
+  std::deque<totals> kept;
+  for (auto& h : history_) {
+    const bool old = h.at_ns < before_ns;
+    if (!old || kept.empty() || h.at_ns - kept.back().at_ns >= hour) kept.push_back(std::move(h));
+  }
+  history_ = std::move(kept);
 }
 
 live_evaluator::window_counts live_evaluator::over(std::size_t i, seconds window) const {

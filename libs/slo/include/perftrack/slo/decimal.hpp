@@ -5,6 +5,8 @@
 
 namespace perftrack::slo {
 
+__extension__ typedef __int128 int128;  // a GCC/Clang extension: no -Wpedantic warning
+
 /// A decimal number held exactly (units x 10^-scale), so that a rule reads
 /// `0.0144`, never `0.014400000000000001`: the thresholds of generated rules
 /// are computed here, not in binary floating point.
@@ -28,10 +30,10 @@ public:
   std::string text() const;
 
 private:
-  decimal(__int128 units, int scale, bool) : units_(units), scale_(scale) {}
+  decimal(int128 units, int scale, bool) : units_(units), scale_(scale) {}
   decimal rescaled(int scale) const;
   // 128 bits: products of two 17-digit values stay exact.
-  __int128 units_ = 0;
+  int128 units_ = 0;
   int scale_ = 0;
 };
 

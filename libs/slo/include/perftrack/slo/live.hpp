@@ -44,6 +44,7 @@ private:
     std::uint64_t events = 0, bad = 0;
   };
   window_counts over(std::size_t i, seconds window) const;
+  void thin_out(std::int64_t before_ns);
 
   objective_set set_;
   std::vector<std::size_t> le_index_;  // latency: the bucket index of the threshold
