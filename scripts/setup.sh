@@ -22,8 +22,9 @@ packages+=(prometheus-cpp-dev libspdlog-dev libcaf-dev python3 time)
 # Live monitoring: zlib (gzip scrapes), a real Prometheus and promtool for the
 # exporter's tests, mtail as the tailer's peer in its benchmark.
 packages+=(zlib1g-dev prometheus mtail)
-# SLOs: Alertmanager and amtool check and route the generated configuration.
-packages+=(prometheus-alertmanager)
+# SLOs: Alertmanager and amtool check and route the generated configuration;
+# libcurl posts alerts.
+packages+=(prometheus-alertmanager libcurl4-openssl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

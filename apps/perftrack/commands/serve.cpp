@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -39,6 +40,12 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--slo", o.slo,
                   "Evaluate these SLO baselines live and export perftrack_slo_* (a TOML file, or "
                   "'default' for the built-in slo/baselines.toml; docs/slo.md)");
+  cmd->add_option("--alertmanager", o.alertmanager,
+                  "With --slo: post holding tiers as alerts to this Alertmanager, e.g. "
+                  "http://127.0.0.1:9093 (API v2)");
+  cmd->add_option("--evaluation-interval", o.evaluation_interval,
+                  "With --slo: how often the objectives are evaluated for alerts (default 15s)")
+      ->check(duration_arg);
   return cmd;
 }
 
@@ -58,6 +65,29 @@ std::optional<std::chrono::milliseconds> poll_interval(std::string_view text) {
   const auto ns = parse_duration_arg(text);
   if (!ns) return std::nullopt;
   return std::chrono::milliseconds(*ns / 1'000'000);
+}
+
+/// Evaluates the objectives every --evaluation-interval and posts what holds
+/// to Alertmanager, on its own thread: a receiver that is down never holds up
+/// a scrape.
+void send_alerts(slo::live_evaluator& live, const tail::tailer& tailer, const options& o,
+                 const std::atomic<bool>& stop, std::ostream& err) {
+  std::mutex err_mutex;
+  slo::alertmanager_notifier notifier(o.alertmanager, [&](std::string_view what) {
+    std::lock_guard lock(err_mutex);
+    fmt::print(err, "perftrack serve: {}\n", what);
+    err.flush();
+  });
+  const auto interval = std::chrono::nanoseconds(*parse_duration_arg(o.evaluation_interval));
+  auto next = std::chrono::steady_clock::now();
+  while (!stop.load()) {
+    if (std::chrono::steady_clock::now() >= next) {
+      live.observe(now_ns(), tailer.counts());
+      notifier.update(now_ns(), live.firing());
+      next += interval;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace
@@ -82,6 +112,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!t) return fail(err, t.error().message);
   tail::tailer& tailer = **t;
 
+  if (!o.alertmanager.empty() && o.slo.empty()) {
+    return fail(err, "--alertmanager needs --slo: the alerts are the objectives' tiers");
+  }
   std::unique_ptr<slo::live_evaluator> live;
   if (!o.slo.empty()) {
     auto set = o.slo == "default" ? slo::parse_objectives(slo::default_baselines_toml(),
@@ -109,12 +142,17 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
 
   std::atomic<bool> stop{false};
   std::thread follow([&] { tailer.run(stop); });
+  std::thread alerts;
+  if (live && !o.alertmanager.empty()) {
+    alerts = std::thread([&] { send_alerts(*live, tailer, o, stop, err); });
+  }
   fmt::print(out, "perftrack serve: http://{}:{}/metrics, following {} path(s); stop with Ctrl-C\n",
              (*server)->address(), (*server)->port(), tailer.status().size());
   out.flush();
   signals.wait(o.duration);
   stop = true;
   follow.join();  // the last poll and checkpoint
+  if (alerts.joinable()) alerts.join();
   const std::uint64_t scrapes = (*server)->scrapes();
   server->reset();
   fmt::print(out, "perftrack serve: stopped after {} scrapes\n", scrapes);

@@ -17,8 +17,10 @@ struct options {
   std::string state;
   std::size_t max_series = 2000;
   std::string poll_interval = "100ms";
-  std::string duration;  ///< empty: until a signal
-  std::string slo;       ///< baselines to evaluate live; "default": the built-in ones
+  std::string duration;      ///< empty: until a signal
+  std::string slo;           ///< baselines to evaluate live; "default": the built-in ones
+  std::string alertmanager;  ///< post the holding tiers there (with --slo)
+  std::string evaluation_interval = "15s";  ///< how often --slo is evaluated for alerts
 };
 
 CLI::App* add(CLI::App& app, options& o);

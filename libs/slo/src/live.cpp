@@ -8,6 +8,7 @@
 
 #include "grading.hpp"
 #include "perftrack/exposition/agent_metrics.hpp"
+#include "perftrack/slo/rules.hpp"
 
 namespace perftrack::slo {
 namespace {
@@ -54,8 +55,7 @@ live_evaluator::totals live_evaluator::sum(std::int64_t now_ns,
 void live_evaluator::observe(std::int64_t now_ns, const tail::aggregator::snapshot& counts) {
   totals t = sum(now_ns, counts);
   std::lock_guard lock(mutex_);
-  const bool new_minute =
-      history_.empty() || now_ns - history_.back().at_ns >= 60 * ns_per_second;
+  const bool new_minute = history_.empty() || now_ns - history_.back().at_ns >= 60 * ns_per_second;
   if (new_minute) history_.push_back(t);
   latest_ = std::move(t);
   if (!new_minute) return;
@@ -90,23 +90,46 @@ live_evaluator::window_counts live_evaluator::over(std::size_t i, seconds window
   return {latest_.events[i] - base->events[i], latest_.bad[i] - base->bad[i]};
 }
 
+std::vector<severity> live_evaluator::holding(std::size_t i) const {
+  const objective& o = set_.objectives[i];
+  std::vector<severity> out;
+  const auto add = [&out](bool holds, severity s) {
+    if (holds && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
+  if (o.kind == objective_kind::error_rate) {
+    const auto w = over(i, o.window);
+    for (const auto& t : o.tiers) add(grading::fixed(o, t, {w.events, w.bad}).holds, t.level);
+  } else if (o.from_records()) {
+    for (const auto& t : burn_tiers()) {
+      const auto l = over(i, t.long_window), s = over(i, t.short_window);
+      add(grading::burn(o, t, {l.events, l.bad}, {s.events, s.bad}).holds, t.level);
+    }
+  }
+  return out;
+}
+
 std::vector<std::optional<severity>> live_evaluator::now() const {
   std::lock_guard lock(mutex_);
   std::vector<std::optional<severity>> out(set_.objectives.size());
   if (history_.empty()) return out;
   for (std::size_t i = 0; i < set_.objectives.size(); ++i) {
+    for (const severity s : holding(i)) {
+      if (!out[i] || s > *out[i]) out[i] = s;
+    }
+  }
+  return out;
+}
+
+std::vector<alert_state> live_evaluator::firing() const {
+  std::lock_guard lock(mutex_);
+  std::vector<alert_state> out;
+  if (history_.empty()) return out;
+  for (std::size_t i = 0; i < set_.objectives.size(); ++i) {
     const objective& o = set_.objectives[i];
-    const auto raise = [&](bool holds, severity s) {
-      if (holds && (!out[i] || s > *out[i])) out[i] = s;
-    };
-    if (o.kind == objective_kind::error_rate) {
-      const auto w = over(i, o.window);
-      for (const auto& t : o.tiers) raise(grading::fixed(o, t, {w.events, w.bad}).holds, t.level);
-    } else if (o.from_records()) {
-      for (const auto& t : burn_tiers()) {
-        const auto l = over(i, t.long_window), s = over(i, t.short_window);
-        raise(grading::burn(o, t, {l.events, l.bad}, {s.events, s.bad}).holds, t.level);
-      }
+    for (const severity s : holding(i)) {
+      out.push_back(
+          {std::string(o.kind == objective_kind::error_rate ? error_rate_alert : burn_alert),
+           o.name, s, o.name + ": " + std::string(name(s)) + " tier holding", o.description});
     }
   }
   return out;

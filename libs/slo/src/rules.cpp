@@ -386,6 +386,7 @@ std::string alertmanager_yaml(const objective_set& set, const receivers& to) {
       "    pagerduty_configs:\n"
       "      - routing_key: {}\n"
       "        url: {}\n"
+      "        severity: \"critical\"\n"
       "        send_resolved: true\n"
       "  - name: \"slack\"\n"
       "    slack_configs:\n"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "perftrack/exposition/metrics.hpp"
+#include "perftrack/slo/notify.hpp"
 #include "perftrack/slo/objectives.hpp"
 #include "perftrack/tail/aggregator.hpp"
 
@@ -33,6 +34,10 @@ public:
   /// gauge, which only Prometheus evaluates), in the set's order.
   std::vector<std::optional<severity>> now() const;
 
+  /// Every severity holding now, one alert each, named as the rules name them
+  /// (SLOErrorBudgetBurn, SLOErrorRate), for alertmanager_notifier.
+  std::vector<alert_state> firing() const;
+
 private:
   struct totals {
     std::int64_t at_ns = 0;
@@ -45,6 +50,8 @@ private:
   };
   window_counts over(std::size_t i, seconds window) const;
   void thin_out(std::int64_t before_ns);
+  /// The severities holding for objective i (caller holds the lock).
+  std::vector<severity> holding(std::size_t i) const;
 
   objective_set set_;
   std::vector<std::size_t> le_index_;  // latency: the bucket index of the threshold

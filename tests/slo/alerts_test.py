@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""Alerts reach people: perftrack serve --slo --alertmanager posts the holding
+tiers to a real Alertmanager 0.25 (Debian's prometheus-alertmanager) on
+loopback, configured by `perftrack slo rules`, which routes them to loopback
+receivers: critical to the PagerDuty receiver (Events API v2 payload checked
+field by field), error and warning to the Slack receiver. A down Alertmanager
+never stops serving.
+
+    alerts_test.py PERFTRACK
+"""
+import datetime
+import http.server
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "serve"))
+from serve_test import free_port, get, stop, wait_until  # noqa: E402
+
+BASELINES = """min_events = 10
+[[objective]]
+name = "delivery"
+description = "Message delivery: 99.9% delivered"
+kind = "success"
+operations = ["message_deliver"]
+target = 0.999
+
+[[objective]]
+name = "failures_warn"
+kind = "error_rate"
+warning = 0.01
+
+[[objective]]
+name = "failures_error"
+kind = "error_rate"
+error = 0.05
+"""
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    posts = []
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with Receiver.lock:
+            Receiver.posts.append((self.path, json.loads(body)))
+        self.send_response(202 if self.path.startswith("/pagerduty") else 200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def received(path):
+    with Receiver.lock:
+        return [body for p, body in Receiver.posts if p.startswith(path)]
+
+
+def write_records(path):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    with open(path, "w") as f:
+        for i in range(200):
+            f.write(json.dumps({"timestamp": ts, "operation_type": "message_deliver",
+                                "duration_ms": 2.0, "success": i % 2 == 0}) + "\n")
+
+
+def start_alertmanager(work, config):
+    port = free_port()
+    text = config.read_text().replace('group_wait: "30s"', 'group_wait: "1s"').replace(
+        'group_interval: "5m"', 'group_interval: "1s"')
+    config.write_text(text)
+    proc = subprocess.Popen(
+        ["prometheus-alertmanager", f"--config.file={config}", f"--storage.path={work / 'am'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+         "--log.level=warn"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until("Alertmanager is ready", lambda: get(f"http://127.0.0.1:{port}/-/ready")[0] == 200)
+    return proc, port
+
+
+def check_payloads():
+    pd = received("/pagerduty")
+    assert len({p["payload"]["custom_details"]["firing"] for p in pd}) >= 1, pd
+    first = pd[0]
+    assert first["routing_key"] == "test-routing-key", first
+    assert first["event_action"] == "trigger", first
+    assert first["payload"]["severity"] == "critical", first
+    assert len(first["dedup_key"]) > 0, first
+    assert "delivery" in json.dumps(first), first
+    slack = received("/slack")
+    text = json.dumps(slack)
+    assert "failures_warn" in text and "failures_error" in text, text
+    assert "delivery" not in text, "the critical inhibits the objective's lower tiers: " + text
+    for message in slack:
+        assert message["channel"] == "#perftrack-test", message
+        assert message["attachments"], message
+
+
+def check_receiver_down(perftrack, work, data, baselines):
+    port, dead = free_port(), free_port()
+    log = work / "serve.err"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [perftrack, "serve", "--port", str(port), "--file", data, "--slo", baselines,
+             "--alertmanager", f"http://127.0.0.1:{dead}", "--evaluation-interval", "1s"],
+            stdout=subprocess.DEVNULL, stderr=err, text=True)
+        try:
+            wait_until("serve reports the unreachable Alertmanager",
+                       lambda: "alertmanager:" in log.read_text())
+            for _ in range(3):  # and goes on serving
+                assert get(f"http://127.0.0.1:{port}/metrics")[0] == 200
+            assert get(f"http://127.0.0.1:{port}/ready")[0] == 200
+        finally:
+            stop(proc, "perftrack serve")
+    text = log.read_text()
+    assert "retrying with backoff" in text, text
+    assert text.count("alertmanager:") == 1, "the same failure is reported once: " + text
+
+
+def main():
+    perftrack = pathlib.Path(sys.argv[1])
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{receiver.server_address[1]}"
+    with tempfile.TemporaryDirectory() as d:
+        work = pathlib.Path(d)
+        baselines = work / "slo.toml"
+        baselines.write_text(BASELINES)
+        data = work / "m.jsonl"
+        write_records(data)
+        subprocess.run([perftrack, "slo", "rules", "--slo", baselines, "--out", work / "out",
+                        "--slack-url", f"{base}/slack", "--slack-channel", "#perftrack-test",
+                        "--pagerduty-url", f"{base}/pagerduty", "--pagerduty-key",
+                        "test-routing-key"], check=True, capture_output=True)
+        am, am_port = start_alertmanager(work, work / "out" / "alertmanager.yml")
+        port = free_port()
+        serve = subprocess.Popen(
+            [perftrack, "serve", "--port", str(port), "--file", data, "--slo", baselines,
+             "--alertmanager", f"http://127.0.0.1:{am_port}", "--evaluation-interval", "1s"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until("PagerDuty and Slack receive the alerts",
+                       lambda: received("/pagerduty") and len(received("/slack")) >= 2, 90)
+            check_payloads()
+        finally:
+            stop(serve, "perftrack serve")
+            stop(am, "alertmanager")
+        check_receiver_down(perftrack, work, data, baselines)
+    receiver.shutdown()
+    print("slo alerts: critical reached PagerDuty, error and warning reached Slack, "
+          "a down Alertmanager did not stop serving")
+
+
+if __name__ == "__main__":
+    main()
