@@ -3,8 +3,9 @@
 tiers to a real Alertmanager 0.25 (Debian's prometheus-alertmanager) on
 loopback, configured by `perftrack slo rules`, which routes them to loopback
 receivers: critical to the PagerDuty receiver (Events API v2 payload checked
-field by field), error and warning to the Slack receiver. A down Alertmanager
-never stops serving.
+field by field), error and warning to the Slack receiver; once the deliveries
+recover, the resolution reaches PagerDuty. A down Alertmanager never stops
+serving.
 
     alerts_test.py PERFTRACK
 """
@@ -61,13 +62,14 @@ def received(path):
         return [body for p, body in Receiver.posts if p.startswith(path)]
 
 
-def write_records(path):
+def write_records(path, count=200, every_other_fails=True, mode="w"):
     now = datetime.datetime.now(datetime.timezone.utc)
     ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-    with open(path, "w") as f:
-        for i in range(200):
+    with open(path, mode) as f:
+        for i in range(count):
+            ok = i % 2 == 0 or not every_other_fails
             f.write(json.dumps({"timestamp": ts, "operation_type": "message_deliver",
-                                "duration_ms": 2.0, "success": i % 2 == 0}) + "\n")
+                                "duration_ms": 2.0, "success": ok}) + "\n")
 
 
 def start_alertmanager(work, config):
@@ -147,13 +149,21 @@ def main():
             wait_until("PagerDuty and Slack receive the alerts",
                        lambda: received("/pagerduty") and len(received("/slack")) >= 2, 90)
             check_payloads()
+            # Recovery: enough good deliveries that no tier holds; serve sends
+            # the resolutions, Alertmanager the PagerDuty "resolve".
+            write_records(data, 200_000, every_other_fails=False, mode="a")
+            wait_until("PagerDuty receives the resolution",
+                       lambda: any(p["event_action"] == "resolve" for p in received("/pagerduty")),
+                       90)
         finally:
             stop(serve, "perftrack serve")
             stop(am, "alertmanager")
-        check_receiver_down(perftrack, work, data, baselines)
+        failing = work / "failing.jsonl"
+        write_records(failing)
+        check_receiver_down(perftrack, work, failing, baselines)
     receiver.shutdown()
-    print("slo alerts: critical reached PagerDuty, error and warning reached Slack, "
-          "a down Alertmanager did not stop serving")
+    print("slo alerts: critical reached PagerDuty, error and warning reached Slack, the "
+          "resolution reached PagerDuty, a down Alertmanager did not stop serving")
 
 
 if __name__ == "__main__":
