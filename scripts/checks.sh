@@ -50,12 +50,12 @@ check_tsan() {
   echo "== concurrency tests under TSan"
   build_preset tsan perftrack_recorder_tests perftrack_reader_tests perftrack_report_tests \
     perftrack_actor_tests perftrack_coord_tests perftrack_gateway_tests perftrack_gate_tests \
-    perftrack_tail_tests perftrack_exporter_tests
+    perftrack_tail_tests perftrack_exporter_tests perftrack_slo_tests
   # fork() after threads and TSan do not mix; the multi-process tests run in the
   # plain and ASan builds.
   (cd build-tsan && PERFTRACK_SCRAPES=20000 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest -j "$jobs" --output-on-failure --timeout 600 \
-      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.|coord\.StoreTest\.Threads|gateway\.GatewayTest|gate\.CompareTest|tail\.(Concurrency|Aggregator)|exporter\.)')
+      -R '^(recorder\.(Ring|Tracker|Timing)|reader\.Scanner|report\.Builder|actor\.|coord\.StoreTest\.Threads|gateway\.GatewayTest|gate\.CompareTest|tail\.(Concurrency|Aggregator)|exporter\.|slo\.Live)')
 }
 
 check_consumer() {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "perftrack/exposition/format.hpp"
 
 namespace perftrack::slo {
@@ -77,6 +80,27 @@ TEST(LiveTest, WindowsAreCountsSinceTheirStartAndTiersFollowTheBacktestsRules) {
   EXPECT_NE(text.find("perftrack_slo_burn_rate{slo=\"ok\",window=\"5m\"} 50"), std::string::npos)
       << text;
   EXPECT_NE(text.find("perftrack_slo_error_budget_remaining_ratio{slo=\"ok\"}"), std::string::npos);
+}
+
+// Scrapes (collect) and the alert thread (firing) read while the evaluation
+// observes: run under TSan (scripts/checks.sh tsan).
+TEST(LiveTest, ObserveWhileScrapesAndAlertsRead) {
+  live_evaluator live(objectives());
+  tail::aggregator::snapshot counts = add({}, 100, 50, 10);
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done.load()) {
+      (void)scrape(live);
+      (void)live.firing();
+    }
+  });
+  for (int m = 0; m < 2000; ++m) {
+    counts = add(counts, 20, 10, 2);
+    live.observe(m * minute_ns / 4, counts);
+  }
+  done = true;
+  reader.join();
+  EXPECT_FALSE(live.firing().empty());
 }
 
 }  // namespace
