@@ -258,7 +258,7 @@ std::vector<scenario> burn_scenarios(const objective& o, const std::vector<alert
   return out;
 }
 
-std::vector<scenario> error_rate_scenarios(const objective& o, const std::vector<alert>& alerts) {
+std::vector<scenario> error_rate_scenarios(const objective& o) {
   const decimal thousand{1000, 0};
   std::vector<scenario> out;
   out.push_back({"clean: 1000 events a minute, none failed",
@@ -284,7 +284,6 @@ std::vector<scenario> error_rate_scenarios(const objective& o, const std::vector
                    traffic(o, decimal{1, 0}, decimal{1, 0}),
                    {{"4m", {}}}});
   }
-  (void)alerts;
   return out;
 }
 
@@ -355,7 +354,7 @@ std::string rules_test_yaml(const objective_set& set) {
     switch (o.kind) {
       case objective_kind::latency:
       case objective_kind::success: scenarios = burn_scenarios(o, alerts); break;
-      case objective_kind::error_rate: scenarios = error_rate_scenarios(o, alerts); break;
+      case objective_kind::error_rate: scenarios = error_rate_scenarios(o); break;
       case objective_kind::gauge: scenarios = gauge_scenarios(o); break;
     }
     for (const auto& s : scenarios) write_scenario(out, o, alerts, s);
