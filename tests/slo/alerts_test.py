@@ -4,7 +4,8 @@ tiers to a real Alertmanager 0.25 (Debian's prometheus-alertmanager) on
 loopback, configured by `perftrack slo rules`, which routes them to loopback
 receivers: critical to the PagerDuty receiver (Events API v2 payload checked
 field by field), error and warning to the Slack receiver; once the deliveries
-recover, the resolution reaches PagerDuty. A down Alertmanager never stops
+recover, the resolution reaches PagerDuty. The same serve posts each tier's
+start and end once to a loopback webhook (the documented payload). A down Alertmanager never stops
 serving.
 
     alerts_test.py PERFTRACK
@@ -103,6 +104,24 @@ def check_payloads():
         assert message["attachments"], message
 
 
+def webhook_entries(status):
+    return [a for body in received("/webhook") for a in body["alerts"] if a["status"] == status]
+
+
+def check_webhook(status):
+    """The documented payload: each tier once when it starts, once when it stops."""
+    for body in received("/webhook"):
+        assert body["version"] == "1" and body["source"] == "perftrack serve", body
+    entries = webhook_entries(status)
+    keys = [(a["labels"]["slo"], a["labels"]["severity"]) for a in entries]
+    assert ("delivery", "critical") in keys and ("failures_warn", "warning") in keys, entries
+    assert len(keys) == len(set(keys)), "each change is sent once: " + json.dumps(entries)
+    for a in entries:
+        assert a["labels"]["alertname"] in ("SLOErrorBudgetBurn", "SLOErrorRate"), a
+        assert a["annotations"]["summary"] and a["startsAt"].endswith("Z"), a
+        assert ("endsAt" in a) == (status == "resolved"), a
+
+
 def check_receiver_down(perftrack, work, data, baselines):
     port, dead = free_port(), free_port()
     log = work / "serve.err"
@@ -143,18 +162,23 @@ def main():
         port = free_port()
         serve = subprocess.Popen(
             [perftrack, "serve", "--port", str(port), "--file", data, "--slo", baselines,
-             "--alertmanager", f"http://127.0.0.1:{am_port}", "--evaluation-interval", "1s"],
+             "--alertmanager", f"http://127.0.0.1:{am_port}", "--webhook", f"{base}/webhook",
+             "--evaluation-interval", "1s"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_until("PagerDuty and Slack receive the alerts",
                        lambda: received("/pagerduty") and len(received("/slack")) >= 2, 90)
             check_payloads()
+            check_webhook("firing")
             # Recovery: enough good deliveries that no tier holds; serve sends
             # the resolutions, Alertmanager the PagerDuty "resolve".
             write_records(data, 200_000, every_other_fails=False, mode="a")
             wait_until("PagerDuty receives the resolution",
                        lambda: any(p["event_action"] == "resolve" for p in received("/pagerduty")),
                        90)
+            wait_until("the webhook receives the resolutions",
+                       lambda: webhook_entries("resolved"), 30)
+            check_webhook("resolved")
         finally:
             stop(serve, "perftrack serve")
             stop(am, "alertmanager")

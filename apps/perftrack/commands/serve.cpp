@@ -43,6 +43,9 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--alertmanager", o.alertmanager,
                   "With --slo: post holding tiers as alerts to this Alertmanager, e.g. "
                   "http://127.0.0.1:9093 (API v2)");
+  cmd->add_option("--webhook", o.webhook,
+                  "With --slo: post each tier that starts or stops holding to this URL as JSON "
+                  "(docs/slo.md)");
   cmd->add_option("--evaluation-interval", o.evaluation_interval,
                   "With --slo: how often the objectives are evaluated for alerts (default 15s)")
       ->check(duration_arg);
@@ -73,17 +76,24 @@ std::optional<std::chrono::milliseconds> poll_interval(std::string_view text) {
 void send_alerts(slo::live_evaluator& live, const tail::tailer& tailer, const options& o,
                  const std::atomic<bool>& stop, std::ostream& err) {
   std::mutex err_mutex;
-  slo::alertmanager_notifier notifier(o.alertmanager, [&](std::string_view what) {
+  const auto report = [&](std::string_view what) {
     std::lock_guard lock(err_mutex);
     fmt::print(err, "perftrack serve: {}\n", what);
     err.flush();
-  });
+  };
   const auto interval = std::chrono::nanoseconds(*parse_duration_arg(o.evaluation_interval));
+  std::optional<slo::alertmanager_notifier> alertmanager;
+  if (!o.alertmanager.empty()) alertmanager.emplace(o.alertmanager, report);
+  // A tier must stop holding for two evaluations before its resolution goes out.
+  std::optional<slo::webhook_notifier> webhook;
+  if (!o.webhook.empty()) webhook.emplace(o.webhook, 2 * interval, report);
   auto next = std::chrono::steady_clock::now();
   while (!stop.load()) {
     if (std::chrono::steady_clock::now() >= next) {
       live.observe(now_ns(), tailer.counts());
-      notifier.update(now_ns(), live.firing());
+      const auto firing = live.firing();
+      if (alertmanager) alertmanager->update(now_ns(), firing);
+      if (webhook) webhook->update(now_ns(), firing);
       next += interval;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -112,8 +122,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!t) return fail(err, t.error().message);
   tail::tailer& tailer = **t;
 
-  if (!o.alertmanager.empty() && o.slo.empty()) {
-    return fail(err, "--alertmanager needs --slo: the alerts are the objectives' tiers");
+  if ((!o.alertmanager.empty() || !o.webhook.empty()) && o.slo.empty()) {
+    return fail(err,
+                "--alertmanager and --webhook need --slo: the alerts are the objectives' tiers");
   }
   std::unique_ptr<slo::live_evaluator> live;
   if (!o.slo.empty()) {
@@ -143,7 +154,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   std::atomic<bool> stop{false};
   std::thread follow([&] { tailer.run(stop); });
   std::thread alerts;
-  if (live && !o.alertmanager.empty()) {
+  if (live && (!o.alertmanager.empty() || !o.webhook.empty())) {
     alerts = std::thread([&] { send_alerts(*live, tailer, o, stop, err); });
   }
   fmt::print(out, "perftrack serve: http://{}:{}/metrics, following {} path(s); stop with Ctrl-C\n",

@@ -20,6 +20,7 @@ struct options {
   std::string duration;      ///< empty: until a signal
   std::string slo;           ///< baselines to evaluate live; "default": the built-in ones
   std::string alertmanager;  ///< post the holding tiers there (with --slo)
+  std::string webhook;       ///< post changes of the tiers there (with --slo)
   std::string evaluation_interval = "15s";  ///< how often --slo is evaluated for alerts
 };
 

@@ -1,4 +1,4 @@
-// Alertmanager API v2: POST /api/v2/alerts with libcurl.
+// Alert delivery over HTTP with libcurl: Alertmanager's API v2 and webhooks.
 
 #include "perftrack/slo/notify.hpp"
 
@@ -27,13 +27,16 @@ std::string key(const alert_state& a) {
   return a.alertname + '\x1f' + a.slo + '\x1f' + std::string(name(a.level));
 }
 
-nlohmann::json to_json(const alert_state& a, std::int64_t starts_ns, std::int64_t ends_ns) {
-  return {{"labels",
-           {{"alertname", a.alertname}, {"slo", a.slo}, {"severity", std::string(name(a.level))}}},
-          {"annotations", {{"summary", a.summary}, {"description", a.description}}},
-          {"startsAt", iso(starts_ns)},
-          {"endsAt", iso(ends_ns)},
-          {"generatorURL", "http://127.0.0.1/perftrack-serve"}};
+nlohmann::json labels(const alert_state& a) {
+  return {{"alertname", a.alertname}, {"slo", a.slo}, {"severity", std::string(name(a.level))}};
+}
+
+nlohmann::json annotations(const alert_state& a) {
+  return {{"summary", a.summary}, {"description", a.description}};
+}
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 struct curl_deleter {
@@ -51,20 +54,21 @@ std::size_t keep_body(char* data, std::size_t size, std::size_t n, void* out) {
 
 }  // namespace
 
-alertmanager_notifier::alertmanager_notifier(std::string url,
-                                             std::function<void(std::string_view)> on_error)
-    : url_(std::move(url)), on_error_(std::move(on_error)) {
-  while (!url_.empty() && url_.back() == '/') url_.pop_back();
+// ---- json_poster -------------------------------------------------------------
+
+json_poster::json_poster(std::string url, std::string what,
+                         std::function<void(std::string_view)> on_error)
+    : url_(std::move(url)), what_(std::move(what)), on_error_(std::move(on_error)) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-bool alertmanager_notifier::post(const std::string& body, std::int64_t now_ns) {
+json_poster::outcome json_poster::post(const std::string& body, std::int64_t now_ns) {
+  if (now_ns < retry_at_ns_) return outcome::retry_later;
   std::unique_ptr<CURL, curl_deleter> curl(curl_easy_init());
   std::unique_ptr<curl_slist, slist_deleter> headers(
       curl_slist_append(nullptr, "Content-Type: application/json"));
   std::string reply;
-  const std::string endpoint = url_ + "/api/v2/alerts";
-  curl_easy_setopt(curl.get(), CURLOPT_URL, endpoint.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url_.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -79,27 +83,30 @@ bool alertmanager_notifier::post(const std::string& body, std::int64_t now_ns) {
   if (rc == CURLE_OK && status >= 200 && status < 300) {
     backoff_ = std::chrono::seconds(0);
     last_error_.clear();
-    return true;
+    return outcome::delivered;
   }
   const bool retry = rc != CURLE_OK || status == 429 || status >= 500;
-  const std::string why = rc != CURLE_OK
-                              ? fmt::format("{} ({})", curl_easy_strerror(rc), endpoint)
-                              : fmt::format("{} answered {}: {}", endpoint, status, reply);
+  const std::string why = rc != CURLE_OK ? fmt::format("{} ({})", curl_easy_strerror(rc), url_)
+                                         : fmt::format("{} answered {}: {}", url_, status, reply);
   if (why != last_error_) {
-    on_error_(fmt::format("alertmanager: {}{}", why,
+    on_error_(fmt::format("{}: {}{}", what_, why,
                           retry ? "; retrying with backoff, the alerts are kept"
                                 : "; not retried until the alerts change"));
     last_error_ = why;
   }
-  if (retry) {
-    backoff_ = std::min<std::chrono::seconds>(std::chrono::seconds(300),
-                                              std::max(std::chrono::seconds(1), backoff_ * 2));
-    retry_at_ns_ = now_ns + backoff_.count() * ns_per_second;
-  } else {
-    refused_ = true;
-  }
-  return false;
+  if (!retry) return outcome::refused;
+  backoff_ = std::min<std::chrono::seconds>(std::chrono::seconds(300),
+                                            std::max(std::chrono::seconds(1), backoff_ * 2));
+  retry_at_ns_ = now_ns + backoff_.count() * ns_per_second;
+  return outcome::retry_later;
 }
+
+// ---- alertmanager_notifier -----------------------------------------------------
+
+alertmanager_notifier::alertmanager_notifier(const std::string& url,
+                                             std::function<void(std::string_view)> on_error)
+    : poster_(url.substr(0, url.find_last_not_of('/') + 1) + "/api/v2/alerts", "alertmanager",
+              std::move(on_error)) {}
 
 void alertmanager_notifier::update(std::int64_t now_ns, const std::vector<alert_state>& firing) {
   std::map<std::string, sent> next;
@@ -118,15 +125,65 @@ void alertmanager_notifier::update(std::int64_t now_ns, const std::vector<alert_
   }
   firing_ = std::move(next);
   if (changed) refused_ = false;
-  if (refused_ || now_ns < retry_at_ns_) return;
+  if (refused_) return;
+  const auto entry = [](const sent& s, std::int64_t ends_ns) {
+    return nlohmann::json{{"labels", labels(s.alert)},
+                          {"annotations", annotations(s.alert)},
+                          {"startsAt", iso(s.since_ns)},
+                          {"endsAt", iso(ends_ns)},
+                          {"generatorURL", "http://127.0.0.1/perftrack-serve"}};
+  };
   nlohmann::json batch = nlohmann::json::array();
-  for (const auto& [k, s] : firing_)
-    batch.push_back(to_json(s.alert, s.since_ns, now_ns + firing_horizon_ns));
-  for (const auto& [s, ended] : resolved_) batch.push_back(to_json(s.alert, s.since_ns, ended));
+  for (const auto& [k, s] : firing_) batch.push_back(entry(s, now_ns + firing_horizon_ns));
+  for (const auto& [s, ended] : resolved_) batch.push_back(entry(s, ended));
   if (batch.empty()) return;
-  if (post(batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ns)) {
-    resolved_.clear();
+  switch (poster_.post(dump(batch), now_ns)) {
+    case json_poster::outcome::delivered: resolved_.clear(); break;
+    case json_poster::outcome::refused: refused_ = true; break;
+    case json_poster::outcome::retry_later: break;
   }
+}
+
+// ---- webhook_notifier ----------------------------------------------------------
+
+webhook_notifier::webhook_notifier(const std::string& url, std::chrono::nanoseconds hold,
+                                   std::function<void(std::string_view)> on_error)
+    : poster_(url, "webhook", std::move(on_error)), hold_(hold) {}
+
+void webhook_notifier::update(std::int64_t now_ns, const std::vector<alert_state>& firing) {
+  const auto entry = [](const tracked& t, std::string_view status, std::int64_t at_ns) {
+    nlohmann::json e{{"status", status},
+                     {"labels", labels(t.alert)},
+                     {"annotations", annotations(t.alert)},
+                     {"startsAt", iso(t.since_ns)}};
+    if (status == "resolved") e["endsAt"] = iso(at_ns);
+    return dump(e);
+  };
+  std::map<std::string, bool> holding;
+  for (const auto& a : firing) holding[key(a)] = true;
+  for (const auto& a : firing) {
+    auto [it, added] = alerts_.try_emplace(key(a), tracked{a, now_ns, 0});
+    if (added) queue_.push_back(entry(it->second, "firing", now_ns));
+    it->second.stopped_ns = 0;  // firing again within the hold: nothing to say
+  }
+  for (auto it = alerts_.begin(); it != alerts_.end();) {
+    tracked& t = it->second;
+    if (holding.count(it->first) == 0) {
+      if (t.stopped_ns == 0) t.stopped_ns = now_ns;
+      if (now_ns - t.stopped_ns >= hold_.count()) {
+        queue_.push_back(entry(t, "resolved", t.stopped_ns));
+        it = alerts_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+  if (queue_.empty()) return;
+  std::string body = R"({"version":"1","source":"perftrack serve","alerts":[)";
+  for (std::size_t i = 0; i < queue_.size(); ++i) body += (i == 0 ? "" : ",") + queue_[i];
+  body += "]}";
+  // Delivered or refused (a 4xx would refuse it again): either way it is done.
+  if (poster_.post(body, now_ns) != json_poster::outcome::retry_later) queue_.clear();
 }
 
 }  // namespace perftrack::slo

@@ -11,7 +11,8 @@
 #include "perftrack/slo/objectives.hpp"
 
 /// Alerts that reach people: the live evaluation's holding tiers posted to
-/// Alertmanager's API v2 (docs/slo.md, "Alerts"). HTTP through libcurl.
+/// Alertmanager's API v2, or to a webhook of one's own (docs/slo.md, "Alerts").
+/// HTTP through libcurl.
 namespace perftrack::slo {
 
 /// One alert as the rules name it: alertname, slo and severity labels.
@@ -23,37 +24,69 @@ struct alert_state {
   std::string description;
 };
 
-/// Posts firing alerts (again every call, as Prometheus does, so Alertmanager
-/// keeps them) and, once, the resolution of each alert that stopped holding.
-/// Failures do not lose state: unsent resolutions are retried at the next
-/// call; 429 and 5xx back off (doubling, up to 5 minutes); a 4xx is reported
-/// once per distinct reason and not retried until the alerts change.
+/// POSTs JSON to one URL with the delivery rules every sender shares: 429,
+/// 5xx and connection failures back off (doubling from 1 s to 5 minutes), a
+/// 4xx is final for that body, and each distinct failure is reported once.
+class json_poster {
+public:
+  json_poster(std::string url, std::string what, std::function<void(std::string_view)> on_error);
+  enum class outcome { delivered, retry_later, refused };
+  /// Sends `body` unless a backoff is running (then retry_later).
+  outcome post(const std::string& body, std::int64_t now_ns);
+  std::uint64_t posts() const noexcept { return posts_; }
+
+private:
+  std::string url_, what_;
+  std::function<void(std::string_view)> on_error_;
+  std::int64_t retry_at_ns_ = 0;
+  std::chrono::seconds backoff_{0};
+  std::string last_error_;
+  std::uint64_t posts_ = 0;
+};
+
+/// Posts firing alerts to Alertmanager (again every call, as Prometheus does,
+/// so Alertmanager keeps them) and, once, the resolution of each alert that
+/// stopped holding; unsent resolutions are kept until delivered. After a 4xx
+/// it waits for the alerts to change.
 class alertmanager_notifier {
 public:
   /// `url`: Alertmanager's base URL, e.g. http://127.0.0.1:9093.
-  alertmanager_notifier(std::string url, std::function<void(std::string_view)> on_error);
+  alertmanager_notifier(const std::string& url, std::function<void(std::string_view)> on_error);
 
   /// The alerts holding at `now_ns`; sends what is due. Call from one thread.
   void update(std::int64_t now_ns, const std::vector<alert_state>& firing);
-
-  std::uint64_t posts() const noexcept { return posts_; }
 
 private:
   struct sent {
     alert_state alert;
     std::int64_t since_ns = 0;
   };
-  bool post(const std::string& body, std::int64_t now_ns);
-
-  std::string url_;
-  std::function<void(std::string_view)> on_error_;
+  json_poster poster_;
   std::map<std::string, sent> firing_;                   // by key
   std::vector<std::pair<sent, std::int64_t>> resolved_;  // unsent resolutions, with their end
-  std::int64_t retry_at_ns_ = 0;
-  std::chrono::seconds backoff_{0};
-  std::string last_error_;
   bool refused_ = false;  // a 4xx for the current set: wait for a change
-  std::uint64_t posts_ = 0;
+};
+
+/// Posts changes only, as a documented JSON payload (docs/slo.md): an alert
+/// when it starts firing, and when it has stopped for `hold` (an alert that
+/// fires again within `hold` sends nothing: a flapping objective does not
+/// flood). Undelivered changes are kept, in order, until delivered.
+class webhook_notifier {
+public:
+  webhook_notifier(const std::string& url, std::chrono::nanoseconds hold,
+                   std::function<void(std::string_view)> on_error);
+  void update(std::int64_t now_ns, const std::vector<alert_state>& firing);
+
+private:
+  struct tracked {
+    alert_state alert;
+    std::int64_t since_ns = 0;
+    std::int64_t stopped_ns = 0;  // 0: holding
+  };
+  json_poster poster_;
+  std::chrono::nanoseconds hold_;
+  std::map<std::string, tracked> alerts_;  // by key
+  std::vector<std::string> queue_;         // payload entries not yet delivered (JSON)
 };
 
 }  // namespace perftrack::slo
