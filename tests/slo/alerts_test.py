@@ -5,7 +5,10 @@ loopback, configured by `perftrack slo rules`, which routes them to loopback
 receivers: critical to the PagerDuty receiver (Events API v2 payload checked
 field by field), error and warning to the Slack receiver; once the deliveries
 recover, the resolution reaches PagerDuty. The same serve posts each tier's
-start and end once to a loopback webhook (the documented payload). A down Alertmanager never stops
+start and end once to a loopback webhook (the documented payload), and, without
+Alertmanager, to loopback Slack (Block Kit and a plain text, at most one
+message a second) and PagerDuty (Events API v2 trigger and resolve with a
+stable dedup_key) receivers. A down Alertmanager never stops
 serving.
 
     alerts_test.py PERFTRACK
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "serve"))
 from serve_test import free_port, get, stop, wait_until  # noqa: E402
@@ -49,7 +53,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with Receiver.lock:
-            Receiver.posts.append((self.path, json.loads(body)))
+            Receiver.posts.append((self.path, json.loads(body), time.monotonic()))
         self.send_response(202 if self.path.startswith("/pagerduty") else 200)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -60,7 +64,12 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 def received(path):
     with Receiver.lock:
-        return [body for p, body in Receiver.posts if p.startswith(path)]
+        return [body for p, body, _ in Receiver.posts if p.startswith(path)]
+
+
+def received_at(path):
+    with Receiver.lock:
+        return [t for p, _, t in Receiver.posts if p.startswith(path)]
 
 
 def write_records(path, count=200, every_other_fails=True, mode="w"):
@@ -122,6 +131,40 @@ def check_webhook(status):
         assert ("endsAt" in a) == (status == "resolved"), a
 
 
+def direct_events(action):
+    return [e for e in received("/direct/pagerduty") if e["event_action"] == action]
+
+
+def check_direct(action):
+    """Serve's own Slack and PagerDuty messages, field by field against the
+    services' documented formats."""
+    events = direct_events(action)
+    by_slo = {}
+    for e in events:
+        assert e["routing_key"] == "direct-key", e
+        assert e["dedup_key"].startswith("perftrack/"), e
+        if action == "trigger":
+            p = e["payload"]
+            assert p["source"] == "perftrack serve" and len(p["summary"]) <= 1024, e
+            assert p["severity"] in ("critical", "error", "warning"), e
+            by_slo.setdefault(p["custom_details"]["slo"], set()).add(p["severity"])
+    if action == "trigger":
+        assert "critical" in by_slo["delivery"], by_slo
+        assert by_slo["failures_warn"] == {"warning"} and by_slo["failures_error"] == {"error"}
+        keys = [e["dedup_key"] for e in events]
+        assert len(keys) == len(set(keys)), "one trigger per tier: " + json.dumps(events)
+    else:
+        triggered = {e["dedup_key"] for e in direct_events("trigger")}
+        assert {e["dedup_key"] for e in events} == triggered, "each trigger is resolved by its key"
+    slack = received("/direct/slack")
+    for message in slack:
+        assert message["text"] and message["blocks"], message
+        for block in message["blocks"]:
+            assert block["type"] == "section" and block["text"]["type"] == "mrkdwn", block
+    times = received_at("/direct/slack")
+    assert all(b - a >= 0.9 for a, b in zip(times, times[1:])), times
+
+
 def check_receiver_down(perftrack, work, data, baselines):
     port, dead = free_port(), free_port()
     log = work / "serve.err"
@@ -163,13 +206,17 @@ def main():
         serve = subprocess.Popen(
             [perftrack, "serve", "--port", str(port), "--file", data, "--slo", baselines,
              "--alertmanager", f"http://127.0.0.1:{am_port}", "--webhook", f"{base}/webhook",
-             "--evaluation-interval", "1s"],
+             "--slack-webhook", f"{base}/direct/slack", "--pagerduty-key", "direct-key",
+             "--pagerduty-url", f"{base}/direct/pagerduty", "--evaluation-interval", "1s"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_until("PagerDuty and Slack receive the alerts",
                        lambda: received("/pagerduty") and len(received("/slack")) >= 2, 90)
             check_payloads()
             check_webhook("firing")
+            wait_until("Slack and PagerDuty receive serve's own messages",
+                       lambda: received("/direct/slack") and len(received("/direct/pagerduty")) >= 3)
+            check_direct("trigger")
             # Recovery: enough good deliveries that no tier holds; serve sends
             # the resolutions, Alertmanager the PagerDuty "resolve".
             write_records(data, 200_000, every_other_fails=False, mode="a")
@@ -179,6 +226,9 @@ def main():
             wait_until("the webhook receives the resolutions",
                        lambda: webhook_entries("resolved"), 30)
             check_webhook("resolved")
+            wait_until("PagerDuty receives serve's resolves",
+                       lambda: len(direct_events("resolve")) >= 3, 30)
+            check_direct("resolve")
         finally:
             stop(serve, "perftrack serve")
             stop(am, "alertmanager")

@@ -46,6 +46,14 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--webhook", o.webhook,
                   "With --slo: post each tier that starts or stops holding to this URL as JSON "
                   "(docs/slo.md)");
+  cmd->add_option("--slack-webhook", o.slack_webhook,
+                  "With --slo: post each change to this Slack incoming webhook (Block Kit, at most "
+                  "one message a second)");
+  cmd->add_option(
+      "--pagerduty-key", o.pagerduty_key,
+      "With --slo: send each change to PagerDuty (Events API v2) with this routing key");
+  cmd->add_option("--pagerduty-url", o.pagerduty_url,
+                  "PagerDuty Events API v2 URL (default https://events.pagerduty.com/v2/enqueue)");
   cmd->add_option("--evaluation-interval", o.evaluation_interval,
                   "With --slo: how often the objectives are evaluated for alerts (default 15s)")
       ->check(duration_arg);
@@ -85,15 +93,22 @@ void send_alerts(slo::live_evaluator& live, const tail::tailer& tailer, const op
   std::optional<slo::alertmanager_notifier> alertmanager;
   if (!o.alertmanager.empty()) alertmanager.emplace(o.alertmanager, report);
   // A tier must stop holding for two evaluations before its resolution goes out.
-  std::optional<slo::webhook_notifier> webhook;
-  if (!o.webhook.empty()) webhook.emplace(o.webhook, 2 * interval, report);
+  std::vector<slo::change_notifier> direct;
+  const auto add = [&](slo::receiver_kind kind, const std::string& url, const std::string& key) {
+    if (!url.empty())
+      direct.emplace_back(slo::receiver_options{kind, url, key}, 2 * interval, report);
+  };
+  add(slo::receiver_kind::webhook, o.webhook, {});
+  add(slo::receiver_kind::slack, o.slack_webhook, {});
+  add(slo::receiver_kind::pagerduty, o.pagerduty_key.empty() ? std::string() : o.pagerduty_url,
+      o.pagerduty_key);
   auto next = std::chrono::steady_clock::now();
   while (!stop.load()) {
     if (std::chrono::steady_clock::now() >= next) {
       live.observe(now_ns(), tailer.counts());
       const auto firing = live.firing();
       if (alertmanager) alertmanager->update(now_ns(), firing);
-      if (webhook) webhook->update(now_ns(), firing);
+      for (auto& n : direct) n.update(now_ns(), firing);
       next += interval;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -122,9 +137,12 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!t) return fail(err, t.error().message);
   tail::tailer& tailer = **t;
 
-  if ((!o.alertmanager.empty() || !o.webhook.empty()) && o.slo.empty()) {
+  const bool alerting = !o.alertmanager.empty() || !o.webhook.empty() || !o.slack_webhook.empty() ||
+                        !o.pagerduty_key.empty();
+  if (alerting && o.slo.empty()) {
     return fail(err,
-                "--alertmanager and --webhook need --slo: the alerts are the objectives' tiers");
+                "--alertmanager, --webhook, --slack-webhook and --pagerduty-key need --slo: the "
+                "alerts are the objectives' tiers");
   }
   std::unique_ptr<slo::live_evaluator> live;
   if (!o.slo.empty()) {
@@ -154,7 +172,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   std::atomic<bool> stop{false};
   std::thread follow([&] { tailer.run(stop); });
   std::thread alerts;
-  if (live && (!o.alertmanager.empty() || !o.webhook.empty())) {
+  if (live && alerting) {
     alerts = std::thread([&] { send_alerts(*live, tailer, o, stop, err); });
   }
   fmt::print(out, "perftrack serve: http://{}:{}/metrics, following {} path(s); stop with Ctrl-C\n",

@@ -17,10 +17,13 @@ struct options {
   std::string state;
   std::size_t max_series = 2000;
   std::string poll_interval = "100ms";
-  std::string duration;      ///< empty: until a signal
-  std::string slo;           ///< baselines to evaluate live; "default": the built-in ones
-  std::string alertmanager;  ///< post the holding tiers there (with --slo)
-  std::string webhook;       ///< post changes of the tiers there (with --slo)
+  std::string duration;       ///< empty: until a signal
+  std::string slo;            ///< baselines to evaluate live; "default": the built-in ones
+  std::string alertmanager;   ///< post the holding tiers there (with --slo)
+  std::string webhook;        ///< post changes of the tiers there (with --slo)
+  std::string slack_webhook;  ///< a Slack incoming webhook for the changes (with --slo)
+  std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
+  std::string pagerduty_key;                ///< with --slo: send changes to PagerDuty Events API v2
   std::string evaluation_interval = "15s";  ///< how often --slo is evaluated for alerts
 };
 

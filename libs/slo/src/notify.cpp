@@ -144,46 +144,157 @@ void alertmanager_notifier::update(std::int64_t now_ns, const std::vector<alert_
   }
 }
 
-// ---- webhook_notifier ----------------------------------------------------------
+// ---- change_notifier -------------------------------------------------------------
 
-webhook_notifier::webhook_notifier(const std::string& url, std::chrono::nanoseconds hold,
-                                   std::function<void(std::string_view)> on_error)
-    : poster_(url, "webhook", std::move(on_error)), hold_(hold) {}
+namespace {
 
-void webhook_notifier::update(std::int64_t now_ns, const std::vector<alert_state>& firing) {
-  const auto entry = [](const tracked& t, std::string_view status, std::int64_t at_ns) {
-    nlohmann::json e{{"status", status},
-                     {"labels", labels(t.alert)},
-                     {"annotations", annotations(t.alert)},
-                     {"startsAt", iso(t.since_ns)}};
-    if (status == "resolved") e["endsAt"] = iso(at_ns);
-    return dump(e);
-  };
+nlohmann::json change_json(const alert_change& c) {
+  nlohmann::json e{{"status", c.resolved ? "resolved" : "firing"},
+                   {"labels", labels(c.alert)},
+                   {"annotations", annotations(c.alert)},
+                   {"startsAt", iso(c.since_ns)}};
+  if (c.resolved) e["endsAt"] = iso(c.ended_ns);
+  return e;
+}
+
+/// One line of a Slack message for a change.
+std::string slack_line(const alert_change& c) {
+  return fmt::format("{} *{}* {}: {}", c.resolved ? "RESOLVED" : "FIRING",
+                     std::string(name(c.alert.level)), c.alert.slo, c.alert.summary);
+}
+
+/// Slack's mrkdwn treats &, < and > as control characters.
+std::string slack_escape(std::string_view s) {
+  std::string out;
+  for (const char ch : s) {
+    if (ch == '&') {
+      out += "&amp;";
+    } else if (ch == '<') {
+      out += "&lt;";
+    } else if (ch == '>') {
+      out += "&gt;";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string_view pagerduty_severity(severity s) {
+  switch (s) {
+    case severity::critical: return "critical";
+    case severity::error: return "error";
+    case severity::warning: return "warning";
+  }
+  return "error";
+}
+
+}  // namespace
+
+std::string webhook_body(const std::vector<alert_change>& changes) {
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const auto& c : changes) alerts.push_back(change_json(c));
+  return dump({{"version", "1"}, {"source", "perftrack serve"}, {"alerts", alerts}});
+}
+
+std::string slack_body(const std::vector<alert_change>& changes) {
+  std::string text;
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const auto& c : changes) {
+    const std::string line = slack_escape(slack_line(c));
+    text += (text.empty() ? "" : "\n") + line;
+    blocks.push_back(
+        {{"type", "section"},
+         {"text",
+          {{"type", "mrkdwn"}, {"text", line + "\n" + slack_escape(c.alert.description)}}}});
+  }
+  return dump({{"text", text}, {"blocks", blocks}});
+}
+
+std::string pagerduty_body(const alert_change& c, const std::string& routing_key) {
+  // The same tier of the same objective always has the same key, so a resolve
+  // closes the incident its trigger opened.
+  const std::string dedup = "perftrack/" + key(c.alert);
+  nlohmann::json event{{"routing_key", routing_key},
+                       {"event_action", c.resolved ? "resolve" : "trigger"},
+                       {"dedup_key", dedup}};
+  if (!c.resolved) {
+    std::string summary = c.alert.summary + ": " + c.alert.description;
+    if (summary.size() > 1024) summary.resize(1024);  // the API's limit
+    event["payload"] = {{"summary", summary},
+                        {"source", "perftrack serve"},
+                        {"severity", pagerduty_severity(c.alert.level)},
+                        {"timestamp", iso(c.since_ns)},
+                        {"custom_details", labels(c.alert)}};
+  }
+  return dump(event);
+}
+
+change_notifier::change_notifier(receiver_options to, std::chrono::nanoseconds hold,
+                                 std::function<void(std::string_view)> on_error)
+    : to_(std::move(to)),
+      poster_(to_.url,
+              to_.kind == receiver_kind::slack       ? "slack"
+              : to_.kind == receiver_kind::pagerduty ? "pagerduty"
+                                                     : "webhook",
+              std::move(on_error)),
+      hold_(hold) {}
+
+void change_notifier::track(std::int64_t now_ns, const std::vector<alert_state>& firing) {
   std::map<std::string, bool> holding;
   for (const auto& a : firing) holding[key(a)] = true;
   for (const auto& a : firing) {
     auto [it, added] = alerts_.try_emplace(key(a), tracked{a, now_ns, 0});
-    if (added) queue_.push_back(entry(it->second, "firing", now_ns));
-    it->second.stopped_ns = 0;  // firing again within the hold: nothing to say
+    if (added) queue_.push_back({a, false, now_ns, 0});
+    it->second.stopped_ns = 0;  // holding (again within the hold: nothing to say)
   }
   for (auto it = alerts_.begin(); it != alerts_.end();) {
     tracked& t = it->second;
     if (holding.count(it->first) == 0) {
       if (t.stopped_ns == 0) t.stopped_ns = now_ns;
       if (now_ns - t.stopped_ns >= hold_.count()) {
-        queue_.push_back(entry(t, "resolved", t.stopped_ns));
+        queue_.push_back({t.alert, true, t.since_ns, t.stopped_ns});
         it = alerts_.erase(it);
         continue;
       }
     }
     ++it;
   }
+}
+
+std::vector<std::string> change_notifier::bodies(const std::vector<alert_change>& changes) const {
+  switch (to_.kind) {
+    case receiver_kind::webhook: return {webhook_body(changes)};
+    case receiver_kind::slack: return {slack_body(changes)};
+    case receiver_kind::pagerduty: {
+      std::vector<std::string> out;
+      for (const auto& c : changes) out.push_back(pagerduty_body(c, to_.pagerduty_routing_key));
+      return out;
+    }
+  }
+  return {};
+}
+
+void change_notifier::update(std::int64_t now_ns, const std::vector<alert_state>& firing) {
+  track(now_ns, firing);
   if (queue_.empty()) return;
-  std::string body = R"({"version":"1","source":"perftrack serve","alerts":[)";
-  for (std::size_t i = 0; i < queue_.size(); ++i) body += (i == 0 ? "" : ",") + queue_[i];
-  body += "]}";
+  // Slack takes at most one message a second per webhook.
+  if (to_.kind == receiver_kind::slack && now_ns - last_post_ns_ < ns_per_second) return;
+  last_post_ns_ = now_ns;
+  if (to_.kind == receiver_kind::pagerduty) {
+    // One event per request: delivered ones leave the queue as they go.
+    while (!queue_.empty()) {
+      const auto sent =
+          poster_.post(pagerduty_body(queue_.front(), to_.pagerduty_routing_key), now_ns);
+      if (sent == json_poster::outcome::retry_later) return;
+      queue_.erase(queue_.begin());
+    }
+    return;
+  }
   // Delivered or refused (a 4xx would refuse it again): either way it is done.
-  if (poster_.post(body, now_ns) != json_poster::outcome::retry_later) queue_.clear();
+  if (poster_.post(bodies(queue_).front(), now_ns) != json_poster::outcome::retry_later) {
+    queue_.clear();
+  }
 }
 
 }  // namespace perftrack::slo

@@ -67,14 +67,35 @@ private:
   bool refused_ = false;  // a 4xx for the current set: wait for a change
 };
 
-/// Posts changes only, as a documented JSON payload (docs/slo.md): an alert
-/// when it starts firing, and when it has stopped for `hold` (an alert that
-/// fires again within `hold` sends nothing: a flapping objective does not
-/// flood). Undelivered changes are kept, in order, until delivered.
-class webhook_notifier {
+/// A tier that started or stopped holding.
+struct alert_change {
+  alert_state alert;
+  bool resolved = false;
+  std::int64_t since_ns = 0;
+  std::int64_t ended_ns = 0;  ///< resolved only
+};
+
+/// The services a change_notifier speaks to directly.
+enum class receiver_kind {
+  webhook,  ///< the documented JSON payload, all changes in one post
+  slack,    ///< an incoming webhook: Block Kit blocks and a plain `text`, one post at most a second
+  pagerduty,  ///< Events API v2: one trigger or resolve per change, with a stable dedup_key
+};
+
+struct receiver_options {
+  receiver_kind kind = receiver_kind::webhook;
+  std::string url;
+  std::string pagerduty_routing_key;  ///< pagerduty only
+};
+
+/// Posts changes only: a tier when it starts holding, and when it has stopped
+/// for `hold` (a tier that holds again within `hold` sends nothing: a flapping
+/// objective does not flood). Undelivered changes are kept, in order, until
+/// delivered; a 4xx drops them after one report.
+class change_notifier {
 public:
-  webhook_notifier(const std::string& url, std::chrono::nanoseconds hold,
-                   std::function<void(std::string_view)> on_error);
+  change_notifier(receiver_options to, std::chrono::nanoseconds hold,
+                  std::function<void(std::string_view)> on_error);
   void update(std::int64_t now_ns, const std::vector<alert_state>& firing);
 
 private:
@@ -83,10 +104,21 @@ private:
     std::int64_t since_ns = 0;
     std::int64_t stopped_ns = 0;  // 0: holding
   };
+  void track(std::int64_t now_ns, const std::vector<alert_state>& firing);
+  /// The request bodies that carry `changes` to this receiver.
+  std::vector<std::string> bodies(const std::vector<alert_change>& changes) const;
+
+  receiver_options to_;
   json_poster poster_;
   std::chrono::nanoseconds hold_;
   std::map<std::string, tracked> alerts_;  // by key
-  std::vector<std::string> queue_;         // payload entries not yet delivered (JSON)
+  std::vector<alert_change> queue_;        // not yet delivered
+  std::int64_t last_post_ns_ = 0;
 };
+
+/// The JSON bodies for each receiver (docs/slo.md), for tests and fuzzing too.
+std::string webhook_body(const std::vector<alert_change>& changes);
+std::string slack_body(const std::vector<alert_change>& changes);
+std::string pagerduty_body(const alert_change& change, const std::string& routing_key);
 
 }  // namespace perftrack::slo
