@@ -1,7 +1,13 @@
 #include "commands/report.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <sstream>
+
 #include "commands/common.hpp"
 #include "perftrack/report/builder.hpp"
+#include "perftrack/report/mail.hpp"
 #include "perftrack/report/renderer.hpp"
 
 namespace perftrack::cli::report_command {
@@ -36,8 +42,30 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--min-count", o.min_count,
                   "Degradation: judge only operations with at least this many records");
   cmd->add_option("--threads", o.threads, "Reader threads (0: one per core)");
+  cmd->add_option("--mail-to", o.mail_to,
+                  "Also e-mail the report (plain text and HTML) to this address; repeatable");
+  cmd->add_option("--smtp", o.smtp, "The SMTP server for --mail-to, e.g. smtp://127.0.0.1:25");
+  cmd->add_option("--mail-from", o.mail_from, "Sender of --mail-to (default perftrack@localhost)");
   return cmd;
 }
+
+namespace {
+
+/// Sends the report as Markdown text and HTML; the report was printed already.
+int mail(const options& o, const report::period_report& r, std::ostream& err) {
+  if (o.smtp.empty()) return fail(err, "--mail-to needs --smtp smtp://HOST:PORT");
+  std::ostringstream markdown;
+  report::make_renderer("markdown")->render(r, markdown);
+  const std::string subject = "perftrack " + o.period + " report";
+  const report::mail_message m{o.mail_from, o.mail_to, subject, markdown.str(),
+                               report::markdown_to_html(markdown.str(), subject)};
+  auto sent = report::send_mail(o.smtp, m, now_ns());
+  if (!sent) return fail(err, sent.error().message);
+  fmt::print(err, "perftrack report: mailed to {}\n", fmt::join(o.mail_to, ", "));
+  return exit_ok;
+}
+
+}  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
   report::report_request req;
@@ -61,7 +89,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!result) return fail(err, result.error().message);
   report::make_renderer(o.format)->render(*result, out);
   out.flush();
-  return out ? exit_ok : fail(err, "cannot write the report to standard output");
+  if (!out) return fail(err, "cannot write the report to standard output");
+  if (!o.mail_to.empty()) return mail(o, *result, err);
+  return exit_ok;
 }
 
 }  // namespace perftrack::cli::report_command

@@ -23,6 +23,9 @@ struct options {
   double error_rate = 0.01;
   std::uint64_t min_count = 1;
   unsigned threads = 0;
+  std::vector<std::string> mail_to;  ///< also send the report to these addresses
+  std::string smtp;                  ///< smtp://host:port
+  std::string mail_from = "perftrack@localhost";
 };
 
 /// Declares the subcommand and its flags on `app`, bound to `o`.
