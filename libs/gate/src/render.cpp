@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "perftrack/store/markup.hpp"
+
 namespace perftrack::gate {
 namespace {
 
@@ -39,20 +41,6 @@ std::string interval(const comparison_row& r) {
       r.test != test_kind::growth)
     s += " [" + format_change(r.ci_low) + ", " + format_change(r.ci_high) + "]";
   return s;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string markdown_cell(const std::string& s) {
@@ -291,8 +279,8 @@ std::string render_junit(const comparison& c, severity fail_at) {
   for (const auto& benchmark : order) {
     const auto& tc = cases[benchmark];
     body += "  <testcase classname=\"perftrack." +
-            xml_escape(tc.category.empty() ? "benchmarks" : tc.category) + "\" name=\"" +
-            xml_escape(benchmark) + "\">\n";
+            store::escape_markup(tc.category.empty() ? "benchmarks" : tc.category) + "\" name=\"" +
+            store::escape_markup(benchmark) + "\">\n";
     std::string failed, skip, out;
     for (const auto* r : tc.rows) {
       const std::string line = r->metric + ": " + std::string(name(r->verdict)) + " " +
@@ -305,13 +293,15 @@ std::string render_junit(const comparison& c, severity fail_at) {
     }
     if (!failed.empty()) {
       ++failures;
-      body += "    <failure message=\"" + xml_escape(failed.substr(0, failed.find('\n'))) + "\">" +
-              xml_escape(failed) + "</failure>\n";
+      body += "    <failure message=\"" +
+              store::escape_markup(failed.substr(0, failed.find('\n'))) + "\">" +
+              store::escape_markup(failed) + "</failure>\n";
     } else if (!skip.empty()) {
       ++skipped;
-      body += "    <skipped message=\"" + xml_escape(skip.substr(0, skip.find('\n'))) + "\"/>\n";
+      body += "    <skipped message=\"" + store::escape_markup(skip.substr(0, skip.find('\n'))) +
+              "\"/>\n";
     }
-    body += "    <system-out>" + xml_escape(out) + "</system-out>\n  </testcase>\n";
+    body += "    <system-out>" + store::escape_markup(out) + "</system-out>\n  </testcase>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"perftrack compare\" "
          "tests=\"" +

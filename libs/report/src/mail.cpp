@@ -10,22 +10,10 @@
 #include <memory>
 #include <random>
 
+#include "perftrack/store/markup.hpp"
+
 namespace perftrack::report {
 namespace {
-
-std::string escape_html(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 /// A Markdown table row's cells ("| a | b |"), with the renderers' `\|` kept in a cell.
 std::vector<std::string> cells(std::string_view row) {
@@ -66,7 +54,9 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
 
 std::string rfc5322_date(std::int64_t now_ns) {
   const std::time_t t = static_cast<std::time_t>(now_ns / 1'000'000'000);
@@ -119,7 +109,8 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title) 
       if (line.find_first_not_of("|-: ") == std::string_view::npos) continue;  // the rule
       const char* tag = header_row ? "th" : "td";
       body += "<tr>";
-      for (const auto& c : cells(line)) body += fmt::format("<{0}>{1}</{0}>", tag, escape_html(c));
+      for (const auto& c : cells(line))
+        body += fmt::format("<{0}>{1}</{0}>", tag, store::escape_markup(c));
       body += "</tr>\n";
       continue;
     }
@@ -127,15 +118,16 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title) 
     if (item) {
       if (!in_list) body += "<ul>\n";
       in_list = true;
-      body += "<li>" + escape_html(line.substr(2)) + "</li>\n";
+      body += "<li>" + store::escape_markup(line.substr(2)) + "</li>\n";
       continue;
     }
     in_list = false;
     const std::size_t level = line.find_first_not_of('#');
     if (level > 0 && level <= 6 && level < line.size() && line[level] == ' ') {
-      body += fmt::format("<h{0}>{1}</h{0}>\n", level, escape_html(line.substr(level + 1)));
+      body +=
+          fmt::format("<h{0}>{1}</h{0}>\n", level, store::escape_markup(line.substr(level + 1)));
     } else if (!line.empty()) {
-      body += "<p>" + escape_html(line) + "</p>\n";
+      body += "<p>" + store::escape_markup(line) + "</p>\n";
     }
   }
   if (in_table) body += "</table>\n";
@@ -145,7 +137,7 @@ std::string markdown_to_html(std::string_view markdown, std::string_view title) 
       "<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}"
       "td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style></head>\n"
       "<body>\n{}</body></html>\n",
-      escape_html(title), body);
+      store::escape_markup(title), body);
 }
 
 expected<std::string> compose_mime(const mail_message& m, std::int64_t now_ns) {
@@ -163,12 +155,14 @@ expected<std::string> compose_mime(const mail_message& m, std::int64_t now_ns) {
   for (const auto& a : m.to) to += (to.empty() ? "" : ", ") + a;
   const auto part = [&](std::string_view type, std::string_view content) {
     return fmt::format(
-        "--{}\r\nContent-Type: {}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        "--{}\r\nContent-Type: {}; charset=utf-8\r\nContent-Transfer-Encoding: "
+        "base64\r\n\r\n{}\r\n",
         boundary, type, base64(content));
   };
   return fmt::format(
       "Date: {}\r\nFrom: {}\r\nTo: {}\r\nSubject: {}\r\nMessage-ID: <{}@perftrack>\r\n"
-      "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n{}{}--{}--\r\n",
+      "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; "
+      "boundary=\"{}\"\r\n\r\n{}{}--{}--\r\n",
       rfc5322_date(now_ns), m.from, to, m.subject, boundary, boundary, part("text/plain", m.text),
       part("text/html", m.html), boundary);
 }
@@ -195,10 +189,10 @@ expected<bool> send_mail(const std::string& url, const mail_message& m, std::int
   if (rc != CURLE_OK) {
     long code = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
-    return failure{fmt::format("cannot send the report to {}: {}{} (is the SMTP server up, and "
-                               "--smtp smtp://HOST:PORT right?)",
-                               url, curl_easy_strerror(rc),
-                               code != 0 ? fmt::format(", server answered {}", code) : "")};
+    return failure{fmt::format(
+        "cannot send the report to {}: {}{} (is the SMTP server up, and "
+        "--smtp smtp://HOST:PORT right?)",
+        url, curl_easy_strerror(rc), code != 0 ? fmt::format(", server answered {}", code) : "")};
   }
   return true;
 }

@@ -19,7 +19,8 @@ TEST(MailTest, MarkdownBecomesEscapedHtml) {
 }
 
 TEST(MailTest, TwoPartsAndNoHeaderInjection) {
-  mail_message m{"perftrack@localhost", {"ops@example.com"}, "perftrack weekly report", "text", "<p>x</p>"};
+  mail_message m{
+      "perftrack@localhost", {"ops@example.com"}, "perftrack weekly report", "text", "<p>x</p>"};
   auto text = compose_mime(m, 1'767'225'600'000'000'000);
   ASSERT_TRUE(text) << text.error().message;
   EXPECT_NE(text->find("Content-Type: multipart/alternative"), std::string::npos);
