@@ -52,7 +52,7 @@ def main():
                 capture_output=True, text=True)
             assert sent.returncode == 0, sent.stderr
             assert "mailed to ops@example.com, lead@example.com" in sent.stderr, sent.stderr
-            assert "task_<b>claim</b>" in sent.stdout or "task\\_<b>claim</b>" in sent.stdout
+            assert "task_\\<b\\>claim\\</b\\>" in sent.stdout, sent.stdout
             down = subprocess.run(
                 [perftrack, "report", "weekly", "--file", data, "--mail-to", "ops@example.com",
                  "--smtp", f"smtp://127.0.0.1:{free_port()}"], capture_output=True, text=True)

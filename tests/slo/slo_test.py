@@ -12,7 +12,11 @@ prometheus-alertmanager packages):
    unchanged.
 3. bad input: a baselines file with an unknown key, a threshold that is not a
    bucket bound, or an impossible target is refused with the line, exit 2.
-4. serve --slo: perftrack serve following a file where half the deliveries
+4. validate: benchmark results where spawns are slow and one failed get a
+   warning and a critical (exit 1, the JSON says which), passing results exit
+   0, Google Benchmark's file is read, a broken results file exits 2, and no
+   results file is changed.
+5. serve --slo: perftrack serve following a file where half the deliveries
    fail exports perftrack_slo_violation{severity="critical"} = 1 and the burn
    rates; promtool check metrics passes on the scrape.
 
@@ -82,7 +86,7 @@ def check_backtest(perftrack, work):
     assert by_name["memory"]["evaluated"] is False
     after = run(perftrack, "slo", "check", "--file", data, check=False)
     assert after.returncode == 0, (after.returncode, after.stdout, after.stderr)
-    assert "| message\\_delivery\\_success |" in after.stdout, after.stdout
+    assert "| message_delivery_success |" in after.stdout, after.stdout
     assert hashlib.sha256(data.read_bytes()).hexdigest() == before, "the records file changed"
 
 
@@ -155,6 +159,75 @@ def check_serve(perftrack, work):
     assert bad.returncode == 2 and ":6: unknown key" in bad.stderr, bad.stderr
 
 
+def perftrack_results(benchmarks):
+    return json.dumps({"schema_version": 1, "environment": {"cpu_model": "test"},
+                       "run": {"quick": True}, "benchmarks": benchmarks})
+
+
+def latency_benchmark(name, p50_s, p90_s, p95_s, p99_s, p999_s, status="ok"):
+    ns = [x * 1e9 for x in (p50_s, p90_s, p95_s, p99_s, p999_s)]
+    return {"name": name, "kind": "latency", "unit": "ns", "status": status,
+            "samples": [ns[0]] if status == "ok" else [],
+            "stats": {"latency_ns": dict(zip(["p50", "p90", "p95", "p99", "p99.9"], ns))},
+            "peak_rss_bytes": 600 * 1048576}
+
+
+def check_validate(perftrack, work):
+    slow = work / "slow.json"
+    # p95 3 s against "95% within 2 s": 9.2% over, 1.8x the budget (warning);
+    # a failed spawn benchmark burns the 0.5% budget 200x (critical); 600 MiB
+    # is past the 512 MiB memory maximum (critical).
+    slow.write_text(perftrack_results([
+        latency_benchmark("agent_spawn/single", 1, 1.8, 3, 6, 8),
+        latency_benchmark("agent_spawn/parallel_10", 0, 0, 0, 0, 0, status="error")]))
+    before = hashlib.sha256(slow.read_bytes()).hexdigest()
+    p = run(perftrack, "slo", "validate", "--results", slow, "--format", "json", check=False)
+    assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+    doc = json.loads(p.stdout)
+    status = {(v["objective"], v["benchmark"]): v["status"] for v in doc["verdicts"]}
+    assert status[("agent_spawn_p95", "agent_spawn/single")] == "warning", status
+    assert status[("agent_spawn_success", "agent_spawn/parallel_10")] == "critical", status
+    assert status[("memory", "agent_spawn/single")] == "critical", status
+    assert doc["failing"] is True and "task_completion_p95" in doc["unmatched"], doc
+    md = run(perftrack, "slo", "validate", "--results", slow, check=False).stdout
+    assert "| agent_spawn_p95 | agent_spawn/single | 95.00% within 2 s |" in md, md
+    assert hashlib.sha256(slow.read_bytes()).hexdigest() == before
+
+    fine = work / "fine.json"
+    fine.write_text(perftrack_results([latency_benchmark("agent_spawn/single", 1e-4, 2e-4,
+                                                         3e-4, 5e-4, 1e-3)]).replace(
+        str(600 * 1048576), str(20 * 1048576)))
+    p = run(perftrack, "slo", "validate", "--results", fine)
+    assert "| agent_spawn_p99 | agent_spawn/single |" in p.stdout and "| ok |" in p.stdout
+
+    # Google Benchmark: every repetition of BM_Accumulate under 10 us (0.8 and
+    # 9.5 us an iteration); pytest-benchmark: 2 of test_parse_jsonl's 10 rounds
+    # over 200 us, 20x a 1% budget (critical).
+    (work / "peers.toml").write_text(
+        '[[objective]]\nname = "accumulate"\nkind = "latency"\noperations = ["x"]\n'
+        'threshold = "10us"\ntarget = 0.95\nbenchmarks = ["BM_Accumulate/*"]\n'
+        '[[objective]]\nname = "parse"\nkind = "latency"\noperations = ["x"]\n'
+        'threshold = "200us"\ntarget = 0.99\nbenchmarks = ["*::test_parse_jsonl"]\n')
+    data = pathlib.Path(__file__).parents[2] / "libs/gate/tests/data"
+    p = run(perftrack, "slo", "validate", "--results", data / "google-benchmark.json", "--slo",
+            work / "peers.toml", "--format", "json")
+    doc = json.loads(p.stdout)
+    assert doc["format"] == "google-benchmark" and doc["unmatched"] == ["parse"], doc
+    assert [v["status"] for v in doc["verdicts"]] == ["ok", "ok"], doc
+    p = run(perftrack, "slo", "validate", "--results", data / "pytest-benchmark.json", "--slo",
+            work / "peers.toml", "--format", "json", check=False)
+    doc = json.loads(p.stdout)
+    assert p.returncode == 1 and doc["format"] == "pytest-benchmark", (p.returncode, doc)
+    assert [(v["status"], v["value"]) for v in doc["verdicts"]] == [("critical", 0.2)], doc
+
+    broken = work / "broken.json"
+    broken.write_text('{"benchmarks": [')
+    p = run(perftrack, "slo", "validate", "--results", broken, check=False)
+    assert p.returncode == 2 and str(broken) in p.stderr, (p.returncode, p.stderr)
+    p = run(perftrack, "slo", "validate", "--results", work / "absent.json", check=False)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+
+
 def main():
     perftrack = pathlib.Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
@@ -164,8 +237,9 @@ def main():
         check_rules(perftrack, work / "awkward", work / "awkward.toml")
         check_backtest(perftrack, work)
         check_bad_input(perftrack, work)
+        check_validate(perftrack, work)
         check_serve(perftrack, work)
-    print("slo: rules, backtest and bad input passed")
+    print("slo: rules, backtest, validate, bad input and serve passed")
 
 
 if __name__ == "__main__":

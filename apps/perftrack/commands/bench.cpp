@@ -23,6 +23,8 @@
 #include "perftrack/bench/runner.hpp"
 #include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/gate/baseline.hpp"
+#include "perftrack/gate/results.hpp"
+#include "perftrack/slo/validate.hpp"
 #include "perftrack/suite/suite.hpp"
 
 namespace perftrack::cli::bench_command {
@@ -45,6 +47,10 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--format", o.format, "Standard output: console, json or google-benchmark")
       ->check(CLI::IsMember({"console", "json", "google-benchmark"}));
   cmd->add_option("--targets", o.targets, "Targets TOML file (default: the performance plan's)");
+  cmd->add_option("--slo", o.slo,
+                  "SLO baselines the results are judged against after the targets (default: "
+                  "the built-in slo/baselines.toml; perftrack slo validate)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--fail-on-target", o.fail_on_target, "Exit 1 when a target fails");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("--results-dir", o.results_dir, "Where results files go (default results/)");
@@ -147,6 +153,15 @@ void list(const std::vector<const definition*>& selected, std::ostream& out) {
                d->direction == direction::lower_is_better ? "lower is better" : "higher is better",
                d->description);
   }
+}
+
+// The results judged against the SLO baselines that name benchmarks (the
+// table perftrack slo validate prints), read back from the results JSON so
+// both take the same path.
+std::string slo_section(const slo::objective_set& baselines, const std::string& json_text) {
+  auto results = gate::parse_results(json_text, "this run");
+  if (!results) return "\nSLO baselines: " + results.error().message + "\n";
+  return "\n" + slo::render_markdown(slo::validate(baselines, *results));
 }
 
 // The targets to check: --targets or the defaults. Targets of benchmarks left
@@ -277,6 +292,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (selected.empty()) return fail(err, "no benchmark matches: see perftrack bench --list");
   auto targets = load_targets(o, all, selected);
   if (!targets) return fail(err, targets.error().message);
+  auto baselines = o.slo.empty() ? slo::default_objectives() : slo::load_objectives(o.slo);
+  if (!baselines) return fail(err, baselines.error().message);
   std::error_code ec;
   std::filesystem::create_directories(o.results_dir, ec);
   if (ec) return fail(err, fmt::format("cannot create {}: {}", o.results_dir, ec.message()));
@@ -307,7 +324,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
                             .ours = "perftrack",
                             .theirs = "caf",
                             .ours_label = "perftrack",
-                            .theirs_label = "CAF"}});
+                            .theirs_label = "CAF"}},
+                          slo_section(*baselines, json));
     fmt::print(out, "\nresults: {}\n",
                (std::filesystem::path(o.results_dir) / "latest.json").string());
   }

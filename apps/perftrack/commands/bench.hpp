@@ -21,6 +21,7 @@ struct options {
   std::string json;   ///< also write the results here
   std::string format = "console";
   std::string targets;  ///< TOML file; empty: the embedded defaults
+  std::string slo;      ///< SLO baselines file; empty: the built-in slo/baselines.toml
   bool fail_on_target = false;
   bool quiet = false;
   std::string results_dir = "results";

@@ -146,9 +146,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   }
   std::unique_ptr<slo::live_evaluator> live;
   if (!o.slo.empty()) {
-    auto set = o.slo == "default" ? slo::parse_objectives(slo::default_baselines_toml(),
-                                                          "built-in baselines (slo/baselines.toml)")
-                                  : slo::load_objectives(o.slo);
+    auto set = o.slo == "default" ? slo::default_objectives() : slo::load_objectives(o.slo);
     if (!set) return fail(err, set.error().message);
     live = std::make_unique<slo::live_evaluator>(std::move(set).value());
     live->observe(now_ns(), tailer.counts());  // windows start now

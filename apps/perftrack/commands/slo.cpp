@@ -8,15 +8,13 @@
 #include "commands/common.hpp"
 #include "perftrack/slo/backtest.hpp"
 #include "perftrack/slo/rules.hpp"
+#include "perftrack/slo/validate.hpp"
 
 namespace perftrack::cli::slo_command {
 namespace {
 
 expected<slo::objective_set> baselines(const options& o) {
-  if (o.slo.empty())
-    return slo::parse_objectives(slo::default_baselines_toml(),
-                                 "built-in baselines (slo/baselines.toml)");
-  return slo::load_objectives(o.slo);
+  return o.slo.empty() ? slo::default_objectives() : slo::load_objectives(o.slo);
 }
 
 int check(const options& o, std::ostream& out, std::ostream& err) {
@@ -35,6 +33,16 @@ int check(const options& o, std::ostream& out, std::ostream& err) {
   }
   out << (o.format == "json" ? slo::render_json(*report) : slo::render_markdown(*report));
   return report->failing() ? exit_failure : exit_ok;
+}
+
+int validate(const options& o, std::ostream& out, std::ostream& err) {
+  auto set = baselines(o);
+  if (!set) return fail(err, set.error().message);
+  auto results = gate::load_results(o.results);
+  if (!results) return fail(err, results.error().message);
+  const slo::validation v = slo::validate(*set, *results);
+  out << (o.format == "json" ? slo::render_json(v) : slo::render_markdown(v));
+  return v.failing() ? exit_failure : exit_ok;
 }
 
 int write_file(const std::filesystem::path& path, const std::string& text, std::ostream& err) {
@@ -78,8 +86,8 @@ int rules(const options& o, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 commands add(CLI::App& app, options& o) {
-  CLI::App* slo =
-      app.add_subcommand("slo", "Service-level objectives: backtest and Prometheus rules");
+  CLI::App* slo = app.add_subcommand(
+      "slo", "Service-level objectives: backtest, benchmark validation and Prometheus rules");
   slo->require_subcommand(1);
   const auto baselines_option = [&o](CLI::App* cmd) {
     cmd->add_option("--slo", o.slo,
@@ -100,6 +108,16 @@ commands add(CLI::App& app, options& o) {
       ->check(time_arg);
   c.check->add_option("--format", o.format, "markdown or json")
       ->check(CLI::IsMember({"markdown", "json"}));
+  c.validate = slo->add_subcommand(
+      "validate",
+      "Judge benchmark results (perftrack bench, Google Benchmark, pytest-benchmark) against "
+      "the baselines that name benchmarks");
+  baselines_option(c.validate);
+  c.validate->add_option("--results", o.results, "Results file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.validate->add_option("--format", o.format, "markdown or json")
+      ->check(CLI::IsMember({"markdown", "json"}));
   c.rules = slo->add_subcommand(
       "rules",
       "Write rules.yml, rules_test.yml and alertmanager.yml for Prometheus and Alertmanager");
@@ -118,6 +136,7 @@ commands add(CLI::App& app, options& o) {
 int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
   if (c.check->parsed()) return check(o, out, err);
   if (c.rules->parsed()) return rules(o, out, err);
+  if (c.validate->parsed()) return validate(o, out, err);
   return exit_error;
 }
 

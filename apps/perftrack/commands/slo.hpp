@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-/// `perftrack slo check|rules`: the SLO baselines backtested over recorded
-/// operations, and turned into Prometheus rules, their tests and Alertmanager
-/// routing (docs/slo.md).
+/// `perftrack slo check|validate|rules`: the SLO baselines backtested over
+/// recorded operations, judged on benchmark results, and turned into Prometheus
+/// rules, their tests and Alertmanager routing (docs/slo.md).
 namespace perftrack::cli::slo_command {
 
 struct options {
@@ -16,6 +16,8 @@ struct options {
   std::vector<std::string> files;
   std::string since, until, now;
   std::string format = "markdown";
+  // validate
+  std::string results;
   // rules
   std::string out_dir;
   std::string slack_url, slack_channel, pagerduty_url, pagerduty_key;
@@ -24,6 +26,7 @@ struct options {
 struct commands {
   CLI::App* check = nullptr;
   CLI::App* rules = nullptr;
+  CLI::App* validate = nullptr;
 };
 
 commands add(CLI::App& app, options& o);

@@ -58,6 +58,25 @@ std::int64_t resident_bytes() noexcept {
   return got == 2 ? static_cast<std::int64_t>(resident) * ::sysconf(_SC_PAGESIZE) : 0;
 }
 
+bool reset_peak_resident() noexcept {
+  std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (f == nullptr) return false;
+  const bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+
+std::int64_t peak_resident_bytes() noexcept {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return static_cast<std::int64_t>(kib) * 1024;
+}
+
 }  // namespace perftrack::bench
 
 void* operator new(std::size_t n) { return perftrack::bench::allocate(n); }

@@ -166,7 +166,7 @@ std::string targets_table(const std::vector<target_check>& checks) {
 std::string console_report(const environment& env, const run_info& info,
                            const std::vector<result>& results,
                            const std::vector<target_check>& checks,
-                           const std::vector<side_by_side>& pairs) {
+                           const std::vector<side_by_side>& pairs, std::string_view after_targets) {
   std::string out =
       fmt::format("perftrack bench: {} benchmarks, {} repetitions{}{} on {} ({} cores), {} build\n",
                   results.size(), info.repetitions,
@@ -175,6 +175,7 @@ std::string console_report(const environment& env, const run_info& info,
   out += results_tables(results);
   for (const auto& p : pairs) out += ratio_table(results, p);
   out += targets_table(checks);
+  out += after_targets;
   for (const auto& w : info.warnings) out += fmt::format("\nwarning: {}\n", w.message);
   return out;
 }
@@ -293,6 +294,7 @@ std::string results_json(const environment& env, const run_info& info,
     json counters = json::object();
     for (const auto& [k, v] : r.counters) counters[k] = finite(v);
     b["counters"] = std::move(counters);
+    if (r.peak_rss_bytes > 0) b["peak_rss_bytes"] = r.peak_rss_bytes;
     if (!r.counts.empty()) {
       const auto per = [](const std::vector<double>& v) {
         json a = json::array();

@@ -271,7 +271,9 @@ result runner::run(const definition& d, const suite_config& config) const {
   r.direction = d.direction;
   try {
     if (options_.callgrind_out.empty()) {
+      const bool peak = reset_peak_resident();
       measure(d, config, r);
+      if (peak) r.peak_rss_bytes = static_cast<double>(peak_resident_bytes());
     } else {
       count(d, config, r);
     }

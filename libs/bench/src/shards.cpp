@@ -35,7 +35,8 @@ json to_json(const result& r) {
          {"iterations", r.iterations},
          {"latency_count", r.latency_count},
          {"latencies", r.latencies},
-         {"counters", r.counters}};
+         {"counters", r.counters},
+         {"peak_rss_bytes", r.peak_rss_bytes}};
   if (!r.counts.empty()) {
     j["counts"] = {{"unit", r.counts.unit},
                    {"instructions", r.counts.instructions},
@@ -60,6 +61,7 @@ result from_json(const json& j) {
   r.latency_count = j.at("latency_count").get<std::size_t>();
   r.latencies = j.at("latencies").get<std::vector<double>>();
   r.counters = j.at("counters").get<std::map<std::string, double>>();
+  r.peak_rss_bytes = j.at("peak_rss_bytes").get<double>();
   if (const auto c = j.find("counts"); c != j.end()) {
     r.counts.unit = c->at("unit").get<std::string>();
     r.counts.instructions = c->at("instructions").get<std::vector<double>>();
@@ -111,6 +113,7 @@ void merge_into(result& into, const result& part, std::size_t max_latencies) {
   // they compare; the file keeps the smallest count.
   into.iterations = std::min(into.iterations, part.iterations);
   for (const auto& [k, v] : part.counters) into.counters[k] = v;  // the latest reading
+  into.peak_rss_bytes = std::max(into.peak_rss_bytes, part.peak_rss_bytes);
 }
 
 std::vector<result> merge_shards(const std::vector<std::vector<result>>& shards,

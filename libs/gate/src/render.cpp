@@ -43,26 +43,15 @@ std::string interval(const comparison_row& r) {
   return s;
 }
 
-std::string markdown_cell(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
-}
+using store::escape_markdown_cell;
 
 std::string markdown_row(const comparison_row& r) {
   std::string sev(name(r.verdict));
   if (r.low_confidence) sev += " (low confidence)";
   if (!r.note.empty() && r.verdict != severity::unchanged) sev += ": " + r.note;
-  return "| " + markdown_cell(r.benchmark) + " | " + markdown_cell(r.metric) + " | " +
+  return "| " + escape_markdown_cell(r.benchmark) + " | " + escape_markdown_cell(r.metric) + " | " +
          format_value(r.baseline, r.unit) + " | " + format_value(r.current, r.unit) + " | " +
-         interval(r) + " | " + markdown_cell(sev) + " |\n";
+         interval(r) + " | " + escape_markdown_cell(sev) + " |\n";
 }
 
 }  // namespace

@@ -34,6 +34,17 @@ std::string scalar_text(const json& j) {
   return j.dump();
 }
 
+/// The (quantile, value x scale) pairs of `j`'s fields named by `points`.
+std::vector<std::pair<double, double>> quantiles_of(
+    const json& j, std::initializer_list<std::pair<const char*, double>> points, double scale) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& [key, q] : points) {
+    const double v = number_or(j, key, std::nan(""));
+    if (std::isfinite(v)) out.emplace_back(q, v * scale);
+  }
+  return out;
+}
+
 failure schema_error(const std::string& source, const std::string& what) {
   return failure{source + ": " + what};
 }
@@ -43,6 +54,16 @@ failure schema_error(const std::string& source, const std::string& what) {
 std::string perftrack_metric_name(const std::string& kind) {
   if (kind == "micro") return "time";
   return kind;  // throughput, latency, memory
+}
+
+/// stats.latency_ns's percentiles, in ns.
+std::vector<std::pair<double, double>> perftrack_latency_quantiles(const json& b) {
+  const auto stats = b.find("stats");
+  if (stats == b.end() || !stats->is_object()) return {};
+  const auto l = stats->find("latency_ns");
+  if (l == stats->end() || !l->is_object()) return {};
+  return quantiles_of(
+      *l, {{"p50", 0.5}, {"p90", 0.9}, {"p95", 0.95}, {"p99", 0.99}, {"p99.9", 0.999}}, 1);
 }
 
 expected<result_set> read_perftrack(const json& doc, const std::string& source) {
@@ -80,6 +101,8 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
         if (v.is_number() && std::isfinite(v.get<double>())) m.samples.push_back(v.get<double>());
       }
     }
+    m.quantiles = perftrack_latency_quantiles(b);
+    r.peak_rss_bytes = number_or(b, "peak_rss_bytes", 0);
     if (r.status == run_status::ok || !m.samples.empty()) r.metrics.push_back(std::move(m));
     if (const auto c = b.find("counts"); c != b.end() && c->is_object()) {
       for (const char* name : {"instructions", "estimated_cycles"}) {
@@ -326,6 +349,8 @@ expected<result_set> read_pytest(const json& doc, const std::string& source) {
       m.summary_mean = number_or(st, "mean", 0) * 1e9;
       m.summary_stddev = number_or(st, "stddev", 0) * 1e9;
       m.summary_n = static_cast<std::size_t>(number_or(st, "rounds", 0));
+      m.quantiles = quantiles_of(
+          st, {{"min", 0}, {"q1", 0.25}, {"median", 0.5}, {"q3", 0.75}, {"max", 1}}, 1e9);
     }
     r.metrics.push_back(std::move(m));
     out.benchmarks.push_back(std::move(r));
@@ -462,6 +487,7 @@ void append_run(result_set& into, const result_set& run) {
     }
     target.runs += b.runs;
     target.failed_runs += b.failed_runs;
+    target.peak_rss_bytes = std::max(target.peak_rss_bytes, b.peak_rss_bytes);
     for (const auto& m : b.metrics) {
       const auto same = std::find_if(target.metrics.begin(), target.metrics.end(),
                                      [&](const metric& t) { return t.name == m.name; });

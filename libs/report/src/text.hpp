@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "perftrack/store/markup.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 // Number and time formatting shared by the renderers.
@@ -23,18 +24,6 @@ inline std::string iso_text(std::int64_t ns) {
 inline std::string date_text(std::int64_t ns) { return iso_text(ns).substr(0, 10); }
 
 /// Makes text safe inside a Markdown table cell.
-inline std::string cell(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+inline std::string cell(std::string_view text) { return store::escape_markdown_cell(text); }
 
 }  // namespace perftrack::report

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "perftrack/slo/backtest.hpp"
+#include "perftrack/store/markup.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::slo {
@@ -23,16 +24,7 @@ std::string percent(double v) {
 std::string figure(double v) { return std::isfinite(v) ? fmt::format("{:.3g}", v) : "-"; }
 
 /// Markdown table cells: names come from users' files.
-std::string cell(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '|' || c == '\\' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' ||
-        c == '[' || c == ']')
-      out += '\\';
-    out += c == '\n' || c == '\r' ? ' ' : c;
-  }
-  return out;
-}
+std::string cell(std::string_view s) { return store::escape_markdown_cell(s); }
 
 std::string goal(const objective& o) {
   switch (o.kind) {

@@ -172,6 +172,63 @@ std::string read_tiers(const reader& r, objective& o) {
   return {};
 }
 
+std::string read_benchmark_names(const toml::array& list, const std::string& source,
+                                 benchmark_use& use) {
+  for (const auto& item : list) {
+    const auto s = item.value_exact<std::string>();
+    if (!s || s->empty())
+      return fmt::format("{}: benchmark names are non-empty strings", at(source, item));
+    use.names.push_back(*s);
+  }
+  if (use.names.empty())
+    return fmt::format("{}: \"benchmarks\" names no benchmark", at(source, list));
+  return {};
+}
+
+/// benchmarks = ["a/*", "b"], or for a gauge
+/// benchmarks = { names = [...], value = "rate", scale = 60 }.
+std::string read_benchmarks(const reader& r, objective& o) {
+  const toml::node* n = r.get("benchmarks");
+  if (n == nullptr) return {};
+  benchmark_use use;
+  const bool gauge = o.kind == objective_kind::gauge;
+  if (const toml::array* list = n->as_array(); list != nullptr && !gauge) {
+    if (auto bad = read_benchmark_names(*list, r.source, use); !bad.empty()) return bad;
+    o.benchmarks = std::move(use);
+    return {};
+  }
+  const toml::table* t = n->as_table();
+  if (t == nullptr || !gauge) {
+    return fmt::format(
+        "{}: \"benchmarks\" is {} (docs/slo.md)", at(r.source, *n),
+        gauge ? "a table for a gauge: { names = [\"task_completion/*\"], value = \"rate\", "
+                "scale = 60 }"
+              : "a list of benchmark names, e.g. [\"agent_spawn/single\"]");
+  }
+  if (auto bad = check_keys(*t, {"names", "value", "scale"}, r.source, "\"benchmarks\"");
+      !bad.empty())
+    return bad;
+  const toml::array* names = (*t)["names"].as_array();
+  if (names == nullptr)
+    return fmt::format("{}: \"benchmarks\" needs \"names\", a list", at(r.source, *n));
+  if (auto bad = read_benchmark_names(*names, r.source, use); !bad.empty()) return bad;
+  use.value = (*t)["value"].value_or(std::string());
+  if (use.value != "rate" && use.value != "peak_rss") {
+    return fmt::format(
+        "{}: \"value\" of \"benchmarks\" is \"rate\" (operations per second) or "
+        "\"peak_rss\" (the peak resident memory, bytes)",
+        at(r.source, *n));
+  }
+  if (const toml::node* scale = t->get("scale")) {
+    const auto v = number(*scale);
+    if (!v || !(*v > 0))
+      return fmt::format("{}: \"scale\" must be a positive number", at(r.source, *scale));
+    use.scale = *v;
+  }
+  o.benchmarks = std::move(use);
+  return {};
+}
+
 std::string read_kind_fields(const reader& r, objective& o) {
   switch (o.kind) {
     case objective_kind::latency:
@@ -223,16 +280,17 @@ std::string read_kind_fields(const reader& r, objective& o) {
 }
 
 const std::set<std::string_view>& allowed_keys(objective_kind k) {
-  static const std::set<std::string_view> latency{
-      "name", "description", "kind", "operations", "threshold", "target", "min_events"};
-  static const std::set<std::string_view> success{"name",       "description", "kind",
-                                                  "operations", "target",      "min_events"};
-  static const std::set<std::string_view> error_rate{"name",       "description", "kind",
-                                                     "operations", "window",      "warning",
-                                                     "error",      "critical",    "min_events"};
-  static const std::set<std::string_view> gauge{"name",  "description", "kind", "query",
-                                                "unit",  "below",       "for",  "warning",
-                                                "error", "critical"};
+  static const std::set<std::string_view> latency{"name",       "description", "kind",
+                                                  "operations", "threshold",   "target",
+                                                  "min_events", "benchmarks"};
+  static const std::set<std::string_view> success{
+      "name", "description", "kind", "operations", "target", "min_events", "benchmarks"};
+  static const std::set<std::string_view> error_rate{
+      "name",    "description", "kind",     "operations", "window",
+      "warning", "error",       "critical", "min_events", "benchmarks"};
+  static const std::set<std::string_view> gauge{"name",  "description", "kind",      "query",
+                                                "unit",  "below",       "for",       "warning",
+                                                "error", "critical",    "benchmarks"};
   switch (k) {
     case objective_kind::latency: return latency;
     case objective_kind::success: return success;
@@ -282,6 +340,7 @@ expected<objective> read_objective(const toml::node& item, const std::string& so
     o.min_events = static_cast<std::uint64_t>(*v);
   }
   if (auto bad = read_kind_fields(r, o); !bad.empty()) return failure{bad};
+  if (auto bad = read_benchmarks(r, o); !bad.empty()) return failure{bad};
   return o;
 }
 
@@ -390,6 +449,10 @@ std::string prometheus_duration(seconds s) {
 }
 
 std::string_view default_baselines_toml() noexcept { return builtin_baselines; }
+
+expected<objective_set> default_objectives() {
+  return parse_objectives(builtin_baselines, "built-in baselines (slo/baselines.toml)");
+}
 
 expected<objective_set> parse_objectives(std::string_view text, const std::string& source) {
   toml::table doc;

@@ -17,4 +17,28 @@ std::string escape_markup(std::string_view text) {
   return out;
 }
 
+std::string escape_markdown_cell(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '|':
+      case '\\':
+      case '`':
+      case '*':
+      case '<':
+      case '>':
+      case '[':
+      case ']':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+      case '\r': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace perftrack::store

@@ -11,5 +11,12 @@ TEST(MarkupTest, EscapesTextAndAttributes) {
   EXPECT_EQ(escape_markup(""), "");
 }
 
+TEST(MarkupTest, MarkdownCellsKeepTheirTable) {
+  EXPECT_EQ(escape_markdown_cell("a|b\nc"), "a\\|b c");
+  EXPECT_EQ(escape_markdown_cell("<img src=x>[link](y) `code` *em* \\"),
+            "\\<img src=x\\>\\[link\\](y) \\`code\\` \\*em\\* \\\\");
+  EXPECT_EQ(escape_markdown_cell("agent_spawn/single"), "agent_spawn/single");
+}
+
 }  // namespace
 }  // namespace perftrack::store

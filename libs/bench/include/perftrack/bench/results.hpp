@@ -77,11 +77,13 @@ std::string ratio_table(const std::vector<result>& results, const side_by_side& 
 std::string targets_table(const std::vector<target_check>& checks);
 
 /// The console report of a run: a summary line, results_tables, each ratio
-/// table, the targets and the run's warnings.
+/// table, the targets, `after_targets` (the SLO baselines' table) and the
+/// run's warnings.
 std::string console_report(const environment& env, const run_info& info,
                            const std::vector<result>& results,
                            const std::vector<target_check>& checks,
-                           const std::vector<side_by_side>& pairs);
+                           const std::vector<side_by_side>& pairs,
+                           std::string_view after_targets = {});
 
 /// A value of `r` by statistic name, converted to `unit`; nothing when unknown.
 std::optional<double> statistic_of(const result& r, std::string_view statistic,

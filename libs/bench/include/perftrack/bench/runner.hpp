@@ -67,7 +67,10 @@ struct result {
   std::size_t latency_count = 0;
   std::vector<double> latencies;  ///< kept latencies, only with run_options::keep_latencies
   std::map<std::string, double> counters;  ///< extra figures (memory: rss, allocations)
-  instruction_counts counts;               ///< under Callgrind (run_options::callgrind_out)
+  /// The most memory the process held while the benchmark ran (VmHWM, reset
+  /// before it); the largest over processes; 0 when unknown.
+  double peak_rss_bytes = 0;
+  instruction_counts counts;  ///< under Callgrind (run_options::callgrind_out)
   std::vector<warning> warnings;
 };
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "perftrack/base/expected.hpp"
@@ -39,6 +40,12 @@ struct metric {
   double summary_mean = 0;
   double summary_stddev = 0;
   std::size_t summary_n = 0;
+  /// The distribution of single events when the input gives it, as (quantile,
+  /// value) pairs in ascending order: perftrack's latency_ns percentiles,
+  /// pytest-benchmark's min, quartiles and max of its rounds when it has no
+  /// raw data (with data, `samples` are the rounds). Not compared by
+  /// the gate; `perftrack slo validate` reads it.
+  std::vector<std::pair<double, double>> quantiles;
 };
 
 struct benchmark_result {
@@ -51,6 +58,9 @@ struct benchmark_result {
   /// error_occurred): the error rate, compared with Fisher's exact test.
   std::size_t runs = 0;
   std::size_t failed_runs = 0;
+  /// The most memory the benchmark's process held while it ran (perftrack's
+  /// peak_rss_bytes), 0 when the input does not say. Not compared by the gate.
+  double peak_rss_bytes = 0;
 };
 
 struct result_set {

@@ -50,6 +50,14 @@ struct fixed_tier {
   decimal threshold;
 };
 
+/// How `perftrack slo validate` judges an objective on benchmark results
+/// (docs/slo.md): which benchmarks measure it and, for a gauge, which figure.
+struct benchmark_use {
+  std::vector<std::string> names;  ///< benchmark names; `*` matches any run of characters
+  std::string value;               ///< gauge: "rate" (operations per second) or "peak_rss" (bytes)
+  double scale = 1;                ///< gauge: the figure times this (60: per second to per minute)
+};
+
 struct objective {
   std::string name;
   std::string description;
@@ -66,7 +74,8 @@ struct objective {
   bool below = false;             ///< gauge: bad when the value is below the tiers
   seconds for_duration{300};      ///< gauge: how long it must hold before firing
   std::uint64_t min_events = 0;   ///< events a window needs before it may fire
-  int line = 0;                   ///< where it is defined in its file
+  std::optional<benchmark_use> benchmarks;  ///< what slo validate reads; none: not validated
+  int line = 0;                             ///< where it is defined in its file
   /// True for the kinds a backtest over recorded operations can evaluate.
   bool from_records() const noexcept { return kind != objective_kind::gauge; }
 };
@@ -88,6 +97,8 @@ expected<objective_set> load_objectives(const std::filesystem::path& file);
 /// The shipped baselines (slo/baselines.toml, compiled in): the performance
 /// plan's values.
 std::string_view default_baselines_toml() noexcept;
+/// The shipped baselines read, named "built-in baselines (slo/baselines.toml)".
+expected<objective_set> default_objectives();
 
 /// "30d", "6h", "5m", "90s", "250ms", "100us", or a number of seconds.
 std::optional<double> parse_duration_seconds(std::string_view text);

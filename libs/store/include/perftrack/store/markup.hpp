@@ -10,4 +10,11 @@ namespace perftrack::store {
 /// the e-mailed report's HTML).
 std::string escape_markup(std::string_view text);
 
+/// `text` safe inside a Markdown table cell, one line: a backslash before |, \,
+/// `, *, <, >, [ and ], and line breaks as spaces (names and commit messages
+/// are users' text). Underscores are left alone: names are full of them, and
+/// GitHub's Markdown does not emphasise inside words. One home for the Markdown
+/// renderers (report, gate, slo).
+std::string escape_markdown_cell(std::string_view text);
+
 }  // namespace perftrack::store
