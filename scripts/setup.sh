@@ -25,6 +25,8 @@ packages+=(zlib1g-dev prometheus mtail)
 # SLOs: Alertmanager and amtool check and route the generated configuration;
 # libcurl posts alerts.
 packages+=(prometheus-alertmanager libcurl4-openssl-dev)
+# OpenSLO import and export: yaml-cpp.
+packages+=(libyaml-cpp-dev)
 # Reports by e-mail: an SMTP sink for the test.
 packages+=(python3-aiosmtpd)
 

@@ -66,7 +66,6 @@ int main(int argc, char** argv) {
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
-  if (slo_cmds.check->parsed() || slo_cmds.rules->parsed() || slo_cmds.validate->parsed())
-    return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
+  if (slo_cmds.parsed()) return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
   return exit_error;
 }

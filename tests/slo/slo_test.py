@@ -16,7 +16,12 @@ prometheus-alertmanager packages):
    warning and a critical (exit 1, the JSON says which), passing results exit
    0, Google Benchmark's file is read, a broken results file exits 2, and no
    results file is changed.
-5. serve --slo: perftrack serve following a file where half the deliveries
+5. OpenSLO: the shipped baselines exported and imported again give rules
+   that promtool's tests pass, byte for byte the same groups; a file in
+   another tool's style (its own counters) imports as a ratio objective
+   whose rules promtool checks; a non-Prometheus source is exit 2 naming the
+   line.
+6. serve --slo: perftrack serve following a file where half the deliveries
    fail exports perftrack_slo_violation{severity="critical"} = 1 and the burn
    rates; promtool check metrics passes on the scrape.
 
@@ -228,6 +233,48 @@ def check_validate(perftrack, work):
     assert p.returncode == 2, (p.returncode, p.stderr)
 
 
+FOREIGN = '''apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-errors}
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: Prometheus, spec: {query: 'http_requests_total{code=~"5.."}'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: http_requests_total}}}
+  timeWindow: [{duration: 4w, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: availability, target: 0.999}]
+'''
+
+
+def check_openslo(perftrack, work):
+    exported = work / "baselines.openslo.yaml"
+    run(perftrack, "slo", "export", "--out", exported)
+    back = work / "back.toml"
+    p = run(perftrack, "slo", "import", exported, "--out", back)
+    assert "imported 18 objectives" in p.stderr, p.stderr
+    check_rules(perftrack, work / "roundtrip", back)
+    groups = [(d / "rules.yml").read_text().split("groups:", 1)[1]
+              for d in (work / "default", work / "roundtrip")]
+    assert groups[0] == groups[1], "the round trip changed the rules"
+
+    (work / "foreign.yaml").write_text(FOREIGN)
+    p = run(perftrack, "slo", "import", work / "foreign.yaml")
+    assert "kind = 'ratio'" in p.stdout and "period = '28d'" in p.stdout, p.stdout
+    (work / "foreign.toml").write_text(p.stdout)
+    run(perftrack, "slo", "rules", "--slo", work / "foreign.toml", "--out", work / "foreign")
+    run("promtool", "check", "rules", work / "foreign" / "rules.yml")
+
+    (work / "datadog.yaml").write_text(FOREIGN.replace("type: Prometheus", "type: Datadog", 1))
+    p = run(perftrack, "slo", "import", work / "datadog.yaml", check=False)
+    assert p.returncode == 2 and "datadog.yaml:12:" in p.stderr and "Datadog" in p.stderr, p.stderr
+
+
 def main():
     perftrack = pathlib.Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
@@ -238,8 +285,9 @@ def main():
         check_backtest(perftrack, work)
         check_bad_input(perftrack, work)
         check_validate(perftrack, work)
+        check_openslo(perftrack, work)
         check_serve(perftrack, work)
-    print("slo: rules, backtest, validate, bad input and serve passed")
+    print("slo: rules, backtest, validate, OpenSLO, bad input and serve passed")
 
 
 if __name__ == "__main__":

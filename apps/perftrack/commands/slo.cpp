@@ -4,9 +4,12 @@
 #include <fmt/ostream.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "commands/common.hpp"
+#include "perftrack/gate/baseline.hpp"
 #include "perftrack/slo/backtest.hpp"
+#include "perftrack/slo/openslo.hpp"
 #include "perftrack/slo/rules.hpp"
 #include "perftrack/slo/validate.hpp"
 
@@ -55,6 +58,36 @@ int write_file(const std::filesystem::path& path, const std::string& text, std::
   return exit_ok;
 }
 
+/// Standard output, or --out written whole (aside, then renamed).
+int emit(const options& o, const std::string& text, std::ostream& out, std::ostream& err) {
+  if (o.out_file.empty()) {
+    out << text;
+    return exit_ok;
+  }
+  if (auto w = gate::write_file_atomically(o.out_file, text); !w)
+    return fail(err, w.error().message);
+  fmt::print(err, "wrote {}\n", o.out_file);
+  return exit_ok;
+}
+
+int export_openslo(const options& o, std::ostream& out, std::ostream& err) {
+  auto set = baselines(o);
+  if (!set) return fail(err, set.error().message);
+  return emit(o, slo::export_openslo(*set), out, err);
+}
+
+int import_openslo(const options& o, std::ostream& out, std::ostream& err) {
+  std::ifstream in(o.openslo_in, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return fail(err, fmt::format("cannot read {}", o.openslo_in));
+  auto imported = slo::import_openslo(text.str(), o.openslo_in);
+  if (!imported) return fail(err, imported.error().message);
+  for (const auto& note : imported->notes) fmt::print(err, "note: {}\n", note);
+  fmt::print(err, "imported {} objectives; use them with --slo FILE\n", imported->objectives);
+  return emit(o, imported->toml, out, err);
+}
+
 int rules(const options& o, std::ostream& out, std::ostream& err) {
   auto set = baselines(o);
   if (!set) return fail(err, set.error().message);
@@ -87,7 +120,7 @@ int rules(const options& o, std::ostream& out, std::ostream& err) {
 
 commands add(CLI::App& app, options& o) {
   CLI::App* slo = app.add_subcommand(
-      "slo", "Service-level objectives: backtest, benchmark validation and Prometheus rules");
+      "slo", "Service-level objectives: backtest, benchmark validation, Prometheus rules, OpenSLO");
   slo->require_subcommand(1);
   const auto baselines_option = [&o](CLI::App* cmd) {
     cmd->add_option("--slo", o.slo,
@@ -118,6 +151,15 @@ commands add(CLI::App& app, options& o) {
       ->check(CLI::ExistingFile);
   c.validate->add_option("--format", o.format, "markdown or json")
       ->check(CLI::IsMember({"markdown", "json"}));
+  c.export_ = slo->add_subcommand("export", "Write the baselines as OpenSLO v1 YAML");
+  baselines_option(c.export_);
+  c.export_->add_option("--out", o.out_file, "File to write (default: standard output)");
+  c.import = slo->add_subcommand(
+      "import", "Read OpenSLO v1 YAML (SLO, SLI, DataSource documents) as a baselines file");
+  c.import->add_option("file", o.openslo_in, "OpenSLO YAML file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.import->add_option("--out", o.out_file, "Baselines file to write (default: standard output)");
   c.rules = slo->add_subcommand(
       "rules",
       "Write rules.yml, rules_test.yml and alertmanager.yml for Prometheus and Alertmanager");
@@ -137,6 +179,8 @@ int run(const commands& c, const options& o, std::ostream& out, std::ostream& er
   if (c.check->parsed()) return check(o, out, err);
   if (c.rules->parsed()) return rules(o, out, err);
   if (c.validate->parsed()) return validate(o, out, err);
+  if (c.export_->parsed()) return export_openslo(o, out, err);
+  if (c.import->parsed()) return import_openslo(o, out, err);
   return exit_error;
 }
 

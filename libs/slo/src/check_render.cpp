@@ -37,6 +37,7 @@ std::string goal(const objective& o) {
       return s;
     }
     case objective_kind::gauge: return "live: " + o.query;
+    case objective_kind::ratio: return fmt::format("live: {} good", percent(o.target.to_double()));
   }
   return {};
 }

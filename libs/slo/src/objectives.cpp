@@ -229,6 +229,41 @@ std::string read_benchmarks(const reader& r, objective& o) {
   return {};
 }
 
+/// A ratio's query: a selector, or PromQL with {{.window}} (a rate already).
+std::string read_query(const reader& r, std::string_view key, std::string& into) {
+  const toml::node* n = r.get(key);
+  if (n == nullptr) return {};
+  const auto text = n->value_exact<std::string>();
+  if (!text || text->empty())
+    return fmt::format("{}: \"{}\" must be a PromQL string", at(r.source, *n), key);
+  if (text->find("{{.window}}") == std::string::npos &&
+      text->find_first_of("()") != std::string::npos) {
+    return fmt::format(
+        "{}: \"{}\" is an expression but has no {{{{.window}}}}: give a counter's selector "
+        "(e.g. http_requests_total{{code=~\"5..\"}}), or write the rate yourself with "
+        "{{{{.window}}}} where the window goes (sum(rate(x[{{{{.window}}}}])))",
+        at(r.source, *n), key);
+  }
+  into = *text;
+  return {};
+}
+
+std::string read_ratio_queries(const reader& r, objective& o) {
+  for (const auto& [key, into] :
+       {std::pair<std::string_view, std::string*>{"good_query", &o.good_query},
+        {"bad_query", &o.bad_query},
+        {"total_query", &o.total_query}}) {
+    if (auto bad = read_query(r, key, *into); !bad.empty()) return bad;
+  }
+  if (o.total_query.empty() || o.good_query.empty() == o.bad_query.empty()) {
+    return fmt::format(
+        "{}: ratio objective \"{}\" needs \"total_query\" and one of \"good_query\" or "
+        "\"bad_query\"",
+        r.where(), o.name);
+  }
+  return {};
+}
+
 std::string read_kind_fields(const reader& r, objective& o) {
   switch (o.kind) {
     case objective_kind::latency:
@@ -253,6 +288,10 @@ std::string read_kind_fields(const reader& r, objective& o) {
                              r.where());
       }
       return {};
+    }
+    case objective_kind::ratio: {
+      if (auto bad = read_ratio_queries(r, o); !bad.empty()) return bad;
+      return read_target(r, o);
     }
     case objective_kind::gauge: {
       const toml::node* q = r.get("query");
@@ -291,7 +330,10 @@ const std::set<std::string_view>& allowed_keys(objective_kind k) {
   static const std::set<std::string_view> gauge{"name",  "description", "kind",      "query",
                                                 "unit",  "below",       "for",       "warning",
                                                 "error", "critical",    "benchmarks"};
+  static const std::set<std::string_view> ratio{"name",      "description", "kind",   "good_query",
+                                                "bad_query", "total_query", "target", "min_events"};
   switch (k) {
+    case objective_kind::ratio: return ratio;
     case objective_kind::latency: return latency;
     case objective_kind::success: return success;
     case objective_kind::error_rate: return error_rate;
@@ -320,13 +362,14 @@ expected<objective> read_objective(const toml::node& item, const std::string& so
       {"latency", objective_kind::latency},
       {"success", objective_kind::success},
       {"error_rate", objective_kind::error_rate},
-      {"gauge", objective_kind::gauge}};
+      {"gauge", objective_kind::gauge},
+      {"ratio", objective_kind::ratio}};
   const auto k = std::find_if(std::begin(kinds), std::end(kinds),
                               [&](const auto& p) { return p.first == kind; });
   if (k == std::end(kinds)) {
     return failure{
         fmt::format("{}: objective \"{}\" has kind \"{}\"; use latency, success, "
-                    "error_rate or gauge",
+                    "error_rate, gauge or ratio",
                     r.where(), o.name, kind)};
   }
   o.kind = k->second;
@@ -396,6 +439,7 @@ std::string_view name(objective_kind k) noexcept {
     case objective_kind::success: return "success";
     case objective_kind::error_rate: return "error_rate";
     case objective_kind::gauge: return "gauge";
+    case objective_kind::ratio: return "ratio";
   }
   return "?";
 }

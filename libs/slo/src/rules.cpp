@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "selectors.hpp"
+
 namespace perftrack::slo {
 namespace {
 
@@ -23,40 +25,33 @@ std::string q(std::string_view s) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string operation_matcher(const objective& o) {
-  if (o.operations.empty()) return {};
-  if (o.operations.size() == 1) return "operation=" + promql_string(o.operations.front());
-  std::string alternatives;
-  for (const auto& op : o.operations) {
-    if (!alternatives.empty()) alternatives += '|';
-    alternatives += promql_regex_literal(op);
-  }
-  return "operation=~" + promql_string(alternatives);
-}
-
-std::string selector(std::string_view metric, const std::string& matchers) {
-  return matchers.empty() ? std::string(metric) : fmt::format("{}{{{}}}", metric, matchers);
+/// A ratio objective's query as a per-second rate over `w`: its own PromQL with
+/// the window put in, or the rate of a counter's selector.
+std::string ratio_rate(const std::string& query, seconds w) {
+  const std::string range = prometheus_duration(w);
+  if (query.find(selectors::window_placeholder) == std::string::npos)
+    return fmt::format("sum(rate({}[{}]))", query, range);
+  std::string out = query;
+  for (auto at = out.find(selectors::window_placeholder); at != std::string::npos;
+       at = out.find(selectors::window_placeholder, at + range.size()))
+    out.replace(at, selectors::window_placeholder.size(), range);
+  return "(" + out + ")";
 }
 
 /// The share of bad events over `w`.
 std::string error_ratio_expr(const objective& o, seconds w) {
-  const std::string m = operation_matcher(o);
-  const std::string range = prometheus_duration(w);
-  const std::string total = fmt::format(
-      "sum(rate({}[{}]))", selector("agent_operation_duration_seconds_count", m), range);
-  if (o.kind == objective_kind::latency) {
-    const std::string within = (m.empty() ? "" : m + ",") + "le=" + promql_string(o.le);
-    return fmt::format("1 - (sum(rate({}[{}])) / {})",
-                       selector("agent_operation_duration_seconds_bucket", within), range, total);
-  }
-  return fmt::format("sum(rate({}[{}])) / {}", selector("agent_operation_errors_total", m), range,
-                     total);
+  const selectors::counters c = selectors::counters_of(o);
+  const std::string total = ratio_rate(c.total, w);
+  return c.bad.empty() ? fmt::format("1 - ({} / {})", ratio_rate(c.good, w), total)
+                       : fmt::format("{} / {}", ratio_rate(c.bad, w), total);
 }
 
+/// The number of events over `w`.
 std::string events_expr(const objective& o, seconds w) {
-  return fmt::format("sum(increase({}[{}]))",
-                     selector("agent_operation_duration_seconds_count", operation_matcher(o)),
-                     prometheus_duration(w));
+  const std::string total = selectors::counters_of(o).total;
+  if (total.find(selectors::window_placeholder) == std::string::npos)
+    return fmt::format("sum(increase({}[{}]))", total, prometheus_duration(w));
+  return fmt::format("{} * {}", ratio_rate(total, w), w.count());
 }
 
 std::string slo_ref(std::string_view record, seconds w, const objective& o) {
@@ -75,7 +70,7 @@ struct alert {
 
 std::vector<alert> alerts_of(const objective& o) {
   std::vector<alert> out;
-  if (o.kind == objective_kind::latency || o.kind == objective_kind::success) {
+  if (o.burns_budget()) {
     const decimal budget = decimal{1, 0} - o.target;
     for (const auto& t : burn_tiers()) {
       const std::string threshold = (t.factor * budget).text();
@@ -356,6 +351,7 @@ std::string rules_test_yaml(const objective_set& set) {
       case objective_kind::success: scenarios = burn_scenarios(o, alerts); break;
       case objective_kind::error_rate: scenarios = error_rate_scenarios(o); break;
       case objective_kind::gauge: scenarios = gauge_scenarios(o); break;
+      case objective_kind::ratio: break;  // its series are the user's: no synthetic traffic
     }
     for (const auto& s : scenarios) write_scenario(out, o, alerts, s);
   }

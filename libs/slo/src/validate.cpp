@@ -182,7 +182,8 @@ std::string goal_of(const objective& o) {
   switch (o.kind) {
     case objective_kind::latency:
       return fmt::format("{} within {}", percent(o.target.to_double()), threshold_text(o));
-    case objective_kind::success: return fmt::format("{} succeed", percent(o.target.to_double()));
+    case objective_kind::success:
+    case objective_kind::ratio: return fmt::format("{} succeed", percent(o.target.to_double()));
     case objective_kind::error_rate:
       return fmt::format("under {} failed", percent(o.tiers.front().threshold.to_double()));
     case objective_kind::gauge: {
@@ -318,6 +319,7 @@ validation validate(const objective_set& objectives, const gate::result_set& res
       v.goal = goal_of(o);
       v.below = o.below;
       switch (o.kind) {
+        case objective_kind::ratio: break;  // no benchmarks key: never reached
         case objective_kind::latency: judge_latency(o, b, v); break;
         case objective_kind::success:
         case objective_kind::error_rate: judge_failures(o, b, v); break;

@@ -55,7 +55,7 @@ TEST(ObjectivesTest, BadFilesAreRefusedNamingTheLine) {
   expect_error(one("kind = \"success\"\ntarget = 0.99\n"), "has no \"operations\"");
   expect_error(one("kind = \"latency\"\noperations = []\nthreshold = \"1s\"\ntarget = 0.99\n"),
                "empty \"operations\"");
-  expect_error(one("kind = \"fast\"\n"), "use latency, success, error_rate or gauge");
+  expect_error(one("kind = \"fast\"\n"), "use latency, success, error_rate, gauge or ratio");
   expect_error(one("kind = \"gauge\"\nquery = \"up\"\n"), "has no tier");
   expect_error(one("kind = \"error_rate\"\nwarning = 0.05\ncritical = 0.01\n"),
                "must get stricter");
@@ -79,6 +79,27 @@ TEST(ObjectivesTest, ThresholdsAtBoundsAndDurationsInAnyUnit) {
   EXPECT_EQ(prometheus_duration(seconds(86400)), "1d");
   EXPECT_EQ(prometheus_duration(seconds(1800)), "30m");
   EXPECT_EQ(prometheus_duration(seconds(90)), "90s");
+}
+
+TEST(ObjectivesTest, RatioObjectivesTakeTheirOwnCounters) {
+  auto set =
+      parse(one("kind = \"ratio\"\nbad_query = 'http_requests_total{code=~\"5..\"}'\n"
+                "total_query = \"http_requests_total\"\ntarget = 0.999\n"));
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_FALSE(set->objectives[0].from_records());
+  EXPECT_TRUE(set->objectives[0].burns_budget());
+  set =
+      parse(one("kind = \"ratio\"\ngood_query = \"sum(rate(ok[{{.window}}]))\"\n"
+                "total_query = \"sum(rate(all[{{.window}}]))\"\ntarget = 0.99\n"));
+  ASSERT_TRUE(set) << set.error().message;
+  // An expression without the window, both good and bad, or no total.
+  for (const char* bad : {"good_query = \"sum(rate(ok[5m]))\"\ntotal_query = \"all\"\n",
+                          "good_query = \"ok\"\nbad_query = \"ko\"\ntotal_query = \"all\"\n",
+                          "good_query = \"ok\"\n"}) {
+    auto refused = parse(one(std::string("kind = \"ratio\"\ntarget = 0.99\n") + bad));
+    EXPECT_FALSE(refused) << bad;
+    if (!refused) EXPECT_NE(refused.error().message.find("b.toml:"), std::string::npos);
+  }
 }
 
 TEST(ObjectivesTest, BurnTiersAreTheWorkbooksAndTheirWindowsSorted) {

@@ -24,6 +24,7 @@ enum class objective_kind {
   success,     ///< `target` of events succeed
   error_rate,  ///< the share of failed events against fixed warning/error/critical tiers
   gauge,       ///< a live Prometheus query against fixed tiers (resources, queues, throughput)
+  ratio,       ///< `target` of events good, counted by your own PromQL (e.g. imported from OpenSLO)
 };
 std::string_view name(objective_kind k) noexcept;
 
@@ -70,14 +71,25 @@ struct objective {
   std::vector<fixed_tier> tiers;  ///< error_rate, gauge; ascending severity
   seconds window{300};            ///< error_rate: the window of the ratio
   std::string query;              ///< gauge: a PromQL expression
-  std::string unit;               ///< gauge: for display ("bytes", "ratio", ...)
-  bool below = false;             ///< gauge: bad when the value is below the tiers
-  seconds for_duration{300};      ///< gauge: how long it must hold before firing
-  std::uint64_t min_events = 0;   ///< events a window needs before it may fire
+  /// ratio: counters of good or bad events (one of them) and of all events: a
+  /// selector the rules take the rate of, or PromQL with `{{.window}}` where
+  /// the window goes, already a rate.
+  std::string good_query, bad_query, total_query;
+  std::string unit;                         ///< gauge: for display ("bytes", "ratio", ...)
+  bool below = false;                       ///< gauge: bad when the value is below the tiers
+  seconds for_duration{300};                ///< gauge: how long it must hold before firing
+  std::uint64_t min_events = 0;             ///< events a window needs before it may fire
   std::optional<benchmark_use> benchmarks;  ///< what slo validate reads; none: not validated
   int line = 0;                             ///< where it is defined in its file
   /// True for the kinds a backtest over recorded operations can evaluate.
-  bool from_records() const noexcept { return kind != objective_kind::gauge; }
+  bool from_records() const noexcept {
+    return kind != objective_kind::gauge && kind != objective_kind::ratio;
+  }
+  /// True for the kinds graded by error-budget burn rates.
+  bool burns_budget() const noexcept {
+    return kind == objective_kind::latency || kind == objective_kind::success ||
+           kind == objective_kind::ratio;
+  }
 };
 
 struct objective_set {
