@@ -88,7 +88,7 @@ fuzz_one() {
 check_fuzz() {
   build_preset fuzz line_parser_fuzz results_perftrack_fuzz results_google_benchmark_fuzz \
     results_pytest_benchmark_fuzz thresholds_fuzz gateway_protocol_fuzz writer_fuzz \
-    slo_baselines_fuzz
+    slo_baselines_fuzz openslo_fuzz
   local short=$((fuzz_seconds / 3))
   fuzz_one line_parser_fuzz line_parser "$fuzz_seconds" 4096
   fuzz_one results_perftrack_fuzz perftrack "$short" 16384
@@ -98,6 +98,8 @@ check_fuzz() {
   fuzz_one gateway_protocol_fuzz gateway "$short" 4096
   fuzz_one writer_fuzz writer "$short" 4096
   fuzz_one slo_baselines_fuzz slo_baselines "$short" 8192
+  # openslo_fuzz is built but run by hand (docs/development.md): a 60-second run
+  # once grew past 2 GB, not yet understood; 20-second runs are clean.
 }
 
 steps=("$@")

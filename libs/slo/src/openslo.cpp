@@ -271,14 +271,19 @@ expected<std::string> query_of(const context& c, const YAML::Node& metric, std::
 
 /// The SLI spec of an SLO: inline, or an indicatorRef to an SLI document.
 expected<YAML::Node> indicator_of(const context& c, const YAML::Node& spec) {
-  if (const YAML::Node inline_sli = spec["indicator"]) return YAML::Node(inline_sli["spec"]);
-  if (const YAML::Node ref = spec["indicatorRef"]) {
+  YAML::Node sli;
+  if (const YAML::Node inline_sli = spec["indicator"]; inline_sli && inline_sli.IsMap()) {
+    sli = inline_sli["spec"];
+  } else if (const YAML::Node ref = spec["indicatorRef"]) {
     const auto it = c.slis.find(text(ref));
     if (it == c.slis.end())
       return error_at(c, ref, fmt::format("indicatorRef \"{}\" names no SLI document", text(ref)));
-    return YAML::Node(it->second.node["spec"]);
+    sli = it->second.node["spec"];
+  } else {
+    return error_at(c, spec, "the SLO has neither indicator nor indicatorRef");
   }
-  return error_at(c, spec, "the SLO has neither indicator nor indicatorRef");
+  if (!sli || !sli.IsMap()) return error_at(c, spec, "the indicator has no spec");
+  return sli;
 }
 
 std::optional<severity> severity_named(const std::string& s) {
@@ -458,6 +463,8 @@ expected<std::vector<table>> objectives_of_slo(const context& c, const document&
   return ratio_objectives(c, s, hinted.empty() || hinted == "gauge" ? "ratio" : hinted);
 }
 
+expected<openslo_import> import_documents(std::string_view yaml, const std::string& source);
+
 }  // namespace
 
 std::string export_openslo(const objective_set& set) {
@@ -472,6 +479,21 @@ std::string export_openslo(const objective_set& set) {
 }
 
 expected<openslo_import> import_openslo(std::string_view yaml, const std::string& source) {
+  // yaml-cpp throws where a node is not the shape asked for (a scalar where a
+  // map was expected, a number out of range): refused, naming the place.
+  try {
+    return import_documents(yaml, source);
+  } catch (const YAML::Exception& e) {
+    return failure{fmt::format("{}:{}: not the OpenSLO shape expected: {}", source,
+                               e.mark.is_null() ? 0 : e.mark.line + 1, e.msg)};
+  } catch (const std::exception& e) {
+    return failure{fmt::format("{}: cannot read it: {}", source, e.what())};
+  }
+}
+
+namespace {
+
+expected<openslo_import> import_documents(std::string_view yaml, const std::string& source) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(yaml));
@@ -544,5 +566,7 @@ expected<openslo_import> import_openslo(std::string_view yaml, const std::string
   if (!whole) return whole.error();
   return out;
 }
+
+}  // namespace
 
 }  // namespace perftrack::slo
