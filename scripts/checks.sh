@@ -98,8 +98,9 @@ check_fuzz() {
   fuzz_one gateway_protocol_fuzz gateway "$short" 4096
   fuzz_one writer_fuzz writer "$short" 4096
   fuzz_one slo_baselines_fuzz slo_baselines "$short" 8192
-  # openslo_fuzz is built but run by hand (docs/development.md): a 60-second run
-  # once grew past 2 GB, not yet understood; 20-second runs are clean.
+  # openslo_fuzz is built but run by hand (docs/development.md): on the loaded
+  # machine a long run grew past 2 GB once, and another stopped at a 13 s
+  # timeout on an input that takes 0.26 s alone; not yet understood.
 }
 
 steps=("$@")

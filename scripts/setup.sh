@@ -29,6 +29,9 @@ packages+=(prometheus-alertmanager libcurl4-openssl-dev)
 packages+=(libyaml-cpp-dev)
 # Reports by e-mail: an SMTP sink for the test.
 packages+=(python3-aiosmtpd)
+# The dashboard: its browser test runs Debian's chromium (puppeteer-core drives
+# it); Node.js and npm install web/'s packages (uPlot, embedded at build time).
+packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,7 +40,21 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node.js may come from elsewhere (its own npm inside); Debian's otherwise.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# web/'s npm packages at the versions its package-lock.json pins, installed
+# again only when the lock changed.
+install_web() {
+  local stamp="$root/web/node_modules/.package-lock.json"
+  if [[ -f $stamp && ! "$root/web/package-lock.json" -nt $stamp ]]; then return; fi
+  echo "setup: installing web/'s npm packages (package-lock.json)" >&2
+  (cd "$root/web" && npm ci --silent --no-audit --no-fund >/dev/null)
+}
+
 if ((${#missing[@]} == 0)); then
+  install_web
   exit 0
 fi
 
@@ -58,3 +75,4 @@ fi
 trap 'if ((own_policy)); then "${sudo_cmd[@]}" rm -f "$policy"; fi' EXIT
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_web

@@ -8,6 +8,7 @@
 #include "commands/common.hpp"
 #include "commands/compare.hpp"
 #include "commands/count.hpp"
+#include "commands/dashboard.hpp"
 #include "commands/export.hpp"
 #include "commands/gateway.hpp"
 #include "commands/history.hpp"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   gateway_command::options gateway;
   compare_command::options compare;
   history_command::options history;
+  dashboard_command::options dashboard;
   ab_command::options ab;
   count_command::options count;
   serve_command::options serve;
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   CLI::App* gateway_cmd = gateway_command::add(app, gateway);
   CLI::App* compare_cmd = compare_command::add(app, compare);
   CLI::App* history_cmd = history_command::add(app, history);
+  CLI::App* dashboard_cmd = dashboard_command::add(app, dashboard);
   CLI::App* ab_cmd = ab_command::add(app, ab);
   CLI::App* count_cmd = count_command::add(app, count);
   CLI::App* serve_cmd = serve_command::add(app, serve);
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   if (gateway_cmd->parsed()) return gateway_command::run(gateway, std::cout, std::cerr);
   if (compare_cmd->parsed()) return compare_command::run(compare, std::cout, std::cerr);
   if (history_cmd->parsed()) return history_command::run(history, std::cout, std::cerr);
+  if (dashboard_cmd->parsed()) return dashboard_command::run(dashboard, std::cout, std::cerr);
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);

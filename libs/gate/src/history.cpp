@@ -74,6 +74,10 @@ expected<std::int64_t> history::record(const result_set& run, std::string_view s
 
 expected<std::vector<history_run>> history::runs(std::size_t limit) { return impl_->runs(limit); }
 
+expected<std::vector<std::pair<std::string, std::string>>> history::metrics() {
+  return impl_->metric_names();
+}
+
 expected<std::vector<trend_point>> history::trend(std::string_view benchmark,
                                                   std::string_view metric, std::size_t limit) {
   auto points = impl_->latest(benchmark, metric, limit);

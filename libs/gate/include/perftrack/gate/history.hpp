@@ -62,6 +62,8 @@ public:
   /// A metric's medians over the latest runs that have it, oldest first.
   expected<std::vector<trend_point>> trend(std::string_view benchmark, std::string_view metric,
                                            std::size_t limit);
+  /// Every (benchmark, metric) the history holds.
+  expected<std::vector<std::pair<std::string, std::string>>> metrics();
   /// A/A noise of each benchmark metric ("benchmark\tmetric"): the mean of
   /// |median_i / median_{i-1} - 1| over its latest `window` runs with the same
   /// comparability key; only metrics with at least 5 runs.

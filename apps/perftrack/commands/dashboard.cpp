@@ -1,0 +1,56 @@
+#include "commands/dashboard.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <filesystem>
+
+#include "commands/common.hpp"
+#include "perftrack/dashboard/dashboard.hpp"
+#include "perftrack/gate/baseline.hpp"
+
+namespace perftrack::cli::dashboard_command {
+
+CLI::App* add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "dashboard", "Write the run history as one HTML file that works offline (docs/dashboard.md)");
+  auto* dir =
+      cmd->add_option("--baseline-dir", o.baseline_dir, "The baseline directory (its history.db)");
+  auto* where =
+      cmd->add_option("--history", o.history, "A history file or postgresql://... URL instead");
+  dir->excludes(where);
+  where->excludes(dir);
+  cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
+  cmd->add_option("--commit-url-template", o.commit_url_template,
+                  "Link commits: {sha} becomes the commit (https://host/repo/commit/{sha})");
+  cmd->add_option("--limit", o.limit, "The latest runs to show (default all)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  return cmd;
+}
+
+int run(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.baseline_dir.empty() && o.history.empty())
+    return fail(err, "say where the history is: --baseline-dir DIR or --history FILE|URL");
+  std::string location = o.history;
+  if (location.empty()) location = gate::baseline_dir(o.baseline_dir).history_file().string();
+  std::error_code ec;
+  if (location.rfind("postgres", 0) != 0 && !std::filesystem::exists(location, ec)) {
+    return fail(err, location + ": no history there: perftrack compare --history " + location +
+                         " (or --baseline-dir DIR) records each run");
+  }
+  dashboard::options d;
+  d.history = location;
+  d.limit = o.limit;
+  d.commit_url_template = o.commit_url_template;
+  d.now_ns = now_ns();
+  auto data = dashboard::collect(d);
+  if (!data) return fail(err, data.error().message);
+  if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d)); !w)
+    return fail(err, w.error().message);
+  fmt::print(out, "wrote {}: {} runs, {} benchmark metrics, {} steps\n", o.out, data->runs.size(),
+             data->trends.size(), data->changes.size());
+  for (const auto& n : data->notes) fmt::print(err, "note: {}\n", n);
+  return exit_ok;
+}
+
+}  // namespace perftrack::cli::dashboard_command

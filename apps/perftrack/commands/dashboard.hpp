@@ -1,0 +1,23 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <ostream>
+#include <string>
+
+/// `perftrack dashboard`: the run history as one offline HTML file
+/// (docs/dashboard.md).
+namespace perftrack::cli::dashboard_command {
+
+struct options {
+  std::string baseline_dir;
+  std::string history;  ///< a history file or PostgreSQL URL instead of DIR/history.db
+  std::string out = "perftrack-dashboard.html";
+  std::string commit_url_template;
+  std::size_t limit = 100000;
+};
+
+CLI::App* add(CLI::App& app, options& o);
+int run(const options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace perftrack::cli::dashboard_command

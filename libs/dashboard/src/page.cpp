@@ -1,0 +1,129 @@
+// The dashboard page: one HTML file with everything it needs inside.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "perftrack/dashboard/dashboard.hpp"
+#include "perftrack/store/markup.hpp"
+#include "perftrack/store/timestamp.hpp"
+
+namespace perftrack::dashboard {
+namespace {
+
+#include "assets.inc"
+
+using json = nlohmann::json;
+using store::escape_markup;
+
+json point_json(const gate::trend_point& p) {
+  return {{"run", p.run}, {"median", p.median}, {"n", p.n}, {"sha", p.git_sha}, {"time", p.time}};
+}
+
+/// JSON text safe inside a <script> element: every '<' (only ever inside
+/// strings) as \u003c, so no name can close the element.
+std::string script_safe(const json& j) {
+  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '<')
+      out += "\\u003c";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string iso(std::int64_t ns) {
+  char buf[store::timestamp_length];
+  return {buf, store::format_timestamp(ns, buf)};
+}
+
+/// The key numbers without JavaScript.
+std::string noscript_summary(const page_data& d) {
+  std::string out = fmt::format(
+      "<noscript><p>{} runs, {} benchmark metrics, {} steps in the history (the charts need "
+      "JavaScript).</p>",
+      d.runs.size(), d.trends.size(), d.changes.size());
+  if (!d.changes.empty()) {
+    out +=
+        "<table><tr><th>benchmark</th><th>metric</th><th>change</th><th>before</th>"
+        "<th>after</th></tr>";
+    for (const auto& c : d.changes) {
+      out += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{:+.1f}%</td><td>{:.6g}</td><td>{:.6g}</td></tr>",
+          escape_markup(c.benchmark), escape_markup(c.metric), 100 * c.change, c.before.median,
+          c.after.median);
+    }
+    out += "</table>";
+  }
+  for (const auto& n : d.notes) out += "<p>" + escape_markup(n) + "</p>";
+  return out + "</noscript>";
+}
+
+}  // namespace
+
+std::string data_json(const page_data& d, const options& o) {
+  json runs = json::array();
+  for (const auto& r : d.runs) {
+    runs.push_back({{"id", r.id},
+                    {"time", r.time},
+                    {"sha", r.git_sha},
+                    {"branch", r.branch},
+                    {"machine", r.comparability},
+                    {"status", r.status}});
+  }
+  json trends = json::array();
+  for (const auto& s : d.trends) {
+    json points = json::array();
+    for (const auto& p : s.points) points.push_back({p.run, p.median, p.n});
+    trends.push_back({{"benchmark", s.benchmark}, {"metric", s.metric}, {"points", points}});
+  }
+  json changes = json::array();
+  for (const auto& c : d.changes) {
+    changes.push_back({{"benchmark", c.benchmark},
+                       {"metric", c.metric},
+                       {"before", point_json(c.before)},
+                       {"after", point_json(c.after)},
+                       {"change", std::isfinite(c.change) ? json(c.change) : json(nullptr)}});
+  }
+  return script_safe({{"source", d.source},
+                      {"generated", iso(o.now_ns)},
+                      {"commit_url", o.commit_url_template},
+                      {"runs", runs},
+                      {"trends", trends},
+                      {"changes", changes},
+                      {"notes", d.notes}});
+}
+
+std::string render_html(const page_data& d, const options& o) {
+  std::string out;
+  out.reserve(uplot_js.size() + page_js.size() + 4096);
+  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  // No request of any kind: scripts and styles are inline, images data: URLs.
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
+  out += fmt::format("<title>perftrack dashboard: {}</title>\n", escape_markup(d.source));
+  out += "<style>\n";
+  out += uplot_css;
+  out += page_css;
+  out += "</style>\n</head>\n<body>\n<header><h1>perftrack dashboard</h1>";
+  out += fmt::format("<p class=\"sources\">History {} &middot; generated {}</p></header>\n",
+                     escape_markup(d.source), iso(o.now_ns));
+  out += noscript_summary(d);
+  out += "\n<main id=\"app\"></main>\n<script type=\"application/json\" id=\"perftrack-data\">";
+  out += data_json(d, o);
+  out += "</script>\n<script>\n";
+  out += uplot_js;
+  out += "\n</script>\n<script>\n";
+  out += page_js;
+  out += "\n</script>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace perftrack::dashboard

@@ -1,0 +1,150 @@
+// perftrack dashboard in a real browser: Debian's chromium, headless, driven by
+// puppeteer-core (web/node_modules; never a downloaded browser).
+//
+// 1. A history of 12 runs (perftrack compare --history), one benchmark 30%
+//    slower from run 7, names with <img onerror>, <script> and quotes.
+// 2. perftrack dashboard writes the page; it is opened from file:// with
+//    every request that is not file: blocked and counted.
+// 3. Fails on any console error or warning, page error, dialog (a name that
+//    ran), network request, empty chart (a canvas of one colour), a hover value
+//    other than `perftrack history trend` prints for that run, a regressions
+//    table without the step, or a view state the URL fragment does not restore.
+// 4. Screenshots of each view go to ARTIFACTS (kept by CI); the time to the
+//    first painted chart is printed as a figure, not checked.
+//
+//     node browser_test.mjs PERFTRACK ARTIFACTS
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const puppeteer = require('puppeteer-core');
+
+const [perftrack, artifacts] = process.argv.slice(2);
+fs.mkdirSync(artifacts, { recursive: true });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-'));
+const fail = (why) => { console.error('FAIL: ' + why); process.exitCode = 1; throw new Error(why); };
+const check = (ok, why) => { if (!ok) fail(why); };
+
+const SLOW = 'db/insert <img src=x onerror=alert(1)>';
+const STEADY = "agent/\"spawn\" </script><script>alert('x')</script>";
+
+function results(i) {
+  // Deterministic noise, a 30% step for SLOW from the 7th run.
+  const noise = (k) => 1 + 0.01 * Math.sin(i * 7.1 + k * 3.3);
+  const samples = (center) => Array.from({ length: 8 }, (_, k) => center * noise(k));
+  return {
+    schema_version: 1,
+    environment: { cpu_model: 'test cpu', logical_cpus: 2, git_sha: `c0ffee${String(i).padStart(2, '0')}`, time: `2026-01-${String(i + 1).padStart(2, '0')}T00:00:00Z` },
+    run: { quick: true },
+    benchmarks: [
+      { name: SLOW, category: 'db', kind: 'latency', unit: 'ns', status: 'ok', samples: samples(i < 6 ? 1000 : 1300) },
+      { name: STEADY, category: 'agent', kind: 'throughput', unit: 'ops/s', direction: 'higher_is_better', status: 'ok', samples: samples(5e5) },
+    ],
+  };
+}
+
+const history = path.join(work, 'history.db');
+fs.writeFileSync(path.join(work, 'r0.json'), JSON.stringify(results(0)));
+for (let i = 0; i < 12; ++i) {
+  const file = path.join(work, `r${i}.json`);
+  fs.writeFileSync(file, JSON.stringify(results(i)));
+  try {
+    execFileSync(perftrack, ['compare', '--results', file, '--baseline', path.join(work, 'r0.json'), '--history', history, '--fail-on', 'never'], { stdio: 'pipe' });
+  } catch (e) { fail(`perftrack compare: ${e.stderr}`); }
+}
+const page = path.join(work, 'page.html');
+execFileSync(perftrack, ['dashboard', '--history', history, '--out', page, '--commit-url-template', 'https://git.example/c/{sha}']);
+const trend = execFileSync(perftrack, ['history', 'trend', '--history', history, '--benchmark', SLOW, '--limit', '100']).toString();
+// | run | time | git sha | median | n | vs first |
+const medians = trend.split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[4]));
+check(medians.length === 12, `perftrack history trend gave ${medians.length} runs:\n${trend}`);
+
+const browser = await puppeteer.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  userDataDir: path.join(work, 'profile'),
+});
+const problems = [];
+try {
+  const tab = await browser.newPage();
+  await tab.setViewport({ width: 1280, height: 900 });
+  await tab.setRequestInterception(true);
+  tab.on('request', (r) => {
+    if (r.url().startsWith('file:')) return r.continue();
+    problems.push('request ' + r.url());
+    return r.abort();
+  });
+  tab.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
+  tab.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  tab.on('dialog', async (d) => { problems.push('dialog (a name ran): ' + d.message()); await d.dismiss(); });
+
+  const url = 'file://' + page;
+  const started = Date.now();
+  await tab.goto(url, { waitUntil: 'load' });
+  await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 });
+  const firstPaint = Date.now() - started;
+  await tab.screenshot({ path: path.join(artifacts, 'overview.png'), fullPage: true });
+
+  // Regressions first: the step, its size, the commit link.
+  const rows = await tab.$$eval('#regressions-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check(rows.length === 1, `regressions table rows: ${JSON.stringify(rows)}`);
+  check(rows[0][0] === SLOW, `the row names ${rows[0][0]}`);
+  check(/^\+(29|30|31)\.\d%$/.test(rows[0][3]), `change ${rows[0][3]}`);
+  const link = await tab.$eval('#regressions-table tbody a[href^="https:"]', (a) => a.href);
+  check(link.startsWith('https://git.example/c/c0ffee'), `commit link ${link}`);
+
+  // The stepped benchmark's chart: focused from the table, drawn, not blank.
+  await tab.click('#regressions-table tbody td a');
+  const id = await tab.evaluate((name) => window.perftrack.chartId({ benchmark: name, metric: 'latency' }), SLOW);
+  await tab.waitForFunction((id) => window.perftrack.charts.has(id), { timeout: 10000 }, id);
+  const colours = await tab.evaluate((id) => {
+    const u = window.perftrack.charts.get(id);
+    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
+    return seen.size;
+  }, id);
+  check(colours > 3, `the chart canvas has ${colours} colours: empty`);
+  check(await tab.$eval('.card.highlight h4', (h) => h.textContent.startsWith('db/insert <img')), 'the focused card is not the step');
+
+  // Hover the 4th and 10th runs: the values `perftrack history trend` prints.
+  for (const i of [3, 9]) {
+    const shown = await tab.evaluate((id, i) => {
+      const u = window.perftrack.charts.get(id);
+      u.setCursor({ left: u.valToPos(u.data[0][i], 'x'), top: u.valToPos(u.data[1][i], 'y') });
+      const card = [...document.querySelectorAll('.card')].find((c) => c.dataset.chart === id);
+      return { value: Number(card.querySelector('.hover').dataset.value), text: card.querySelector('.hover').textContent };
+    }, id, i);
+    check(Math.abs(shown.value / medians[i] - 1) < 1e-5, `hover of run ${i + 1}: ${shown.value} (${shown.text}), history trend says ${medians[i]}`);
+    check(shown.text.includes(`run ${i + 1}:`), `hover text ${shown.text}`);
+  }
+  await tab.screenshot({ path: path.join(artifacts, 'step.png') });
+
+  // The view state is in the fragment: a filter and the log scale come back.
+  await tab.goto(url + '#q=spawn&log=1', { waitUntil: 'load' });
+  await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 });
+  const visible = await tab.$$eval('.card', (cs) => cs.filter((c) => c.style.display !== 'none').map((c) => c.querySelector('h4').textContent));
+  check(visible.length === 1 && visible[0].startsWith('agent/"spawn" </script>'), `filtered cards: ${JSON.stringify(visible)}`);
+  check(await tab.$eval('.controls input[type=checkbox]', (b) => b.checked), 'log scale not restored');
+  await tab.screenshot({ path: path.join(artifacts, 'filtered.png'), fullPage: true });
+
+  // Without JavaScript: the <noscript> summary, escaped.
+  const plain = await browser.newPage();
+  await plain.setJavaScriptEnabled(false);
+  await plain.goto(url, { waitUntil: 'load' });
+  const summary = await plain.$eval('noscript', (n) => n.textContent);
+  check(summary.includes('12 runs') && summary.includes(SLOW), `noscript summary: ${summary.slice(0, 300)}`);
+  check(await plain.$$eval('img, script[src]', (e) => e.length) === 0, 'a name became an element');
+  await plain.screenshot({ path: path.join(artifacts, 'noscript.png'), fullPage: true });
+
+  check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
+  console.log(`dashboard: first chart painted ${firstPaint} ms after navigation (${fs.statSync(page).size} bytes); screenshots in ${artifacts}`);
+} finally {
+  await browser.close();
+  fs.rmSync(work, { recursive: true, force: true });
+}
