@@ -9,6 +9,8 @@
 //    ran), network request, empty chart (a canvas of one colour), a hover value
 //    other than `perftrack history trend` prints for that run, a regressions
 //    table without the step, or a view state the URL fragment does not restore.
+//    Recorded operations (--file): the heat map's cell under the pointer holds
+//    the count computed here from the same records, and the charts are drawn.
 // 4. Screenshots of each view go to ARTIFACTS (kept by CI); the time to the
 //    first painted chart is printed as a figure, not checked.
 //
@@ -55,8 +57,29 @@ for (let i = 0; i < 12; ++i) {
     execFileSync(perftrack, ['compare', '--results', file, '--baseline', path.join(work, 'r0.json'), '--history', history, '--fail-on', 'never'], { stdio: 'pipe' });
   } catch (e) { fail(`perftrack compare: ${e.stderr}`); }
 }
+// 600 records a second apart: OP takes 1.3 ms but 50 ms for 10 of them.
+const OP = 'task_claim <b>"x"</b>';
+const t0 = Date.parse('2026-01-01T00:00:00Z');
+const lines = [];
+const events = [];
+for (let k = 0; k < 600; ++k) {
+  const ms = k >= 300 && k < 310 ? 50 : 1.3;
+  events.push({ k, ms });
+  lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: OP, duration_ms: ms, success: k % 100 !== 0 }));
+  lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'message_send', duration_ms: 0.2, success: true }));
+}
+const jsonl = path.join(work, 'metrics.jsonl');
+fs.writeFileSync(jsonl, lines.join('\n') + '\n');
+// The page's columns and rows, computed here: 120 columns over the span, rows
+// at 10^(i/4) ms for i = -12..20 (an event at or below a bound is in its row).
+const columns = 120, spanNs = 599e9 + 1, widthNs = Math.ceil(spanNs / columns);
+const bounds = Array.from({ length: 33 }, (_, i) => Math.pow(10, (i - 12) / 4));
+const rowOf = (ms) => { const i = bounds.findIndex((b) => b >= ms); return i < 0 ? bounds.length : i; };
+const slowRow = rowOf(50), slowColumn = Math.floor(300e9 / widthNs);
+const expectedCount = events.filter((e) => rowOf(e.ms) === slowRow && Math.floor(e.k * 1e9 / widthNs) === slowColumn).length;
+
 const page = path.join(work, 'page.html');
-execFileSync(perftrack, ['dashboard', '--history', history, '--out', page, '--commit-url-template', 'https://git.example/c/{sha}']);
+execFileSync(perftrack, ['dashboard', '--history', history, '--file', jsonl, '--out', page, '--commit-url-template', 'https://git.example/c/{sha}']);
 const trend = execFileSync(perftrack, ['history', 'trend', '--history', history, '--benchmark', SLOW, '--limit', '100']).toString();
 // | run | time | git sha | median | n | vs first |
 const medians = trend.split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[4]));
@@ -128,10 +151,29 @@ try {
   // The view state is in the fragment: a filter and the log scale come back.
   await tab.goto(url + '#q=spawn&log=1', { waitUntil: 'load' });
   await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 });
-  const visible = await tab.$$eval('.card', (cs) => cs.filter((c) => c.style.display !== 'none').map((c) => c.querySelector('h4').textContent));
+  const visible = await tab.$$eval('#trends .card', (cs) => cs.filter((c) => c.style.display !== 'none').map((c) => c.querySelector('h4').textContent));
   check(visible.length === 1 && visible[0].startsWith('agent/"spawn" </script>'), `filtered cards: ${JSON.stringify(visible)}`);
   check(await tab.$eval('.controls input[type=checkbox]', (b) => b.checked), 'log scale not restored');
   await tab.screenshot({ path: path.join(artifacts, 'filtered.png'), fullPage: true });
+
+  // Operations: the heat map cell of the slow events, hovered.
+  await tab.goto(url, { waitUntil: 'load' });
+  await tab.evaluate(() => document.getElementById('operations').scrollIntoView());
+  await tab.waitForFunction(() => document.querySelectorAll('canvas.heat').length === 2 && [...document.querySelectorAll('canvas.heat')].every((c) => c.heatGeometry), { timeout: 10000 });
+  const cell = await tab.evaluate((op, row, column) => {
+    const card = [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op);
+    const canvas = card.querySelector('canvas.heat');
+    const g = canvas.heatGeometry, box = canvas.getBoundingClientRect();
+    canvas.dispatchEvent(new MouseEvent('mousemove', {
+      clientX: box.left + g.left + (column + 0.5) * g.cellW,
+      clientY: box.top + g.height - (row - g.lo + 0.5) * g.cellH }));
+    const hover = card.querySelector('.hover');
+    return { count: Number(hover.dataset.count), text: hover.textContent, title: card.querySelector('h4').textContent };
+  }, OP, slowRow, slowColumn);
+  check(cell.count === expectedCount && expectedCount > 0, `heat map cell: ${JSON.stringify(cell)}, expected ${expectedCount}`);
+  check(cell.title.includes('600 events, 6 failed'), `operation title ${cell.title}`);
+  await tab.evaluate((op) => [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op).scrollIntoView(), OP);
+  await tab.screenshot({ path: path.join(artifacts, 'operations.png') });
 
   // Without JavaScript: the <noscript> summary, escaped.
   const plain = await browser.newPage();
@@ -139,7 +181,7 @@ try {
   await plain.goto(url, { waitUntil: 'load' });
   const summary = await plain.$eval('noscript', (n) => n.textContent);
   check(summary.includes('12 runs') && summary.includes(SLOW), `noscript summary: ${summary.slice(0, 300)}`);
-  check(await plain.$$eval('img, script[src]', (e) => e.length) === 0, 'a name became an element');
+  check(await plain.$$eval('img, script[src], b', (e) => e.length) === 0, 'a name became an element');
   await plain.screenshot({ path: path.join(artifacts, 'noscript.png'), fullPage: true });
 
   check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));

@@ -20,6 +20,8 @@ CLI::App* add(CLI::App& app, options& o) {
       cmd->add_option("--history", o.history, "A history file or postgresql://... URL instead");
   dir->excludes(where);
   where->excludes(dir);
+  cmd->add_option("--file", o.files,
+                  "Recorded operations: a JSONL file or a directory of them (repeatable)");
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
   cmd->add_option("--commit-url-template", o.commit_url_template,
                   "Link commits: {sha} becomes the commit (https://host/repo/commit/{sha})");
@@ -29,17 +31,23 @@ CLI::App* add(CLI::App& app, options& o) {
 }
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
-  if (o.baseline_dir.empty() && o.history.empty())
-    return fail(err, "say where the history is: --baseline-dir DIR or --history FILE|URL");
+  if (o.baseline_dir.empty() && o.history.empty() && o.files.empty()) {
+    return fail(err,
+                "say what to show: --baseline-dir DIR or --history FILE|URL (the run history), "
+                "--file JSONL (recorded operations), or both");
+  }
   std::string location = o.history;
-  if (location.empty()) location = gate::baseline_dir(o.baseline_dir).history_file().string();
+  if (location.empty() && !o.baseline_dir.empty())
+    location = gate::baseline_dir(o.baseline_dir).history_file().string();
   std::error_code ec;
-  if (location.rfind("postgres", 0) != 0 && !std::filesystem::exists(location, ec)) {
+  if (!location.empty() && location.rfind("postgres", 0) != 0 &&
+      !std::filesystem::exists(location, ec)) {
     return fail(err, location + ": no history there: perftrack compare --history " + location +
                          " (or --baseline-dir DIR) records each run");
   }
   dashboard::options d;
   d.history = location;
+  d.files.assign(o.files.begin(), o.files.end());
   d.limit = o.limit;
   d.commit_url_template = o.commit_url_template;
   d.now_ns = now_ns();
@@ -47,8 +55,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!data) return fail(err, data.error().message);
   if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d)); !w)
     return fail(err, w.error().message);
-  fmt::print(out, "wrote {}: {} runs, {} benchmark metrics, {} steps\n", o.out, data->runs.size(),
-             data->trends.size(), data->changes.size());
+  fmt::print(out, "wrote {}: {} runs, {} benchmark metrics, {} steps, {} operations\n", o.out,
+             data->runs.size(), data->trends.size(), data->changes.size(),
+             data->operations ? data->operations->list.size() : 0);
   for (const auto& n : data->notes) fmt::print(err, "note: {}\n", n);
   return exit_ok;
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+#include <vector>
 
 /// `perftrack dashboard`: the run history as one offline HTML file
 /// (docs/dashboard.md).
@@ -11,7 +12,8 @@ namespace perftrack::cli::dashboard_command {
 
 struct options {
   std::string baseline_dir;
-  std::string history;  ///< a history file or PostgreSQL URL instead of DIR/history.db
+  std::string history;             ///< a history file or PostgreSQL URL instead of DIR/history.db
+  std::vector<std::string> files;  ///< recorded operations (JSONL files or directories)
   std::string out = "perftrack-dashboard.html";
   std::string commit_url_template;
   std::size_t limit = 100000;

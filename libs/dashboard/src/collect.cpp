@@ -9,17 +9,44 @@
 
 namespace perftrack::dashboard {
 
+namespace {
+
+constexpr std::size_t operation_columns = 120;
+
+expected<bool> collect_history(const options& o, page_data& d);
+
+}  // namespace
+
 expected<page_data> collect(const options& o) {
-  auto h = gate::history::open(o.history);
-  if (!h) return h.error();
   page_data d;
   d.source = o.history;
+  if (!o.history.empty()) {
+    if (auto h = collect_history(o, d); !h) return h.error();
+  }
+  if (!o.files.empty()) {
+    auto ops = collect_operations(o.files, operation_columns);
+    if (!ops) return ops.error();
+    if (ops->records == 0)
+      d.notes.push_back("the recorded files hold no operation: nothing to show under Operations");
+    if (ops->malformed > 0)
+      d.notes.push_back(
+          fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));
+    d.operations = std::move(ops).value();
+  }
+  return d;
+}
+
+namespace {
+
+expected<bool> collect_history(const options& o, page_data& d) {
+  auto h = gate::history::open(o.history);
+  if (!h) return h.error();
   auto runs = (*h)->runs(o.limit);
   if (!runs) return runs.error();
   d.runs.assign(runs->rbegin(), runs->rend());
   if (d.runs.empty()) {
     d.notes.push_back("the history holds no run yet: record runs with perftrack compare --history");
-    return d;
+    return true;
   }
   auto metrics = (*h)->metrics();
   if (!metrics) return metrics.error();
@@ -37,7 +64,9 @@ expected<page_data> collect(const options& o) {
   if (d.runs.size() < 7)
     d.notes.push_back(fmt::format("{} runs: a step needs at least 3 runs on each side to be found",
                                   d.runs.size()));
-  return d;
+  return true;
 }
+
+}  // namespace
 
 }  // namespace perftrack::dashboard

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "perftrack/dashboard/dashboard.hpp"
+#include "perftrack/store/base64.hpp"
 #include "perftrack/store/markup.hpp"
 #include "perftrack/store/timestamp.hpp"
 
@@ -37,6 +38,35 @@ std::string script_safe(const json& j) {
   return out;
 }
 
+json numbers(const std::vector<double>& v) {
+  json out = json::array();
+  for (const double x : v) out.push_back(std::isfinite(x) ? json(x) : json(nullptr));
+  return out;
+}
+
+/// Operations with their heat maps as base64 of little-endian uint32 (a typed
+/// array on the page: 4 bytes a cell, not a JSON number each).
+json operations_json(const operations_view& v) {
+  json list = json::array();
+  for (const auto& op : v.list) {
+    const std::string_view bytes(reinterpret_cast<const char*>(op.heat.data()),
+                                 op.heat.size() * sizeof(std::uint32_t));
+    list.push_back({{"name", op.name},
+                    {"count", op.count},
+                    {"errors", op.errors},
+                    {"p50", numbers(op.p50)},
+                    {"p95", numbers(op.p95)},
+                    {"p99", numbers(op.p99)},
+                    {"heat", store::base64(bytes)}});
+  }
+  return {{"start_s", static_cast<double>(v.start_ns) / 1e9},
+          {"width_s", static_cast<double>(v.width_ns) / 1e9},
+          {"columns", v.columns},
+          {"records", v.records},
+          {"bounds_ms", heat_bounds_ms()},
+          {"list", list}};
+}
+
 std::string iso(std::int64_t ns) {
   char buf[store::timestamp_length];
   return {buf, store::format_timestamp(ns, buf)};
@@ -57,6 +87,14 @@ std::string noscript_summary(const page_data& d) {
           "<tr><td>{}</td><td>{}</td><td>{:+.1f}%</td><td>{:.6g}</td><td>{:.6g}</td></tr>",
           escape_markup(c.benchmark), escape_markup(c.metric), 100 * c.change, c.before.median,
           c.after.median);
+    }
+    out += "</table>";
+  }
+  if (d.operations && !d.operations->list.empty()) {
+    out += "<table><tr><th>operation</th><th>events</th><th>failed</th></tr>";
+    for (const auto& op : d.operations->list) {
+      out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape_markup(op.name),
+                         op.count, op.errors);
     }
     out += "</table>";
   }
@@ -96,6 +134,7 @@ std::string data_json(const page_data& d, const options& o) {
                       {"runs", runs},
                       {"trends", trends},
                       {"changes", changes},
+                      {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
                       {"notes", d.notes}});
 }
 
@@ -108,13 +147,16 @@ std::string render_html(const page_data& d, const options& o) {
   out +=
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
       "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n";
-  out += fmt::format("<title>perftrack dashboard: {}</title>\n", escape_markup(d.source));
+  out += "<title>perftrack dashboard</title>\n";
   out += "<style>\n";
   out += uplot_css;
   out += page_css;
   out += "</style>\n</head>\n<body>\n<header><h1>perftrack dashboard</h1>";
-  out += fmt::format("<p class=\"sources\">History {} &middot; generated {}</p></header>\n",
-                     escape_markup(d.source), iso(o.now_ns));
+  out += fmt::format(
+      "<p class=\"sources\">History {} &middot; {} recorded operations &middot; generated "
+      "{}</p></header>\n",
+      d.source.empty() ? "none" : escape_markup(d.source), d.operations ? d.operations->records : 0,
+      iso(o.now_ns));
   out += noscript_summary(d);
   out += "\n<main id=\"app\"></main>\n<script type=\"application/json\" id=\"perftrack-data\">";
   out += data_json(d, o);

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
+#include "perftrack/store/timestamp.hpp"
 #include "perftrack/testing/temp_dir.hpp"
 
 namespace perftrack::dashboard {
@@ -80,6 +82,54 @@ TEST_F(DashboardTest, AnEmptyHistorySaysSo) {
   EXPECT_TRUE(d->runs.empty());
   ASSERT_EQ(d->notes.size(), 1u);
   EXPECT_NE(d->notes[0].find("no run yet"), std::string::npos);
+}
+
+TEST_F(DashboardTest, OperationsInColumnsWithPercentilesAndAHeatMap) {
+  // 100 events a second apart: 1.3 ms, but 50 ms for the 10 from the 50th.
+  const auto file = dir_.path() / "m.jsonl";
+  std::ofstream out(file);
+  constexpr std::int64_t t0 = 1'767'225'600'000'000'000;  // 2026-01-01
+  for (int k = 0; k < 100; ++k) {
+    char ts[store::timestamp_length];
+    store::format_timestamp(t0 + std::int64_t{k} * 1'000'000'000, ts);
+    out << R"({"timestamp":")" << std::string_view(ts, sizeof ts)
+        << R"(","operation_type":"claim","duration_ms":)" << (k >= 50 && k < 60 ? 50 : 1.3)
+        << R"(,"success":)" << (k == 0 ? "false" : "true") << "}\n";
+  }
+  out << "not json\n";
+  out.close();
+  auto v = collect_operations({file}, 10);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->records, 100u);
+  EXPECT_EQ(v->malformed, 1u);
+  EXPECT_EQ(v->columns, 10u);
+  EXPECT_EQ(v->start_ns, t0);
+  ASSERT_EQ(v->list.size(), 1u);
+  const operation& op = v->list[0];
+  EXPECT_EQ(op.count, 100u);
+  EXPECT_EQ(op.errors, 1u);
+  // 99 s + 1 ns over 10 columns: column 5 holds events 50-59, all slow.
+  EXPECT_EQ(op.p50[5], 50);
+  EXPECT_EQ(op.p50[0], 1.3);
+  const std::size_t rows = heat_bounds_ms().size() + 1;
+  ASSERT_EQ(op.heat.size(), rows * 10);
+  std::uint64_t total = 0, slow = 0;
+  const auto slow_row = static_cast<std::size_t>(
+      std::lower_bound(heat_bounds_ms().begin(), heat_bounds_ms().end(), 50.0) -
+      heat_bounds_ms().begin());
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < 10; ++c) total += op.heat[r * 10 + c];
+  }
+  for (std::size_t c = 0; c < 10; ++c) slow += op.heat[slow_row * 10 + c];
+  EXPECT_EQ(total, 100u);
+  EXPECT_EQ(slow, 10u);
+  EXPECT_EQ(op.heat[slow_row * 10 + 5], 10u);
+}
+
+TEST_F(DashboardTest, AMissingFileIsAnErrorThatNamesIt) {
+  auto v = collect_operations({dir_.path() / "absent.jsonl"}, 10);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("absent.jsonl"), std::string::npos);
 }
 
 }  // namespace

@@ -115,7 +115,7 @@
     const u = new uPlot({
       width, height: 200,
       scales: { x: { time: state.x === 'date' }, y: { distr: state.log ? 3 : 1 } },
-      axes: [{ stroke: getComputedStyle(document.body).color }, { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map((v) => fmtValue(v, t.metric)) }],
+      axes: [{ stroke: getComputedStyle(document.body).color }, { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map((v) => (v == null ? '' : fmtValue(v, t.metric))) }],
       series: [
         { label: state.x === 'date' ? 'time' : 'run' },
         { label: t.metric, stroke: '#2563eb', width: 1.5, points: { show: t.points.length < 200 }, value: (u, v) => fmtValue(v, t.metric) },
@@ -194,6 +194,153 @@
     return section;
   }
 
+  // ---- operations: percentiles over time, histogram, heat map ------------------------
+  function decodeU32(b64) {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; ++i) bytes[i] = bin.charCodeAt(i);
+    return new Uint32Array(bytes.buffer);
+  }
+  const fmtMs = (ms) => (ms == null ? '' : fmtValue(ms * 1e6, 'latency'));
+  const heatColour = (t) => `hsl(${Math.round(45 - 45 * t)}, 95%, ${Math.round(88 - 48 * t)}%)`;
+
+  function sizedCanvas(canvas, height) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.parentElement.clientWidth - 16;
+    canvas.style.width = width + 'px';
+    canvas.style.height = height + 'px';
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    const ctx = canvas.getContext('2d');
+    ctx.scale(ratio, ratio);
+    return { ctx, width, height };
+  }
+
+  function bucketText(ops, row) {
+    const b = ops.bounds_ms;
+    if (row === 0) return `up to ${fmtMs(b[0])}`;
+    if (row >= b.length) return `over ${fmtMs(b[b.length - 1])}`;
+    return `${fmtMs(b[row - 1])} to ${fmtMs(b[row])}`;
+  }
+
+  // Brendan Gregg's latency heat map: time on x, log-spaced latency buckets on
+  // y (the rows that have events), colour = count on a log scale.
+  function drawHeat(card, ops, op, heat) {
+    const rows = ops.bounds_ms.length + 1, cols = ops.columns;
+    let lo = rows, hi = -1, max = 0;
+    for (let r = 0; r < rows; ++r) for (let c = 0; c < cols; ++c) {
+      const v = heat[r * cols + c];
+      if (v) { lo = Math.min(lo, r); hi = Math.max(hi, r); max = Math.max(max, v); }
+    }
+    // At least two decades tall, so that one busy bucket is not the whole map.
+    while (hi - lo < 7 && (lo > 0 || hi < rows - 1)) { if (lo > 0) --lo; if (hi - lo < 7 && hi < rows - 1) ++hi; }
+    const canvas = card.querySelector('canvas.heat');
+    const { ctx, width, height } = sizedCanvas(canvas, 180);
+    const left = 70, plotW = width - left, shown = hi - lo + 1;
+    const cellW = plotW / cols, cellH = height / shown;
+    ctx.fillStyle = getComputedStyle(document.body).color;
+    ctx.font = '11px system-ui';
+    for (let r = lo; r <= hi; ++r) {
+      if (r > 0 && (r - 1) % 4 === 0) ctx.fillText(fmtMs(ops.bounds_ms[r - 1]), 2, height - (r - lo) * cellH + 4);
+      for (let c = 0; c < cols; ++c) {
+        const v = heat[r * cols + c];
+        if (!v) continue;
+        ctx.fillStyle = heatColour(Math.log1p(v) / Math.log1p(max));
+        ctx.fillRect(left + c * cellW, height - (r - lo + 1) * cellH, Math.ceil(cellW), Math.ceil(cellH));
+      }
+      ctx.fillStyle = getComputedStyle(document.body).color;
+    }
+    const legend = card.querySelector('.legend');
+    legend.replaceChildren('colour: events per cell, 1 ', ...[0, 0.25, 0.5, 0.75, 1].map((t) => {
+      const s = el('span', { class: 'swatch' });
+      s.style.background = heatColour(t);
+      return s;
+    }), ` ${max}`);
+    const hover = card.querySelector('.hover');
+    canvas.addEventListener('mousemove', (e) => {
+      const box = canvas.getBoundingClientRect();
+      const c = Math.floor((e.clientX - box.left - left) / cellW);
+      const r = lo + Math.floor((height - (e.clientY - box.top)) / cellH);
+      if (c < 0 || c >= cols || r < lo || r > hi) { hover.textContent = ''; return; }
+      let total = 0, below = 0;
+      for (let k = 0; k < rows; ++k) { total += heat[k * cols + c]; if (k <= r) below += heat[k * cols + c]; }
+      const from = new Date((ops.start_s + c * ops.width_s) * 1000).toISOString();
+      const count = heat[r * cols + c];
+      hover.textContent = `${from} + ${ops.width_s.toPrecision(3)} s, ${bucketText(ops, r)}: ${count} events; ` +
+        `${total ? (100 * below / total).toFixed(1) : '0.0'}% of the column at or below`;
+      hover.dataset.count = String(count);
+    });
+    canvas.heatGeometry = { left, cellW, cellH, lo, height };
+  }
+
+  function drawHistogram(card, ops, heat) {
+    const rows = ops.bounds_ms.length + 1, cols = ops.columns;
+    const sums = new Array(rows).fill(0);
+    for (let r = 0; r < rows; ++r) for (let c = 0; c < cols; ++c) sums[r] += heat[r * cols + c];
+    const used = sums.map((v, r) => (v ? r : -1)).filter((r) => r >= 0);
+    const lo = used[0], hi = used[used.length - 1];
+    const canvas = card.querySelector('canvas.histogram');
+    const { ctx, width, height } = sizedCanvas(canvas, 110);
+    const max = Math.max(...sums), barW = (width - 10) / (hi - lo + 1);
+    ctx.font = '11px system-ui';
+    for (let r = lo; r <= hi; ++r) {
+      const h = (height - 16) * sums[r] / max;
+      ctx.fillStyle = '#2563eb';
+      ctx.fillRect(5 + (r - lo) * barW, height - 16 - h, Math.max(1, barW - 1), h);
+      if (r > 0 && (r - 1) % 4 === 0) { ctx.fillStyle = getComputedStyle(document.body).color; ctx.fillText(fmtMs(ops.bounds_ms[r - 1]), 5 + (r - lo) * barW, height - 3); }
+    }
+  }
+
+  function drawOperation(card) {
+    const ops = data.operations, op = card.operation;
+    const xs = Array.from({ length: ops.columns }, (_, i) => ops.start_s + i * ops.width_s);
+    const sparse = ops.columns < 60 || op.count < 500;
+    const series = (label, stroke) => ({ label, stroke, width: 1.5, spanGaps: true, points: { show: sparse }, value: (u, v) => (v == null ? '-' : fmtMs(v)) });
+    const u = new uPlot({
+      width: Math.max(300, card.clientWidth - 16), height: 180,
+      scales: { x: { time: true }, y: { distr: 3 } },
+      axes: [{ stroke: getComputedStyle(document.body).color }, { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map(fmtMs) }],
+      series: [{ label: 'time' }, series('p50', '#2e7d32'), series('p95', '#f59e0b'), series('p99', '#c62828')],
+    }, [xs, op.p50, op.p95, op.p99], card.querySelector('.plot'));
+    charts.set('op\u001f' + op.name, u);
+    const heat = decodeU32(op.heat);
+    drawHistogram(card, ops, heat);
+    drawHeat(card, ops, op, heat);
+  }
+
+  const opObserver = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      opObserver.unobserve(e.target);
+      drawOperation(e.target);
+    }
+  }, { rootMargin: '200px' });
+
+  function operations() {
+    const section = el('section', { id: 'operations' }, el('h2', {}, 'Operations'));
+    const ops = data.operations;
+    if (!ops || !ops.list.length) {
+      section.append(el('p', { class: 'empty' }, ops ? 'The recorded files hold no operation.' : 'No recorded operations: give perftrack dashboard --file metrics.jsonl.'));
+      return section;
+    }
+    section.append(el('p', { class: 'note' }, `${ops.records} records in ${ops.columns} columns of ${ops.width_s.toPrecision(3)} s`));
+    const grid = el('div', { class: 'grid' });
+    for (const op of ops.list) {
+      const card = el('div', { class: 'card op' },
+        el('h4', {}, `${op.name} \u00b7 ${op.count} events, ${op.errors} failed`),
+        el('div', { class: 'plot' }),
+        el('div', { class: 'caption' }, 'latency histogram'), el('canvas', { class: 'histogram' }),
+        el('div', { class: 'caption' }, 'latency heat map'), el('canvas', { class: 'heat' }),
+        el('div', { class: 'legend' }), el('div', { class: 'hover' }));
+      card.operation = op;
+      card.dataset.operation = op.name;
+      grid.append(card);
+      opObserver.observe(card);
+    }
+    section.append(grid);
+    return section;
+  }
+
   function focusChart(id) {
     state.chart = id; writeState();
     for (const c of document.querySelectorAll('.card')) c.classList.toggle('highlight', c.dataset.chart === id);
@@ -201,7 +348,7 @@
     if (card) { card.style.display = ''; card.scrollIntoView({ block: 'center' }); }
   }
 
-  app.append(regressions(), trends());
+  app.append(regressions(), trends(), operations());
   // A view linked or typed in: built again from its fragment.
   window.addEventListener('hashchange', () => location.reload());
   if (state.chart) focusChart(state.chart);

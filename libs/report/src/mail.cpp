@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 
+#include "perftrack/store/base64.hpp"
 #include "perftrack/store/markup.hpp"
 
 namespace perftrack::report {
@@ -32,24 +33,6 @@ std::vector<std::string> cells(std::string_view row) {
   for (auto& c : out) {
     c.erase(0, c.find_first_not_of(' '));
     c.erase(c.find_last_not_of(' ') + 1);
-  }
-  return out;
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char digits[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const auto byte = [&](std::size_t k) {
-      return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u;
-    };
-    const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += digits[(v >> 18) & 63];
-    out += digits[(v >> 12) & 63];
-    out += i + 1 < in.size() ? digits[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? digits[v & 63] : '=';
-    if ((out.size() + 2) % 78 == 0) out += "\r\n";  // 76 characters a line
   }
   return out;
 }
@@ -157,7 +140,7 @@ expected<std::string> compose_mime(const mail_message& m, std::int64_t now_ns) {
     return fmt::format(
         "--{}\r\nContent-Type: {}; charset=utf-8\r\nContent-Transfer-Encoding: "
         "base64\r\n\r\n{}\r\n",
-        boundary, type, base64(content));
+        boundary, type, store::base64(content, 76));
   };
   return fmt::format(
       "Date: {}\r\nFrom: {}\r\nTo: {}\r\nSubject: {}\r\nMessage-ID: <{}@perftrack>\r\n"

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "perftrack/store/base64.hpp"
+
 namespace perftrack::store {
 namespace {
 
@@ -16,6 +18,15 @@ TEST(MarkupTest, MarkdownCellsKeepTheirTable) {
   EXPECT_EQ(escape_markdown_cell("<img src=x>[link](y) `code` *em* \\"),
             "\\<img src=x\\>\\[link\\](y) \\`code\\` \\*em\\* \\\\");
   EXPECT_EQ(escape_markdown_cell("agent_spawn/single"), "agent_spawn/single");
+}
+
+TEST(MarkupTest, Base64AsRfc4648SaysWrappedForMime) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64(std::string(60, 'a'), 76).find("\r\n"), 76u);
+  EXPECT_EQ(base64(std::string(57, 'a'), 76).find("\r\n"), std::string::npos);  // exactly 76
 }
 
 }  // namespace

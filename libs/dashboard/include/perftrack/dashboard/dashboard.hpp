@@ -1,7 +1,10 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,10 +17,11 @@
 namespace perftrack::dashboard {
 
 struct options {
-  std::string history;              ///< a history file or postgresql:// URL
-  std::size_t limit = 100'000;      ///< the latest runs read
-  std::string commit_url_template;  ///< "{sha}" becomes the commit; empty: no links
-  std::int64_t now_ns = 0;          ///< when the page is generated
+  std::string history;                       ///< a history file or postgresql:// URL; empty: none
+  std::vector<std::filesystem::path> files;  ///< recorded operations (JSONL files or directories)
+  std::size_t limit = 100'000;               ///< the latest runs read
+  std::string commit_url_template;           ///< "{sha}" becomes the commit; empty: no links
+  std::int64_t now_ns = 0;                   ///< when the page is generated
 };
 
 /// One benchmark metric over the runs that have it, oldest first.
@@ -26,15 +30,42 @@ struct series {
   std::vector<gate::trend_point> points;
 };
 
-struct page_data {
-  std::string source;                       ///< the history read
-  std::vector<gate::history_run> runs;      ///< oldest first
-  std::vector<series> trends;               ///< by benchmark, then metric
-  std::vector<gate::change_point> changes;  ///< the history's steps, largest first
-  std::vector<std::string> notes;           ///< what the page cannot show, and why
+/// The latency heat map's rows: 4 log-spaced buckets a decade from 1 us to
+/// 100 s (in ms), the first and last open-ended.
+const std::vector<double>& heat_bounds_ms();
+
+/// One operation of the recorded files, over the time columns.
+struct operation {
+  std::string name;
+  std::uint64_t count = 0, errors = 0;
+  /// Per column (NaN where it has no event): nearest-rank percentiles, in ms.
+  std::vector<double> p50, p95, p99;
+  /// rows x columns, row-major: events per latency bucket and column.
+  std::vector<std::uint32_t> heat;
 };
 
-/// Reads the history. An empty history is not an error: the page says so.
+struct operations_view {
+  std::int64_t start_ns = 0, width_ns = 0;  ///< the columns: start + i x width
+  std::size_t columns = 0;
+  std::uint64_t records = 0, malformed = 0;
+  std::vector<operation> list;  ///< by name
+};
+
+struct page_data {
+  std::string source;                         ///< the history read
+  std::vector<gate::history_run> runs;        ///< oldest first
+  std::vector<series> trends;                 ///< by benchmark, then metric
+  std::vector<gate::change_point> changes;    ///< the history's steps, largest first
+  std::vector<std::string> notes;             ///< what the page cannot show, and why
+  std::optional<operations_view> operations;  ///< from --file
+};
+
+/// Reads recorded operations into `columns` time columns (at most).
+expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
+                                             std::size_t columns);
+
+/// Reads the history and the recorded files. An empty history is not an
+/// error: the page says so.
 expected<page_data> collect(const options& o);
 
 /// The page: HTML, its style and script, uPlot and the data as JSON (every
