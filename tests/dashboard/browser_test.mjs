@@ -67,6 +67,9 @@ for (let k = 0; k < 600; ++k) {
   events.push({ k, ms });
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: OP, duration_ms: ms, success: k % 100 !== 0 }));
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'message_send', duration_ms: 0.2, success: true }));
+  // Slows with OP (a joint step), with its own wander: the pair to rank first.
+  const wander = 2 + Math.abs(Math.sin(k * 1.7));
+  lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'queue_wait', duration_ms: k >= 300 && k < 310 ? 40 * wander : wander, success: true }));
 }
 const jsonl = path.join(work, 'metrics.jsonl');
 fs.writeFileSync(jsonl, lines.join('\n') + '\n');
@@ -159,7 +162,7 @@ try {
   // Operations: the heat map cell of the slow events, hovered.
   await tab.goto(url, { waitUntil: 'load' });
   await tab.evaluate(() => document.getElementById('operations').scrollIntoView());
-  await tab.waitForFunction(() => document.querySelectorAll('canvas.heat').length === 2 && [...document.querySelectorAll('canvas.heat')].every((c) => c.heatGeometry), { timeout: 10000 });
+  await tab.waitForFunction(() => document.querySelectorAll('canvas.heat').length === 3 && [...document.querySelectorAll('canvas.heat')].every((c) => c.heatGeometry), { timeout: 10000 });
   const cell = await tab.evaluate((op, row, column) => {
     const card = [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op);
     const canvas = card.querySelector('canvas.heat');
@@ -172,6 +175,9 @@ try {
   }, OP, slowRow, slowColumn);
   check(cell.count === expectedCount && expectedCount > 0, `heat map cell: ${JSON.stringify(cell)}, expected ${expectedCount}`);
   check(cell.title.includes('600 events, 6 failed'), `operation title ${cell.title}`);
+  const pairs = await tab.$$eval('#correlations-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check(pairs.length >= 1 && [pairs[0][0], pairs[0][1]].sort().join('|') === ['queue_wait', OP].sort().join('|') && Number(pairs[0][2]) > 0.1,
+    `operations that slow together: ${JSON.stringify(pairs)}`);
   await tab.evaluate((op) => [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op).scrollIntoView(), OP);
   await tab.screenshot({ path: path.join(artifacts, 'operations.png') });
 

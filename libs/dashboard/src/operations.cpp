@@ -11,6 +11,7 @@
 
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/reader/scanner.hpp"
+#include "perftrack/stats/correlation.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::dashboard {
@@ -85,6 +86,34 @@ operation summarize(const std::string& name, operation_events& in, const operati
   return op;
 }
 
+/// Which operations slow together: the rank correlation of each pair's p95
+/// over the columns both have events in.
+std::vector<pair_correlation> correlate(const std::vector<operation>& ops) {
+  constexpr std::size_t min_columns = 5, most = 50;
+  std::vector<pair_correlation> out;
+  std::vector<double> x, y;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    for (std::size_t j = i + 1; j < ops.size(); ++j) {
+      x.clear();
+      y.clear();
+      for (std::size_t c = 0; c < ops[i].p95.size(); ++c) {
+        if (std::isfinite(ops[i].p95[c]) && std::isfinite(ops[j].p95[c])) {
+          x.push_back(ops[i].p95[c]);
+          y.push_back(ops[j].p95[c]);
+        }
+      }
+      if (x.size() < min_columns) continue;
+      const double rho = stats::spearman(x, y);
+      if (std::isfinite(rho)) out.push_back({ops[i].name, ops[j].name, rho, x.size()});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::fabs(a.rho) != std::fabs(b.rho) ? std::fabs(a.rho) > std::fabs(b.rho) : a.n > b.n;
+  });
+  if (out.size() > most) out.resize(most);
+  return out;
+}
+
 }  // namespace
 
 const std::vector<double>& heat_bounds_ms() {
@@ -119,6 +148,7 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
   v.width_ns = std::max<std::int64_t>(v.width_ns, 1);
   v.start_ns = sink.first();
   for (auto& [name, events] : sink.by_name()) v.list.push_back(summarize(name, events, v));
+  v.correlations = correlate(v.list);
   return v;
 }
 

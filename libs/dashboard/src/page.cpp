@@ -59,7 +59,11 @@ json operations_json(const operations_view& v) {
                     {"p99", numbers(op.p99)},
                     {"heat", store::base64(bytes)}});
   }
+  json pairs = json::array();
+  for (const auto& c : v.correlations)
+    pairs.push_back({{"a", c.a}, {"b", c.b}, {"rho", c.rho}, {"n", c.n}});
   return {{"start_s", static_cast<double>(v.start_ns) / 1e9},
+          {"correlations", pairs},
           {"width_s", static_cast<double>(v.width_ns) / 1e9},
           {"columns", v.columns},
           {"records", v.records},

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -124,6 +125,35 @@ TEST_F(DashboardTest, OperationsInColumnsWithPercentilesAndAHeatMap) {
   EXPECT_EQ(total, 100u);
   EXPECT_EQ(slow, 10u);
   EXPECT_EQ(op.heat[slow_row * 10 + 5], 10u);
+}
+
+TEST_F(DashboardTest, OperationsThatStepTogetherRankFirst) {
+  // Four operations, 60 s of one event a second each; "db" and "queue" both
+  // step from 1-2 ms to 6-7 ms at 30 s; "cpu" and "net" only wander.
+  const auto file = dir_.path() / "c.jsonl";
+  std::ofstream out(file);
+  constexpr std::int64_t t0 = 1'767'225'600'000'000'000;
+  std::mt19937_64 g(3);
+  std::uniform_real_distribution<double> wander(1, 2);
+  for (int k = 0; k < 60; ++k) {
+    char ts[store::timestamp_length];
+    store::format_timestamp(t0 + std::int64_t{k} * 1'000'000'000, ts);
+    for (const char* op : {"cpu", "db", "net", "queue"}) {
+      const bool stepped = (op == std::string("db") || op == std::string("queue")) && k >= 30;
+      out << R"({"timestamp":")" << std::string_view(ts, sizeof ts) << R"(","operation_type":")"
+          << op << R"(","duration_ms":)" << wander(g) + (stepped ? 5 : 0) << R"(,"success":true})"
+          << "\n";
+    }
+  }
+  out.close();
+  auto v = collect_operations({file}, 60);
+  ASSERT_TRUE(v) << v.error().message;
+  ASSERT_EQ(v->correlations.size(), 6u);
+  EXPECT_EQ(v->correlations[0].a, "db");
+  EXPECT_EQ(v->correlations[0].b, "queue");
+  EXPECT_GT(v->correlations[0].rho, 0.7);
+  EXPECT_EQ(v->correlations[0].n, 60u);
+  EXPECT_LT(std::fabs(v->correlations[1].rho), v->correlations[0].rho);
 }
 
 TEST_F(DashboardTest, AMissingFileIsAnErrorThatNamesIt) {

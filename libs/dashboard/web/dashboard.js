@@ -337,8 +337,27 @@
       grid.append(card);
       opObserver.observe(card);
     }
-    section.append(grid);
+    section.append(grid, correlations(ops));
     return section;
+  }
+
+  function correlations(ops) {
+    const box = el('div', { id: 'correlations' }, el('h3', {}, 'Operations that slow together'));
+    if (!ops.correlations.length) {
+      box.append(el('p', { class: 'empty' }, 'No pair of operations to correlate: none shares 5 time columns with another, or their p95 does not vary.'));
+      return box;
+    }
+    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each pair\u2019s p95 over the time columns both have events in (n), strongest first.'));
+    const table = el('table', { id: 'correlations-table' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'operation'), el('th', {}, 'operation'), el('th', {}, 'rho'), el('th', {}, 'n'))));
+    const body = el('tbody');
+    for (const c of ops.correlations) {
+      body.append(el('tr', {}, el('td', {}, c.a), el('td', {}, c.b),
+        el('td', { class: 'num' }, c.rho.toFixed(3)), el('td', { class: 'num' }, c.n)));
+    }
+    table.append(body);
+    box.append(table);
+    return box;
   }
 
   function focusChart(id) {

@@ -44,11 +44,20 @@ struct operation {
   std::vector<std::uint32_t> heat;
 };
 
+/// Two operations whose p95 moves together over the time columns.
+struct pair_correlation {
+  std::string a, b;
+  double rho = 0;     ///< Spearman's rank correlation of their p95 series
+  std::size_t n = 0;  ///< columns where both have events
+};
+
 struct operations_view {
   std::int64_t start_ns = 0, width_ns = 0;  ///< the columns: start + i x width
   std::size_t columns = 0;
   std::uint64_t records = 0, malformed = 0;
   std::vector<operation> list;  ///< by name
+  /// Pairs with at least 5 shared columns, strongest |rho| first (at most 50).
+  std::vector<pair_correlation> correlations;
 };
 
 struct page_data {
