@@ -71,6 +71,12 @@ for (let k = 0; k < 600; ++k) {
   const wander = 2 + Math.abs(Math.sin(k * 1.7));
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'queue_wait', duration_ms: k >= 300 && k < 310 ? 40 * wander : wander, success: true }));
 }
+// 200,000 events 1 ms apart at 1 ms, one of them 100 ms: decimation must not
+// hide it.
+const SPIKE_AT = 123457;
+for (let k = 0; k < 200000; ++k) {
+  lines.push(JSON.stringify({ timestamp: new Date(t0 + k).toISOString(), operation_type: 'spiky', duration_ms: k === SPIKE_AT ? 100 : 1, success: true }));
+}
 const jsonl = path.join(work, 'metrics.jsonl');
 fs.writeFileSync(jsonl, lines.join('\n') + '\n');
 // The page's columns and rows, computed here: 120 columns over the span, rows
@@ -82,7 +88,8 @@ const slowRow = rowOf(50), slowColumn = Math.floor(300e9 / widthNs);
 const expectedCount = events.filter((e) => rowOf(e.ms) === slowRow && Math.floor(e.k * 1e9 / widthNs) === slowColumn).length;
 
 const page = path.join(work, 'page.html');
-execFileSync(perftrack, ['dashboard', '--history', history, '--file', jsonl, '--out', page, '--commit-url-template', 'https://git.example/c/{sha}']);
+const markdown = path.join(work, 'dashboard.md');
+execFileSync(perftrack, ['dashboard', '--history', history, '--file', jsonl, '--out', page, '--markdown', markdown, '--commit-url-template', 'https://git.example/c/{sha}']);
 const trend = execFileSync(perftrack, ['history', 'trend', '--history', history, '--benchmark', SLOW, '--limit', '100']).toString();
 // | run | time | git sha | median | n | vs first |
 const medians = trend.split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[4]));
@@ -162,7 +169,7 @@ try {
   // Operations: the heat map cell of the slow events, hovered.
   await tab.goto(url, { waitUntil: 'load' });
   await tab.evaluate(() => document.getElementById('operations').scrollIntoView());
-  await tab.waitForFunction(() => document.querySelectorAll('canvas.heat').length === 3 && [...document.querySelectorAll('canvas.heat')].every((c) => c.heatGeometry), { timeout: 10000 });
+  await tab.waitForFunction(() => document.querySelectorAll('canvas.heat').length === 4 && [...document.querySelectorAll('canvas.heat')].every((c) => c.heatGeometry), { timeout: 10000 });
   const cell = await tab.evaluate((op, row, column) => {
     const card = [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op);
     const canvas = card.querySelector('canvas.heat');
@@ -178,6 +185,18 @@ try {
   const pairs = await tab.$$eval('#correlations-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   check(pairs.length >= 1 && [pairs[0][0], pairs[0][1]].sort().join('|') === ['queue_wait', OP].sort().join('|') && Number(pairs[0][2]) > 0.1,
     `operations that slow together: ${JSON.stringify(pairs)}`);
+  // The spike among 200,000 events: in the greatest series, and painted there.
+  const spike = await tab.evaluate(() => {
+    const u = window.perftrack.charts.get('events\u001fspiky');
+    const max = u.data[2];
+    const i = max.findIndex((v) => v === 100);
+    const x = Math.round(u.valToPos(u.data[0][i], 'x', true)), y = Math.round(u.valToPos(100, 'y', true));
+    const px = u.ctx.getImageData(x - 2, y - 1, 5, 4).data;
+    let inked = 0;
+    for (let k = 0; k < px.length; k += 4) if (px[k + 3] > 0 && !(px[k] > 240 && px[k + 1] > 240 && px[k + 2] > 240)) ++inked;
+    return { i, columns: max.length, others: max.filter((v) => v != null && v !== 1 && v !== 100).length, inked };
+  });
+  check(spike.i >= 0 && spike.inked > 0 && spike.others === 0, `the 100x spike: ${JSON.stringify(spike)}`);
   await tab.evaluate((op) => [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op).scrollIntoView(), OP);
   await tab.screenshot({ path: path.join(artifacts, 'operations.png') });
 
@@ -189,6 +208,23 @@ try {
   check(summary.includes('12 runs') && summary.includes(SLOW), `noscript summary: ${summary.slice(0, 300)}`);
   check(await plain.$$eval('img, script[src], b', (e) => e.length) === 0, 'a name became an element');
   await plain.screenshot({ path: path.join(artifacts, 'noscript.png'), fullPage: true });
+
+  // The Markdown's numbers are the page's: the step's change, before and after.
+  const data = await tab.evaluate(() => window.perftrack.data);
+  const md = fs.readFileSync(markdown, 'utf8');
+  const mdRow = md.split('\n').find((l) => l.startsWith('| db/insert'));
+  check(mdRow, 'no step row in the Markdown:\n' + md.slice(0, 600));
+  const cellsMd = mdRow.split(' | ').map((c) => c.trim());
+  const toNs = (text) => { const [v, unit] = text.split(' '); return Number(v) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[unit]; };
+  const step = data.changes[0];
+  check(cellsMd[3] === (step.change >= 0 ? '+' : '') + (100 * step.change).toFixed(1) + '%', `Markdown change ${cellsMd[3]} vs ${step.change}`);
+  check(Math.abs(toNs(cellsMd[4]) / step.before.median - 1) < 5e-4, `Markdown before ${cellsMd[4]} vs ${step.before.median}`);
+  check(Math.abs(toNs(cellsMd[5].replace(/ \|$/, '')) / step.after.median - 1) < 5e-4, `Markdown after ${cellsMd[5]} vs ${step.after.median}`);
+  check(md.includes('](dashboard-charts/step-1.svg)') && fs.existsSync(path.join(work, 'dashboard-charts', 'step-1.svg')), 'the step chart is missing');
+  check(!/(^|[^\\])</m.test(md) && md.includes('\\<img'), 'a name is not escaped in the Markdown');
+  const svg = path.join(work, 'dashboard-charts', 'step-1.svg');
+  await tab.goto('file://' + svg, { waitUntil: 'load' });
+  await tab.screenshot({ path: path.join(artifacts, 'markdown-step.png') });
 
   check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
   console.log(`dashboard: first chart painted ${firstPaint} ms after navigation (${fs.statSync(page).size} bytes); screenshots in ${artifacts}`);

@@ -23,12 +23,38 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--file", o.files,
                   "Recorded operations: a JSONL file or a directory of them (repeatable)");
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
+  cmd->add_option("--markdown", o.markdown,
+                  "Also write the numbers as Markdown, its SVG charts in FILE's stem + -charts/");
   cmd->add_option("--commit-url-template", o.commit_url_template,
                   "Link commits: {sha} becomes the commit (https://host/repo/commit/{sha})");
   cmd->add_option("--limit", o.limit, "The latest runs to show (default all)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   return cmd;
 }
+
+namespace {
+
+/// FILE.md, and its charts in FILE-charts/ beside it (each written whole).
+int write_markdown(const std::string& file, const dashboard::page_data& data, std::ostream& out,
+                   std::ostream& err) {
+  const std::filesystem::path md(file);
+  const std::string dir_name = md.stem().string() + "-charts";
+  const auto rendered = dashboard::render_markdown(data, dir_name);
+  const auto dir = md.parent_path() / dir_name;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(err, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  for (const auto& [name, svg] : rendered.svgs) {
+    if (auto w = gate::write_file_atomically(dir / name, svg); !w)
+      return fail(err, w.error().message);
+  }
+  if (auto w = gate::write_file_atomically(md, rendered.markdown); !w)
+    return fail(err, w.error().message);
+  fmt::print(out, "wrote {} and {} charts in {}\n", file, rendered.svgs.size(), dir.string());
+  return exit_ok;
+}
+
+}  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
   if (o.baseline_dir.empty() && o.history.empty() && o.files.empty()) {
@@ -55,6 +81,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!data) return fail(err, data.error().message);
   if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d)); !w)
     return fail(err, w.error().message);
+  if (!o.markdown.empty()) {
+    if (const int rc = write_markdown(o.markdown, *data, out, err); rc != exit_ok) return rc;
+  }
   fmt::print(out, "wrote {}: {} runs, {} benchmark metrics, {} steps, {} operations\n", o.out,
              data->runs.size(), data->trends.size(), data->changes.size(),
              data->operations ? data->operations->list.size() : 0);

@@ -17,6 +17,9 @@
 namespace perftrack::dashboard {
 namespace {
 
+/// The events chart's resolution: about a pixel column each on a wide card.
+constexpr std::size_t event_columns = 1000;
+
 struct event {
   std::int64_t ns;
   double ms;
@@ -64,8 +67,17 @@ operation summarize(const std::string& name, operation_events& in, const operati
   op.p50.assign(v.columns, nan);
   op.p95.assign(v.columns, nan);
   op.p99.assign(v.columns, nan);
+  op.events_min.assign(v.event_columns, nan);
+  op.events_max.assign(v.event_columns, nan);
   std::sort(in.events.begin(), in.events.end(),
             [](const event& a, const event& b) { return a.ns < b.ns; });
+  for (const event& e : in.events) {
+    const auto c = static_cast<std::size_t>((e.ns - v.start_ns) / v.event_width_ns);
+    double& lo = op.events_min[c];
+    double& hi = op.events_max[c];
+    lo = std::isnan(lo) ? e.ms : std::min(lo, e.ms);
+    hi = std::isnan(hi) ? e.ms : std::max(hi, e.ms);
+  }
   std::vector<double> column;
   std::size_t at = 0;
   for (std::size_t c = 0; c < v.columns; ++c) {
@@ -147,6 +159,10 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
       (span + static_cast<std::int64_t>(v.columns) - 1) / static_cast<std::int64_t>(v.columns);
   v.width_ns = std::max<std::int64_t>(v.width_ns, 1);
   v.start_ns = sink.first();
+  v.event_columns = std::min<std::size_t>(event_columns, scanned.records);
+  v.event_width_ns =
+      std::max<std::int64_t>(1, (span + static_cast<std::int64_t>(v.event_columns) - 1) /
+                                    static_cast<std::int64_t>(v.event_columns));
   for (auto& [name, events] : sink.by_name()) v.list.push_back(summarize(name, events, v));
   v.correlations = correlate(v.list);
   return v;

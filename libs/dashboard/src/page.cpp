@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -44,20 +45,29 @@ json numbers(const std::vector<double>& v) {
   return out;
 }
 
+/// A typed array for the page: the bytes of `v` (little-endian here) in base64.
+template <class T>
+std::string typed(const std::vector<T>& v) {
+  static_assert(std::endian::native == std::endian::little, "the page reads little-endian arrays");
+  return store::base64(
+      std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)));
+}
+
 /// Operations with their heat maps as base64 of little-endian uint32 (a typed
-/// array on the page: 4 bytes a cell, not a JSON number each).
+/// array on the page: 4 bytes a cell, not a JSON number each), and the events'
+/// min/max columns as float64 (NaN where empty).
 json operations_json(const operations_view& v) {
   json list = json::array();
   for (const auto& op : v.list) {
-    const std::string_view bytes(reinterpret_cast<const char*>(op.heat.data()),
-                                 op.heat.size() * sizeof(std::uint32_t));
     list.push_back({{"name", op.name},
                     {"count", op.count},
                     {"errors", op.errors},
                     {"p50", numbers(op.p50)},
                     {"p95", numbers(op.p95)},
                     {"p99", numbers(op.p99)},
-                    {"heat", store::base64(bytes)}});
+                    {"heat", typed(op.heat)},
+                    {"events_min", typed(op.events_min)},
+                    {"events_max", typed(op.events_max)}});
   }
   json pairs = json::array();
   for (const auto& c : v.correlations)
@@ -66,6 +76,8 @@ json operations_json(const operations_view& v) {
           {"correlations", pairs},
           {"width_s", static_cast<double>(v.width_ns) / 1e9},
           {"columns", v.columns},
+          {"event_width_s", static_cast<double>(v.event_width_ns) / 1e9},
+          {"event_columns", v.event_columns},
           {"records", v.records},
           {"bounds_ms", heat_bounds_ms()},
           {"list", list}};

@@ -137,6 +137,7 @@
       u.setScale('x', { min: xs[xs.length - DEFAULT_RUNS], max: xs[xs.length - 1] });
     }
     charts.set(id, u);
+    if (charts.size === 1) performance.mark('perftrack-first-chart');
   }
 
   const observer = new IntersectionObserver((entries) => {
@@ -195,12 +196,15 @@
   }
 
   // ---- operations: percentiles over time, histogram, heat map ------------------------
-  function decodeU32(b64) {
+  function decodeBytes(b64) {
     const bin = atob(b64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; ++i) bytes[i] = bin.charCodeAt(i);
-    return new Uint32Array(bytes.buffer);
+    return bytes.buffer;
   }
+  const decodeU32 = (b64) => new Uint32Array(decodeBytes(b64));
+  // float64 with NaN for "no event" as uPlot's null.
+  const decodeF64 = (b64) => Array.from(new Float64Array(decodeBytes(b64)), (v) => (Number.isNaN(v) ? null : v));
   const fmtMs = (ms) => (ms == null ? '' : fmtValue(ms * 1e6, 'latency'));
   const heatColour = (t) => `hsl(${Math.round(45 - 45 * t)}, 95%, ${Math.round(88 - 48 * t)}%)`;
 
@@ -303,6 +307,19 @@
       series: [{ label: 'time' }, series('p50', '#2e7d32'), series('p95', '#f59e0b'), series('p99', '#c62828')],
     }, [xs, op.p50, op.p95, op.p99], card.querySelector('.plot'));
     charts.set('op\u001f' + op.name, u);
+    if (charts.size === 1) performance.mark('perftrack-first-chart');
+    // Every event, decimated to min/max columns (in C++): a spike stays visible.
+    const ex = Array.from({ length: ops.event_columns }, (_, i) => ops.start_s + i * ops.event_width_s);
+    const events = new uPlot({
+      width: Math.max(300, card.clientWidth - 16), height: 150,
+      scales: { x: { time: true }, y: { distr: 3 } },
+      axes: [{ stroke: getComputedStyle(document.body).color }, { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map(fmtMs) }],
+      series: [{ label: 'time' },
+        { label: 'least', stroke: '#93c5fd', width: 1, spanGaps: false, value: (u, v) => (v == null ? '-' : fmtMs(v)) },
+        { label: 'greatest', stroke: '#1d4ed8', width: 1, spanGaps: false, value: (u, v) => (v == null ? '-' : fmtMs(v)) }],
+      bands: [{ series: [2, 1], fill: 'rgba(37, 99, 235, 0.25)' }],
+    }, [ex, decodeF64(op.events_min), decodeF64(op.events_max)], card.querySelector('.events'));
+    charts.set('events\u001f' + op.name, events);
     const heat = decodeU32(op.heat);
     drawHistogram(card, ops, heat);
     drawHeat(card, ops, op, heat);
@@ -329,6 +346,7 @@
       const card = el('div', { class: 'card op' },
         el('h4', {}, `${op.name} \u00b7 ${op.count} events, ${op.errors} failed`),
         el('div', { class: 'plot' }),
+        el('div', { class: 'caption' }, 'every event: the least and greatest latency of each column'), el('div', { class: 'events' }),
         el('div', { class: 'caption' }, 'latency histogram'), el('canvas', { class: 'histogram' }),
         el('div', { class: 'caption' }, 'latency heat map'), el('canvas', { class: 'heat' }),
         el('div', { class: 'legend' }), el('div', { class: 'hover' }));

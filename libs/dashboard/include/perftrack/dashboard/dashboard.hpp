@@ -42,6 +42,9 @@ struct operation {
   std::vector<double> p50, p95, p99;
   /// rows x columns, row-major: events per latency bucket and column.
   std::vector<std::uint32_t> heat;
+  /// Every event's latency decimated to `event_columns` columns: the least
+  /// and the greatest in each (NaN where none), so that no spike is hidden.
+  std::vector<double> events_min, events_max;
 };
 
 /// Two operations whose p95 moves together over the time columns.
@@ -54,6 +57,8 @@ struct pair_correlation {
 struct operations_view {
   std::int64_t start_ns = 0, width_ns = 0;  ///< the columns: start + i x width
   std::size_t columns = 0;
+  std::int64_t event_width_ns = 0;  ///< the events chart's columns: start + i x width
+  std::size_t event_columns = 0;
   std::uint64_t records = 0, malformed = 0;
   std::vector<operation> list;  ///< by name
   /// Pairs with at least 5 shared columns, strongest |rho| first (at most 50).
@@ -82,6 +87,15 @@ expected<page_data> collect(const options& o);
 /// Security Policy that allows no request. Names and commits are escaped
 /// wherever they appear, with JavaScript off too (the <noscript> summary).
 std::string render_html(const page_data& data, const options& o);
+
+/// The same numbers as Markdown for a PR or a wiki: the steps and operations
+/// as tables, and a static SVG chart per step and per operation, whose file
+/// names (relative to the Markdown file) and contents are returned beside it.
+struct markdown_output {
+  std::string markdown;
+  std::vector<std::pair<std::string, std::string>> svgs;  ///< (file name, SVG)
+};
+markdown_output render_markdown(const page_data& data, const std::string& chart_dir);
 
 /// The data the page embeds, as JSON text.
 std::string data_json(const page_data& data, const options& o);
