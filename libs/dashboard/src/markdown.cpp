@@ -42,7 +42,9 @@ std::string svg_line(const std::vector<double>& ys, const std::string& title,
   if (!std::isfinite(lo)) lo = hi = 0;
   if (hi == lo) hi = lo + 1;
   const auto px = [&](std::size_t i) {
-    return left + (w - left - 8) * (ys.size() > 1 ? static_cast<double>(i) / (ys.size() - 1) : 0.5);
+    return left +
+           (w - left - 8) *
+               (ys.size() > 1 ? static_cast<double>(i) / static_cast<double>(ys.size() - 1) : 0.5);
   };
   const auto py = [&](double y) { return top + (h - top - bottom) * (1 - (y - lo) / (hi - lo)); };
   std::string path;

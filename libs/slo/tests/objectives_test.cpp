@@ -98,7 +98,9 @@ TEST(ObjectivesTest, RatioObjectivesTakeTheirOwnCounters) {
                           "good_query = \"ok\"\n"}) {
     auto refused = parse(one(std::string("kind = \"ratio\"\ntarget = 0.99\n") + bad));
     EXPECT_FALSE(refused) << bad;
-    if (!refused) EXPECT_NE(refused.error().message.find("b.toml:"), std::string::npos);
+    if (!refused) {
+      EXPECT_NE(refused.error().message.find("b.toml:"), std::string::npos);
+    }
   }
 }
 
