@@ -23,6 +23,10 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--file", o.files,
                   "Recorded operations: a JSONL file or a directory of them (repeatable)");
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
+  cmd->add_option("--since", o.since, "Recorded operations: leave out those before this time")
+      ->check(time_arg);
+  cmd->add_option("--until", o.until, "Recorded operations: leave out those after this time")
+      ->check(time_arg);
   cmd->add_option("--markdown", o.markdown,
                   "Also write the numbers as Markdown, its SVG charts in FILE's stem + -charts/");
   cmd->add_option("--commit-url-template", o.commit_url_template,
@@ -74,6 +78,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   dashboard::options d;
   d.history = location;
   d.files.assign(o.files.begin(), o.files.end());
+  if (!o.since.empty()) d.since_ns = parse_time_arg(o.since);
+  if (!o.until.empty()) d.until_ns = parse_time_arg(o.until);
   d.limit = o.limit;
   d.commit_url_template = o.commit_url_template;
   d.now_ns = now_ns();

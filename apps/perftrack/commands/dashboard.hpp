@@ -15,7 +15,8 @@ struct options {
   std::string history;             ///< a history file or PostgreSQL URL instead of DIR/history.db
   std::vector<std::string> files;  ///< recorded operations (JSONL files or directories)
   std::string out = "perftrack-dashboard.html";
-  std::string markdown;  ///< also write the numbers as Markdown here (charts beside it)
+  std::string since, until;  ///< recorded operations outside are left out
+  std::string markdown;      ///< also write the numbers as Markdown here (charts beside it)
   std::string commit_url_template;
   std::size_t limit = 100000;
 };

@@ -24,10 +24,12 @@ expected<page_data> collect(const options& o) {
     if (auto h = collect_history(o, d); !h) return h.error();
   }
   if (!o.files.empty()) {
-    auto ops = collect_operations(o.files, operation_columns);
+    auto ops = collect_operations(o.files, operation_columns, o.since_ns, o.until_ns);
     if (!ops) return ops.error();
     if (ops->records == 0)
-      d.notes.push_back("the recorded files hold no operation: nothing to show under Operations");
+      d.notes.push_back(
+          "the recorded files hold no operation in the time asked for: nothing to show under "
+          "Operations");
     if (ops->malformed > 0)
       d.notes.push_back(
           fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));

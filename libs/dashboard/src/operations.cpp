@@ -32,7 +32,13 @@ struct operation_events {
 
 class collecting_sink final : public reader::record_sink {
 public:
+  collecting_sink(std::optional<std::int64_t> since, std::optional<std::int64_t> until)
+      : since_(since), until_(until) {}
   void on_record(const reader::record_view& r) override {
+    if ((since_ && r.timestamp_ns < *since_) || (until_ && r.timestamp_ns > *until_)) {
+      ++outside_;
+      return;
+    }
     auto& op = by_name_[std::string(r.operation)];
     op.events.push_back({r.timestamp_ns, r.duration_ms});
     if (!r.success) ++op.errors;
@@ -42,8 +48,11 @@ public:
   std::map<std::string, operation_events>& by_name() { return by_name_; }
   std::int64_t first() const { return first_; }
   std::int64_t last() const { return last_; }
+  std::uint64_t outside() const { return outside_; }
 
 private:
+  std::optional<std::int64_t> since_, until_;
+  std::uint64_t outside_ = 0;
   std::map<std::string, operation_events> by_name_;
   std::int64_t first_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t last_ = std::numeric_limits<std::int64_t>::min();
@@ -138,28 +147,30 @@ const std::vector<double>& heat_bounds_ms() {
 }
 
 expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
-                                             std::size_t columns) {
+                                             std::size_t columns,
+                                             std::optional<std::int64_t> since_ns,
+                                             std::optional<std::int64_t> until_ns) {
   std::error_code ec;
   std::filesystem::path failed;
   const auto inputs = reader::expand_inputs(files, ec, failed);
   if (ec) return failure{fmt::format("cannot read {}: {}", failed.string(), ec.message())};
-  collecting_sink sink;
+  collecting_sink sink(since_ns, until_ns);
   reader::scan_result scanned;
   for (const auto& f : inputs) {
     if (!reader::scan_file_in_order(f, sink, {}, scanned, ec))
       return failure{fmt::format("cannot read {}: {}", f.string(), ec.message())};
   }
   operations_view v;
-  v.records = scanned.records;
+  v.records = scanned.records - sink.outside();
   v.malformed = scanned.malformed;
-  if (scanned.records == 0) return v;
+  if (v.records == 0) return v;
   const std::int64_t span = sink.last() - sink.first() + 1;
-  v.columns = std::max<std::size_t>(1, std::min<std::size_t>(columns, scanned.records));
+  v.columns = std::max<std::size_t>(1, std::min<std::size_t>(columns, v.records));
   v.width_ns =
       (span + static_cast<std::int64_t>(v.columns) - 1) / static_cast<std::int64_t>(v.columns);
   v.width_ns = std::max<std::int64_t>(v.width_ns, 1);
   v.start_ns = sink.first();
-  v.event_columns = std::min<std::size_t>(event_columns, scanned.records);
+  v.event_columns = std::min<std::size_t>(event_columns, v.records);
   v.event_width_ns =
       std::max<std::int64_t>(1, (span + static_cast<std::int64_t>(v.event_columns) - 1) /
                                     static_cast<std::int64_t>(v.event_columns));

@@ -125,6 +125,12 @@ TEST_F(DashboardTest, OperationsInColumnsWithPercentilesAndAHeatMap) {
   EXPECT_EQ(total, 100u);
   EXPECT_EQ(slow, 10u);
   EXPECT_EQ(op.heat[slow_row * 10 + 5], 10u);
+  // The 40 s from 30 s on: events 30-69.
+  auto window = collect_operations({file}, 10, t0 + 30'000'000'000, t0 + 69'000'000'000);
+  ASSERT_TRUE(window) << window.error().message;
+  EXPECT_EQ(window->records, 40u);
+  EXPECT_EQ(window->start_ns, t0 + 30'000'000'000);
+  EXPECT_EQ(window->list[0].count, 40u);
 }
 
 TEST_F(DashboardTest, OperationsThatStepTogetherRankFirst) {

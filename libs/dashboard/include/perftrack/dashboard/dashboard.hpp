@@ -19,9 +19,10 @@ namespace perftrack::dashboard {
 struct options {
   std::string history;                       ///< a history file or postgresql:// URL; empty: none
   std::vector<std::filesystem::path> files;  ///< recorded operations (JSONL files or directories)
-  std::size_t limit = 100'000;               ///< the latest runs read
-  std::string commit_url_template;           ///< "{sha}" becomes the commit; empty: no links
-  std::int64_t now_ns = 0;                   ///< when the page is generated
+  std::optional<std::int64_t> since_ns, until_ns;  ///< records outside are left out
+  std::size_t limit = 100'000;                     ///< the latest runs read
+  std::string commit_url_template;                 ///< "{sha}" becomes the commit; empty: no links
+  std::int64_t now_ns = 0;                         ///< when the page is generated
 };
 
 /// One benchmark metric over the runs that have it, oldest first.
@@ -74,9 +75,12 @@ struct page_data {
   std::optional<operations_view> operations;  ///< from --file
 };
 
-/// Reads recorded operations into `columns` time columns (at most).
+/// Reads recorded operations into `columns` time columns (at most), those in
+/// [since, until] when given.
 expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
-                                             std::size_t columns);
+                                             std::size_t columns,
+                                             std::optional<std::int64_t> since_ns = {},
+                                             std::optional<std::int64_t> until_ns = {});
 
 /// Reads the history and the recorded files. An empty history is not an
 /// error: the page says so.
