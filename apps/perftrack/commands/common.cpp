@@ -100,6 +100,15 @@ void stop_signals::wait(std::string_view duration) {
   sigtimedwait(&set, nullptr, &limit);
 }
 
+void add_history_location(CLI::App* cmd, std::string& baseline_dir, std::string& history) {
+  auto* dir =
+      cmd->add_option("--baseline-dir", baseline_dir, "The baseline directory (its history.db)");
+  auto* where =
+      cmd->add_option("--history", history, "A history file or postgresql://... URL instead");
+  dir->excludes(where);
+  where->excludes(dir);
+}
+
 const CLI::Validator time_arg(
     [](std::string& value) -> std::string {
       if (parse_time_arg(value)) return {};

@@ -58,6 +58,10 @@ public:
   void wait(std::string_view duration = {});
 };
 
+/// `--baseline-dir DIR` (its history.db) or `--history FILE|URL`, each
+/// excluding the other: where a command reads the gate's run history.
+void add_history_location(CLI::App* cmd, std::string& baseline_dir, std::string& history);
+
 /// A CLI11 validator for parse_time_arg.
 extern const CLI::Validator time_arg;
 /// A CLI11 validator for parse_duration_arg.

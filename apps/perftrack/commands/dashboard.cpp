@@ -14,12 +14,7 @@ namespace perftrack::cli::dashboard_command {
 CLI::App* add(CLI::App& app, options& o) {
   CLI::App* cmd = app.add_subcommand(
       "dashboard", "Write the run history as one HTML file that works offline (docs/dashboard.md)");
-  auto* dir =
-      cmd->add_option("--baseline-dir", o.baseline_dir, "The baseline directory (its history.db)");
-  auto* where =
-      cmd->add_option("--history", o.history, "A history file or postgresql://... URL instead");
-  dir->excludes(where);
-  where->excludes(dir);
+  add_history_location(cmd, o.baseline_dir, o.history);
   cmd->add_option("--file", o.files,
                   "Recorded operations: a JSONL file or a directory of them (repeatable)");
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");

@@ -18,12 +18,7 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("action", o.action, "list, trend, changes or prune")
       ->required()
       ->check(CLI::IsMember({"list", "trend", "changes", "prune"}));
-  auto* dir =
-      cmd->add_option("--baseline-dir", o.baseline_dir, "The baseline directory (its history.db)");
-  auto* where =
-      cmd->add_option("--history", o.history, "A history file or postgresql://... URL instead");
-  dir->excludes(where);
-  where->excludes(dir);
+  add_history_location(cmd, o.baseline_dir, o.history);
   cmd->add_option("--benchmark", o.benchmark, "trend: the benchmark");
   cmd->add_option("--metric", o.metric, "trend: the metric (default: the benchmark's first)");
   cmd->add_option("--limit", o.limit, "list, trend: how many runs (default 20)")

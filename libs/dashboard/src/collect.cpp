@@ -13,33 +13,6 @@ namespace {
 
 constexpr std::size_t operation_columns = 120;
 
-expected<bool> collect_history(const options& o, page_data& d);
-
-}  // namespace
-
-expected<page_data> collect(const options& o) {
-  page_data d;
-  d.source = o.history;
-  if (!o.history.empty()) {
-    if (auto h = collect_history(o, d); !h) return h.error();
-  }
-  if (!o.files.empty()) {
-    auto ops = collect_operations(o.files, operation_columns, o.since_ns, o.until_ns);
-    if (!ops) return ops.error();
-    if (ops->records == 0)
-      d.notes.push_back(
-          "the recorded files hold no operation in the time asked for: nothing to show under "
-          "Operations");
-    if (ops->malformed > 0)
-      d.notes.push_back(
-          fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));
-    d.operations = std::move(ops).value();
-  }
-  return d;
-}
-
-namespace {
-
 expected<bool> collect_history(const options& o, page_data& d) {
   auto h = gate::history::open(o.history);
   if (!h) return h.error();
@@ -70,5 +43,26 @@ expected<bool> collect_history(const options& o, page_data& d) {
 }
 
 }  // namespace
+
+expected<page_data> collect(const options& o) {
+  page_data d;
+  d.source = o.history;
+  if (!o.history.empty()) {
+    if (auto h = collect_history(o, d); !h) return h.error();
+  }
+  if (!o.files.empty()) {
+    auto ops = collect_operations(o.files, operation_columns, o.since_ns, o.until_ns);
+    if (!ops) return ops.error();
+    if (ops->records == 0)
+      d.notes.push_back(
+          "the recorded files hold no operation in the time asked for: nothing to show under "
+          "Operations");
+    if (ops->malformed > 0)
+      d.notes.push_back(
+          fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));
+    d.operations = std::move(ops).value();
+  }
+  return d;
+}
 
 }  // namespace perftrack::dashboard

@@ -201,7 +201,6 @@ struct context {
   const std::string& source;
   const std::map<std::string, document>& slis;
   const std::map<std::string, document>& sources;
-  std::vector<std::string>& notes;
 };
 
 failure error_at(const context& c, const YAML::Node& n, const std::string& what) {
@@ -227,14 +226,12 @@ std::optional<std::string> duration_of(const std::string& d, std::vector<std::st
     case 'd': return d;
     case 'w': return fmt::format("{}d", n * 7);
     case 'M':
-      notes.push_back(d + " read as " + std::to_string(n * 30) + "d");
-      return fmt::format("{}d", n * 30);
     case 'Q':
-      notes.push_back(d + " read as " + std::to_string(n * 90) + "d");
-      return fmt::format("{}d", n * 90);
-    case 'Y':
-      notes.push_back(d + " read as " + std::to_string(n * 365) + "d");
-      return fmt::format("{}d", n * 365);
+    case 'Y': {  // calendar lengths, read as fixed days
+      const long days = n * (unit == 'M' ? 30 : unit == 'Q' ? 90 : 365);
+      notes.push_back(fmt::format("{} read as {}d", d, days));
+      return fmt::format("{}d", days);
+    }
     default: return std::nullopt;
   }
 }
@@ -523,7 +520,7 @@ expected<openslo_import> import_documents(std::string_view yaml, const std::stri
       out.notes.push_back(fmt::format("left out the {} document at line {}", kind, d.line));
   }
   if (slos.empty()) return failure{source + ": no SLO document (kind: SLO) to import"};
-  const context c{source, slis, sources, out.notes};
+  const context c{source, slis, sources};
   std::string period;
   std::vector<table> objectives;
   for (const auto& d : slos) {
