@@ -32,6 +32,9 @@ packages+=(python3-aiosmtpd)
 # The dashboard: its browser test runs Debian's chromium (puppeteer-core drives
 # it); Node.js and npm install web/'s packages (uPlot, embedded at build time).
 packages+=(chromium)
+# perftrack top: ncurses (wide characters) draws the screen; its test drives it
+# in tmux.
+packages+=(libncurses-dev tmux)
 
 missing=()
 for p in "${packages[@]}"; do

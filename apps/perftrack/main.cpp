@@ -17,6 +17,7 @@
 #include "commands/serve.hpp"
 #include "commands/slo.hpp"
 #include "commands/swarm.hpp"
+#include "commands/top.hpp"
 #include "perftrack/bench/environment.hpp"
 
 int main(int argc, char** argv) {
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   count_command::options count;
   serve_command::options serve;
   slo_command::options slo;
+  top_command::options top;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   CLI::App* ab_cmd = ab_command::add(app, ab);
   CLI::App* count_cmd = count_command::add(app, count);
   CLI::App* serve_cmd = serve_command::add(app, serve);
+  CLI::App* top_cmd = top_command::add(app, top);
   const slo_command::commands slo_cmds = slo_command::add(app, slo);
 
   try {
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
   if (count_cmd->parsed()) return count_command::run(count, std::cout, std::cerr);
   if (ab_cmd->parsed()) return ab_command::run(ab, std::cout, std::cerr);
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
+  if (top_cmd->parsed()) return top_command::run(top, std::cout, std::cerr);
   if (slo_cmds.parsed()) return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
   return exit_error;
 }

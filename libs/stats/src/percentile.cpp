@@ -44,4 +44,22 @@ double median(std::span<double> values) noexcept {
   return (*std::max_element(values.begin(), nth) + *nth) / 2;
 }
 
+double bucket_quantile(std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                       double q) noexcept {
+  std::uint64_t total = 0;
+  for (const auto c : counts) total += c;
+  if (total == 0 || counts.size() != bounds.size() + 1) return std::nan("");
+  const double rank = std::clamp(q, 0.0, 1.0) * static_cast<double>(total);
+  double below = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    const auto here = static_cast<double>(counts[i]);
+    if (here > 0 && below + here >= rank) {
+      const double lower = i == 0 ? 0.0 : bounds[i - 1];
+      return lower + (bounds[i] - lower) * (rank - below) / here;
+    }
+    below += here;
+  }
+  return bounds.empty() ? std::nan("") : bounds.back();
+}
+
 }  // namespace perftrack::stats

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -71,6 +72,18 @@ TEST(PercentileTest, MappedIntegersGiveTheSameResultAsTheirDoubles) {
     percentiles(dwork, qs, method, b);
     for (int k = 0; k < 3; ++k) EXPECT_EQ(a[k], b[k]);
   }
+}
+
+TEST(BucketQuantileTest, InterpolatesWithinTheBucketLikePrometheus) {
+  const std::vector<double> bounds{0.001, 0.002, 0.004};
+  // 10 in (0, 1 ms], 10 in (1, 2 ms], none in (2, 4 ms], 5 over 4 ms.
+  const std::vector<std::uint64_t> counts{10, 10, 0, 5};
+  EXPECT_DOUBLE_EQ(bucket_quantile(bounds, counts, 0.2), 0.0005);  // rank 5 of 10 in the first
+  EXPECT_DOUBLE_EQ(bucket_quantile(bounds, counts, 0.6), 0.0015);  // rank 15: 5 of 10 in the second
+  EXPECT_DOUBLE_EQ(bucket_quantile(bounds, counts, 0.8), 0.002);   // rank 20: the second's top
+  EXPECT_DOUBLE_EQ(bucket_quantile(bounds, counts, 0.99), 0.004);  // in +Inf: the greatest bound
+  const std::vector<std::uint64_t> none{0, 0, 0, 0};
+  EXPECT_TRUE(std::isnan(bucket_quantile(bounds, none, 0.5)));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 /// Exact percentiles. Pure: no I/O, no state.
@@ -35,6 +36,15 @@ double percentile(std::span<double> values, double q, percentile_method method) 
 /// The median of `values` (non-empty; reordered): the middle value, or the mean
 /// of the two middle values of an even count.
 double median(std::span<double> values) noexcept;
+
+/// The q-quantile of a histogram, estimated as Prometheus' histogram_quantile()
+/// does: `counts` holds each bucket's own count (not cumulative), one per bound
+/// of ascending `bounds` and a last one for +Inf; the rank q*total falls in a
+/// bucket and is interpolated linearly between its bounds (the first bucket
+/// starts at 0); a rank in the +Inf bucket gives the greatest bound. NaN when
+/// the histogram is empty.
+double bucket_quantile(std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                       double q) noexcept;
 
 /// The same over values of any ordered type that `to_double` maps monotonically to
 /// the values they stand for (e.g. whole microseconds to milliseconds); the
