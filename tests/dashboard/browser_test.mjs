@@ -89,7 +89,10 @@ const expectedCount = events.filter((e) => rowOf(e.ms) === slowRow && Math.floor
 
 const page = path.join(work, 'page.html');
 const markdown = path.join(work, 'dashboard.md');
-execFileSync(perftrack, ['dashboard', '--history', history, '--file', jsonl, '--out', page, '--markdown', markdown, '--commit-url-template', 'https://git.example/c/{sha}']);
+// Three results files to compare: r0 (base by default), r3, r11 (head by default).
+const compared = [0, 3, 11];
+execFileSync(perftrack, ['dashboard', '--history', history, '--file', jsonl, '--out', page, '--markdown', markdown, '--commit-url-template', 'https://git.example/c/{sha}',
+  ...compared.flatMap((i) => ['--results', path.join(work, `r${i}.json`)])]);
 const trend = execFileSync(perftrack, ['history', 'trend', '--history', history, '--benchmark', SLOW, '--limit', '100']).toString();
 // | run | time | git sha | median | n | vs first |
 const medians = trend.split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[4]));
@@ -199,6 +202,58 @@ try {
   check(spike.i >= 0 && spike.inked > 0 && spike.others === 0, `the 100x spike: ${JSON.stringify(spike)}`);
   await tab.evaluate((op) => [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op).scrollIntoView(), OP);
   await tab.screenshot({ path: path.join(artifacts, 'operations.png') });
+
+  // Compare two runs: r0 against r11 by default. The page's Hodges-Lehmann
+  // figures equal the ones C++ embedded for that pair; SLOW is ~30% slower.
+  await tab.evaluate(() => document.getElementById('compare').scrollIntoView());
+  await tab.waitForFunction(() => document.querySelectorAll('#compare-table tbody tr').length === 2 && window.perftrack.charts.has('pct\u001fcompare'), { timeout: 10000 });
+  const cmp = await tab.evaluate(() => {
+    const c = window.perftrack.data.comparison;
+    const rows = window.perftrack.compareRows(0, c.runs.length - 1);
+    return { cpp: c.changes.map((ch) => ({ name: c.metrics[ch.metric].benchmark, change: ch.change, low: ch.low, high: ch.high })),
+      js: rows.map((r) => ({ name: r.m.benchmark, change: r.change, low: r.low, high: r.high })),
+      table: [...document.querySelectorAll('#compare-table tbody tr')].map((tr) => [...tr.cells].map((x) => x.textContent)) };
+  });
+  check(cmp.cpp.length === 2 && cmp.js.length === 2, `comparison rows: ${JSON.stringify(cmp)}`);
+  for (let k = 0; k < 2; ++k) {
+    for (const f of ['change', 'low', 'high']) {
+      check(cmp.js[k].name === cmp.cpp[k].name && Math.abs(cmp.js[k][f] - cmp.cpp[k][f]) < 1e-9, `JS and C++ disagree on ${cmp.cpp[k].name} ${f}: ${cmp.js[k][f]} vs ${cmp.cpp[k][f]}`);
+    }
+  }
+  check(cmp.table[0][0] === SLOW && /^\+(29|30|31)\.\d%$/.test(cmp.table[0][4]) && cmp.cpp[0].low > 0.25, `compare table: ${JSON.stringify(cmp.table)}`);
+  // The percentile plot's hover at p99.99 gives the base's value there (linear between ranks).
+  const base = results(0).benchmarks[0].samples.slice().sort((a, b) => a - b);
+  const h = (base.length - 1) * 0.9999, lo = Math.floor(h);
+  const p9999 = base[lo] + (h - lo) * (base[lo + 1] - base[lo]);
+  const hovered = await tab.evaluate(() => {
+    const u = window.perftrack.charts.get('pct\u001fcompare');
+    const i = u.data[0].length - 1;
+    u.setCursor({ left: u.valToPos(u.data[0][i], 'x'), top: u.valToPos(u.data[1][i], 'y') });
+    const hover = document.querySelector('#compare-detail .hover');
+    return { value: Number(hover.dataset.base), text: hover.textContent };
+  });
+  check(Math.abs(hovered.value / p9999 - 1) < 1e-12 && hovered.text.startsWith('p99.99:'), `percentile hover ${JSON.stringify(hovered)}, expected ${p9999}`);
+  const cdfColours = await tab.evaluate(() => {
+    const u = window.perftrack.charts.get('cdf\u001fcompare');
+    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
+    return seen.size;
+  });
+  check(cdfColours > 3, `the CDF chart has ${cdfColours} colours: empty`);
+  await tab.screenshot({ path: path.join(artifacts, 'compare.png') });
+  // Another pair chosen on the page: r0 against r3, no step; the fragment keeps it.
+  await tab.select('#compare-head', '1');
+  const second = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => tr.cells[4].textContent));
+  check(second.every((c) => /^[+-][0-2]\.\d%$/.test(c)), `r0 against r3: ${JSON.stringify(second)}`);
+  check((await tab.evaluate(() => location.hash)).includes('head=1'), 'the pair is not in the fragment');
+  await tab.goto('about:blank');
+  await tab.goto(url + '#base=1&head=2', { waitUntil: 'load' });
+  await tab.waitForFunction(() => document.querySelectorAll('#compare-table tbody tr').length === 2, { timeout: 10000 });
+  check(await tab.$eval('#compare-base', (s) => s.value) === '1', 'the base run is not restored from the fragment');
+  const mdCompare = fs.readFileSync(markdown, 'utf8').split('\n').find((l) => l.startsWith('| db/insert') && l.includes(' to '));
+  const pctText = (c) => (c >= 0 ? '+' : '') + (100 * c).toFixed(1) + '%';
+  check(mdCompare && mdCompare.includes(`| ${pctText(cmp.cpp[0].change)} | ${pctText(cmp.cpp[0].low)} to ${pctText(cmp.cpp[0].high)} |`), `Markdown comparison row: ${mdCompare}`);
 
   // Without JavaScript: the <noscript> summary, escaped.
   const plain = await browser.newPage();

@@ -17,6 +17,10 @@ CLI::App* add(CLI::App& app, options& o) {
   add_history_location(cmd, o.baseline_dir, o.history);
   cmd->add_option("--file", o.files,
                   "Recorded operations: a JSONL file or a directory of them (repeatable)");
+  cmd->add_option("--results", o.results,
+                  "A benchmark results file to compare (repeatable; perftrack, Google Benchmark or "
+                  "pytest-benchmark JSON)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
   cmd->add_option("--since", o.since, "Recorded operations: leave out those before this time")
       ->check(time_arg);
@@ -56,10 +60,10 @@ int write_markdown(const std::string& file, const dashboard::page_data& data, st
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
-  if (o.baseline_dir.empty() && o.history.empty() && o.files.empty()) {
+  if (o.baseline_dir.empty() && o.history.empty() && o.files.empty() && o.results.empty()) {
     return fail(err,
                 "say what to show: --baseline-dir DIR or --history FILE|URL (the run history), "
-                "--file JSONL (recorded operations), or both");
+                "--results FILE (runs to compare), --file JSONL (recorded operations), or several");
   }
   std::string location = o.history;
   if (location.empty() && !o.baseline_dir.empty())
@@ -73,6 +77,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   dashboard::options d;
   d.history = location;
   d.files.assign(o.files.begin(), o.files.end());
+  d.results.assign(o.results.begin(), o.results.end());
   if (!o.since.empty()) d.since_ns = parse_time_arg(o.since);
   if (!o.until.empty()) d.until_ns = parse_time_arg(o.until);
   d.limit = o.limit;
@@ -85,8 +90,10 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!o.markdown.empty()) {
     if (const int rc = write_markdown(o.markdown, *data, out, err); rc != exit_ok) return rc;
   }
-  fmt::print(out, "wrote {}: {} runs, {} benchmark metrics, {} steps, {} operations\n", o.out,
-             data->runs.size(), data->trends.size(), data->changes.size(),
+  fmt::print(out,
+             "wrote {}: {} runs, {} benchmark metrics, {} steps, {} results files, {} operations\n",
+             o.out, data->runs.size(), data->trends.size(), data->changes.size(),
+             data->comparison ? data->comparison->runs.size() : 0,
              data->operations ? data->operations->list.size() : 0);
   for (const auto& n : data->notes) fmt::print(err, "note: {}\n", n);
   return exit_ok;

@@ -12,8 +12,9 @@ namespace perftrack::cli::dashboard_command {
 
 struct options {
   std::string baseline_dir;
-  std::string history;             ///< a history file or PostgreSQL URL instead of DIR/history.db
-  std::vector<std::string> files;  ///< recorded operations (JSONL files or directories)
+  std::string history;               ///< a history file or PostgreSQL URL instead of DIR/history.db
+  std::vector<std::string> files;    ///< recorded operations (JSONL files or directories)
+  std::vector<std::string> results;  ///< results files: runs to compare
   std::string out = "perftrack-dashboard.html";
   std::string since, until;  ///< recorded operations outside are left out
   std::string markdown;      ///< also write the numbers as Markdown here (charts beside it)

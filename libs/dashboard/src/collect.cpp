@@ -62,6 +62,11 @@ expected<page_data> collect(const options& o) {
           fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));
     d.operations = std::move(ops).value();
   }
+  if (!o.results.empty()) {
+    auto c = collect_comparison(o.results, d.notes);
+    if (!c) return c.error();
+    d.comparison = std::move(c).value();
+  }
   return d;
 }
 

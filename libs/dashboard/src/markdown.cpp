@@ -145,6 +145,25 @@ void operations_section(const operations_view& v, const std::string& dir, markdo
   out.markdown += "\n";
 }
 
+/// The first run against the last, as the page opens it.
+void comparison_section(const comparison_view& v, markdown_output& out) {
+  if (v.runs.size() < 2) return;
+  out.markdown += fmt::format(
+      "## Compare: {} against {}\n\nchange: the Hodges-Lehmann estimate of head/base with its "
+      "95% interval\n\n| benchmark | metric | base median | head median | change | 95% "
+      "interval |\n|---|---|---:|---:|---:|---:|\n",
+      escape_markdown_cell(v.runs.back().label), escape_markdown_cell(v.runs.front().label));
+  for (const auto& c : v.changes) {
+    const auto& m = v.metrics[c.metric];
+    out.markdown +=
+        fmt::format("| {} | {} | {} | {} | {:+.1f}% | {:+.1f}% to {:+.1f}% |\n",
+                    escape_markdown_cell(m.benchmark), escape_markdown_cell(m.metric),
+                    value_text(c.base_median, m.metric), value_text(c.head_median, m.metric),
+                    100 * c.change, 100 * c.low, 100 * c.high);
+  }
+  out.markdown += "\n";
+}
+
 }  // namespace
 
 markdown_output render_markdown(const page_data& d, const std::string& dir) {
@@ -155,6 +174,7 @@ markdown_output render_markdown(const page_data& d, const std::string& dir) {
   for (const auto& n : d.notes) out.markdown += "- " + escape_markdown_cell(n) + "\n";
   if (!d.notes.empty()) out.markdown += "\n";
   steps_section(d, dir, out);
+  if (d.comparison) comparison_section(*d.comparison, out);
   if (d.operations) operations_section(*d.operations, dir, out);
   return out;
 }

@@ -83,6 +83,35 @@ json operations_json(const operations_view& v) {
           {"list", list}};
 }
 
+/// The compared runs, each metric's samples per run as base64 float64 (null
+/// where a run lacks it), and the first-against-last changes C++ computed.
+json comparison_json(const comparison_view& v) {
+  json runs = json::array();
+  for (const auto& r : v.runs)
+    runs.push_back(
+        {{"label", r.label}, {"sha", r.git_sha}, {"time", r.time}, {"machine", r.machine}});
+  json metrics = json::array();
+  for (const auto& m : v.metrics) {
+    json samples = json::array();
+    for (const auto& s : m.samples) samples.push_back(s.empty() ? json(nullptr) : json(typed(s)));
+    metrics.push_back({{"benchmark", m.benchmark},
+                       {"metric", m.metric},
+                       {"unit", m.unit},
+                       {"lower_is_better", m.lower_is_better},
+                       {"samples", samples}});
+  }
+  json changes = json::array();
+  for (const auto& c : v.changes) {
+    changes.push_back({{"metric", c.metric},
+                       {"change", c.change},
+                       {"low", c.low},
+                       {"high", c.high},
+                       {"base_median", c.base_median},
+                       {"head_median", c.head_median}});
+  }
+  return {{"runs", runs}, {"metrics", metrics}, {"changes", changes}};
+}
+
 std::string iso(std::int64_t ns) {
   char buf[store::timestamp_length];
   return {buf, store::format_timestamp(ns, buf)};
@@ -111,6 +140,21 @@ std::string noscript_summary(const page_data& d) {
     for (const auto& op : d.operations->list) {
       out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape_markup(op.name),
                          op.count, op.errors);
+    }
+    out += "</table>";
+  }
+  if (d.comparison && !d.comparison->changes.empty()) {
+    const auto& c = *d.comparison;
+    out += fmt::format(
+        "<p>{} against {}:</p><table><tr><th>benchmark</th><th>metric</th><th>change</th>"
+        "<th>95% interval</th></tr>",
+        escape_markup(c.runs.back().label), escape_markup(c.runs.front().label));
+    for (const auto& ch : c.changes) {
+      const auto& m = c.metrics[ch.metric];
+      out += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{:+.1f}%</td><td>{:+.1f}% to {:+.1f}%</td></tr>",
+          escape_markup(m.benchmark), escape_markup(m.metric), 100 * ch.change, 100 * ch.low,
+          100 * ch.high);
     }
     out += "</table>";
   }
@@ -151,6 +195,7 @@ std::string data_json(const page_data& d, const options& o) {
                       {"trends", trends},
                       {"changes", changes},
                       {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
+                      {"comparison", d.comparison ? comparison_json(*d.comparison) : json(nullptr)},
                       {"notes", d.notes}});
 }
 
@@ -169,10 +214,10 @@ std::string render_html(const page_data& d, const options& o) {
   out += page_css;
   out += "</style>\n</head>\n<body>\n<header><h1>perftrack dashboard</h1>";
   out += fmt::format(
-      "<p class=\"sources\">History {} &middot; {} recorded operations &middot; generated "
-      "{}</p></header>\n",
+      "<p class=\"sources\">History {} &middot; {} recorded operations &middot; {} results "
+      "files &middot; generated {}</p></header>\n",
       d.source.empty() ? "none" : escape_markup(d.source), d.operations ? d.operations->records : 0,
-      iso(o.now_ns));
+      d.comparison ? d.comparison->runs.size() : 0, iso(o.now_ns));
   out += noscript_summary(d);
   out += "\n<main id=\"app\"></main>\n<script type=\"application/json\" id=\"perftrack-data\">";
   out += data_json(d, o);

@@ -168,5 +168,58 @@ TEST_F(DashboardTest, AMissingFileIsAnErrorThatNamesIt) {
   EXPECT_NE(v.error().message.find("absent.jsonl"), std::string::npos);
 }
 
+/// A perftrack results file with one latency benchmark per (name, center).
+std::filesystem::path results_file(const std::filesystem::path& path,
+                                   const std::vector<std::pair<std::string, double>>& benchmarks) {
+  std::string list;
+  for (const auto& [name, center] : benchmarks) {
+    std::string samples;
+    for (int k = 0; k < 8; ++k)
+      samples += (k ? "," : "") + std::to_string(center * (1 + 0.01 * std::sin(k * 3.3)));
+    list += (list.empty() ? "" : ",") + std::string("{\"name\":\"") + name +
+            "\",\"category\":\"db\",\"kind\":\"latency\",\"unit\":\"ns\",\"status\":\"ok\","
+            "\"samples\":[" +
+            samples + "]}";
+  }
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << "{\"schema_version\":1,\"environment\":{\"cpu_model\":\"c\"},"
+                         "\"run\":{},\"benchmarks\":["
+                      << list << "]}";
+  return path;
+}
+
+TEST_F(DashboardTest, ComparesTheFirstResultsFileWithTheLast) {
+  const auto a = results_file(dir_.path() / "a" / "run.json", {{"insert", 1000}, {"gone", 5}});
+  const auto b = results_file(dir_.path() / "b" / "run.json", {{"insert", 1330}});
+  std::vector<std::string> notes;
+  auto v = collect_comparison({a, b}, notes);
+  ASSERT_TRUE(v) << v.error().message;
+  ASSERT_EQ(v->runs.size(), 2u);
+  EXPECT_EQ(v->runs[0].label, a.string());  // two files named run.json: their paths
+  ASSERT_EQ(v->metrics.size(), 2u);         // gone, insert
+  ASSERT_EQ(v->changes.size(), 1u);         // gone has no head samples
+  const auto& c = v->changes[0];
+  EXPECT_EQ(v->metrics[c.metric].benchmark, "insert");
+  EXPECT_NEAR(c.change, 0.33, 1e-9);  // the same noise, scaled: exactly 1.33
+  EXPECT_LT(c.low, c.change);
+  EXPECT_GT(c.high, c.change);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("1 benchmark metrics are missing"), std::string::npos) << notes[0];
+  const std::string md = render_markdown({.comparison = *v}, "charts").markdown;
+  EXPECT_NE(md.find("| insert | latency | 999.2 ns | 1.329 us | +33.0% |"), std::string::npos) << md;
+}
+
+TEST_F(DashboardTest, OneResultsFileIsShownAndSaysWhyItCannotBeCompared) {
+  std::vector<std::string> notes;
+  auto v = collect_comparison({results_file(dir_.path() / "one.json", {{"x", 1}})}, notes);
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->changes.empty());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("comparing needs two"), std::string::npos);
+  auto missing = collect_comparison({dir_.path() / "absent.json"}, notes);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("absent.json"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace perftrack::dashboard

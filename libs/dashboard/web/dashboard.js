@@ -20,7 +20,9 @@
   // ---- view state in the URL fragment -----------------------------------------
   function readState() {
     const p = new URLSearchParams(location.hash.slice(1));
-    return { q: p.get('q') || '', chart: p.get('chart') || '', log: p.get('log') === '1', x: p.get('x') === 'date' ? 'date' : 'run' };
+    const index = (k) => (p.has(k) ? Number(p.get(k)) : null);
+    return { q: p.get('q') || '', chart: p.get('chart') || '', log: p.get('log') === '1', x: p.get('x') === 'date' ? 'date' : 'run',
+      base: index('base'), head: index('head'), cmp: p.get('cmp') || '' };
   }
   const state = readState();
   function writeState() {
@@ -29,6 +31,9 @@
     if (state.chart) p.set('chart', state.chart);
     if (state.log) p.set('log', '1');
     if (state.x === 'date') p.set('x', 'date');
+    if (state.base != null) p.set('base', state.base);
+    if (state.head != null) p.set('head', state.head);
+    if (state.cmp) p.set('cmp', state.cmp);
     history.replaceState(null, '', '#' + p.toString());
   }
 
@@ -92,6 +97,149 @@
     table.append(el('thead', {}, head), body);
     fill();
     section.append(table);
+    return section;
+  }
+
+  // ---- compare two runs ---------------------------------------------------------------
+  // head/base as the Hodges-Lehmann ratio with its 95% interval, the same
+  // definition as stats::hodges_lehmann_ratio in C++ (the browser test checks
+  // that the two agree on the default pair).
+  const Z95 = 1.959963984540054;
+  function hodgesLehmann(base, head) {
+    const ok = (xs) => xs && xs.length && xs.every((v) => v > 0 && isFinite(v));
+    if (!ok(base) || !ok(head)) return null;
+    const d = new Float64Array(base.length * head.length);
+    let k = 0;
+    for (const h of head) for (const b of base) d[k++] = Math.log(h) - Math.log(b);
+    d.sort();
+    const n = d.length, nb = base.length, nh = head.length;
+    const median = n % 2 ? d[(n - 1) / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+    const lo = Math.max(1, Math.floor(n / 2 - Z95 * Math.sqrt(nb * nh * (nb + nh + 1) / 12))) - 1;
+    return { estimate: Math.exp(median), low: Math.exp(d[lo]), high: Math.exp(d[n - 1 - lo]) };
+  }
+
+  const sampleCache = new Map();
+  function samplesOf(m, run) {
+    const key = m.benchmark + '\u001f' + m.metric + '\u001f' + run;
+    if (!sampleCache.has(key)) {
+      const b64 = m.samples[run];
+      sampleCache.set(key, b64 == null ? null : Array.from(new Float64Array(decodeBytes(b64))).sort((a, b) => a - b));
+    }
+    return sampleCache.get(key);
+  }
+  // Linear interpolation between closest ranks (numpy's default) of a sorted array.
+  function quantile(sorted, q) {
+    const h = (sorted.length - 1) * q, lo = Math.floor(h);
+    return lo + 1 >= sorted.length ? sorted[sorted.length - 1] : sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+  }
+
+  function compareRows(base, head) {
+    const c = data.comparison, rows = [];
+    c.metrics.forEach((m) => {
+      const b = samplesOf(m, base), h = samplesOf(m, head);
+      const r = hodgesLehmann(b, h);
+      rows.push({ m, b, h, change: r ? r.estimate - 1 : null, low: r ? r.low - 1 : null, high: r ? r.high - 1 : null });
+    });
+    return rows.sort((x, y) => (y.change == null ? -1 : Math.abs(y.change)) - (x.change == null ? -1 : Math.abs(x.change)));
+  }
+
+  function ecdf(b, h) {
+    const xs = [...new Set([...b, ...h])].sort((x, y) => x - y);
+    const at = (s) => { let i = 0; return xs.map((x) => { while (i < s.length && s[i] <= x) ++i; return i / s.length; }); };
+    return [xs, at(b), at(h)];
+  }
+
+  function compareCharts(detail, row, runs) {
+    for (const id of ['cdf', 'pct']) { const u = charts.get(id + '\u001fcompare'); if (u) { u.destroy(); charts.delete(id + '\u001fcompare'); } }
+    const m = row.m;
+    detail.replaceChildren(el('h4', {}, `${m.benchmark} \u00b7 ${m.metric}`));
+    if (!row.b || !row.h) { detail.append(el('p', { class: 'empty' }, 'This metric has no raw samples in one of the two runs.')); return; }
+    const width = Math.max(300, detail.clientWidth - 16);
+    const fmt = (v) => fmtValue(v, m.metric);
+    const side = (label, stroke, show) => ({ label, stroke, width: 1.5, value: (u, v) => (v == null ? '-' : show(v)) });
+    const cdfBox = el('div', { class: 'plot cdf' }), pctBox = el('div', { class: 'plot percentiles' });
+    const hover = el('div', { class: 'hover' });
+    detail.append(el('div', { class: 'caption' }, 'empirical CDF of the samples'), cdfBox,
+      el('div', { class: 'caption' }, 'percentiles on a log scale of 1 - p, to p99.99 (above 1 - 1/n a percentile is the largest sample)'), pctBox, hover);
+    const stepped = uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
+    const cdf = new uPlot({
+      width, height: 200, scales: { x: { time: false } },
+      axes: [{ stroke: getComputedStyle(document.body).color, values: (u, vals) => vals.map(fmt) }, { stroke: getComputedStyle(document.body).color }],
+      series: [{ label: m.metric, value: (u, v) => fmt(v) },
+        Object.assign(side(`base: ${runs[0].label}`, '#64748b', (v) => v.toFixed(3)), { paths: stepped }),
+        Object.assign(side(`head: ${runs[1].label}`, '#c62828', (v) => v.toFixed(3)), { paths: stepped })],
+    }, ecdf(row.b, row.h), cdfBox);
+    charts.set('cdf\u001fcompare', cdf);
+    const vs = Array.from({ length: 201 }, (_, i) => i * 0.02);
+    const pname = (v) => 'p' + String(+(100 * (1 - Math.pow(10, -v))).toPrecision(6));
+    const pct = new uPlot({
+      width, height: 200, scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ stroke: getComputedStyle(document.body).color, splits: () => [0, Math.log10(2), 1, 2, 3, 4], values: (u, vals) => vals.map(pname) },
+        { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map(fmt) }],
+      series: [{ label: 'percentile', value: (u, v) => pname(v) },
+        side(`base: ${runs[0].label}`, '#64748b', fmt), side(`head: ${runs[1].label}`, '#c62828', fmt)],
+      hooks: { setCursor: [(u) => {
+        const i = u.cursor.idx;
+        if (i == null) return;
+        hover.textContent = `${pname(vs[i])}: base ${fmt(u.data[1][i])}, head ${fmt(u.data[2][i])}`;
+        hover.dataset.base = String(u.data[1][i]);
+      }] },
+    }, [vs, vs.map((v) => quantile(row.b, 1 - Math.pow(10, -v))), vs.map((v) => quantile(row.h, 1 - Math.pow(10, -v)))], pctBox);
+    charts.set('pct\u001fcompare', pct);
+  }
+
+  function compare() {
+    const section = el('section', { id: 'compare' }, el('h2', {}, 'Compare two runs'));
+    const c = data.comparison;
+    if (!c || !c.runs.length) {
+      section.append(el('p', { class: 'empty' }, 'No results files: give perftrack dashboard --results A.json --results B.json to compare two runs.'));
+      return section;
+    }
+    const last = c.runs.length - 1;
+    const valid = (i) => i != null && Number.isInteger(i) && i >= 0 && i <= last;
+    if (!valid(state.base)) state.base = 0;
+    if (!valid(state.head)) state.head = last;
+    const runText = (r, i) => `${i + 1}: ${r.label}${r.sha ? ' @ ' + shortSha(r.sha) : ''}${r.time ? ' ' + r.time : ''}`;
+    const select = (value) => {
+      const s = el('select', {}, ...c.runs.map((r, i) => el('option', { value: String(i) }, runText(r, i))));
+      s.value = String(value);
+      return s;
+    };
+    const baseSel = select(state.base), headSel = select(state.head);
+    baseSel.id = 'compare-base'; headSel.id = 'compare-head';
+    section.append(el('div', { class: 'controls' }, el('label', {}, 'base ', baseSel), el('label', {}, 'head ', headSel),
+      el('span', { class: 'note' }, 'change: head/base as the Hodges-Lehmann estimate (the median of every head/base ratio) with its 95% interval from the Mann-Whitney distribution; click a row for its distributions')));
+    const machines = new Set(c.runs.map((r) => r.machine).filter((m) => m));
+    if (machines.size > 1) section.append(el('p', { class: 'note' }, 'The runs come from different machines (comparability keys differ): a change may be the machine.'));
+    const table = el('table', { id: 'compare-table' }, el('thead', {}, el('tr', {},
+      ...['benchmark', 'metric', 'base median', 'head median', 'change', '95% interval', 'n base', 'n head'].map((h) => el('th', {}, h)))));
+    const body = el('tbody');
+    table.append(body);
+    const detail = el('div', { class: 'card', id: 'compare-detail' });
+    function fill() {
+      const runs = [c.runs[state.base], c.runs[state.head]];
+      const rows = compareRows(state.base, state.head);
+      body.replaceChildren(...rows.map((r) => {
+        const clear = r.change != null && (r.low > 0 || r.high < 0);
+        const worse = r.change != null && (r.change > 0) === r.m.lower_is_better;
+        const tr = el('tr', { class: 'clickable', onclick: () => { state.cmp = chartId(r.m); writeState(); compareCharts(detail, r, runs); } },
+          el('td', {}, r.m.benchmark), el('td', {}, r.m.metric),
+          el('td', { class: 'num' }, r.b ? fmtValue(quantile(r.b, 0.5), r.m.metric) : '-'),
+          el('td', { class: 'num' }, r.h ? fmtValue(quantile(r.h, 0.5), r.m.metric) : '-'),
+          el('td', { class: 'num change ' + (clear ? (worse ? 'worse' : 'better') : '') }, pct(r.change)),
+          el('td', { class: 'num' }, r.change == null ? 'cannot compare' : `${pct(r.low)} to ${pct(r.high)}`),
+          el('td', { class: 'num' }, r.b ? r.b.length : 0), el('td', { class: 'num' }, r.h ? r.h.length : 0));
+        tr.dataset.metric = chartId(r.m);
+        return tr;
+      }));
+      const chosen = rows.find((r) => chartId(r.m) === state.cmp) || rows[0];
+      if (chosen) compareCharts(detail, chosen, runs);
+    }
+    const change = () => { state.base = Number(baseSel.value); state.head = Number(headSel.value); writeState(); fill(); };
+    baseSel.addEventListener('change', change);
+    headSel.addEventListener('change', change);
+    section.append(table, detail);
+    requestAnimationFrame(fill);
     return section;
   }
 
@@ -385,10 +533,10 @@
     if (card) { card.style.display = ''; card.scrollIntoView({ block: 'center' }); }
   }
 
-  app.append(regressions(), trends(), operations());
+  app.append(regressions(), compare(), trends(), operations());
   // A view linked or typed in: built again from its fragment.
   window.addEventListener('hashchange', () => location.reload());
   if (state.chart) focusChart(state.chart);
   // For tests and the console: the charts by id and the data.
-  window.perftrack = { charts, data, chartId };
+  window.perftrack = { charts, data, chartId, hodgesLehmann, compareRows };
 })();

@@ -17,8 +17,9 @@
 namespace perftrack::dashboard {
 
 struct options {
-  std::string history;                       ///< a history file or postgresql:// URL; empty: none
-  std::vector<std::filesystem::path> files;  ///< recorded operations (JSONL files or directories)
+  std::string history;                         ///< a history file or postgresql:// URL; empty: none
+  std::vector<std::filesystem::path> files;    ///< recorded operations (JSONL files or directories)
+  std::vector<std::filesystem::path> results;  ///< benchmark results files, each a run to compare
   std::optional<std::int64_t> since_ns, until_ns;  ///< records outside are left out
   std::size_t limit = 100'000;                     ///< the latest runs read
   std::string commit_url_template;                 ///< "{sha}" becomes the commit; empty: no links
@@ -66,6 +67,42 @@ struct operations_view {
   std::vector<pair_correlation> correlations;
 };
 
+/// A results file as a run the page can compare.
+struct compared_run {
+  std::string label;  ///< the file's name (its path when two share a name)
+  std::string git_sha, time, machine;
+};
+
+/// One benchmark metric's raw samples in each compared run (empty where a
+/// run lacks it or has only a summary).
+struct compared_metric {
+  std::string benchmark, metric, unit;
+  bool lower_is_better = true;
+  std::vector<std::vector<double>> samples;  ///< per run
+};
+
+/// head / base - 1 of one metric: the Hodges-Lehmann ratio and its 95%
+/// interval (stats::hodges_lehmann_ratio), the medians beside it.
+struct metric_change {
+  std::size_t metric = 0;  ///< into comparison_view::metrics
+  double change = 0, low = 0, high = 0;
+  double base_median = 0, head_median = 0;
+};
+
+struct comparison_view {
+  std::vector<compared_run> runs;
+  std::vector<compared_metric> metrics;  ///< by benchmark, then metric
+  /// The first run against the last (the page's default pair), metrics with
+  /// samples on both sides, largest |change| first. The page computes any
+  /// other pair itself, the same way.
+  std::vector<metric_change> changes;
+};
+
+/// Reads results files (any format perftrack compare reads) as runs to
+/// compare; notes say what cannot be compared.
+expected<comparison_view> collect_comparison(const std::vector<std::filesystem::path>& results,
+                                             std::vector<std::string>& notes);
+
 struct page_data {
   std::string source;                         ///< the history read
   std::vector<gate::history_run> runs;        ///< oldest first
@@ -73,6 +110,7 @@ struct page_data {
   std::vector<gate::change_point> changes;    ///< the history's steps, largest first
   std::vector<std::string> notes;             ///< what the page cannot show, and why
   std::optional<operations_view> operations;  ///< from --file
+  std::optional<comparison_view> comparison;  ///< from --results
 };
 
 /// Reads recorded operations into `columns` time columns (at most), those in
