@@ -206,7 +206,8 @@ TEST_F(DashboardTest, ComparesTheFirstResultsFileWithTheLast) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_NE(notes[0].find("1 benchmark metrics are missing"), std::string::npos) << notes[0];
   const std::string md = render_markdown({.comparison = *v}, "charts").markdown;
-  EXPECT_NE(md.find("| insert | latency | 999.2 ns | 1.329 us | +33.0% |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| insert | latency | 999.2 ns | 1.329 us | +33.0% |"), std::string::npos)
+      << md;
 }
 
 TEST_F(DashboardTest, OneResultsFileIsShownAndSaysWhyItCannotBeCompared) {
