@@ -68,7 +68,7 @@ for (let k = 0; k < 600; ++k) {
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: OP, duration_ms: ms, success: k % 100 !== 0 }));
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'message_send', duration_ms: 0.2, success: true }));
   // Slows with OP (a joint step), with its own wander: the pair to rank first.
-  const wander = 2 + Math.abs(Math.sin(k * 1.7));
+  const wander = 2 + Math.sin(k / 40) + 0.05 * Math.abs(Math.sin(k * 1.7));
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'queue_wait', duration_ms: k >= 300 && k < 310 ? 40 * wander : wander, success: true }));
 }
 // 200,000 events 1 ms apart at 1 ms, one of them 100 ms: decimation must not
@@ -79,6 +79,17 @@ for (let k = 0; k < 200000; ++k) {
 }
 const jsonl = path.join(work, 'metrics.jsonl');
 fs.writeFileSync(jsonl, lines.join('\n') + '\n');
+// The recorder's resource samples beside it: memory follows queue_wait's slow
+// wander (the process holds more while its queue is slow); CPU use wanders on
+// its own.
+const samples = [];
+let cpuSeconds = 0;
+for (let k = 0; k < 600; ++k) {
+  const rss = 50 * 1048576 * (2 + Math.sin(k / 40));
+  cpuSeconds += 0.3 + 0.2 * Math.sin(k * 0.37);
+  samples.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000 + 500).toISOString(), pid: 4242, rss_bytes: Math.round(rss), cpu_seconds: cpuSeconds }));
+}
+fs.writeFileSync(path.join(work, 'perf-resources.ndjson'), samples.join('\n') + '\n');
 // The page's columns and rows, computed here: 120 columns over the span, rows
 // at 10^(i/4) ms for i = -12..20 (an event at or below a bound is in its row).
 const columns = 120, spanNs = 599e9 + 1, widthNs = Math.ceil(spanNs / columns);
@@ -188,6 +199,22 @@ try {
   const pairs = await tab.$$eval('#correlations-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   check(pairs.length >= 1 && [pairs[0][0], pairs[0][1]].sort().join('|') === ['queue_wait', OP].sort().join('|') && Number(pairs[0][2]) > 0.1,
     `operations that slow together: ${JSON.stringify(pairs)}`);
+  // Operations and resources: queue_wait with memory first, of the four rows.
+  const withResources = await tab.$$eval('#resources-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check(withResources.length === 4 && withResources[0][0] === 'queue_wait' && withResources[0][1] === 'rss_bytes' && Number(withResources[0][2]) > 0.5 &&
+    Math.abs(Number(withResources[1][2])) < Number(withResources[0][2]),
+    `operations and resources: ${JSON.stringify(withResources)}`);
+  await tab.waitForFunction(() => window.perftrack.charts.has('resources'), { timeout: 10000 });
+  const resourceColours = await tab.evaluate(() => {
+    const u = window.perftrack.charts.get('resources');
+    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
+    return seen.size;
+  });
+  check(resourceColours > 3, `the resources chart has ${resourceColours} colours: empty`);
+  await tab.evaluate(() => document.getElementById('resources').scrollIntoView());
+  await tab.screenshot({ path: path.join(artifacts, 'resources.png') });
   // The spike among 200,000 events: in the greatest series, and painted there.
   const spike = await tab.evaluate(() => {
     const u = window.perftrack.charts.get('events\u001fspiky');

@@ -57,6 +57,10 @@ expected<page_data> collect(const options& o) {
       d.notes.push_back(
           "the recorded files hold no operation in the time asked for: nothing to show under "
           "Operations");
+    if (ops->resource_malformed > 0)
+      d.notes.push_back(
+          fmt::format("{} resource samples skipped: not lines of perf-resources.ndjson",
+                      ops->resource_malformed));
     if (ops->malformed > 0)
       d.notes.push_back(
           fmt::format("{} malformed lines skipped (perftrack report names them)", ops->malformed));

@@ -142,6 +142,15 @@ void operations_section(const operations_view& v, const std::string& dir, markdo
                                   escape_markdown_cell(c.b), c.rho, c.n);
     }
   }
+  if (!v.resource_correlations.empty()) {
+    out.markdown +=
+        "\n### Operations and resources\n\n| operation | resource | rho | n |\n"
+        "|---|---|---:|---:|\n";
+    for (const auto& c : v.resource_correlations) {
+      out.markdown += fmt::format("| {} | {} | {:.3f} | {} |\n", escape_markdown_cell(c.operation),
+                                  escape_markdown_cell(c.resource), c.rho, c.n);
+    }
+  }
   out.markdown += "\n";
 }
 

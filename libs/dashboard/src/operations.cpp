@@ -135,6 +135,20 @@ std::vector<pair_correlation> correlate(const std::vector<operation>& ops) {
   return out;
 }
 
+/// The recorder's resource samples beside each input: in a directory, or
+/// beside a file (tracker_options::resource_file_name's default).
+std::vector<std::filesystem::path> resource_files(
+    const std::vector<std::filesystem::path>& inputs) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (const auto& p : inputs) {
+    const auto dir = std::filesystem::is_directory(p, ec) ? p : p.parent_path();
+    auto f = (dir.empty() ? std::filesystem::path(".") : dir) / "perf-resources.ndjson";
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<double>& heat_bounds_ms() {
@@ -176,6 +190,7 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
                                     static_cast<std::int64_t>(v.event_columns));
   for (auto& [name, events] : sink.by_name()) v.list.push_back(summarize(name, events, v));
   v.correlations = correlate(v.list);
+  add_resources(v, resource_files(files));
   return v;
 }
 

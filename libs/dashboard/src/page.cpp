@@ -72,8 +72,19 @@ json operations_json(const operations_view& v) {
   json pairs = json::array();
   for (const auto& c : v.correlations)
     pairs.push_back({{"a", c.a}, {"b", c.b}, {"rho", c.rho}, {"n", c.n}});
+  json resources = json::array();
+  for (const auto& r : v.resources)
+    resources.push_back({{"name", r.name}, {"values", numbers(r.values)}});
+  json with_resources = json::array();
+  for (const auto& c : v.resource_correlations) {
+    with_resources.push_back(
+        {{"operation", c.operation}, {"resource", c.resource}, {"rho", c.rho}, {"n", c.n}});
+  }
   return {{"start_s", static_cast<double>(v.start_ns) / 1e9},
           {"correlations", pairs},
+          {"resources", resources},
+          {"resource_samples", v.resource_samples},
+          {"resource_correlations", with_resources},
           {"width_s", static_cast<double>(v.width_ns) / 1e9},
           {"columns", v.columns},
           {"event_width_s", static_cast<double>(v.event_width_ns) / 1e9},

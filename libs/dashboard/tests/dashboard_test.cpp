@@ -152,8 +152,35 @@ TEST_F(DashboardTest, OperationsThatStepTogetherRankFirst) {
     }
   }
   out.close();
+  // The recording process's memory grows from 100 to 400 MiB with the step
+  // (two processes' samples, a second apart); its CPU wanders. One bad line.
+  std::ofstream resources(dir_.path() / "perf-resources.ndjson");
+  for (int k = 0; k < 60; ++k) {
+    for (const int pid : {10, 11}) {
+      char ts[store::timestamp_length];
+      store::format_timestamp(t0 + std::int64_t{k} * 1'000'000'000 + pid, ts);
+      resources << R"({"timestamp":")" << std::string_view(ts, sizeof ts) << R"(","pid":)" << pid
+                << R"(,"rss_bytes":)" << (k >= 30 ? 200 : 50) * 1048576.0 * (1 + 0.01 * wander(g))
+                << R"(,"cpu_seconds":)" << k * 0.5 + 0.1 * wander(g) << "}\n";
+    }
+  }
+  resources << "{\"timestamp\":1}\n";
+  resources.close();
   auto v = collect_operations({file}, 60);
   ASSERT_TRUE(v) << v.error().message;
+  ASSERT_EQ(v->resources.size(), 2u);
+  EXPECT_EQ(v->resource_samples, 120u);
+  EXPECT_EQ(v->resource_malformed, 1u);
+  EXPECT_NEAR(v->resources[0].values[0], 100 * 1048576.0, 3 * 1048576.0);  // two processes
+  EXPECT_NEAR(v->resources[1].values[10], 1.0, 0.3);                       // 0.5 core each
+  ASSERT_GE(v->resource_correlations.size(), 4u);
+  for (int i = 0; i < 2; ++i) {  // db and queue move with memory, before anything else
+    EXPECT_EQ(v->resource_correlations[i].resource, "rss_bytes");
+    EXPECT_TRUE(v->resource_correlations[i].operation == "db" ||
+                v->resource_correlations[i].operation == "queue");
+    EXPECT_GT(v->resource_correlations[i].rho, 0.7);
+  }
+  EXPECT_LT(std::fabs(v->resource_correlations[2].rho), 0.5);
   ASSERT_EQ(v->correlations.size(), 6u);
   EXPECT_EQ(v->correlations[0].a, "db");
   EXPECT_EQ(v->correlations[0].b, "queue");

@@ -503,8 +503,52 @@
       grid.append(card);
       opObserver.observe(card);
     }
-    section.append(grid, correlations(ops));
+    section.append(grid, correlations(ops), resources(ops));
     return section;
+  }
+
+  // The processes' memory and CPU the recorder sampled, and how each
+  // operation's p95 moves with them.
+  function resources(ops) {
+    const box = el('div', { id: 'resources' }, el('h3', {}, 'Operations and resources'));
+    if (!ops.resources.length) {
+      box.append(el('p', { class: 'empty' }, 'No resource samples: the recorder writes them to perf-resources.ndjson beside the metrics file (PERFTRACK_RESOURCE_INTERVAL_MS).'));
+      return box;
+    }
+    const xs = Array.from({ length: ops.columns }, (_, i) => ops.start_s + i * ops.width_s);
+    const [rss, cpu] = ops.resources;
+    const card = el('div', { class: 'card' }, el('h4', {}, `resident memory and CPU of the recording processes (${ops.resource_samples} samples)`), el('div', { class: 'plot' }));
+    box.append(card);
+    const mib = (v) => (v == null ? '-' : (v / 1048576).toFixed(1) + ' MiB');
+    const cores = (v) => (v == null ? '-' : v.toFixed(2) + ' cores');
+    requestAnimationFrame(() => {
+      const u = new uPlot({
+        width: Math.max(300, card.clientWidth - 16), height: 180,
+        scales: { x: { time: true }, rss: {}, cpu: {} },
+        axes: [{ stroke: getComputedStyle(document.body).color },
+          { scale: 'rss', stroke: getComputedStyle(document.body).color, size: 80, values: (u, vals) => vals.map(mib) },
+          { scale: 'cpu', side: 1, stroke: getComputedStyle(document.body).color, size: 80, grid: { show: false }, values: (u, vals) => vals.map(cores) }],
+        series: [{ label: 'time' },
+          { label: 'RSS', scale: 'rss', stroke: '#7c3aed', width: 1.5, spanGaps: true, value: (u, v) => mib(v) },
+          { label: 'CPU', scale: 'cpu', stroke: '#0891b2', width: 1.5, spanGaps: true, value: (u, v) => cores(v) }],
+      }, [xs, rss.values, cpu.values], card.querySelector('.plot'));
+      charts.set('resources', u);
+    });
+    if (!ops.resource_correlations.length) {
+      box.append(el('p', { class: 'empty' }, 'No operation shares 5 time columns with the resource samples.'));
+      return box;
+    }
+    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each operation\u2019s p95 with a resource over the time columns both have (n), strongest first. rss_bytes: resident memory added over processes; cpu_cores: CPU seconds per second.'));
+    const table = el('table', { id: 'resources-table' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'operation'), el('th', {}, 'resource'), el('th', {}, 'rho'), el('th', {}, 'n'))));
+    const body = el('tbody');
+    for (const c of ops.resource_correlations) {
+      body.append(el('tr', {}, el('td', {}, c.operation), el('td', {}, c.resource),
+        el('td', { class: 'num' }, c.rho.toFixed(3)), el('td', { class: 'num' }, c.n)));
+    }
+    table.append(body);
+    box.append(table);
+    return box;
   }
 
   function correlations(ops) {

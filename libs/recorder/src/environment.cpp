@@ -37,6 +37,13 @@ tracker_options tracker_options::from_environment() {
       o.buffer_bytes = value * 1024;
     }
   }
+  if (const auto ms = env("PERFTRACK_RESOURCE_INTERVAL_MS"); !ms.empty()) {
+    long value = 0;
+    const auto r = std::from_chars(ms.data(), ms.data() + ms.size(), value);
+    if (r.ec == std::errc{} && r.ptr == ms.data() + ms.size() && value >= 0) {
+      o.resource_interval = std::chrono::milliseconds(value);
+    }
+  }
   return o;
 }
 

@@ -39,6 +39,9 @@ private:
   void run() noexcept;
   std::size_t drain_all();
   void write_out() noexcept;
+  /// Appends a resource sample when resource_interval has passed (and at
+  /// the first and `last` rounds).
+  void sample_resources(tracker::clock::time_point now, bool last) noexcept;
   void report_error(const std::string& message) noexcept;
   void retire_drained_orphans();
   static std::uint64_t next_uid_fetch() noexcept;

@@ -1,11 +1,14 @@
 // The background writer: drains every thread's ring, formats JSON lines, appends
 // them to the metrics file and feeds the live statistics.
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
 #include "line_format.hpp"
 #include "perftrack/store/appender.hpp"
+#include "resources.hpp"
 #include "tracker_impl.hpp"
 
 namespace perftrack {
@@ -28,9 +31,13 @@ void default_error_handler(std::string_view message) {
 
 struct tracker_impl::writer_state {
   explicit writer_state(const tracker_options& options)
-      : file(options.file_path()), buffer(new char[buffer_capacity]) {}
+      : file(options.file_path()),
+        resources(options.resource_path()),
+        buffer(new char[buffer_capacity]) {}
 
   store::appender file;
+  store::appender resources;
+  tracker::clock::time_point resources_taken{};
   std::unique_ptr<char[]> buffer;
   std::size_t used = 0;
   std::uint64_t lines = 0;  // lines in buffer
@@ -103,6 +110,7 @@ void tracker_impl::run() noexcept {
       writer_->wall_offset = wall_offset_ns();  // follow clock adjustments
       writer_->offset_taken = now;
     }
+    sample_resources(now, stopping);
     retire_drained_orphans();
 
     lock.lock();
@@ -183,6 +191,29 @@ void tracker_impl::write_out() noexcept {
   }
   w.used = 0;
   w.lines = 0;
+}
+
+void tracker_impl::sample_resources(tracker::clock::time_point now, bool last) noexcept {
+  writer_state& w = *writer_;
+  if (options_.resource_interval.count() <= 0 || !options_.file_sink) return;
+  const bool first = w.resources_taken == tracker::clock::time_point{};
+  if (!first && !last && now - w.resources_taken < options_.resource_interval) return;
+  w.resources_taken = now;
+  const auto usage = detail::read_process_usage();
+  if (!usage) return;
+  char line[detail::max_resource_line];
+  const std::int64_t wall_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() +
+      w.wall_offset;
+  const std::size_t n = detail::format_resource_line(wall_ns, ::getpid(), *usage, line);
+  std::error_code error;
+  if (w.resources.append(std::string_view(line, n), error) != n) {
+    try {
+      report_error("cannot write " + w.resources.path().string() + ": " + error.message() +
+                   " (a resource sample; set PERFTRACK_RESOURCE_INTERVAL_MS=0 to stop them)");
+    } catch (...) {
+    }
+  }
 }
 
 void tracker_impl::report_error(const std::string& message) noexcept {

@@ -1,6 +1,7 @@
 #include "perftrack/recorder/tracker.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -104,6 +105,30 @@ TEST(TrackerTest, RecordsReachTheFileWithoutFlush) {
   EXPECT_EQ(read_lines(dir.path() / "perf-metrics.jsonl").size(), 1u);
 }
 
+TEST(TrackerTest, SamplesTheProcessResourcesBesideTheMetricsFile) {
+  testing::temp_dir dir;
+  auto o = options_in(dir.path());
+  o.resource_interval = 20ms;
+  {
+    tracker t(o);
+    t.record("x", 1.0, true);
+    std::this_thread::sleep_for(150ms);
+  }
+  const auto lines = read_lines(dir.path() / "perf-resources.ndjson");
+  ASSERT_GE(lines.size(), 3u);  // the first round, every 20 ms, the last round
+  std::string previous;
+  for (const auto& line : lines) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("pid").get<int>(), static_cast<int>(::getpid()));
+    EXPECT_GT(j.at("rss_bytes").get<std::uint64_t>(), 0u);
+    EXPECT_GE(j.at("cpu_seconds").get<double>(), 0.0);
+    const auto stamp = j.at("timestamp").get<std::string>();
+    EXPECT_GE(stamp, previous);
+    previous = stamp;
+  }
+  EXPECT_EQ(read_lines(dir.path() / "perf-metrics.jsonl").size(), 1u);
+}
+
 TEST(TrackerTest, DisabledTrackerWritesNothing) {
   testing::temp_dir dir;
   auto o = options_in(dir.path());
@@ -120,6 +145,7 @@ TEST(TrackerTest, DisabledTrackerWritesNothing) {
 TEST(TrackerTest, FullDeviceDropsAndCountsWithoutThrowing) {
   auto o = options_in("/dev");
   o.file_name = "full";
+  o.resource_interval = 0ms;  // no resource file in /dev
   std::string seen;
   o.on_error = [&](std::string_view m) { seen = m; };
   tracker t(o);

@@ -56,6 +56,22 @@ struct pair_correlation {
   std::size_t n = 0;  ///< columns where both have events
 };
 
+/// A resource the recorder sampled (perf-resources.ndjson), per time column:
+/// "rss_bytes" (the processes' resident memory added up, each the mean of its
+/// samples in the column) or "cpu_cores" (CPU seconds per second, added up).
+/// NaN where no sample falls.
+struct resource_series {
+  std::string name;
+  std::vector<double> values;
+};
+
+/// How an operation's p95 moves with a resource over the time columns.
+struct resource_correlation {
+  std::string operation, resource;
+  double rho = 0;     ///< Spearman's rank correlation
+  std::size_t n = 0;  ///< columns where both have a value
+};
+
 struct operations_view {
   std::int64_t start_ns = 0, width_ns = 0;  ///< the columns: start + i x width
   std::size_t columns = 0;
@@ -65,6 +81,11 @@ struct operations_view {
   std::vector<operation> list;  ///< by name
   /// Pairs with at least 5 shared columns, strongest |rho| first (at most 50).
   std::vector<pair_correlation> correlations;
+  std::vector<resource_series> resources;  ///< empty without resource samples
+  std::uint64_t resource_samples = 0, resource_malformed = 0;
+  /// Every operation against every resource, at least 5 shared columns,
+  /// strongest |rho| first.
+  std::vector<resource_correlation> resource_correlations;
 };
 
 /// A results file as a run the page can compare.
@@ -114,11 +135,17 @@ struct page_data {
 };
 
 /// Reads recorded operations into `columns` time columns (at most), those in
-/// [since, until] when given.
+/// [since, until] when given, and the recorder's resource samples: the
+/// perf-resources.ndjson beside each file (in each directory) when present.
 expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
                                              std::size_t columns,
                                              std::optional<std::int64_t> since_ns = {},
                                              std::optional<std::int64_t> until_ns = {});
+
+/// Adds the resource samples of `files` (lines of perf-resources.ndjson; a
+/// missing file adds nothing) to `v`'s columns and correlates them with its
+/// operations. Malformed lines are counted, not fatal.
+void add_resources(operations_view& v, const std::vector<std::filesystem::path>& files);
 
 /// Reads the history and the recorded files. An empty history is not an
 /// error: the page says so.

@@ -41,13 +41,22 @@ struct tracker_options {
   std::chrono::seconds error_interval{10};
   /// Defaults to one "perftrack: ..." line on stderr.
   error_handler on_error;
+  /// How often the writer samples the process's resident memory and CPU time
+  /// into resource_file_name beside the metrics file (docs/file-format.md:
+  /// resource samples), for perftrack dashboard to correlate with the
+  /// operations; zero: never. Only with the file sink.
+  std::chrono::milliseconds resource_interval{1000};
+  /// Not *.jsonl: readers of metrics directories leave it alone.
+  std::string resource_file_name = "perf-resources.ndjson";
 
   /// The defaults, overridden by PERFTRACK_DIR, PERFTRACK_FILE,
-  /// PERFTRACK_DISABLE (1/true/yes), PERFTRACK_OVERFLOW (drop|block) and
-  /// PERFTRACK_BUFFER_KB. Unreadable values are ignored.
+  /// PERFTRACK_DISABLE (1/true/yes), PERFTRACK_OVERFLOW (drop|block),
+  /// PERFTRACK_BUFFER_KB and PERFTRACK_RESOURCE_INTERVAL_MS (0: off).
+  /// Unreadable values are ignored.
   static tracker_options from_environment();
 
   std::filesystem::path file_path() const { return directory / file_name; }
+  std::filesystem::path resource_path() const { return directory / resource_file_name; }
 };
 
 /// A registered operation name. Cheap to copy; valid for its tracker's lifetime.
