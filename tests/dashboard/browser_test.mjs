@@ -165,8 +165,12 @@ try {
       const u = window.perftrack.charts.get(id);
       u.setCursor({ left: u.valToPos(u.data[0][i], 'x'), top: u.valToPos(u.data[1][i], 'y') });
       const card = [...document.querySelectorAll('.card')].find((c) => c.dataset.chart === id);
-      return { value: Number(card.querySelector('.hover').dataset.value), text: card.querySelector('.hover').textContent };
+      const d = card.querySelector('.hover').dataset;
+      return { value: Number(d.value), low: Number(d.low), high: Number(d.high), text: card.querySelector('.hover').textContent };
     }, id, i);
+    // 8 samples: the 95% interval of the median is their least and greatest (binomial ranks 1 and 8).
+    const own = results(i).benchmarks[0].samples;
+    check(shown.low === Math.min(...own) && shown.high === Math.max(...own), `band of run ${i + 1}: ${shown.low}..${shown.high}, samples ${own}`);
     check(Math.abs(shown.value / medians[i] - 1) < 1e-5, `hover of run ${i + 1}: ${shown.value} (${shown.text}), history trend says ${medians[i]}`);
     check(shown.text.includes(`run ${i + 1}:`), `hover text ${shown.text}`);
   }

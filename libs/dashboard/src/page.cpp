@@ -188,7 +188,10 @@ std::string data_json(const page_data& d, const options& o) {
   json trends = json::array();
   for (const auto& s : d.trends) {
     json points = json::array();
-    for (const auto& p : s.points) points.push_back({p.run, p.median, p.n});
+    for (const auto& p : s.points) {
+      const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+      points.push_back({p.run, p.median, p.n, finite(p.low), finite(p.high)});
+    }
     trends.push_back({{"benchmark", s.benchmark}, {"metric", s.metric}, {"points", points}});
   }
   json changes = json::array();

@@ -244,16 +244,20 @@
   }
 
   // ---- trends -----------------------------------------------------------------------
+  // x, the medians, the steps, and the band: each run's 95% interval of the
+  // median from its stored samples (null once they are pruned).
   function seriesData(t) {
-    const xs = [], ys = [], steps = [];
+    const xs = [], ys = [], steps = [], lows = [], highs = [];
     const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => c.after.run));
-    for (const [run, median] of t.points) {
+    for (const [run, median, , low, high] of t.points) {
       const i = runIndex.get(run);
       xs.push(state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1);
       ys.push(median);
       steps.push(stepAt.has(run) ? median : null);
+      lows.push(low);
+      highs.push(high);
     }
-    return [xs, ys, steps];
+    return [xs, ys, steps, lows, highs];
   }
 
   function draw(card, t) {
@@ -268,15 +272,21 @@
         { label: state.x === 'date' ? 'time' : 'run' },
         { label: t.metric, stroke: '#2563eb', width: 1.5, points: { show: t.points.length < 200 }, value: (u, v) => fmtValue(v, t.metric) },
         { label: 'step', stroke: '#c62828', width: 0, points: { show: true, size: 9, fill: '#c62828' }, value: (u, v) => (v == null ? '' : 'step') },
+        { label: '95% low', stroke: 'rgba(37, 99, 235, 0.35)', width: 0.5, points: { show: false }, value: (u, v) => fmtValue(v, t.metric) },
+        { label: '95% high', stroke: 'rgba(37, 99, 235, 0.35)', width: 0.5, points: { show: false }, value: (u, v) => fmtValue(v, t.metric) },
       ],
+      bands: [{ series: [4, 3], fill: 'rgba(37, 99, 235, 0.15)' }],
       cursor: { drag: { x: true, y: false } },
       hooks: { setCursor: [(u) => {
         const i = u.cursor.idx;
         if (i == null) { hover.textContent = ''; return; }
-        const [run, median, n] = t.points[i];
+        const [run, median, n, low, high] = t.points[i];
         const r = data.runs[runIndex.get(run)];
-        hover.replaceChildren(`run ${run}: ${fmtValue(median, t.metric)} (n ${n}), `, commitLink(r.sha), `, ${r.time}, ${r.machine || 'machine unknown'}`);
+        const band = low == null ? 'samples pruned' : `95% ${fmtValue(low, t.metric)} to ${fmtValue(high, t.metric)}`;
+        hover.replaceChildren(`run ${run}: ${fmtValue(median, t.metric)} (n ${n}, ${band}), `, commitLink(r.sha), `, ${r.time}, ${r.machine || 'machine unknown'}`);
         hover.dataset.value = String(median);
+        hover.dataset.low = String(low);
+        hover.dataset.high = String(high);
       }] },
     }, seriesData(t), card.querySelector('.plot'));
     // The latest runs by default; double-click shows the whole history.

@@ -9,9 +9,11 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <tuple>
 
 #include "history_backend.hpp"
 #include "perftrack/gate/statistics.hpp"
+#include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::gate {
 namespace {
@@ -80,9 +82,22 @@ expected<std::vector<std::pair<std::string, std::string>>> history::metrics() {
 
 expected<std::vector<trend_point>> history::trend(std::string_view benchmark,
                                                   std::string_view metric, std::size_t limit) {
-  auto points = impl_->latest(benchmark, metric, limit);
-  if (!points) return points.error();
-  std::reverse(points->begin(), points->end());  // oldest first
+  auto stored = impl_->latest(benchmark, metric, limit);
+  if (!stored) return stored.error();
+  std::vector<trend_point> points;
+  points.reserve(stored->size());
+  for (auto it = stored->rbegin(); it != stored->rend(); ++it) {  // oldest first
+    trend_point& p = points.emplace_back(std::move(it->first));
+    const auto samples = nlohmann::json::parse(it->second, nullptr, false);
+    if (!samples.is_array() || samples.empty()) continue;
+    std::vector<double> sorted;
+    for (const auto& x : samples) {
+      if (x.is_number()) sorted.push_back(x.get<double>());
+    }
+    if (sorted.empty()) continue;
+    std::sort(sorted.begin(), sorted.end());
+    std::tie(p.low, p.high) = stats::median_interval(sorted);
+  }
   return points;
 }
 

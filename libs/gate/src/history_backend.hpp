@@ -34,9 +34,10 @@ struct history::impl {
   virtual expected<std::int64_t> record(const run_header& run,
                                         const std::vector<metric_summary>& metrics) = 0;
   virtual expected<std::vector<history_run>> runs(std::size_t limit) = 0;
-  /// The latest `limit` medians of a metric, newest first.
-  virtual expected<std::vector<trend_point>> latest(std::string_view benchmark,
-                                                    std::string_view metric, std::size_t limit) = 0;
+  /// The latest `limit` medians of a metric, newest first, each with its
+  /// stored samples (a JSON array; empty once pruned).
+  virtual expected<std::vector<std::pair<trend_point, std::string>>> latest(
+      std::string_view benchmark, std::string_view metric, std::size_t limit) = 0;
   /// (benchmark, metric, median) of runs with this key: by metric, newest first.
   virtual expected<std::vector<std::tuple<std::string, std::string, double>>> medians(
       std::string_view comparability) = 0;

@@ -90,15 +90,19 @@ public:
     });
   }
 
-  expected<std::vector<trend_point>> latest(std::string_view benchmark, std::string_view metric,
-                                            std::size_t limit) override {
-    return guarded<std::vector<trend_point>>("read a trend", [&] {
+  expected<std::vector<std::pair<trend_point, std::string>>> latest(std::string_view benchmark,
+                                                                    std::string_view metric,
+                                                                    std::size_t limit) override {
+    using points = std::vector<std::pair<trend_point, std::string>>;
+    return guarded<points>("read a trend", [&] {
       pqxx::read_transaction tx(c_);
-      std::vector<trend_point> out;
+      points out;
       for (const auto& r : tx.exec_prepared("latest", std::string(benchmark), std::string(metric),
                                             static_cast<std::int64_t>(limit))) {
-        out.push_back({r[0].as<std::int64_t>(), r[1].c_str(), r[2].c_str(), r[3].as<double>(),
-                       static_cast<std::size_t>(r[4].as<std::int64_t>())});
+        out.emplace_back(
+            trend_point{r[0].as<std::int64_t>(), r[1].c_str(), r[2].c_str(), r[3].as<double>(),
+                        static_cast<std::size_t>(r[4].as<std::int64_t>())},
+            r[5].is_null() ? std::string() : std::string(r[5].c_str()));
       }
       return out;
     });
@@ -151,7 +155,7 @@ private:
                "(SELECT count(DISTINCT benchmark) FROM perftrack_metrics WHERE run = r.id) "
                "FROM perftrack_runs r ORDER BY r.id DESC LIMIT $1");
     c_.prepare("latest",
-               "SELECT m.run, r.time, r.git_sha, m.median, m.n FROM perftrack_metrics m "
+               "SELECT m.run, r.time, r.git_sha, m.median, m.n, m.samples FROM perftrack_metrics m "
                "JOIN perftrack_runs r ON r.id = m.run WHERE m.benchmark = $1 AND m.metric = $2 "
                "AND m.median IS NOT NULL ORDER BY m.run DESC LIMIT $3");
     c_.prepare("medians",

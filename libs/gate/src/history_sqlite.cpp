@@ -109,20 +109,23 @@ public:
     return out;
   }
 
-  expected<std::vector<trend_point>> latest(std::string_view benchmark, std::string_view metric,
-                                            std::size_t limit) override {
+  expected<std::vector<std::pair<trend_point, std::string>>> latest(std::string_view benchmark,
+                                                                    std::string_view metric,
+                                                                    std::size_t limit) override {
     auto& s = db_.stmt(
-        "SELECT m.run, r.time, r.git_sha, m.median, m.n FROM metrics m "
+        "SELECT m.run, r.time, r.git_sha, m.median, m.n, m.samples FROM metrics m "
         "JOIN runs r ON r.id = m.run WHERE m.benchmark = ?1 AND m.metric = ?2 "
         "AND m.median IS NOT NULL ORDER BY m.run DESC LIMIT ?3");
     if (!s.ok()) return error("read a trend");
     const sqlite::reset_guard reset(s);
     s.bind(1, benchmark).bind(2, metric).bind(3, static_cast<std::int64_t>(limit));
-    std::vector<trend_point> out;
+    std::vector<std::pair<trend_point, std::string>> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW)
-      out.push_back(
-          {s.int64(0), s.text(1), s.text(2), s.real(3), static_cast<std::size_t>(s.int64(4))});
+    while ((rc = s.step()) == SQLITE_ROW) {
+      out.emplace_back(trend_point{s.int64(0), s.text(1), s.text(2), s.real(3),
+                                   static_cast<std::size_t>(s.int64(4))},
+                       s.text(5));
+    }
     if (rc != SQLITE_DONE) return error("read a trend");
     return out;
   }

@@ -62,4 +62,22 @@ double bucket_quantile(std::span<const double> bounds, std::span<const std::uint
   return bounds.empty() ? std::nan("") : bounds.back();
 }
 
+std::pair<double, double> median_interval(std::span<const double> sorted,
+                                          double confidence) noexcept {
+  const std::size_t n = sorted.size();
+  const double alpha = (1 - confidence) / 2;
+  const auto nn = static_cast<double>(n);
+  std::size_t k = 1;
+  double at_most_j = 0;  // P(B <= j), the binomial probabilities summed in log space
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto jj = static_cast<double>(j);
+    at_most_j += std::exp(std::lgamma(nn + 1) - std::lgamma(jj + 1) - std::lgamma(nn - jj + 1) +
+                          nn * std::log(0.5));
+    if (at_most_j > alpha) break;
+    k = j + 1;  // P(B < k) = P(B <= j) <= alpha
+  }
+  k = std::min(k, (n + 1) / 2);
+  return {sorted[k - 1], sorted[n - k]};
+}
+
 }  // namespace perftrack::stats

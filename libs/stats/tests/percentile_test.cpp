@@ -86,5 +86,16 @@ TEST(BucketQuantileTest, InterpolatesWithinTheBucketLikePrometheus) {
   EXPECT_TRUE(std::isnan(bucket_quantile(bounds, none, 0.5)));
 }
 
+TEST(MedianIntervalTest, OrderStatisticsOfTheBinomialTables) {
+  std::vector<double> v(100);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i + 1);
+  // The published 95% ranks: n = 8 -> (1, 8), n = 10 -> (2, 9), n = 100 -> (40, 61).
+  EXPECT_EQ(median_interval(std::span<const double>(v.data(), 8)), std::make_pair(1.0, 8.0));
+  EXPECT_EQ(median_interval(std::span<const double>(v.data(), 10)), std::make_pair(2.0, 9.0));
+  EXPECT_EQ(median_interval(v), std::make_pair(40.0, 61.0));
+  EXPECT_EQ(median_interval(std::span<const double>(v.data(), 3)), std::make_pair(1.0, 3.0));
+  EXPECT_EQ(median_interval(std::span<const double>(v.data(), 1)), std::make_pair(1.0, 1.0));
+}
+
 }  // namespace
 }  // namespace perftrack::stats

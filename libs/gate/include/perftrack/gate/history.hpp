@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ struct trend_point {
   std::string time, git_sha;
   double median = 0;
   std::size_t n = 0;
+  /// The 95% distribution-free interval of the median from the run's stored
+  /// samples (stats::median_interval); NaN once they are pruned or for a
+  /// summary-only metric.
+  double low = std::numeric_limits<double>::quiet_NaN();
+  double high = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// A step in a benchmark's history: the median moved by `change` between two

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 /// Exact percentiles. Pure: no I/O, no state.
 namespace perftrack::stats {
@@ -36,6 +37,13 @@ double percentile(std::span<double> values, double q, percentile_method method) 
 /// The median of `values` (non-empty; reordered): the middle value, or the mean
 /// of the two middle values of an even count.
 double median(std::span<double> values) noexcept;
+
+/// The distribution-free interval of the median of ascending `sorted`
+/// (non-empty): the k-th smallest and k-th largest value, k the largest rank
+/// with P(Binomial(n, 1/2) < k) <= (1 - confidence) / 2, or 1 (the extremes)
+/// when n is too small for that confidence (n < 6 at 95%).
+std::pair<double, double> median_interval(std::span<const double> sorted,
+                                          double confidence = 0.95) noexcept;
 
 /// The q-quantile of a histogram, estimated as Prometheus' histogram_quantile()
 /// does: `counts` holds each bucket's own count (not cumulative), one per bound
