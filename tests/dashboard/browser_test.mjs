@@ -312,6 +312,20 @@ try {
   await tab.goto('file://' + svg, { waitUntil: 'load' });
   await tab.screenshot({ path: path.join(artifacts, 'markdown-step.png') });
 
+  // Thin inputs: one operation with one record, one results file, no history.
+  const thin = path.join(work, 'thin');
+  fs.mkdirSync(thin);
+  fs.writeFileSync(path.join(thin, 'one.jsonl'), JSON.stringify({ timestamp: '2026-01-01T00:00:00Z', operation_type: 'solo', duration_ms: 3.5, success: true }) + '\n');
+  execFileSync(perftrack, ['dashboard', '--file', path.join(thin, 'one.jsonl'), '--results', path.join(work, 'r0.json'), '--out', path.join(thin, 'page.html')]);
+  await tab.goto('file://' + path.join(thin, 'page.html'), { waitUntil: 'load' });
+  await tab.waitForFunction(() => window.perftrack, { timeout: 30000 }).catch(() => fail('thin page: ' + problems.join('\n')));
+  await new Promise((r) => setTimeout(r, 500));
+  check(problems.length === 0, 'the thin page misbehaved:\n' + problems.join('\n'));
+  const thinText = await tab.evaluate(() => document.body.innerText);
+  check(thinText.includes('comparing needs two') && thinText.includes('the same run') && thinText.includes('solo \u00b7 1 events') && thinText.includes('No pair of operations to correlate'),
+    `thin page: ${thinText.slice(0, 800)}`);
+  await tab.screenshot({ path: path.join(artifacts, 'thin.png'), fullPage: true });
+
   check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
   console.log(`dashboard: first chart painted ${firstPaint} ms after navigation (${fs.statSync(page).size} bytes); screenshots in ${artifacts}`);
 } finally {

@@ -4,14 +4,57 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "perftrack/dashboard/dashboard.hpp"
+#include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::dashboard {
 
 namespace {
 
 constexpr std::size_t operation_columns = 120;
+
+/// What a reader must know to read the history right: runs of several
+/// machines, a long gap, metrics that are not in every run.
+void history_notes(page_data& d) {
+  std::set<std::string> machines;
+  for (const auto& r : d.runs) {
+    if (!r.comparability.empty()) machines.insert(r.comparability);
+  }
+  if (machines.size() > 1)
+    d.notes.push_back(fmt::format(
+        "the history holds runs of {} machines (comparability keys): a step where the machine "
+        "changed may be the machine; hovering a run shows its machine",
+        machines.size()));
+  std::vector<std::int64_t> times;
+  for (const auto& r : d.runs) {
+    if (auto t = store::parse_timestamp(r.time)) times.push_back(*t);
+  }
+  std::vector<std::int64_t> gaps;
+  for (std::size_t i = 1; i < times.size(); ++i) gaps.push_back(times[i] - times[i - 1]);
+  if (gaps.size() >= 3 && times.size() == d.runs.size()) {
+    auto sorted = gaps;
+    std::sort(sorted.begin(), sorted.end());
+    const auto widest = std::max_element(gaps.begin(), gaps.end());
+    constexpr std::int64_t week_ns = 7 * 86'400'000'000'000;
+    if (*widest > week_ns && *widest > 5 * sorted[sorted.size() / 2]) {
+      const auto i = static_cast<std::size_t>(widest - gaps.begin());
+      d.notes.push_back(fmt::format(
+          "no run between {} and {} ({:.0f} days): by run number the charts close the gap; tick "
+          "\"x by date\" to see it",
+          d.runs[i].time, d.runs[i + 1].time, static_cast<double>(*widest) / 86'400e9));
+    }
+  }
+  const auto partial = std::count_if(d.trends.begin(), d.trends.end(), [&](const series& s) {
+    return s.points.size() < d.runs.size();
+  });
+  if (partial > 0)
+    d.notes.push_back(fmt::format(
+        "{} of {} benchmark metrics are not in every run (added, removed or failed): their charts "
+        "have fewer points",
+        partial, d.trends.size()));
+}
 
 expected<bool> collect_history(const options& o, page_data& d) {
   auto h = gate::history::open(o.history);
@@ -36,6 +79,7 @@ expected<bool> collect_history(const options& o, page_data& d) {
   d.changes = std::move(changes).value();
   std::sort(d.changes.begin(), d.changes.end(),
             [](const auto& a, const auto& b) { return std::fabs(a.change) > std::fabs(b.change); });
+  history_notes(d);
   if (d.runs.size() < 7)
     d.notes.push_back(fmt::format("{} runs: a step needs at least 3 runs on each side to be found",
                                   d.runs.size()));

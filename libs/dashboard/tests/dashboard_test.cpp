@@ -75,6 +75,29 @@ TEST_F(DashboardTest, NamesCannotCloseTheScriptOrRunInTheNoscriptSummary) {
   EXPECT_NE(html.find("db/&lt;/script&gt;&lt;script&gt;alert(1)"), std::string::npos);
 }
 
+TEST_F(DashboardTest, SaysWhenMachinesChangeRunsPauseAndMetricsComeAndGo) {
+  const std::string file = (dir_.path() / "history.db").string();
+  auto h = gate::history::open(file);
+  ASSERT_TRUE(h);
+  std::mt19937_64 g(5);
+  for (int i = 0; i < 12; ++i) {
+    auto run = run_with("db/insert", 1000, g, i);
+    run.comparability["cpu"] = i < 6 ? "old" : "new";
+    if (i >= 6) run.benchmarks.push_back(run_with("db/new", 10, g, i).benchmarks[0]);
+    const std::int64_t day = i < 6 ? i : i + 90;  // 90 days without a run
+    ASSERT_TRUE((*h)->record(run, "pass", (day + 1) * day_ns));
+  }
+  auto d = collect({.history = file});
+  ASSERT_TRUE(d) << d.error().message;
+  std::string notes;
+  for (const auto& n : d->notes) notes += n + "\n";
+  EXPECT_NE(notes.find("runs of 2 machines"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("(91 days)"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("1 of 2 benchmark metrics are not in every run"), std::string::npos)
+      << notes;
+  EXPECT_EQ(d->trends.size(), 2u);  // and both are still shown
+}
+
 TEST_F(DashboardTest, AnEmptyHistorySaysSo) {
   const std::string file = (dir_.path() / "empty.db").string();
   ASSERT_TRUE(gate::history::open(file));

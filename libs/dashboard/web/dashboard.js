@@ -137,7 +137,7 @@
     const c = data.comparison, rows = [];
     c.metrics.forEach((m) => {
       const b = samplesOf(m, base), h = samplesOf(m, head);
-      const r = hodgesLehmann(b, h);
+      const r = base === head ? null : hodgesLehmann(b, h);
       rows.push({ m, b, h, change: r ? r.estimate - 1 : null, low: r ? r.low - 1 : null, high: r ? r.high - 1 : null });
     });
     return rows.sort((x, y) => (y.change == null ? -1 : Math.abs(y.change)) - (x.change == null ? -1 : Math.abs(x.change)));
@@ -154,7 +154,7 @@
     const m = row.m;
     detail.replaceChildren(el('h4', {}, `${m.benchmark} \u00b7 ${m.metric}`));
     if (!row.b || !row.h) { detail.append(el('p', { class: 'empty' }, 'This metric has no raw samples in one of the two runs.')); return; }
-    const width = Math.max(300, detail.clientWidth - 16);
+    const width = Math.max(600, Math.min(944, (detail.parentElement || detail).clientWidth - 16));
     const fmt = (v) => fmtValue(v, m.metric);
     const side = (label, stroke, show) => ({ label, stroke, width: 1.5, value: (u, v) => (v == null ? '-' : show(v)) });
     const cdfBox = el('div', { class: 'plot cdf' }), pctBox = el('div', { class: 'plot percentiles' });
@@ -227,7 +227,7 @@
           el('td', { class: 'num' }, r.b ? fmtValue(quantile(r.b, 0.5), r.m.metric) : '-'),
           el('td', { class: 'num' }, r.h ? fmtValue(quantile(r.h, 0.5), r.m.metric) : '-'),
           el('td', { class: 'num change ' + (clear ? (worse ? 'worse' : 'better') : '') }, pct(r.change)),
-          el('td', { class: 'num' }, r.change == null ? 'cannot compare' : `${pct(r.low)} to ${pct(r.high)}`),
+          el('td', { class: 'num' }, r.change == null ? (state.base === state.head ? 'the same run' : 'cannot compare') : `${pct(r.low)} to ${pct(r.high)}`),
           el('td', { class: 'num' }, r.b ? r.b.length : 0), el('td', { class: 'num' }, r.h ? r.h.length : 0));
         tr.dataset.metric = chartId(r.m);
         return tr;
@@ -239,7 +239,7 @@
     baseSel.addEventListener('change', change);
     headSel.addEventListener('change', change);
     section.append(table, detail);
-    requestAnimationFrame(fill);
+    queueMicrotask(fill);  // once the section is in the page (its width is known)
     return section;
   }
 
@@ -531,7 +531,7 @@
     box.append(card);
     const mib = (v) => (v == null ? '-' : (v / 1048576).toFixed(1) + ' MiB');
     const cores = (v) => (v == null ? '-' : v.toFixed(2) + ' cores');
-    requestAnimationFrame(() => {
+    queueMicrotask(() => {
       const u = new uPlot({
         width: Math.max(300, card.clientWidth - 16), height: 180,
         scales: { x: { time: true }, rss: {}, cpu: {} },
