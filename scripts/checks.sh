@@ -88,7 +88,7 @@ fuzz_one() {
 check_fuzz() {
   build_preset fuzz line_parser_fuzz results_perftrack_fuzz results_google_benchmark_fuzz \
     results_pytest_benchmark_fuzz thresholds_fuzz gateway_protocol_fuzz writer_fuzz \
-    slo_baselines_fuzz openslo_fuzz
+    slo_baselines_fuzz openslo_fuzz scrape_fuzz
   local short=$((fuzz_seconds / 3))
   fuzz_one line_parser_fuzz line_parser "$fuzz_seconds" 4096
   fuzz_one results_perftrack_fuzz perftrack "$short" 16384
@@ -98,6 +98,7 @@ check_fuzz() {
   fuzz_one gateway_protocol_fuzz gateway "$short" 4096
   fuzz_one writer_fuzz writer "$short" 4096
   fuzz_one slo_baselines_fuzz slo_baselines "$short" 8192
+  fuzz_one scrape_fuzz scrape "$short" 8192
   # openslo_fuzz is built but run by hand (docs/development.md): on the loaded
   # machine a long run grew past 2 GB once, and another stopped at a 13 s
   # timeout on an input that takes 0.26 s alone; not yet understood.

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -185,14 +187,27 @@ std::string data_json(const page_data& d, const options& o) {
                     {"machine", r.comparability},
                     {"status", r.status}});
   }
+  // Each trend's points as typed arrays, decoded when its chart is drawn: run
+  // ids, medians and the interval as float64 (NaN: none), counts as uint32.
   json trends = json::array();
   for (const auto& s : d.trends) {
-    json points = json::array();
+    std::vector<double> runs, medians, lows, highs;
+    std::vector<std::uint32_t> ns;
     for (const auto& p : s.points) {
-      const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-      points.push_back({p.run, p.median, p.n, finite(p.low), finite(p.high)});
+      runs.push_back(static_cast<double>(p.run));
+      medians.push_back(p.median);
+      ns.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(p.n, UINT32_MAX)));
+      lows.push_back(p.low);
+      highs.push_back(p.high);
     }
-    trends.push_back({{"benchmark", s.benchmark}, {"metric", s.metric}, {"points", points}});
+    trends.push_back({{"benchmark", s.benchmark},
+                      {"metric", s.metric},
+                      {"count", s.points.size()},
+                      {"runs", typed(runs)},
+                      {"median", typed(medians)},
+                      {"n", typed(ns)},
+                      {"low", typed(lows)},
+                      {"high", typed(highs)}});
   }
   json changes = json::array();
   for (const auto& c : d.changes) {

@@ -244,12 +244,26 @@
   }
 
   // ---- trends -----------------------------------------------------------------------
+  // A trend's points, [run, median, n, low, high] (null for NaN), decoded from
+  // its typed arrays once, when its chart is first drawn.
+  const pointCache = new Map();
+  function pointsOf(t) {
+    if (!pointCache.has(t)) {
+      const f64 = (b64) => new Float64Array(decodeBytes(b64));
+      const runs = f64(t.runs), medians = f64(t.median), lows = f64(t.low), highs = f64(t.high);
+      const ns = new Uint32Array(decodeBytes(t.n));
+      const orNull = (v) => (Number.isNaN(v) ? null : v);
+      pointCache.set(t, Array.from(runs, (run, i) => [run, medians[i], ns[i], orNull(lows[i]), orNull(highs[i])]));
+    }
+    return pointCache.get(t);
+  }
+
   // x, the medians, the steps, and the band: each run's 95% interval of the
   // median from its stored samples (null once they are pruned).
   function seriesData(t) {
     const xs = [], ys = [], steps = [], lows = [], highs = [];
     const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => c.after.run));
-    for (const [run, median, , low, high] of t.points) {
+    for (const [run, median, , low, high] of pointsOf(t)) {
       const i = runIndex.get(run);
       xs.push(state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1);
       ys.push(median);
@@ -270,7 +284,7 @@
       axes: [{ stroke: getComputedStyle(document.body).color }, { stroke: getComputedStyle(document.body).color, size: 70, values: (u, vals) => vals.map((v) => (v == null ? '' : fmtValue(v, t.metric))) }],
       series: [
         { label: state.x === 'date' ? 'time' : 'run' },
-        { label: t.metric, stroke: '#2563eb', width: 1.5, points: { show: t.points.length < 200 }, value: (u, v) => fmtValue(v, t.metric) },
+        { label: t.metric, stroke: '#2563eb', width: 1.5, points: { show: t.count < 200 }, value: (u, v) => fmtValue(v, t.metric) },
         { label: 'step', stroke: '#c62828', width: 0, points: { show: true, size: 9, fill: '#c62828' }, value: (u, v) => (v == null ? '' : 'step') },
         { label: '95% low', stroke: 'rgba(37, 99, 235, 0.35)', width: 0.5, points: { show: false }, value: (u, v) => fmtValue(v, t.metric) },
         { label: '95% high', stroke: 'rgba(37, 99, 235, 0.35)', width: 0.5, points: { show: false }, value: (u, v) => fmtValue(v, t.metric) },
@@ -280,7 +294,7 @@
       hooks: { setCursor: [(u) => {
         const i = u.cursor.idx;
         if (i == null) { hover.textContent = ''; return; }
-        const [run, median, n, low, high] = t.points[i];
+        const [run, median, n, low, high] = pointsOf(t)[i];
         const r = data.runs[runIndex.get(run)];
         const band = low == null ? 'samples pruned' : `95% ${fmtValue(low, t.metric)} to ${fmtValue(high, t.metric)}`;
         hover.replaceChildren(`run ${run}: ${fmtValue(median, t.metric)} (n ${n}, ${band}), `, commitLink(r.sha), `, ${r.time}, ${r.machine || 'machine unknown'}`);
@@ -290,7 +304,7 @@
       }] },
     }, seriesData(t), card.querySelector('.plot'));
     // The latest runs by default; double-click shows the whole history.
-    if (t.points.length > DEFAULT_RUNS) {
+    if (t.count > DEFAULT_RUNS) {
       const xs = u.data[0];
       u.setScale('x', { min: xs[xs.length - DEFAULT_RUNS], max: xs[xs.length - 1] });
     }
