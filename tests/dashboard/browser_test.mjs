@@ -168,9 +168,11 @@ try {
       const d = card.querySelector('.hover').dataset;
       return { value: Number(d.value), low: Number(d.low), high: Number(d.high), text: card.querySelector('.hover').textContent };
     }, id, i);
-    // 8 samples: the 95% interval of the median is their least and greatest (binomial ranks 1 and 8).
+    // 8 samples: the 95% interval of the median is their least and greatest
+    // (binomial ranks 1 and 8), carried as float32 for the band.
     const own = results(i).benchmarks[0].samples;
-    check(shown.low === Math.min(...own) && shown.high === Math.max(...own), `band of run ${i + 1}: ${shown.low}..${shown.high}, samples ${own}`);
+    const near = (a, b) => Math.abs(a / b - 1) < 1e-6;
+    check(near(shown.low, Math.min(...own)) && near(shown.high, Math.max(...own)), `band of run ${i + 1}: ${shown.low}..${shown.high}, samples ${own}`);
     check(Math.abs(shown.value / medians[i] - 1) < 1e-5, `hover of run ${i + 1}: ${shown.value} (${shown.text}), history trend says ${medians[i]}`);
     check(shown.text.includes(`run ${i + 1}:`), `hover text ${shown.text}`);
   }

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -187,22 +188,29 @@ std::string data_json(const page_data& d, const options& o) {
                     {"machine", r.comparability},
                     {"status", r.status}});
   }
-  // Each trend's points as typed arrays, decoded when its chart is drawn: run
-  // ids, medians and the interval as float64 (NaN: none), counts as uint32.
+  // Each trend's points as typed arrays, decoded when its chart is drawn: the
+  // run as its index in `runs` (uint32), the median as float64, the sample
+  // count as uint32 and the band (the median's interval) as float32, NaN
+  // where there is none. Points of runs older than the runs listed are left out.
+  std::map<std::int64_t, std::uint32_t> index_of;
+  for (const auto& r : d.runs) index_of.emplace(r.id, static_cast<std::uint32_t>(index_of.size()));
   json trends = json::array();
   for (const auto& s : d.trends) {
-    std::vector<double> runs, medians, lows, highs;
-    std::vector<std::uint32_t> ns;
+    std::vector<std::uint32_t> runs, ns;
+    std::vector<double> medians;
+    std::vector<float> lows, highs;
     for (const auto& p : s.points) {
-      runs.push_back(static_cast<double>(p.run));
+      const auto i = index_of.find(p.run);
+      if (i == index_of.end()) continue;
+      runs.push_back(i->second);
       medians.push_back(p.median);
       ns.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(p.n, UINT32_MAX)));
-      lows.push_back(p.low);
-      highs.push_back(p.high);
+      lows.push_back(static_cast<float>(p.low));
+      highs.push_back(static_cast<float>(p.high));
     }
     trends.push_back({{"benchmark", s.benchmark},
                       {"metric", s.metric},
-                      {"count", s.points.size()},
+                      {"count", runs.size()},
                       {"runs", typed(runs)},
                       {"median", typed(medians)},
                       {"n", typed(ns)},

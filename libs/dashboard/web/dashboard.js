@@ -244,14 +244,14 @@
   }
 
   // ---- trends -----------------------------------------------------------------------
-  // A trend's points, [run, median, n, low, high] (null for NaN), decoded from
-  // its typed arrays once, when its chart is first drawn.
+  // A trend's points, [run index, median, n, low, high] (null for NaN),
+  // decoded from its typed arrays once, when its chart is first drawn.
   const pointCache = new Map();
   function pointsOf(t) {
     if (!pointCache.has(t)) {
-      const f64 = (b64) => new Float64Array(decodeBytes(b64));
-      const runs = f64(t.runs), medians = f64(t.median), lows = f64(t.low), highs = f64(t.high);
-      const ns = new Uint32Array(decodeBytes(t.n));
+      const runs = new Uint32Array(decodeBytes(t.runs)), ns = new Uint32Array(decodeBytes(t.n));
+      const medians = new Float64Array(decodeBytes(t.median));
+      const lows = new Float32Array(decodeBytes(t.low)), highs = new Float32Array(decodeBytes(t.high));
       const orNull = (v) => (Number.isNaN(v) ? null : v);
       pointCache.set(t, Array.from(runs, (run, i) => [run, medians[i], ns[i], orNull(lows[i]), orNull(highs[i])]));
     }
@@ -262,12 +262,11 @@
   // median from its stored samples (null once they are pruned).
   function seriesData(t) {
     const xs = [], ys = [], steps = [], lows = [], highs = [];
-    const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => c.after.run));
-    for (const [run, median, , low, high] of pointsOf(t)) {
-      const i = runIndex.get(run);
+    const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => runIndex.get(c.after.run)));
+    for (const [i, median, , low, high] of pointsOf(t)) {
       xs.push(state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1);
       ys.push(median);
-      steps.push(stepAt.has(run) ? median : null);
+      steps.push(stepAt.has(i) ? median : null);
       lows.push(low);
       highs.push(high);
     }
@@ -294,8 +293,8 @@
       hooks: { setCursor: [(u) => {
         const i = u.cursor.idx;
         if (i == null) { hover.textContent = ''; return; }
-        const [run, median, n, low, high] = pointsOf(t)[i];
-        const r = data.runs[runIndex.get(run)];
+        const [index, median, n, low, high] = pointsOf(t)[i];
+        const r = data.runs[index], run = r.id;
         const band = low == null ? 'samples pruned' : `95% ${fmtValue(low, t.metric)} to ${fmtValue(high, t.metric)}`;
         hover.replaceChildren(`run ${run}: ${fmtValue(median, t.metric)} (n ${n}, ${band}), `, commitLink(r.sha), `, ${r.time}, ${r.machine || 'machine unknown'}`);
         hover.dataset.value = String(median);
