@@ -109,6 +109,15 @@ const trend = execFileSync(perftrack, ['history', 'trend', '--history', history,
 const medians = trend.split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[4]));
 check(medians.length === 12, `perftrack history trend gave ${medians.length} runs:\n${trend}`);
 
+// How many colours a chart's canvas holds (sampled): an empty chart has 1-3.
+const chartColours = (tab, id) => tab.evaluate((id) => {
+  const u = window.perftrack.charts.get(id);
+  const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
+  const seen = new Set();
+  for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
+  return seen.size;
+}, id);
+
 const browser = await puppeteer.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -149,13 +158,7 @@ try {
   await tab.click('#regressions-table tbody td a');
   const id = await tab.evaluate((name) => window.perftrack.chartId({ benchmark: name, metric: 'latency' }), SLOW);
   await tab.waitForFunction((id) => window.perftrack.charts.has(id), { timeout: 10000 }, id);
-  const colours = await tab.evaluate((id) => {
-    const u = window.perftrack.charts.get(id);
-    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
-    const seen = new Set();
-    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
-    return seen.size;
-  }, id);
+  const colours = await chartColours(tab, id);
   check(colours > 3, `the chart canvas has ${colours} colours: empty`);
   check(await tab.$eval('.card.highlight h4', (h) => h.textContent.startsWith('db/insert <img')), 'the focused card is not the step');
 
@@ -211,13 +214,7 @@ try {
     Math.abs(Number(withResources[1][2])) < Number(withResources[0][2]),
     `operations and resources: ${JSON.stringify(withResources)}`);
   await tab.waitForFunction(() => window.perftrack.charts.has('resources'), { timeout: 10000 });
-  const resourceColours = await tab.evaluate(() => {
-    const u = window.perftrack.charts.get('resources');
-    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
-    const seen = new Set();
-    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
-    return seen.size;
-  });
+  const resourceColours = await chartColours(tab, 'resources');
   check(resourceColours > 3, `the resources chart has ${resourceColours} colours: empty`);
   await tab.evaluate(() => document.getElementById('resources').scrollIntoView());
   await tab.screenshot({ path: path.join(artifacts, 'resources.png') });
@@ -266,13 +263,7 @@ try {
     return { value: Number(hover.dataset.base), text: hover.textContent };
   });
   check(Math.abs(hovered.value / p9999 - 1) < 1e-12 && hovered.text.startsWith('p99.99:'), `percentile hover ${JSON.stringify(hovered)}, expected ${p9999}`);
-  const cdfColours = await tab.evaluate(() => {
-    const u = window.perftrack.charts.get('cdf\u001fcompare');
-    const c = u.ctx.getImageData(0, 0, u.ctx.canvas.width, u.ctx.canvas.height).data;
-    const seen = new Set();
-    for (let i = 0; i < c.length; i += 4 * 7) seen.add((c[i] << 16) | (c[i + 1] << 8) | c[i + 2] | (c[i + 3] << 24));
-    return seen.size;
-  });
+  const cdfColours = await chartColours(tab, 'cdf\u001fcompare');
   check(cdfColours > 3, `the CDF chart has ${cdfColours} colours: empty`);
   await tab.screenshot({ path: path.join(artifacts, 'compare.png') });
   // Another pair chosen on the page: r0 against r3, no step; the fragment keeps it.

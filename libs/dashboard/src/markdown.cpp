@@ -113,6 +113,27 @@ void steps_section(const page_data& d, const std::string& dir, markdown_output& 
   out.markdown += "\n";
 }
 
+std::pair<std::string_view, std::string_view> names_of(const pair_correlation& c) {
+  return {c.a, c.b};
+}
+std::pair<std::string_view, std::string_view> names_of(const resource_correlation& c) {
+  return {c.operation, c.resource};
+}
+
+/// A ranked correlation table under `title`: each row's two names, rho and n.
+template <class Row>
+void correlation_table(std::string_view title, std::string_view second,
+                       const std::vector<Row>& rows, markdown_output& out) {
+  if (rows.empty()) return;
+  out.markdown +=
+      fmt::format("\n### {}\n\n| operation | {} | rho | n |\n|---|---|---:|---:|\n", title, second);
+  for (const auto& r : rows) {
+    const auto [a, b] = names_of(r);
+    out.markdown += fmt::format("| {} | {} | {:.3f} | {} |\n", escape_markdown_cell(a),
+                                escape_markdown_cell(b), r.rho, r.n);
+  }
+}
+
 void operations_section(const operations_view& v, const std::string& dir, markdown_output& out) {
   out.markdown += "## Operations\n\n| operation | events | failed |\n|---|---:|---:|\n";
   for (const auto& op : v.list) {
@@ -133,24 +154,8 @@ void operations_section(const operations_view& v, const std::string& dir, markdo
     out.markdown +=
         fmt::format("![{}: p95 over time]({}/{})\n", escape_markdown_cell(op.name), dir, name);
   }
-  if (!v.correlations.empty()) {
-    out.markdown +=
-        "\n### Operations that slow together\n\n| operation | operation | rho | n |\n"
-        "|---|---|---:|---:|\n";
-    for (const auto& c : v.correlations) {
-      out.markdown += fmt::format("| {} | {} | {:.3f} | {} |\n", escape_markdown_cell(c.a),
-                                  escape_markdown_cell(c.b), c.rho, c.n);
-    }
-  }
-  if (!v.resource_correlations.empty()) {
-    out.markdown +=
-        "\n### Operations and resources\n\n| operation | resource | rho | n |\n"
-        "|---|---|---:|---:|\n";
-    for (const auto& c : v.resource_correlations) {
-      out.markdown += fmt::format("| {} | {} | {:.3f} | {} |\n", escape_markdown_cell(c.operation),
-                                  escape_markdown_cell(c.resource), c.rho, c.n);
-    }
-  }
+  correlation_table("Operations that slow together", "operation", v.correlations, out);
+  correlation_table("Operations and resources", "resource", v.resource_correlations, out);
   out.markdown += "\n";
 }
 

@@ -14,9 +14,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "columns.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/reader/scanner.hpp"
-#include "perftrack/stats/correlation.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::dashboard {
@@ -164,22 +164,12 @@ operation summarize(const std::string& name, const operation_events& in, const o
 /// Which operations slow together: the rank correlation of each pair's p95
 /// over the columns both have events in.
 std::vector<pair_correlation> correlate(const std::vector<operation>& ops) {
-  constexpr std::size_t min_columns = 5, most = 50;
+  constexpr std::size_t most = 50;
   std::vector<pair_correlation> out;
-  std::vector<double> x, y;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     for (std::size_t j = i + 1; j < ops.size(); ++j) {
-      x.clear();
-      y.clear();
-      for (std::size_t c = 0; c < ops[i].p95.size(); ++c) {
-        if (std::isfinite(ops[i].p95[c]) && std::isfinite(ops[j].p95[c])) {
-          x.push_back(ops[i].p95[c]);
-          y.push_back(ops[j].p95[c]);
-        }
-      }
-      if (x.size() < min_columns) continue;
-      const double rho = stats::spearman(x, y);
-      if (std::isfinite(rho)) out.push_back({ops[i].name, ops[j].name, rho, x.size()});
+      if (const auto c = correlate_columns(ops[i].p95, ops[j].p95))
+        out.push_back({ops[i].name, ops[j].name, c->rho, c->n});
     }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

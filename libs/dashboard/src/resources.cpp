@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "columns.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
-#include "perftrack/stats/correlation.hpp"
 #include "perftrack/store/timestamp.hpp"
 
 namespace perftrack::dashboard {
@@ -108,22 +108,11 @@ std::vector<resource_series> per_column(const operations_view& v, const by_proce
 }
 
 std::vector<resource_correlation> correlate(const operations_view& v) {
-  constexpr std::size_t min_columns = 5;
   std::vector<resource_correlation> out;
-  std::vector<double> x, y;
   for (const auto& op : v.list) {
     for (const auto& r : v.resources) {
-      x.clear();
-      y.clear();
-      for (std::size_t c = 0; c < v.columns; ++c) {
-        if (std::isfinite(op.p95[c]) && std::isfinite(r.values[c])) {
-          x.push_back(op.p95[c]);
-          y.push_back(r.values[c]);
-        }
-      }
-      if (x.size() < min_columns) continue;
-      const double rho = stats::spearman(x, y);
-      if (std::isfinite(rho)) out.push_back({op.name, r.name, rho, x.size()});
+      if (const auto c = correlate_columns(op.p95, r.values))
+        out.push_back({op.name, r.name, c->rho, c->n});
     }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

@@ -561,17 +561,17 @@
       box.append(el('p', { class: 'empty' }, 'No operation shares 5 time columns with the resource samples.'));
       return box;
     }
-    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each operation\u2019s p95 with a resource over the time columns both have (n), strongest first. rss_bytes: resident memory added over processes; cpu_cores: CPU seconds per second.'));
-    const table = el('table', { id: 'resources-table' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'operation'), el('th', {}, 'resource'), el('th', {}, 'rho'), el('th', {}, 'n'))));
-    const body = el('tbody');
-    for (const c of ops.resource_correlations) {
-      body.append(el('tr', {}, el('td', {}, c.operation), el('td', {}, c.resource),
-        el('td', { class: 'num' }, c.rho.toFixed(3)), el('td', { class: 'num' }, c.n)));
-    }
-    table.append(body);
-    box.append(table);
+    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each operation\u2019s p95 with a resource over the time columns both have (n), strongest first. rss_bytes: resident memory added over processes; cpu_cores: CPU seconds per second.'),
+      rankTable('resources-table', ['operation', 'resource'], ops.resource_correlations.map((c) => [c.operation, c.resource, c.rho, c.n])));
     return box;
+  }
+
+  // A table of ranked correlations: two names, rho and n per row.
+  function rankTable(id, names, rows) {
+    const table = el('table', { id }, el('thead', {}, el('tr', {}, ...[...names, 'rho', 'n'].map((h) => el('th', {}, h)))));
+    table.append(el('tbody', {}, ...rows.map(([a, b, rho, n]) => el('tr', {}, el('td', {}, a), el('td', {}, b),
+      el('td', { class: 'num' }, rho.toFixed(3)), el('td', { class: 'num' }, n)))));
+    return table;
   }
 
   function correlations(ops) {
@@ -580,16 +580,8 @@
       box.append(el('p', { class: 'empty' }, 'No pair of operations to correlate: none shares 5 time columns with another, or their p95 does not vary.'));
       return box;
     }
-    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each pair\u2019s p95 over the time columns both have events in (n), strongest first.'));
-    const table = el('table', { id: 'correlations-table' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'operation'), el('th', {}, 'operation'), el('th', {}, 'rho'), el('th', {}, 'n'))));
-    const body = el('tbody');
-    for (const c of ops.correlations) {
-      body.append(el('tr', {}, el('td', {}, c.a), el('td', {}, c.b),
-        el('td', { class: 'num' }, c.rho.toFixed(3)), el('td', { class: 'num' }, c.n)));
-    }
-    table.append(body);
-    box.append(table);
+    box.append(el('p', { class: 'note' }, 'Spearman rank correlation of each pair\u2019s p95 over the time columns both have events in (n), strongest first.'),
+      rankTable('correlations-table', ['operation', 'operation'], ops.correlations.map((c) => [c.a, c.b, c.rho, c.n])));
     return box;
   }
 
