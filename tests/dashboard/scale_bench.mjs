@@ -21,6 +21,9 @@ const browser = await puppeteer.launch({
 });
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const paint = [], heapFirst = [], heapAll = [];
+// Where the time to the first chart goes: the page's script starts (HTML and
+// uPlot parsed), the data is parsed, the sections are built.
+const steps = { 'perftrack-script': [], 'perftrack-data': [], 'perftrack-built': [] };
 try {
   for (let r = 0; r < runs; ++r) {
     const tab = await browser.newPage();
@@ -30,6 +33,7 @@ try {
     await tab.goto('file://' + path.resolve(page), { waitUntil: 'load', timeout: 120000 });
     await tab.waitForFunction(() => performance.getEntriesByName('perftrack-first-chart').length > 0, { timeout: 120000 });
     paint.push(await tab.evaluate(() => performance.getEntriesByName('perftrack-first-chart')[0].startTime));
+    for (const name of Object.keys(steps)) steps[name].push(await tab.evaluate((n) => performance.getEntriesByName(n)[0].startTime, name));
     heapFirst.push((await tab.metrics()).JSHeapUsedSize / 1048576);
     // Every chart: scroll to the end in steps so each card comes into view.
     await tab.evaluate(async () => {
@@ -44,3 +48,4 @@ try {
 }
 console.log(`page ${(fs.statSync(page).size / 1048576).toFixed(1)} MiB; first chart ${median(paint).toFixed(0)} ms (runs: ${paint.map((v) => v.toFixed(0)).join(', ')}); ` +
             `JS heap ${median(heapFirst).toFixed(1)} MiB at the first chart, ${median(heapAll).toFixed(1)} MiB with every chart drawn (median of ${runs})`);
+console.log('on the way (median ms after navigation): ' + Object.entries(steps).map(([n, v]) => `${n.replace('perftrack-', '')} ${median(v).toFixed(0)}`).join(', '));

@@ -150,15 +150,24 @@ def test_screen(tmux, directory):
     print("screen: ok")
 
 
+def started(proc):
+    """Waits for top's first line (its starting point: what is appended after
+    it counts as new), and returns it."""
+    line = proc.stdout.readline()
+    assert " started operations=" in line, line
+    return line
+
+
 def test_plain(directory):
     path = os.path.join(directory, "plain.jsonl")
     open(path, "w").close()
     proc = subprocess.Popen([PERFTRACK, "top", "--file", path, "--interval", "0.3",
                              "--iterations", "5"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    first = started(proc)
     append_known(path)
     out, err = proc.communicate(timeout=30)
+    out = first + out
     assert proc.returncode == 0, err
     lines = [l for l in out.splitlines() if 'operation="fast_op"' in l]
     assert lines, out
@@ -193,7 +202,7 @@ def test_scrape(directory):
         proc = subprocess.Popen([PERFTRACK, "top", "--url", f"http://127.0.0.1:{port}/metrics",
                                  "--interval", "0.3", "--iterations", "6"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.6)
+        started(proc)
         append_known(path)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err

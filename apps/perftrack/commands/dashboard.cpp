@@ -22,9 +22,9 @@ CLI::App* add(CLI::App& app, options& o) {
                   "pytest-benchmark JSON)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", o.out, "The HTML file to write (default perftrack-dashboard.html)");
-  cmd->add_option("--since", o.since, "Recorded operations: leave out those before this time")
+  cmd->add_option("--since", o.since, "Leave out runs and recorded operations before this time")
       ->check(time_arg);
-  cmd->add_option("--until", o.until, "Recorded operations: leave out those after this time")
+  cmd->add_option("--until", o.until, "Leave out runs and recorded operations after this time")
       ->check(time_arg);
   cmd->add_option("--markdown", o.markdown,
                   "Also write the numbers as Markdown, its SVG charts in FILE's stem + -charts/");

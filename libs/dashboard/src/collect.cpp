@@ -56,6 +56,29 @@ void history_notes(page_data& d) {
         partial, d.trends.size()));
 }
 
+/// --since/--until: the runs recorded in between (a run whose time cannot
+/// be read is kept).
+void keep_runs_between(page_data& d, std::optional<std::int64_t> since,
+                       std::optional<std::int64_t> until) {
+  if (!since && !until) return;
+  std::erase_if(d.runs, [&](const gate::history_run& r) {
+    const auto t = store::parse_timestamp(r.time);
+    return t && ((since && *t < *since) || (until && *t > *until));
+  });
+}
+
+/// Trend points and steps of the runs kept (the steps are found over the
+/// whole history, then shown when they happened in the runs kept).
+void keep_points_of_runs(page_data& d) {
+  std::set<std::int64_t> kept;
+  for (const auto& r : d.runs) kept.insert(r.id);
+  for (auto& t : d.trends)
+    std::erase_if(t.points, [&](const gate::trend_point& p) { return !kept.contains(p.run); });
+  std::erase_if(d.trends, [](const series& t) { return t.points.empty(); });
+  std::erase_if(d.changes,
+                [&](const gate::change_point& c) { return !kept.contains(c.after.run); });
+}
+
 expected<bool> collect_history(const options& o, page_data& d) {
   auto h = gate::history::open(o.history);
   if (!h) return h.error();
@@ -64,6 +87,11 @@ expected<bool> collect_history(const options& o, page_data& d) {
   d.runs.assign(runs->rbegin(), runs->rend());
   if (d.runs.empty()) {
     d.notes.push_back("the history holds no run yet: record runs with perftrack compare --history");
+    return true;
+  }
+  keep_runs_between(d, o.since_ns, o.until_ns);
+  if (d.runs.empty()) {
+    d.notes.push_back("no run of the history was recorded between --since and --until");
     return true;
   }
   auto metrics = (*h)->metrics();
@@ -77,6 +105,7 @@ expected<bool> collect_history(const options& o, page_data& d) {
   auto changes = (*h)->changes();
   if (!changes) return changes.error();
   d.changes = std::move(changes).value();
+  keep_points_of_runs(d);
   std::sort(d.changes.begin(), d.changes.end(),
             [](const auto& a, const auto& b) { return std::fabs(a.change) > std::fabs(b.change); });
   history_notes(d);

@@ -98,6 +98,23 @@ TEST_F(DashboardTest, SaysWhenMachinesChangeRunsPauseAndMetricsComeAndGo) {
   EXPECT_EQ(d->trends.size(), 2u);  // and both are still shown
 }
 
+TEST_F(DashboardTest, SinceAndUntilKeepTheRunsInBetween) {
+  const std::string file = history("db/insert");  // runs on days 1..12, the step at day 7
+  auto d = collect({.history = file, .since_ns = 3 * day_ns, .until_ns = 9 * day_ns});
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->runs.size(), 7u);  // days 3..9
+  ASSERT_EQ(d->trends.size(), 1u);
+  EXPECT_EQ(d->trends[0].points.size(), 7u);
+  EXPECT_EQ(d->changes.size(), 1u);  // the step at day 7 is inside
+  auto before = collect({.history = file, .until_ns = 5 * day_ns});
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->changes.empty());
+  auto none = collect({.history = file, .since_ns = 100 * day_ns});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->runs.empty());
+  EXPECT_NE(none->notes.back().find("between --since and --until"), std::string::npos);
+}
+
 TEST_F(DashboardTest, AnEmptyHistorySaysSo) {
   const std::string file = (dir_.path() / "empty.db").string();
   ASSERT_TRUE(gate::history::open(file));

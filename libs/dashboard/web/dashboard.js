@@ -2,7 +2,9 @@
 // any kind). Every text from the data goes in through textContent.
 (function () {
   'use strict';
+  performance.mark('perftrack-script');
   const data = JSON.parse(document.getElementById('perftrack-data').textContent);
+  performance.mark('perftrack-data');
   const app = document.getElementById('app');
   const charts = new Map();  // chart id -> uPlot
   const runIndex = new Map(data.runs.map((r, i) => [r.id, i]));
@@ -593,6 +595,7 @@
   }
 
   app.append(regressions(), compare(), trends(), operations());
+  performance.mark('perftrack-built');
   // A view linked or typed in: built again from its fragment.
   window.addEventListener('hashchange', () => location.reload());
   if (state.chart) focusChart(state.chart);

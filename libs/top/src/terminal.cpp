@@ -159,7 +159,13 @@ void run_plain(source& src, const loop_options& o, const std::atomic<bool>& stop
     if (p.error() != last_error && !p.error().empty())
       err << "perftrack top: " << p.error() << '\n';
     last_error = p.error();
-    if (p.state().readings() > 1) out << render_plain(p.state().rows(o.sort), p.clock());
+    if (p.state().readings() > 1) {
+      out << render_plain(p.state().rows(o.sort), p.clock());
+    } else if (p.error().empty()) {
+      // The starting point: what follows counts from here.
+      out << "time=" << p.clock() << " started operations=" << p.state().rows(o.sort).size()
+          << '\n';
+    }
     out.flush();
     if (p.finished()) break;
   }

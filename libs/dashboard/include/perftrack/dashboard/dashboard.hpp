@@ -20,10 +20,11 @@ struct options {
   std::string history;                         ///< a history file or postgresql:// URL; empty: none
   std::vector<std::filesystem::path> files;    ///< recorded operations (JSONL files or directories)
   std::vector<std::filesystem::path> results;  ///< benchmark results files, each a run to compare
-  std::optional<std::int64_t> since_ns, until_ns;  ///< records outside are left out
-  std::size_t limit = 100'000;                     ///< the latest runs read
-  std::string commit_url_template;                 ///< "{sha}" becomes the commit; empty: no links
-  std::int64_t now_ns = 0;                         ///< when the page is generated
+  /// Records and history runs outside are left out.
+  std::optional<std::int64_t> since_ns, until_ns;
+  std::size_t limit = 100'000;      ///< the latest runs read
+  std::string commit_url_template;  ///< "{sha}" becomes the commit; empty: no links
+  std::int64_t now_ns = 0;          ///< when the page is generated
 };
 
 /// One benchmark metric over the runs that have it, oldest first.

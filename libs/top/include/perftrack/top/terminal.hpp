@@ -27,8 +27,9 @@ struct loop_options {
 expected<bool> run_screen(source& src, const loop_options& o, const std::atomic<bool>& stop);
 
 /// The same readings as plain lines (render_plain) on `out` at each interval,
-/// for a stdout that is not a terminal; a failing source is one line on `err`
-/// per change of its error.
+/// for a stdout that is not a terminal, after a first line for the starting
+/// point ("time=... started operations=N"); a failing source is one line on
+/// `err` per change of its error.
 void run_plain(source& src, const loop_options& o, const std::atomic<bool>& stop, std::ostream& out,
                std::ostream& err);
 
