@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "perftrack/base/machine.hpp"
+#include "perftrack/base/string_map.hpp"
 #include "scheduler.hpp"
 #include "shell.hpp"
 
@@ -252,14 +253,8 @@ struct actor_system::registry {
 // ---- topics ------------------------------------------------------------------------
 
 struct actor_system::topics {
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   std::shared_mutex mutex;
-  std::unordered_map<std::string, std::vector<actor_id>, string_hash, std::equal_to<>> subscribers;
+  string_map<std::vector<actor_id>> subscribers;
 };
 
 // ---- the system ------------------------------------------------------------------

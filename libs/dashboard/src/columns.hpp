@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -30,6 +31,14 @@ inline std::optional<column_rho> correlate_columns(const std::vector<double>& a,
   const double rho = stats::spearman(x, y);
   if (!std::isfinite(rho)) return std::nullopt;
   return column_rho{rho, x.size()};
+}
+
+/// Orders correlations by strength, |rho| descending, then by more columns.
+template <class Correlation>
+void strongest_first(std::vector<Correlation>& v) {
+  std::sort(v.begin(), v.end(), [](const Correlation& a, const Correlation& b) {
+    return std::fabs(a.rho) != std::fabs(b.rho) ? std::fabs(a.rho) > std::fabs(b.rho) : a.n > b.n;
+  });
 }
 
 }  // namespace perftrack::dashboard

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "columns.hpp"
+#include "perftrack/base/string_map.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/reader/scanner.hpp"
 #include "perftrack/stats/percentile.hpp"
@@ -71,14 +72,7 @@ struct operation_events {
   std::uint64_t errors = 0;
 };
 
-/// Finds by string_view, so a record costs no string.
-struct name_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-using by_name = std::unordered_map<std::string, operation_events, name_hash, std::equal_to<>>;
+using by_name = string_map<operation_events>;  // found by string_view: a record costs no string
 
 /// One scanning thread's share: every event of each operation, unordered.
 class collecting_sink final : public reader::record_sink {
@@ -172,9 +166,7 @@ std::vector<pair_correlation> correlate(const std::vector<operation>& ops) {
         out.push_back({ops[i].name, ops[j].name, c->rho, c->n});
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::fabs(a.rho) != std::fabs(b.rho) ? std::fabs(a.rho) > std::fabs(b.rho) : a.n > b.n;
-  });
+  strongest_first(out);
   if (out.size() > most) out.resize(most);
   return out;
 }

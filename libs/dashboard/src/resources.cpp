@@ -115,9 +115,7 @@ std::vector<resource_correlation> correlate(const operations_view& v) {
         out.push_back({op.name, r.name, c->rho, c->n});
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::fabs(a.rho) != std::fabs(b.rho) ? std::fabs(a.rho) > std::fabs(b.rho) : a.n > b.n;
-  });
+  strongest_first(out);
   return out;
 }
 

@@ -11,19 +11,13 @@
 #include <unordered_map>
 
 #include "duration_samples.hpp"
+#include "perftrack/base/string_map.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::report {
 namespace {
 
 constexpr std::int64_t ns_per_day = 86'400'000'000'000;
-
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 // One operation's records as one thread saw them.
 struct accumulator {
@@ -46,7 +40,7 @@ struct slow_candidate {
 
 // A record_sink per scanning thread: aggregates without locks.
 /// Operations by name, looked up by string_view without a copy.
-using operation_map = std::unordered_map<std::string, accumulator, string_hash, std::equal_to<>>;
+using operation_map = string_map<accumulator>;
 
 class aggregator final : public reader::record_sink {
 public:

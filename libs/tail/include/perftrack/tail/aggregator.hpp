@@ -7,20 +7,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "perftrack/base/string_map.hpp"
 #include "perftrack/exposition/metrics.hpp"
 
 namespace perftrack::tail {
-
-/// A string hash that also takes string_views, for lookups without a copy.
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
-template <class T>
-using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
 
 /// One operation's counts over the fixed duration buckets.
 struct operation_counts {
