@@ -81,6 +81,9 @@ class Tmux:
         self.status_files[name] = os.path.join(self.directory, f"{name}.status")
         wrapped = f"{command}; echo $? > {self.status_files[name]}"
         self.run("new-session", "-d", "-s", name, "-x", "130", "-y", "20", wrapped)
+        # The server stays up when a session's program ends and none is left:
+        # otherwise the next new-session can reach a server that is exiting.
+        self.run("set-option", "-s", "exit-empty", "off")
 
     def program_pid(self, name):
         """The pid of the program the pane's shell runs."""
