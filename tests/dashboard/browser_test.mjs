@@ -118,12 +118,27 @@ const chartColours = (tab, id) => tab.evaluate((id) => {
   return seen.size;
 }, id);
 
+// Screenshots are artifacts for people, not checks. Headless Chromium's full-page
+// capture can stall under load (a CI run waited 180 s on one), so each one has a
+// watchdog and resizes the viewport instead of capturing beyond it.
+async function shoot(tab, name, fullPage = false) {
+  const file = path.join(artifacts, name);
+  let timer;
+  const watchdog = new Promise((resolve) => { timer = setTimeout(() => resolve('timed out'), 30000); });
+  const result = await Promise.race([
+    tab.screenshot({ path: file, fullPage, captureBeyondViewport: false }).then(() => 'ok', (e) => e.message),
+    watchdog]);
+  clearTimeout(timer);
+  if (result !== 'ok') console.log(`note: screenshot ${name} skipped (${result})`);
+}
+
 const browser = await puppeteer.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   userDataDir: path.join(work, 'profile'),
+  protocolTimeout: 60000,
 });
 const problems = [];
 try {
@@ -144,7 +159,7 @@ try {
   await tab.goto(url, { waitUntil: 'load' });
   await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 });
   const firstPaint = Date.now() - started;
-  await tab.screenshot({ path: path.join(artifacts, 'overview.png'), fullPage: true });
+  await shoot(tab, 'overview.png', true);
 
   // Regressions first: the step, its size, the commit link.
   const rows = await tab.$$eval('#regressions-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
@@ -179,7 +194,7 @@ try {
     check(Math.abs(shown.value / medians[i] - 1) < 1e-5, `hover of run ${i + 1}: ${shown.value} (${shown.text}), history trend says ${medians[i]}`);
     check(shown.text.includes(`run ${i + 1}:`), `hover text ${shown.text}`);
   }
-  await tab.screenshot({ path: path.join(artifacts, 'step.png') });
+  await shoot(tab, 'step.png');
 
   // The view state is in the fragment: a filter and the log scale come back.
   await tab.goto(url + '#q=spawn&log=1', { waitUntil: 'load' });
@@ -187,7 +202,7 @@ try {
   const visible = await tab.$$eval('#trends .card', (cs) => cs.filter((c) => c.style.display !== 'none').map((c) => c.querySelector('h4').textContent));
   check(visible.length === 1 && visible[0].startsWith('agent/"spawn" </script>'), `filtered cards: ${JSON.stringify(visible)}`);
   check(await tab.$eval('.controls input[type=checkbox]', (b) => b.checked), 'log scale not restored');
-  await tab.screenshot({ path: path.join(artifacts, 'filtered.png'), fullPage: true });
+  await shoot(tab, 'filtered.png', true);
 
   // Operations: the heat map cell of the slow events, hovered.
   await tab.goto(url, { waitUntil: 'load' });
@@ -217,7 +232,7 @@ try {
   const resourceColours = await chartColours(tab, 'resources');
   check(resourceColours > 3, `the resources chart has ${resourceColours} colours: empty`);
   await tab.evaluate(() => document.getElementById('resources').scrollIntoView());
-  await tab.screenshot({ path: path.join(artifacts, 'resources.png') });
+  await shoot(tab, 'resources.png');
   // The spike among 200,000 events: in the greatest series, and painted there.
   const spike = await tab.evaluate(() => {
     const u = window.perftrack.charts.get('events\u001fspiky');
@@ -231,7 +246,7 @@ try {
   });
   check(spike.i >= 0 && spike.inked > 0 && spike.others === 0, `the 100x spike: ${JSON.stringify(spike)}`);
   await tab.evaluate((op) => [...document.querySelectorAll('.card.op')].find((c) => c.dataset.operation === op).scrollIntoView(), OP);
-  await tab.screenshot({ path: path.join(artifacts, 'operations.png') });
+  await shoot(tab, 'operations.png');
 
   // Compare two runs: r0 against r11 by default. The page's Hodges-Lehmann
   // figures equal the ones C++ embedded for that pair; SLOW is ~30% slower.
@@ -265,7 +280,7 @@ try {
   check(Math.abs(hovered.value / p9999 - 1) < 1e-12 && hovered.text.startsWith('p99.99:'), `percentile hover ${JSON.stringify(hovered)}, expected ${p9999}`);
   const cdfColours = await chartColours(tab, 'cdf\u001fcompare');
   check(cdfColours > 3, `the CDF chart has ${cdfColours} colours: empty`);
-  await tab.screenshot({ path: path.join(artifacts, 'compare.png') });
+  await shoot(tab, 'compare.png');
   // Another pair chosen on the page: r0 against r3, no step; the fragment keeps it.
   await tab.select('#compare-head', '1');
   const second = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => tr.cells[4].textContent));
@@ -286,7 +301,7 @@ try {
   const summary = await plain.$eval('noscript', (n) => n.textContent);
   check(summary.includes('12 runs') && summary.includes(SLOW), `noscript summary: ${summary.slice(0, 300)}`);
   check(await plain.$$eval('img, script[src], b', (e) => e.length) === 0, 'a name became an element');
-  await plain.screenshot({ path: path.join(artifacts, 'noscript.png'), fullPage: true });
+  await shoot(plain, 'noscript.png', true);
 
   // The Markdown's numbers are the page's: the step's change, before and after.
   const data = await tab.evaluate(() => window.perftrack.data);
@@ -303,7 +318,7 @@ try {
   check(!/(^|[^\\])</m.test(md) && md.includes('\\<img'), 'a name is not escaped in the Markdown');
   const svg = path.join(work, 'dashboard-charts', 'step-1.svg');
   await tab.goto('file://' + svg, { waitUntil: 'load' });
-  await tab.screenshot({ path: path.join(artifacts, 'markdown-step.png') });
+  await shoot(tab, 'markdown-step.png');
 
   // Thin inputs: one operation with one record, one results file, no history.
   const thin = path.join(work, 'thin');
@@ -317,7 +332,7 @@ try {
   const thinText = await tab.evaluate(() => document.body.innerText);
   check(thinText.includes('comparing needs two') && thinText.includes('the same run') && thinText.includes('solo \u00b7 1 events') && thinText.includes('No pair of operations to correlate'),
     `thin page: ${thinText.slice(0, 800)}`);
-  await tab.screenshot({ path: path.join(artifacts, 'thin.png'), fullPage: true });
+  await shoot(tab, 'thin.png', true);
 
   check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
   console.log(`dashboard: first chart painted ${firstPaint} ms after navigation (${fs.statSync(page).size} bytes); screenshots in ${artifacts}`);
