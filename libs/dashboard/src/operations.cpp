@@ -18,87 +18,45 @@
 #include "perftrack/base/string_map.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/reader/scanner.hpp"
+#include "perftrack/stats/duration_samples.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::dashboard {
 namespace {
 
 /// The events chart's resolution: about a pixel column each on a wide card.
-constexpr std::size_t event_columns = 1000;
+constexpr std::size_t most_event_columns = 1000;
 
-struct event {
-  std::int64_t ns;
-  double ms;
-};
+/// Where an event goes: a time column (percentiles, heat map) and a finer
+/// event column (least and greatest latency).
+struct layout {
+  std::int64_t start_ns = 0, width_ns = 1;
+  std::size_t columns = 0;
+  std::int64_t event_width_ns = 1;
+  std::size_t event_columns = 0;
+  bool operator==(const layout&) const = default;
 
-/// Events in blocks of 4,096 (64 KiB, below malloc's mmap threshold, so
-/// freed blocks are reused): growing never copies, and merging the threads'
-/// shares moves blocks. (Measured: a growing vector's copies and fresh pages
-/// took a quarter of the command's time.)
-class event_blocks {
-public:
-  static constexpr std::size_t block = 4096;
-  void push_back(event e) {
-    if (size_ % block == 0) blocks_.push_back(std::make_unique<event[]>(block));
-    blocks_.back()[size_ % block] = e;
-    ++size_;
+  /// `columns` time columns (fewer for fewer records) over [first, last].
+  static layout over(std::int64_t first, std::int64_t last, std::uint64_t records,
+                     std::size_t columns) {
+    const std::int64_t span = last - first + 1;
+    layout l;
+    l.start_ns = first;
+    l.columns = std::max<std::size_t>(1, std::min<std::size_t>(columns, records));
+    l.width_ns = std::max<std::int64_t>(1, ceil_div(span, l.columns));
+    l.event_columns = std::max<std::size_t>(1, std::min<std::size_t>(most_event_columns, records));
+    l.event_width_ns = std::max<std::int64_t>(1, ceil_div(span, l.event_columns));
+    return l;
   }
-  /// Appends `other`'s events (its partly filled last block is copied).
-  void append(event_blocks&& other) {
-    for (std::size_t i = 0; i < other.blocks_.size(); ++i) {
-      const std::size_t n = std::min(block, other.size_ - i * block);
-      if (n == block && size_ % block == 0) {
-        blocks_.push_back(std::move(other.blocks_[i]));
-        size_ += block;
-      } else {
-        for (std::size_t k = 0; k < n; ++k) push_back(other.blocks_[i][k]);
-      }
-    }
-    other = {};
+  bool holds(std::int64_t ns) const noexcept {
+    return ns >= start_ns && (ns - start_ns) / width_ns < static_cast<std::int64_t>(columns) &&
+           (ns - start_ns) / event_width_ns < static_cast<std::int64_t>(event_columns);
   }
-  template <class F>
-  void for_each(F f) const {
-    for (std::size_t i = 0; i < size_; ++i) f(i, blocks_[i / block][i % block]);
-  }
-  std::size_t size() const noexcept { return size_; }
 
 private:
-  std::vector<std::unique_ptr<event[]>> blocks_;
-  std::size_t size_ = 0;
-};
-
-struct operation_events {
-  event_blocks events;
-  std::uint64_t errors = 0;
-};
-
-using by_name = string_map<operation_events>;  // found by string_view: a record costs no string
-
-/// One scanning thread's share: every event of each operation, unordered.
-class collecting_sink final : public reader::record_sink {
-public:
-  collecting_sink(std::optional<std::int64_t> since, std::optional<std::int64_t> until)
-      : since_(since), until_(until) {}
-  void on_record(const reader::record_view& r) override {
-    if ((since_ && r.timestamp_ns < *since_) || (until_ && r.timestamp_ns > *until_)) {
-      ++outside;
-      return;
-    }
-    auto it = ops.find(r.operation);
-    if (it == ops.end()) it = ops.emplace(std::string(r.operation), operation_events{}).first;
-    it->second.events.push_back({r.timestamp_ns, r.duration_ms});
-    it->second.errors += r.success ? 0 : 1;
-    first = std::min(first, r.timestamp_ns);
-    last = std::max(last, r.timestamp_ns);
+  static std::int64_t ceil_div(std::int64_t a, std::size_t b) {
+    return (a + static_cast<std::int64_t>(b) - 1) / static_cast<std::int64_t>(b);
   }
-
-  by_name ops;
-  std::uint64_t outside = 0;
-  std::int64_t first = std::numeric_limits<std::int64_t>::max();
-  std::int64_t last = std::numeric_limits<std::int64_t>::min();
-
-private:
-  std::optional<std::int64_t> since_, until_;
 };
 
 std::size_t heat_row(double ms) {
@@ -108,52 +66,96 @@ std::size_t heat_row(double ms) {
   return std::min<std::size_t>(static_cast<std::size_t>(it - b.begin()), b.size());
 }
 
-/// One operation's columns from its events in any order: heat-map counts and
-/// the events' least and greatest per event column in one pass, then the
-/// latencies grouped by column (a counting sort) for exact nearest-rank
-/// percentiles per column.
-operation summarize(const std::string& name, const operation_events& in, const operations_view& v) {
+/// One operation's events binned as they are read: the heat map, the least
+/// and greatest per event column, and each time column's latencies (4 bytes
+/// each where they are whole microseconds) for exact percentiles.
+struct operation_bins {
   operation op;
-  op.name = name;
-  op.count = in.events.size();
-  op.errors = in.errors;
-  const std::size_t rows = heat_bounds_ms().size() + 1;
-  op.heat.assign(rows * v.columns, 0);
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  op.p50.assign(v.columns, nan);
-  op.p95.assign(v.columns, nan);
-  op.p99.assign(v.columns, nan);
-  op.events_min.assign(v.event_columns, nan);
-  op.events_max.assign(v.event_columns, nan);
-  std::vector<std::uint32_t> column_of(in.events.size());
-  std::vector<std::size_t> starts(v.columns + 1, 0);
-  in.events.for_each([&](std::size_t i, const event& e) {
-    const auto c = static_cast<std::size_t>((e.ns - v.start_ns) / v.width_ns);
-    column_of[i] = static_cast<std::uint32_t>(c);
-    ++starts[c + 1];
-    ++op.heat[heat_row(e.ms) * v.columns + c];
-    const auto ec = static_cast<std::size_t>((e.ns - v.start_ns) / v.event_width_ns);
-    double& lo = op.events_min[ec];
-    double& hi = op.events_max[ec];
-    lo = std::isnan(lo) ? e.ms : std::min(lo, e.ms);
-    hi = std::isnan(hi) ? e.ms : std::max(hi, e.ms);
-  });
-  for (std::size_t c = 0; c < v.columns; ++c) starts[c + 1] += starts[c];
-  std::vector<double> grouped(in.events.size());
-  std::vector<std::size_t> at(starts.begin(), starts.end() - 1);
-  in.events.for_each([&](std::size_t i, const event& e) { grouped[at[column_of[i]]++] = e.ms; });
-  for (std::size_t c = 0; c < v.columns; ++c) {
-    if (starts[c] == starts[c + 1]) continue;
-    const std::span<double> column(grouped.data() + starts[c], starts[c + 1] - starts[c]);
-    const double qs[] = {0.5, 0.95, 0.99};
-    double out[3];
-    stats::percentiles(column, qs, stats::percentile_method::nearest_rank, out);
-    op.p50[c] = out[0];
-    op.p95[c] = out[1];
-    op.p99[c] = out[2];
+  std::vector<stats::duration_samples> samples;  // per time column
+
+  explicit operation_bins(const layout& l) : samples(l.columns) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    op.heat.assign((heat_bounds_ms().size() + 1) * l.columns, 0);
+    op.events_min.assign(l.event_columns, nan);
+    op.events_max.assign(l.event_columns, nan);
   }
-  return op;
-}
+  void add(const layout& l, std::int64_t ns, double ms, bool success) {
+    ++op.count;
+    op.errors += success ? 0 : 1;
+    const auto c = static_cast<std::size_t>((ns - l.start_ns) / l.width_ns);
+    samples[c].add(ms);
+    ++op.heat[heat_row(ms) * l.columns + c];
+    const auto ec = static_cast<std::size_t>((ns - l.start_ns) / l.event_width_ns);
+    widen(op.events_min[ec], op.events_max[ec], ms, ms);
+  }
+  void merge(operation_bins&& other) {
+    op.count += other.op.count;
+    op.errors += other.op.errors;
+    for (std::size_t i = 0; i < samples.size(); ++i) samples[i].append(other.samples[i]);
+    for (std::size_t i = 0; i < op.heat.size(); ++i) op.heat[i] += other.op.heat[i];
+    for (std::size_t i = 0; i < op.events_min.size(); ++i)
+      widen(op.events_min[i], op.events_max[i], other.op.events_min[i], other.op.events_max[i]);
+  }
+  /// Each column's nearest-rank p50/p95/p99 (NaN where it has no event).
+  operation finish(std::string name) && {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    op.name = std::move(name);
+    op.p50.assign(samples.size(), nan);
+    op.p95.assign(samples.size(), nan);
+    op.p99.assign(samples.size(), nan);
+    for (std::size_t c = 0; c < samples.size(); ++c) {
+      if (samples[c].size() == 0) continue;
+      const double qs[] = {0.5, 0.95, 0.99};
+      double out[3];
+      samples[c].percentiles(qs, stats::percentile_method::nearest_rank, out);
+      op.p50[c] = out[0];
+      op.p95[c] = out[1];
+      op.p99[c] = out[2];
+      samples[c].release();
+    }
+    return std::move(op);
+  }
+
+private:
+  static void widen(double& lo, double& hi, double other_lo, double other_hi) {
+    if (std::isnan(other_lo)) return;
+    lo = std::isnan(lo) ? other_lo : std::min(lo, other_lo);
+    hi = std::isnan(hi) ? other_hi : std::max(hi, other_hi);
+  }
+};
+
+using by_name = string_map<operation_bins>;  // found by string_view: a record costs no string
+
+/// One scanning thread's share, binned into a layout guessed before the scan.
+/// It also finds the records' true span, to check the guess.
+class binning_sink final : public reader::record_sink {
+public:
+  binning_sink(const layout& l, std::optional<std::int64_t> since,
+               std::optional<std::int64_t> until)
+      : layout_(l), since_(since), until_(until) {}
+  void on_record(const reader::record_view& r) override {
+    if ((since_ && r.timestamp_ns < *since_) || (until_ && r.timestamp_ns > *until_)) return;
+    ++records;
+    first = std::min(first, r.timestamp_ns);
+    last = std::max(last, r.timestamp_ns);
+    if (!layout_.holds(r.timestamp_ns)) {
+      ++misplaced;
+      return;
+    }
+    auto it = ops.find(r.operation);
+    if (it == ops.end()) it = ops.emplace(std::string(r.operation), operation_bins(layout_)).first;
+    it->second.add(layout_, r.timestamp_ns, r.duration_ms, r.success);
+  }
+
+  by_name ops;
+  std::uint64_t records = 0, misplaced = 0;
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+
+private:
+  layout layout_;
+  std::optional<std::int64_t> since_, until_;
+};
 
 /// Which operations slow together: the rank correlation of each pair's p95
 /// over the columns both have events in.
@@ -185,6 +187,86 @@ std::vector<std::filesystem::path> resource_files(
   return out;
 }
 
+/// One scan of `inputs` binned into `l`, by all cores.
+struct binned {
+  std::vector<binning_sink> parts;
+  reader::scan_result scanned;
+  std::uint64_t records = 0, misplaced = 0;
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+};
+
+expected<binned> bin(const std::vector<std::filesystem::path>& inputs, const layout& l,
+                     std::optional<std::int64_t> since_ns, std::optional<std::int64_t> until_ns) {
+  binned out;
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  out.parts.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) out.parts.emplace_back(l, since_ns, until_ns);
+  std::vector<reader::record_sink*> sinks;
+  for (auto& p : out.parts) sinks.push_back(&p);
+  std::error_code ec;
+  for (const auto& f : inputs) {
+    if (!reader::scan_file(f, sinks, {}, out.scanned, ec))
+      return failure{fmt::format("cannot read {}: {}", f.string(), ec.message())};
+  }
+  for (const auto& p : out.parts) {
+    out.records += p.records;
+    out.misplaced += p.misplaced;
+    out.first = std::min(out.first, p.first);
+    out.last = std::max(out.last, p.last);
+  }
+  return out;
+}
+
+/// The layout the files' first and last records suggest (their whole span
+/// when they are in time order), within [since, until].
+expected<layout> guess_layout(const std::vector<std::filesystem::path>& inputs, std::size_t columns,
+                              std::optional<std::int64_t> since_ns,
+                              std::optional<std::int64_t> until_ns) {
+  std::optional<reader::time_span> all;
+  for (const auto& f : inputs) {
+    std::optional<reader::time_span> span;
+    std::error_code ec;
+    if (!reader::edge_span(f, span, ec))
+      return failure{fmt::format("cannot read {}: {}", f.string(), ec.message())};
+    if (!span) continue;
+    if (!all) all = span;
+    all->first_ns = std::min(all->first_ns, span->first_ns);
+    all->last_ns = std::max(all->last_ns, span->last_ns);
+  }
+  if (!all) return layout{};
+  const std::int64_t first = since_ns ? std::max(*since_ns, all->first_ns) : all->first_ns;
+  const std::int64_t last = until_ns ? std::min(*until_ns, all->last_ns) : all->last_ns;
+  return layout::over(first, std::max(first, last), std::numeric_limits<std::uint64_t>::max(),
+                      columns);
+}
+
+/// The threads' bins merged by operation name and summarized, spread over
+/// the cores (each takes the next operation), in name order.
+std::vector<operation> summarize(std::vector<binning_sink>& parts) {
+  std::map<std::string, operation_bins*> named;
+  for (auto& part : parts) {
+    for (auto& [name, bins] : part.ops) {
+      auto [it, fresh] = named.emplace(name, &bins);
+      if (!fresh) it->second->merge(std::move(bins));
+    }
+  }
+  std::vector<std::pair<const std::string*, operation_bins*>> work;
+  for (auto& [name, bins] : named) work.emplace_back(&name, bins);
+  std::vector<operation> out(work.size());
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < work.size();)
+      out[i] = std::move(*work[i].second).finish(*work[i].first);
+  };
+  std::vector<std::thread> helpers;
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 1; t < threads && t < work.size(); ++t) helpers.emplace_back(worker);
+  worker();
+  for (auto& h : helpers) h.join();
+  return out;
+}
+
 }  // namespace
 
 const std::vector<double>& heat_bounds_ms() {
@@ -196,37 +278,10 @@ const std::vector<double>& heat_bounds_ms() {
   return bounds;
 }
 
-/// Every operation summarized, spread over `threads` (each takes the next
-/// operation), in name order.
-void summarize_all(const std::map<std::string, operation_events>& ops, operations_view& v,
-                   unsigned threads) {
-  std::vector<const std::pair<const std::string, operation_events>*> work;
-  for (const auto& entry : ops) work.push_back(&entry);
-  v.list.resize(work.size());
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < work.size();)
-      v.list[i] = summarize(work[i]->first, work[i]->second, v);
-  };
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads && t < work.size(); ++t) helpers.emplace_back(worker);
-  worker();
-  for (auto& h : helpers) h.join();
-}
-
-/// The scanning threads' events merged by operation name (sorted).
-std::map<std::string, operation_events> merge(std::vector<collecting_sink>& parts) {
-  std::map<std::string, operation_events> out;
-  for (auto& part : parts) {
-    for (auto& [name, events] : part.ops) {
-      auto& into = out[name];
-      into.errors += events.errors;
-      into.events.append(std::move(events.events));
-    }
-  }
-  return out;
-}
-
+/// Events are binned as they are read, into the span the files' first and
+/// last records suggest; when the records' true span or count calls for other
+/// columns (files out of time order, fewer records than columns, a window
+/// narrower than the files), they are read again into those.
 expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
                                              std::size_t columns,
                                              std::optional<std::int64_t> since_ns,
@@ -235,40 +290,25 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
   std::filesystem::path failed;
   const auto inputs = reader::expand_inputs(files, ec, failed);
   if (ec) return failure{fmt::format("cannot read {}: {}", failed.string(), ec.message())};
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<collecting_sink> parts;
-  parts.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) parts.emplace_back(since_ns, until_ns);
-  std::vector<reader::record_sink*> sinks;
-  for (auto& p : parts) sinks.push_back(&p);
-  reader::scan_result scanned;
-  for (const auto& f : inputs) {
-    if (!reader::scan_file(f, sinks, {}, scanned, ec))
-      return failure{fmt::format("cannot read {}: {}", f.string(), ec.message())};
-  }
+  auto guess = guess_layout(inputs, columns, since_ns, until_ns);
+  if (!guess) return failure{guess.error()};
+  auto pass = bin(inputs, *guess, since_ns, until_ns);
+  if (!pass) return failure{pass.error()};
   operations_view v;
-  std::uint64_t outside = 0;
-  std::int64_t first = std::numeric_limits<std::int64_t>::max();
-  std::int64_t last = std::numeric_limits<std::int64_t>::min();
-  for (const auto& p : parts) {
-    outside += p.outside;
-    first = std::min(first, p.first);
-    last = std::max(last, p.last);
-  }
-  v.records = scanned.records - outside;
-  v.malformed = scanned.malformed;
+  v.records = pass->records;
+  v.malformed = pass->scanned.malformed;
   if (v.records == 0) return v;
-  const std::int64_t span = last - first + 1;
-  v.columns = std::max<std::size_t>(1, std::min<std::size_t>(columns, v.records));
-  v.width_ns =
-      (span + static_cast<std::int64_t>(v.columns) - 1) / static_cast<std::int64_t>(v.columns);
-  v.width_ns = std::max<std::int64_t>(v.width_ns, 1);
-  v.start_ns = first;
-  v.event_columns = std::min<std::size_t>(event_columns, v.records);
-  v.event_width_ns =
-      std::max<std::int64_t>(1, (span + static_cast<std::int64_t>(v.event_columns) - 1) /
-                                    static_cast<std::int64_t>(v.event_columns));
-  summarize_all(merge(parts), v, threads);
+  const auto actual = layout::over(pass->first, pass->last, v.records, columns);
+  if (actual != *guess || pass->misplaced > 0) {
+    pass = bin(inputs, actual, since_ns, until_ns);
+    if (!pass) return failure{pass.error()};
+  }
+  v.start_ns = actual.start_ns;
+  v.width_ns = actual.width_ns;
+  v.columns = actual.columns;
+  v.event_width_ns = actual.event_width_ns;
+  v.event_columns = actual.event_columns;
+  v.list = summarize(pass->parts);
   v.correlations = correlate(v.list);
   add_resources(v, resource_files(files));
   return v;

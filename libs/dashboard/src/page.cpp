@@ -196,13 +196,13 @@ std::string data_json(const page_data& d, const options& o) {
   for (const auto& r : d.runs) index_of.emplace(r.id, static_cast<std::uint32_t>(index_of.size()));
   json trends = json::array();
   for (const auto& s : d.trends) {
-    std::vector<std::uint32_t> runs, ns;
+    std::vector<std::uint32_t> at, ns;
     std::vector<double> medians;
     std::vector<float> lows, highs;
     for (const auto& p : s.points) {
       const auto i = index_of.find(p.run);
       if (i == index_of.end()) continue;
-      runs.push_back(i->second);
+      at.push_back(i->second);
       medians.push_back(p.median);
       ns.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(p.n, UINT32_MAX)));
       lows.push_back(static_cast<float>(p.low));
@@ -210,8 +210,8 @@ std::string data_json(const page_data& d, const options& o) {
     }
     trends.push_back({{"benchmark", s.benchmark},
                       {"metric", s.metric},
-                      {"count", runs.size()},
-                      {"runs", typed(runs)},
+                      {"count", at.size()},
+                      {"runs", typed(at)},
                       {"median", typed(medians)},
                       {"n", typed(ns)},
                       {"low", typed(lows)},

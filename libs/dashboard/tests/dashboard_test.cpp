@@ -1,7 +1,9 @@
 #include "perftrack/dashboard/dashboard.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -171,6 +173,58 @@ TEST_F(DashboardTest, OperationsInColumnsWithPercentilesAndAHeatMap) {
   EXPECT_EQ(window->records, 40u);
   EXPECT_EQ(window->start_ns, t0 + 30'000'000'000);
   EXPECT_EQ(window->list[0].count, 40u);
+}
+
+TEST_F(DashboardTest, FilesOutOfTimeOrderGiveTheSameColumnsAsSortedOnes) {
+  // 3,000 events a second apart over three operations; a copy with its first
+  // and last lines swapped into the middle, and one split into two files.
+  constexpr std::int64_t t0 = 1'767'225'600'000'000'000;  // 2026-01-01
+  std::vector<std::string> lines;
+  for (int k = 0; k < 3000; ++k) {
+    char ts[store::timestamp_length];
+    store::format_timestamp(t0 + std::int64_t{k} * 1'000'000'000, ts);
+    lines.push_back(fmt::format(
+        R"({{"timestamp":"{}","operation_type":"op{}","duration_ms":{},"success":true}})",
+        std::string_view(ts, sizeof ts), k % 3, 1 + (k * 7919) % 1000 / 10.0));
+  }
+  const auto write = [&](const std::string& name, const std::vector<std::string>& ls) {
+    std::ofstream out(dir_.path() / name);
+    for (const auto& l : ls) out << l << "\n";
+    return dir_.path() / name;
+  };
+  const auto sorted = write("sorted.jsonl", lines);
+  auto shuffled = lines;
+  std::swap(shuffled.front(), shuffled[1500]);
+  std::swap(shuffled.back(), shuffled[1501]);
+  const auto unsorted = write("unsorted.jsonl", shuffled);
+  std::filesystem::create_directory(dir_.path() / "split");
+  write("split/b.jsonl", {lines.begin(), lines.begin() + 1000});
+  write("split/a.jsonl", {lines.begin() + 1000, lines.end()});
+
+  auto want = collect_operations({sorted}, 120);
+  ASSERT_TRUE(want) << want.error().message;
+  EXPECT_EQ(want->start_ns, t0);
+  EXPECT_EQ(want->columns, 120u);
+  EXPECT_EQ(want->event_columns, 1000u);
+  for (const auto& input : {unsorted, dir_.path() / "split"}) {
+    auto got = collect_operations({input}, 120);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->start_ns, want->start_ns) << input;
+    EXPECT_EQ(got->width_ns, want->width_ns) << input;
+    EXPECT_EQ(got->event_width_ns, want->event_width_ns) << input;
+    ASSERT_EQ(got->list.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto& g = got->list[i];
+      const auto& w = want->list[i];
+      EXPECT_EQ(g.count, w.count);
+      EXPECT_EQ(g.heat, w.heat) << input;
+      EXPECT_TRUE(std::equal(g.p99.begin(), g.p99.end(), w.p99.begin(), w.p99.end(),
+                             [](double a, double b) { return a == b || (a != a && b != b); }));
+      EXPECT_TRUE(std::equal(g.events_max.begin(), g.events_max.end(), w.events_max.begin(),
+                             w.events_max.end(),
+                             [](double a, double b) { return a == b || (a != a && b != b); }));
+    }
+  }
 }
 
 TEST_F(DashboardTest, OperationsThatStepTogetherRankFirst) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "perftrack/reader/read_at.hpp"
@@ -224,6 +225,67 @@ bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> 
     line_base += p.lines_total;
   }
   result.bytes += size;
+  return true;
+}
+
+namespace {
+
+// Widens `span` by the records among the whole lines of `text`: a line cut by
+// the start (`cut_front`) or the end (`cut_back`) of the read is skipped.
+void widen_by_lines(std::string_view text, bool cut_front, bool cut_back, line_parser& parser,
+                    std::optional<time_span>& span) {
+  if (cut_front) {
+    const auto nl = text.find('\n');
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  }
+  if (cut_back) {
+    const auto nl = text.rfind('\n');
+    text = text.substr(0, nl == std::string_view::npos ? 0 : nl);
+  }
+  record_view r;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (parser.parse(line, r) != line_error::none) continue;
+    if (!span) span = time_span{r.timestamp_ns, r.timestamp_ns};
+    span->first_ns = std::min(span->first_ns, r.timestamp_ns);
+    span->last_ns = std::max(span->last_ns, r.timestamp_ns);
+  }
+}
+
+}  // namespace
+
+bool edge_span(const std::filesystem::path& file, std::optional<time_span>& span,
+               std::error_code& error) {
+  constexpr std::uint64_t edge = 64 << 10;
+  error.clear();
+  span.reset();
+  fd_guard in;
+  in.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
+    error.assign(errno, std::generic_category());
+    return false;
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  std::string buf;
+  line_parser parser;
+  // The head, then the tail where the file is longer than both.
+  const std::uint64_t offsets[] = {0, size > 2 * edge ? size - edge : size};
+  for (const std::uint64_t at : offsets) {
+    const std::uint64_t want = at == 0 ? std::min(size, size > 2 * edge ? edge : size) : size - at;
+    if (want == 0) continue;
+    buf.resize(want);
+    const std::int64_t got = read_at(in.fd, buf.data(), want, at);
+    if (got < 0) {
+      error.assign(static_cast<int>(-got), std::generic_category());
+      return false;
+    }
+    buf.resize(static_cast<std::size_t>(got));
+    widen_by_lines(buf, at != 0, at + buf.size() < size, parser, span);
+  }
   return true;
 }
 

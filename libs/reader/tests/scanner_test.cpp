@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "perftrack/testing/temp_dir.hpp"
 
@@ -102,6 +103,38 @@ TEST_F(ScannerTest, ThreadsSeeEveryLineExactlyOnce) {
     ASSERT_EQ(result.first_malformed.size(), 1u);
     EXPECT_EQ(result.first_malformed[0].line, static_cast<std::uint64_t>(n + 1)) << threads;
   }
+}
+
+TEST_F(ScannerTest, EdgeSpanReadsTheFirstAndLastRecordsOnly) {
+  const auto at = [](int second) {
+    return R"({"timestamp":"2026-01-06T13:28:)" + std::string(second < 10 ? "0" : "") +
+           std::to_string(second) + R"(Z","operation_type":"op","duration_ms":1,"success":true})";
+  };
+  // Out of order in the middle (unseen: the edges are read), cut at the end.
+  std::string text = "garbage\n" + at(5) + "\n";
+  while (text.size() < 200'000) text += at(30) + "\n";
+  text += at(1) + "\n";  // in the middle: a guess misses it
+  while (text.size() < 400'000) text += at(30) + "\n";
+  text += at(50) + "\n" + at(40) + "\n{\"timestamp\":\"2026-01-06T13:2";
+  const auto big = write("big.jsonl", text);
+  std::optional<time_span> span;
+  std::error_code ec;
+  ASSERT_TRUE(edge_span(big, span, ec)) << ec.message();
+  ASSERT_TRUE(span);
+  constexpr std::int64_t t = 1'767'706'080'000'000'000;  // 2026-01-06T13:28:00Z
+  EXPECT_EQ(span->first_ns, t + 5'000'000'000);
+  EXPECT_EQ(span->last_ns, t + 50'000'000'000);
+
+  const auto small = write("small.jsonl", at(7) + "\n\n" + at(3));
+  ASSERT_TRUE(edge_span(small, span, ec));
+  ASSERT_TRUE(span);
+  EXPECT_EQ(span->first_ns, t + 3'000'000'000);
+  EXPECT_EQ(span->last_ns, t + 7'000'000'000);
+
+  ASSERT_TRUE(edge_span(write("none.jsonl", "not json\n"), span, ec));
+  EXPECT_FALSE(span);
+  EXPECT_FALSE(edge_span(dir_ / "absent.jsonl", span, ec));
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
 }
 
 TEST_F(ScannerTest, MissingFileIsAnError) {

@@ -10,8 +10,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "duration_samples.hpp"
 #include "perftrack/base/string_map.hpp"
+#include "perftrack/stats/duration_samples.hpp"
 #include "perftrack/stats/percentile.hpp"
 
 namespace perftrack::report {
@@ -21,7 +21,7 @@ constexpr std::int64_t ns_per_day = 86'400'000'000'000;
 
 // One operation's records as one thread saw them.
 struct accumulator {
-  duration_samples durations;          // in the window, for exact percentiles
+  stats::duration_samples durations;   // in the window, for exact percentiles
   std::vector<std::uint16_t> buckets;  // trend bucket of each duration (trends only)
   std::uint64_t successes = 0;
   double sum = 0;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
@@ -55,6 +56,19 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
 /// Adds to `result`; returns false and sets `error` if the file cannot be read.
 bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> sinks,
                const scan_options& options, scan_result& result, std::error_code& error);
+
+/// The least and the greatest timestamp of the records in `file`.
+struct time_span {
+  std::int64_t first_ns = 0;
+  std::int64_t last_ns = 0;
+};
+
+/// The span of the well-formed records among the first and the last 64 KiB of
+/// `file`: its whole span when the file is in time order (as appended files
+/// are), a guess to be checked otherwise. nullopt when those hold no record;
+/// false and `error` set when `file` cannot be read.
+bool edge_span(const std::filesystem::path& file, std::optional<time_span>& span,
+               std::error_code& error);
 
 /// Reads `file` on the calling thread in file order (export keeps line order).
 bool scan_file_in_order(const std::filesystem::path& file, record_sink& sink,

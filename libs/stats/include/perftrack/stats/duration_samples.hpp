@@ -7,7 +7,7 @@
 
 #include "perftrack/stats/percentile.hpp"
 
-namespace perftrack::report {
+namespace perftrack::stats {
 
 /// The durations of one operation, kept exactly in as little memory as they
 /// allow. perftrack writes whole microseconds, so values that read back exactly
@@ -56,8 +56,7 @@ public:
     }
   }
 
-  void percentiles(std::span<const double> qs, stats::percentile_method method,
-                   std::span<double> out) {
+  void percentiles(std::span<const double> qs, percentile_method method, std::span<double> out) {
     visit([&](auto values, auto to_double) {
       stats::percentiles(values, qs, method, out, to_double);
     });
@@ -94,4 +93,4 @@ private:
   std::vector<double> doubles_;
 };
 
-}  // namespace perftrack::report
+}  // namespace perftrack::stats
