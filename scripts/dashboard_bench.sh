@@ -13,7 +13,8 @@ cd "$root"
 build_preset release >/dev/null
 records="${1:-1000000}"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# DASHBOARD_BENCH_KEEP=1 keeps the history, the JSONL and the pages (printed).
+if [[ -n "${DASHBOARD_BENCH_KEEP:-}" ]]; then echo "work: $work"; else trap 'rm -rf "$work"' EXIT; fi
 pt="$root/build/bin/perftrack"
 
 echo "== history: 1,000 benchmarks x 100 runs (perftrack compare --history)"

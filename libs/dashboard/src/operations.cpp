@@ -124,8 +124,6 @@ private:
   }
 };
 
-using by_name = string_map<operation_bins>;  // found by string_view: a record costs no string
-
 /// One scanning thread's share, binned into a layout guessed before the scan.
 /// It also finds the records' true span, to check the guess.
 class binning_sink final : public reader::record_sink {
@@ -142,12 +140,11 @@ public:
       ++misplaced;
       return;
     }
-    auto it = ops.find(r.operation);
-    if (it == ops.end()) it = ops.emplace(std::string(r.operation), operation_bins(layout_)).first;
-    it->second.add(layout_, r.timestamp_ns, r.duration_ms, r.success);
+    ops.find_or_make(r.operation, [&] { return operation_bins(layout_); })
+        .add(layout_, r.timestamp_ns, r.duration_ms, r.success);
   }
 
-  by_name ops;
+  cached_string_map<operation_bins> ops;  // found by string_view: a record costs no string
   std::uint64_t records = 0, misplaced = 0;
   std::int64_t first = std::numeric_limits<std::int64_t>::max();
   std::int64_t last = std::numeric_limits<std::int64_t>::min();
@@ -246,7 +243,7 @@ expected<layout> guess_layout(const std::vector<std::filesystem::path>& inputs, 
 std::vector<operation> summarize(std::vector<binning_sink>& parts) {
   std::map<std::string, operation_bins*> named;
   for (auto& part : parts) {
-    for (auto& [name, bins] : part.ops) {
+    for (auto& [name, bins] : part.ops.map()) {
       auto [it, fresh] = named.emplace(name, &bins);
       if (!fresh) it->second->merge(std::move(bins));
     }

@@ -40,7 +40,7 @@ struct slow_candidate {
 
 // A record_sink per scanning thread: aggregates without locks.
 /// Operations by name, looked up by string_view without a copy.
-using operation_map = string_map<accumulator>;
+using operation_map = cached_string_map<accumulator>;
 
 class aggregator final : public reader::record_sink {
 public:
@@ -72,7 +72,7 @@ public:
     }
   }
 
-  operation_map& operations() { return ops_; }
+  string_map<accumulator>& operations() { return ops_.map(); }
   std::vector<slow_candidate> take_slowest() {
     std::vector<slow_candidate> out;
     while (!slowest_.empty()) {
@@ -84,17 +84,7 @@ public:
 
 private:
   accumulator& find(std::string_view op) {
-    // A direct-mapped cache in front of the map: a file has few distinct
-    // operations, so most records skip hashing the whole name.
-    const std::size_t slot = (op.size() * 31 + static_cast<unsigned char>(op[op.size() / 2]) * 7 +
-                              static_cast<unsigned char>(op.back())) %
-                             cache_.size();
-    cache_entry& c = cache_[slot];
-    if (c.target != nullptr && c.name == op) return *c.target;
-    auto it = ops_.find(op);
-    if (it == ops_.end()) it = ops_.emplace(std::string(op), accumulator{}).first;
-    c = {it->first, &it->second};  // map nodes never move
-    return it->second;
+    return ops_.find_or_make(op, [] { return accumulator{}; });
   }
 
   std::int64_t since_;
@@ -103,11 +93,6 @@ private:
   std::int64_t bucket_ns_;
   std::size_t top_;
   operation_map ops_;
-  struct cache_entry {
-    std::string_view name;
-    accumulator* target = nullptr;
-  };
-  std::array<cache_entry, 64> cache_{};
   std::priority_queue<slow_candidate, std::vector<slow_candidate>, std::greater<>> slowest_;
 };
 
@@ -258,7 +243,7 @@ expected<std::vector<std::unique_ptr<aggregator>>> scan(const report_request& re
 
 /// Merges the threads' partial results into the first, one operation at a time
 /// so that only one operation's samples are ever copied.
-operation_map& merge(std::vector<std::unique_ptr<aggregator>>& parts) {
+string_map<accumulator>& merge(std::vector<std::unique_ptr<aggregator>>& parts) {
   auto& merged = parts[0]->operations();
   for (std::size_t t = 1; t < parts.size(); ++t) {
     for (auto& [op, a] : parts[t]->operations()) {
@@ -305,8 +290,8 @@ operation_summary summary_of(const std::string& op, accumulator& a,
 
 /// Percentiles (and trends) per operation, spread over the threads: selection
 /// is O(N) per operation and operations are independent.
-void summarise(operation_map& merged, const report_request& request, const bucket_layout& buckets,
-               unsigned threads, period_report& report) {
+void summarise(string_map<accumulator>& merged, const report_request& request,
+               const bucket_layout& buckets, unsigned threads, period_report& report) {
   std::vector<std::pair<const std::string*, accumulator*>> work;
   for (auto& [op, a] : merged) {
     if (a.durations.size() > 0) work.emplace_back(&op, &a);
