@@ -176,6 +176,14 @@ std::string noscript_summary(const page_data& d) {
   return out + "</noscript>";
 }
 
+/// Whether `v` counts up by one from its first value.
+bool is_run_of(const std::vector<std::uint32_t>& v) {
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    if (v[i] != v[0] + i) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string data_json(const page_data& d, const options& o) {
@@ -189,8 +197,9 @@ std::string data_json(const page_data& d, const options& o) {
                     {"status", r.status}});
   }
   // Each trend's points as typed arrays, decoded when its chart is drawn: the
-  // run as its index in `runs` (uint32), the median as float64, the sample
-  // count as uint32 and the band (the median's interval) as float32, NaN
+  // run as its index in `runs` (uint32; `runs_from` where they are
+  // consecutive), the median as float64, the sample count as uint32 (`n_each`
+  // where all are equal) and the band (the median's interval) as float32, NaN
   // where there is none. Points of runs older than the runs listed are left out.
   std::map<std::int64_t, std::uint32_t> index_of;
   for (const auto& r : d.runs) index_of.emplace(r.id, static_cast<std::uint32_t>(index_of.size()));
@@ -208,14 +217,20 @@ std::string data_json(const page_data& d, const options& o) {
       lows.push_back(static_cast<float>(p.low));
       highs.push_back(static_cast<float>(p.high));
     }
-    trends.push_back({{"benchmark", s.benchmark},
-                      {"metric", s.metric},
-                      {"count", at.size()},
-                      {"runs", typed(at)},
-                      {"median", typed(medians)},
-                      {"n", typed(ns)},
-                      {"low", typed(lows)},
-                      {"high", typed(highs)}});
+    json t = {{"benchmark", s.benchmark}, {"metric", s.metric}, {"count", at.size()},
+              {"median", typed(medians)}, {"low", typed(lows)}, {"high", typed(highs)}};
+    // Most trends hold every run from one on, with the same n: a number each.
+    if (is_run_of(at)) {
+      t["runs_from"] = at.empty() ? 0 : at.front();
+    } else {
+      t["runs"] = typed(at);
+    }
+    if (std::adjacent_find(ns.begin(), ns.end(), std::not_equal_to<>()) == ns.end()) {
+      t["n_each"] = ns.empty() ? 0 : ns.front();
+    } else {
+      t["n"] = typed(ns);
+    }
+    trends.push_back(std::move(t));
   }
   json changes = json::array();
   for (const auto& c : d.changes) {

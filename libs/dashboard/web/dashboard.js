@@ -251,7 +251,8 @@
   const pointCache = new Map();
   function pointsOf(t) {
     if (!pointCache.has(t)) {
-      const runs = new Uint32Array(decodeBytes(t.runs)), ns = new Uint32Array(decodeBytes(t.n));
+      const runs = t.runs != null ? new Uint32Array(decodeBytes(t.runs)) : Uint32Array.from({ length: t.count }, (_, i) => t.runs_from + i);
+      const ns = t.n != null ? new Uint32Array(decodeBytes(t.n)) : new Uint32Array(t.count).fill(t.n_each);
       const medians = new Float64Array(decodeBytes(t.median));
       const lows = new Float32Array(decodeBytes(t.low)), highs = new Float32Array(decodeBytes(t.high));
       const orNull = (v) => (Number.isNaN(v) ? null : v);
