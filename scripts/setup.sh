@@ -35,6 +35,8 @@ packages+=(chromium)
 # perftrack top: ncurses (wide characters) draws the screen; its test drives it
 # in tmux.
 packages+=(libncurses-dev tmux)
+# perftrack profile: Linux perf samples stacks (cpu-clock).
+packages+=(linux-perf)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@
 #include "commands/export.hpp"
 #include "commands/gateway.hpp"
 #include "commands/history.hpp"
+#include "commands/profile.hpp"
 #include "commands/prune.hpp"
 #include "commands/report.hpp"
 #include "commands/serve.hpp"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   serve_command::options serve;
   slo_command::options slo;
   top_command::options top;
+  profile_command::options profile;
   CLI::App* report_cmd = report_command::add(app, report);
   CLI::App* export_cmd = export_command::add(app, exports);
   CLI::App* prune_cmd = prune_command::add(app, prune);
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   CLI::App* serve_cmd = serve_command::add(app, serve);
   CLI::App* top_cmd = top_command::add(app, top);
   const slo_command::commands slo_cmds = slo_command::add(app, slo);
+  const profile_command::commands profile_cmds = profile_command::add(app, profile);
 
   try {
     app.parse(argc, argv);
@@ -75,5 +78,7 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
   if (top_cmd->parsed()) return top_command::run(top, std::cout, std::cerr);
   if (slo_cmds.parsed()) return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
+  if (profile_cmds.cpu->parsed() || profile_cmds.render->parsed())
+    return profile_command::run(profile_cmds, profile, std::cout, std::cerr);
   return exit_error;
 }

@@ -1,0 +1,100 @@
+#include "commands/profile.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "commands/common.hpp"
+#include "perftrack/profile/capture.hpp"
+#include "perftrack/profile/profile.hpp"
+
+namespace perftrack::cli::profile_command {
+
+commands add(CLI::App& app, options& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "profile", "CPU profiles: folded stacks, flame graphs, pprof, speedscope (docs/profile.md)");
+  cmd->require_subcommand(1);
+  commands c;
+  c.cpu = cmd->add_subcommand(
+      "cpu", "Sample on-CPU stacks with Linux perf (cpu-clock): -- COMMAND ARGS... or --pid PID");
+  c.cpu->add_option("--hz", o.hz, "Samples a second per CPU (default 99)")
+      ->check(CLI::Range(1u, 10000u));
+  c.cpu->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.cpu->add_option("--pid", o.pid, "Attach to this process instead of running a command");
+  c.cpu->add_option("--duration", o.duration, "With --pid: seconds to sample (default 10)")
+      ->check(CLI::Range(0.01, 86400.0));
+  c.cpu
+      ->add_option("--call-graph", o.call_graph,
+                   "fp, dwarf, or auto: frame pointers, DWARF when most stacks are truncated")
+      ->check(CLI::IsMember({"auto", "fp", "dwarf"}));
+  c.cpu->add_option("--title", o.title, "The flame graph's title (default: the command)");
+  c.cpu->add_option("command", o.command, "The command to profile, after --");
+  c.render = cmd->add_subcommand(
+      "render", "Write the outputs of a folded-stacks file (perftrack's, flamegraph.pl's)");
+  c.render->add_option("folded", o.folded, "The folded stacks")->required();
+  c.render->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.render->add_option("--title", o.title, "The flame graph's title (default: the file)");
+  return c;
+}
+
+namespace {
+
+int write_all(const perftrack::profile::profile& p, const options& o, const std::string& title,
+              std::ostream& out, std::ostream& err) {
+  auto written = perftrack::profile::write_outputs(p, o.out, title);
+  if (!written) return fail(err, written.error().message);
+  out << fmt::format("wrote {} samples ({} unwinding, {:.1f}% truncated) to {}/: ", p.samples(),
+                     p.unwinding.empty() ? "unknown" : p.unwinding,
+                     p.samples() == 0 ? 0.0
+                                      : 100.0 * static_cast<double>(p.truncated) /
+                                            static_cast<double>(p.samples()),
+                     o.out);
+  for (std::size_t i = 0; i < written->size(); ++i)
+    out << (i == 0 ? "" : ", ") << (*written)[i].filename().string();
+  out << '\n';
+  return exit_ok;
+}
+
+int run_cpu(const options& o, std::ostream& out, std::ostream& err) {
+  if ((o.pid > 0) == !o.command.empty())
+    return fail(err, "give either a command after -- or --pid PID");
+  if (auto why = perftrack::profile::perf_unavailable()) return fail(err, *why);
+  perftrack::profile::cpu_options c;
+  c.hz = o.hz;
+  c.mode = o.call_graph == "fp"      ? perftrack::profile::unwinding::frame_pointers
+           : o.call_graph == "dwarf" ? perftrack::profile::unwinding::dwarf
+                                     : perftrack::profile::unwinding::automatic;
+  c.command = o.command;
+  if (o.pid > 0) c.pid = o.pid;
+  c.duration_s = o.duration;
+  c.work_dir = o.out;
+  auto p = perftrack::profile::capture_cpu(c, err);
+  if (!p) return fail(err, p.error().message);
+  if (p->samples() == 0)
+    return fail(err,
+                "perf recorded no sample: the command ended too soon, or slept; raise --hz "
+                "or profile longer");
+  std::string title = o.title;
+  if (title.empty()) {
+    if (o.pid > 0) title = fmt::format("pid {}", o.pid);
+    for (const auto& a : o.command) title += (title.empty() ? "" : " ") + a;
+  }
+  return write_all(*p, o, "CPU: " + title, out, err);
+}
+
+int run_render(const options& o, std::ostream& out, std::ostream& err) {
+  std::ifstream in(o.folded);
+  if (!in) return fail(err, fmt::format("cannot read {}: check the path", o.folded));
+  auto p = perftrack::profile::read_folded(in);
+  if (!p) return fail(err, fmt::format("{}: {}", o.folded, p.error().message));
+  return write_all(*p, o, o.title.empty() ? o.folded : o.title, out, err);
+}
+
+}  // namespace
+
+int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
+  if (c.cpu->parsed()) return run_cpu(o, out, err);
+  return run_render(o, out, err);
+}
+
+}  // namespace perftrack::cli::profile_command

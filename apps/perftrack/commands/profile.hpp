@@ -1,0 +1,31 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+/// `perftrack profile`: CPU profiles as folded stacks, flame graphs, pprof and
+/// speedscope (docs/profile.md).
+namespace perftrack::cli::profile_command {
+
+struct options {
+  unsigned hz = 99;
+  std::string out = "perftrack-profile";
+  double duration = 10;
+  int pid = 0;
+  std::string call_graph = "auto";
+  std::vector<std::string> command;
+  std::string folded;  ///< render: a folded-stacks file
+  std::string title;
+};
+
+struct commands {
+  CLI::App* cpu = nullptr;
+  CLI::App* render = nullptr;
+};
+
+commands add(CLI::App& app, options& o);
+int run(const commands& c, const options& o, std::ostream& out, std::ostream& err);
+
+}  // namespace perftrack::cli::profile_command

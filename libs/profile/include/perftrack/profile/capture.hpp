@@ -1,0 +1,42 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "perftrack/base/expected.hpp"
+#include "perftrack/profile/profile.hpp"
+
+namespace perftrack::profile {
+
+/// How stacks are unwound: frame pointers, DWARF (perf copies 16 KiB of
+/// stack per sample), or frame pointers and then DWARF when most stacks
+/// come back truncated.
+enum class unwinding { automatic, frame_pointers, dwarf };
+
+struct cpu_options {
+  unsigned hz = 99;  ///< samples a second per CPU (99: not in step with 100 Hz loops)
+  unwinding mode = unwinding::automatic;
+  std::vector<std::string> command;  ///< run and profile this, or
+  std::optional<int> pid;            ///< attach to this process
+  double duration_s = 10;            ///< with pid: how long
+  std::filesystem::path work_dir;    ///< where perf.data goes
+};
+
+/// A missing or forbidden profiler: what to install or change (the CLI exits 2).
+struct unavailable {
+  std::string message;
+};
+
+/// Samples on-CPU stacks with Linux perf's software cpu-clock event (the one
+/// that works on virtual machines) and reads them back with `perf script`.
+/// Progress and perf's own complaints go to `log`.
+expected<profile> capture_cpu(const cpu_options& o, std::ostream& log);
+
+/// Why perf cannot run here, if it cannot: not installed, or
+/// perf_event_paranoid forbids it for this user.
+std::optional<std::string> perf_unavailable();
+
+}  // namespace perftrack::profile

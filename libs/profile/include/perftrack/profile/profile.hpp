@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perftrack/base/expected.hpp"
+
+/// Sampled call stacks and the formats people's tools read (docs/profile.md):
+/// folded stacks, pprof, speedscope, flame graphs as HTML and SVG.
+namespace perftrack::profile {
+
+/// One distinct call stack and how often it was sampled.
+struct stack_count {
+  std::vector<std::string> frames;  ///< the outermost (root) first
+  std::uint64_t samples = 0;
+  std::uint64_t weight = 0;  ///< the samples' periods added up, in profile::unit
+  bool operator==(const stack_count&) const = default;
+};
+
+struct profile {
+  std::string event = "cpu-clock";   ///< what was sampled
+  std::string unit = "nanoseconds";  ///< of stack_count::weight
+  std::string unwinding;             ///< "fp" or "dwarf" (empty: unknown)
+  std::uint64_t truncated = 0;       ///< samples whose stack stops short of an entry point
+  std::int64_t start_ns = 0;         ///< Unix time of the first sample (0: unknown)
+  std::int64_t duration_ns = 0;
+  std::uint64_t period = 0;         ///< the nominal weight of one sample (0: unknown)
+  std::vector<stack_count> stacks;  ///< each stack once, sorted frame by frame
+
+  std::uint64_t samples() const noexcept;
+  std::uint64_t weight() const noexcept;
+};
+
+/// Merges equal stacks and sorts them frame by frame.
+void normalize(profile& p);
+
+/// Whether a stack's root is where threads start (_start, clone, start_thread
+/// and the like): otherwise the unwinder stopped short.
+bool reaches_entry(const std::vector<std::string>& frames);
+
+/// Reads `perf script` output (the default fields, or comm, tid, time,
+/// period, event, ip, sym and dso): one stack per sample, innermost frame
+/// first. Unknown symbols become "[dso]"; ';' in names becomes ':'.
+expected<profile> parse_perf_script(std::istream& in);
+
+/// Folded stacks: "root;...;leaf count" per line, sorted.
+void write_folded(const profile& p, std::ostream& out);
+/// Reads folded stacks (as written by write_folded, flamegraph.pl's
+/// stackcollapse scripts or inferno); a malformed line is an error naming it.
+expected<profile> read_folded(std::istream& in);
+
+/// pprof: a gzip-compressed perftools.profiles.Profile with two sample types
+/// (samples/count and the event's weight), one function and one location per
+/// distinct frame name.
+std::string pprof_gz(const profile& p);
+
+/// speedscope's file format: one sampled profile, weighted by samples.
+std::string speedscope_json(const profile& p, std::string_view name);
+
+/// A self-contained interactive flame graph: click to zoom, search with the
+/// matched share, icicle toggle. No request of any kind.
+std::string flamegraph_html(const profile& p, std::string_view title);
+/// The same flame graph as a static SVG (frames narrower than 0.1% left out).
+std::string flamegraph_svg(const profile& p, std::string_view title);
+
+/// Markdown: the top frames by self and by total, the unwinding and the
+/// share of truncated stacks.
+std::string summary_markdown(const profile& p, std::string_view title);
+
+/// Writes every output into `dir` (created): profile.folded,
+/// flamegraph.html, flamegraph.svg, profile.speedscope.json, profile.pb.gz
+/// and summary.md. Each file is written whole under a temporary name and
+/// renamed, so a reader never sees half of one.
+expected<std::vector<std::filesystem::path>> write_outputs(const profile& p,
+                                                           const std::filesystem::path& dir,
+                                                           std::string_view title);
+
+}  // namespace perftrack::profile

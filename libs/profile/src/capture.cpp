@@ -1,0 +1,147 @@
+// Running Linux perf: `perf record` with the cpu-clock software event, then
+// `perf script` into a file that parse_perf_script reads.
+
+#include "perftrack/profile/capture.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace perftrack::profile {
+namespace {
+
+bool on_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path == nullptr ? "/usr/bin:/bin" : path);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (::access((std::filesystem::path(dir) / tool).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+/// Runs argv with stdout to `out` (or inherited) and stderr to `err`;
+/// returns the exit status (128 + signal when killed), or -1.
+int run(const std::vector<std::string>& argv, const std::filesystem::path& out,
+        const std::filesystem::path& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!out.empty())
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+std::string last_lines(const std::filesystem::path& file, std::size_t most) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) {
+    if (!l.empty()) lines.push_back(l);
+  }
+  std::string out;
+  for (std::size_t i = lines.size() > most ? lines.size() - most : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : "\n") + lines[i];
+  return out;
+}
+
+expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& log) {
+  const auto data = o.work_dir / "perf.data";
+  const auto err = o.work_dir / "perf.log";
+  std::vector<std::string> argv = {"perf",         "record",
+                                   "-e",           "cpu-clock",
+                                   "-F",           std::to_string(o.hz),
+                                   "--call-graph", dwarf ? "dwarf,16384" : "fp",
+                                   "-o",           data.string()};
+  if (o.pid) {
+    argv.insert(argv.end(),
+                {"-p", std::to_string(*o.pid), "--", "sleep", fmt::format("{:.3f}", o.duration_s)});
+  } else {
+    argv.emplace_back("--");
+    argv.insert(argv.end(), o.command.begin(), o.command.end());
+  }
+  log << fmt::format("profile: perf record at {} Hz, {} unwinding\n", o.hz,
+                     dwarf ? "DWARF" : "frame-pointer");
+  const auto started = std::chrono::system_clock::now();
+  const int rc = run(argv, {}, err);
+  if (rc < 0) return failure{"cannot start perf: install linux-perf (scripts/setup.sh does)"};
+  if (rc != 0 && !std::filesystem::exists(data))
+    return failure{fmt::format("perf record failed (exit {}):\n{}", rc, last_lines(err, 5))};
+  if (rc != 0) log << fmt::format("profile: the profiled command exited {}\n", rc);
+  const auto script = o.work_dir / "perf.script";
+  std::error_code ec;
+  const int src =
+      run({"perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"},
+          script, err);
+  if (src != 0)
+    return failure{fmt::format("perf script failed (exit {}):\n{}", src, last_lines(err, 5))};
+  if (std::filesystem::file_size(err, ec) == 0) std::filesystem::remove(err, ec);
+  std::ifstream in(script);
+  auto p = parse_perf_script(in);
+  std::filesystem::remove(script);
+  if (!p) return p;
+  p->unwinding = dwarf ? "dwarf" : "fp";
+  p->start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
+  p->period = 1'000'000'000 / std::max(1u, o.hz);
+  return p;
+}
+
+}  // namespace
+
+std::optional<std::string> perf_unavailable() {
+  if (!on_path("perf"))
+    return "perf is not installed: apt-get install linux-perf (scripts/setup.sh installs it)";
+  std::ifstream in("/proc/sys/kernel/perf_event_paranoid");
+  int level = 0;
+  if (in >> level && level > 2 && ::geteuid() != 0)
+    return fmt::format(
+        "kernel.perf_event_paranoid is {}, which forbids profiling to users: run as root, or "
+        "sysctl -w kernel.perf_event_paranoid=2 (in a container, on the host)",
+        level);
+  return std::nullopt;
+}
+
+expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
+  if (auto why = perf_unavailable()) return failure{*why};
+  std::error_code ec;
+  std::filesystem::create_directories(o.work_dir, ec);
+  if (ec) return failure{fmt::format("cannot create {}: {}", o.work_dir.string(), ec.message())};
+  auto p = record_once(o, o.mode == unwinding::dwarf, log);
+  if (!p || o.mode != unwinding::automatic) return p;
+  // Most stacks cut short: the code lacks frame pointers; DWARF recovers them.
+  if (p->samples() > 0 && p->truncated * 2 > p->samples()) {
+    log << fmt::format(
+        "profile: {} of {} stacks stop short of an entry point with frame pointers; "
+        "recording again with DWARF unwinding\n",
+        p->truncated, p->samples());
+    auto again = record_once(o, true, log);
+    if (again) return again;
+    log << "profile: DWARF unwinding failed (" << again.error().message
+        << "); keeping the frame-pointer profile\n";
+  }
+  return p;
+}
+
+}  // namespace perftrack::profile

@@ -1,0 +1,186 @@
+// Stacks: merging, the perf script reader and the folded format.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "perftrack/profile/profile.hpp"
+
+namespace perftrack::profile {
+namespace {
+
+std::string joined(const std::vector<std::string>& frames) {
+  std::string s;
+  for (const auto& f : frames) {
+    if (!s.empty()) s += ';';
+    s += f;
+  }
+  return s;
+}
+
+std::string_view trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+/// "ffffffff81000000 name+0x1f (/usr/lib/x.so)" -> "name", or "[x.so]".
+std::string frame_name(std::string_view line) {
+  line = trim(line);
+  const auto space = line.find(' ');
+  if (space == std::string_view::npos) return "[unknown]";
+  std::string_view rest = trim(line.substr(space + 1));
+  std::string_view dso;
+  if (!rest.empty() && rest.back() == ')') {
+    const auto open = rest.rfind(" (");
+    if (open != std::string_view::npos) {
+      dso = rest.substr(open + 2, rest.size() - open - 3);
+      rest = trim(rest.substr(0, open));
+    }
+  }
+  if (const auto plus = rest.rfind("+0x"); plus != std::string_view::npos && plus > 0)
+    rest = rest.substr(0, plus);
+  std::string name;
+  if (rest.empty() || rest == "[unknown]") {
+    const auto slash = dso.rfind('/');
+    name = fmt::format("[{}]", dso.empty() ? "unknown" : dso.substr(slash + 1));
+  } else {
+    name = std::string(rest);
+  }
+  std::replace(name.begin(), name.end(), ';', ':');
+  return name;
+}
+
+/// A sample's header: "comm tid time: period event:"; the time and period.
+bool parse_header(std::string_view line, double& time_s, std::uint64_t& period) {
+  const auto colon = line.find(": ");
+  if (colon == std::string_view::npos) return false;
+  const auto before = line.substr(0, colon);
+  const auto t = before.rfind(' ');
+  if (t == std::string_view::npos) return false;
+  const auto time_text = before.substr(t + 1);
+  if (std::from_chars(time_text.data(), time_text.data() + time_text.size(), time_s).ec !=
+      std::errc{})
+    return false;
+  const auto after = trim(line.substr(colon + 2));
+  period = 1;
+  std::from_chars(after.data(), after.data() + after.size(), period);
+  return true;
+}
+
+}  // namespace
+
+std::uint64_t profile::samples() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& s : stacks) n += s.samples;
+  return n;
+}
+
+std::uint64_t profile::weight() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& s : stacks) n += s.weight;
+  return n;
+}
+
+void normalize(profile& p) {
+  // By frames, frame by frame: a stack's descendants follow it directly.
+  std::map<std::vector<std::string>, stack_count> by_key;
+  for (auto& s : p.stacks) {
+    auto [it, fresh] = by_key.try_emplace(s.frames, std::move(s));
+    if (!fresh) {
+      it->second.samples += s.samples;
+      it->second.weight += s.weight;
+    }
+  }
+  p.stacks.clear();
+  for (auto& [key, s] : by_key) p.stacks.push_back(std::move(s));
+}
+
+bool reaches_entry(const std::vector<std::string>& frames) {
+  static constexpr std::array<std::string_view, 9> entries = {
+      "_start",  "__libc_start_main", "__libc_start_call_main", "start_thread", "clone", "clone3",
+      "__clone", "__clone3",          "ret_from_fork"};
+  if (frames.empty()) return false;
+  const std::string_view root = frames.front();
+  return std::find(entries.begin(), entries.end(), root) != entries.end();
+}
+
+expected<profile> parse_perf_script(std::istream& in) {
+  profile p;
+  std::string line;
+  std::vector<std::string> frames;  // innermost first, as perf prints them
+  bool in_sample = false;
+  std::uint64_t period = 1, line_no = 0;
+  double first = 0, last = 0;
+  const auto finish = [&] {
+    if (!in_sample) return;
+    in_sample = false;
+    if (frames.empty()) frames.emplace_back("[no stack]");
+    std::reverse(frames.begin(), frames.end());
+    if (!reaches_entry(frames)) ++p.truncated;
+    p.stacks.push_back({std::move(frames), 1, period});
+    frames.clear();
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (trim(line).empty()) {
+      finish();
+    } else if (line[0] == ' ' || line[0] == '\t') {
+      if (in_sample) frames.push_back(frame_name(line));
+    } else {
+      finish();
+      double t = 0;
+      if (!parse_header(line, t, period))
+        return failure{fmt::format("perf script line {} is not a sample header: {}", line_no,
+                                   line.substr(0, 120))};
+      if (p.stacks.empty()) first = t;
+      last = t;
+      in_sample = true;
+    }
+  }
+  finish();
+  // perf's times count from boot: only their difference is kept.
+  p.duration_ns = std::llround((last - first) * 1e9);
+  normalize(p);
+  return p;
+}
+
+void write_folded(const profile& p, std::ostream& out) {
+  for (const auto& s : p.stacks) out << joined(s.frames) << ' ' << s.samples << '\n';
+}
+
+expected<profile> read_folded(std::istream& in) {
+  profile p;
+  p.event = "samples";
+  p.unit = "count";
+  std::string line;
+  std::uint64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const std::string_view l = trim(line);
+    if (l.empty()) continue;
+    const auto space = l.rfind(' ');
+    std::uint64_t n = 0;
+    if (space == std::string_view::npos ||
+        std::from_chars(l.data() + space + 1, l.data() + l.size(), n).ptr != l.data() + l.size())
+      return failure{fmt::format("folded line {} is not \"frame;frame;... count\": {}", line_no,
+                                 l.substr(0, 120))};
+    stack_count s{{}, n, n};
+    std::string_view stack = l.substr(0, space);
+    while (!stack.empty()) {
+      const auto semi = stack.find(';');
+      s.frames.emplace_back(stack.substr(0, semi));
+      stack.remove_prefix(semi == std::string_view::npos ? stack.size() : semi + 1);
+    }
+    if (!reaches_entry(s.frames)) p.truncated += n;
+    p.stacks.push_back(std::move(s));
+  }
+  normalize(p);
+  return p;
+}
+
+}  // namespace perftrack::profile

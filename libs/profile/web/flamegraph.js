@@ -1,0 +1,160 @@
+// perftrack flame graph: draws the embedded tree on a canvas, only the rows
+// in view (stacks can be thousands deep) and only frames wider than half a
+// pixel (hundreds of thousands of frames). Click zooms, search highlights
+// and gives the matched share, the toggle flips to an icicle.
+(function () {
+  'use strict';
+  const data = JSON.parse(document.getElementById('flame-data').textContent);
+  const n = data.name.length, ROW = 17;
+  // x of each node in samples: its parent's x plus its older siblings' totals.
+  const x = new Float64Array(n), parent = new Int32Array(n);
+  {
+    const nextX = [0], stack = [];
+    for (let i = 0; i < n; ++i) {
+      const d = data.depth[i];
+      x[i] = nextX[d];
+      nextX[d] += data.total[i];
+      nextX[d + 1] = x[i];
+      stack[d] = i;
+      parent[i] = d === 0 ? -1 : stack[d - 1];
+    }
+  }
+  let maxDepth = 0;
+  for (let i = 0; i < n; ++i) maxDepth = Math.max(maxDepth, data.depth[i]);
+
+  const el = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    Object.assign(e, attrs || {});
+    e.append(...kids);
+    return e;
+  };
+  const search = el('input', { type: 'search', placeholder: 'search frames (regular expression)' });
+  const icicle = el('input', { type: 'checkbox' });
+  const reset = el('button', { type: 'button', textContent: 'reset zoom' });
+  const matched = el('span', { id: 'matched' });
+  const controls = el('div', { className: 'controls' }, search, el('label', {}, icicle, ' icicle (root on top)'), reset, matched);
+  const detail = el('div', { id: 'detail', textContent: 'hover a frame; click to zoom' });
+  const canvas = el('canvas', { id: 'flame' });
+  const spacer = el('div', { id: 'spacer' });
+  const scroller = el('div', { id: 'scroller' }, canvas, spacer);
+  document.body.append(controls, scroller, detail);
+
+  let focus = 0, pattern = null, hovered = -1;
+  const isMatch = new Uint8Array(n);
+
+  function colour(i) {
+    if (pattern && isMatch[i]) return '#d4e04a';
+    let h = 0;
+    const s = data.names[data.name[i]];
+    for (let k = 0; k < s.length && k < 24; ++k) h = (h * 31 + s.charCodeAt(k)) >>> 0;
+    return `rgb(${205 + (h % 50)},${80 + ((h >> 8) % 130)},${40 + ((h >> 16) % 40)})`;
+  }
+  // A node is drawn when it is the focus, an ancestor of it, or inside it.
+  function inFocus(i) {
+    if (data.depth[i] < data.depth[focus]) {
+      for (let a = focus; a >= 0; a = parent[a]) if (a === i) return true;
+      return false;
+    }
+    return x[i] >= x[focus] && x[i] < x[focus] + data.total[focus] && (data.depth[i] > data.depth[focus] || i === focus);
+  }
+  function geometry(i, width) {
+    const d = data.depth[i];
+    if (d < data.depth[focus]) return [0, width];
+    const scale = width / data.total[focus];
+    return [(x[i] - x[focus]) * scale, data.total[i] * scale];
+  }
+  // A flame graph shorter than the view stands on its bottom edge.
+  function rowTop(d) {
+    const total = Math.max((maxDepth + 1) * ROW, scroller.clientHeight);
+    return icicle.checked ? d * ROW : total - (d + 1) * ROW;
+  }
+
+  function draw() {
+    const width = scroller.clientWidth, height = scroller.clientHeight;
+    spacer.style.height = Math.max(0, (maxDepth + 1) * ROW - height) + 'px';
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = width * dpr;
+    canvas.height = height * dpr;
+    canvas.style.width = width + 'px';
+    canvas.style.height = height + 'px';
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = '11px monospace';
+    const top = scroller.scrollTop;
+    for (let i = 0; i < n; ++i) {
+      const y = rowTop(data.depth[i]) - top;
+      if (y + ROW < 0 || y > height) continue;
+      const [left, w] = geometry(i, width);
+      if (w < 0.5 || !inFocus(i)) continue;
+      ctx.fillStyle = colour(i);
+      ctx.fillRect(left, y, w - 0.5, ROW - 1);
+      if (w > 30) {
+        ctx.fillStyle = '#000';
+        const name = data.names[data.name[i]];
+        const fit = Math.floor((w - 6) / 6.7);
+        ctx.fillText(name.length <= fit ? name : name.slice(0, Math.max(0, fit - 2)) + '..', left + 3, y + ROW - 5);
+      }
+    }
+  }
+
+  function nodeAt(px, py) {
+    const width = scroller.clientWidth;
+    const yAbs = py + scroller.scrollTop;
+    for (let i = 0; i < n; ++i) {
+      const y = rowTop(data.depth[i]);
+      if (yAbs < y || yAbs >= y + ROW) continue;
+      const [left, w] = geometry(i, width);
+      if (px >= left && px < left + w && inFocus(i)) return i;
+    }
+    return -1;
+  }
+  const share = (v) => (100 * v / data.total[0]).toFixed(2) + '%';
+  function describe(i) {
+    return `${data.names[data.name[i]]}: ${data.total[i]} samples (${share(data.total[i])}), self ${data.self[i]}`;
+  }
+
+  canvas.addEventListener('mousemove', (e) => {
+    const i = nodeAt(e.offsetX, e.offsetY);
+    if (i === hovered) return;
+    hovered = i;
+    detail.textContent = i < 0 ? 'hover a frame; click to zoom' : describe(i);
+  });
+  canvas.addEventListener('click', (e) => {
+    const i = nodeAt(e.offsetX, e.offsetY);
+    if (i < 0) return;
+    focus = i;
+    draw();
+  });
+  reset.addEventListener('click', () => { focus = 0; draw(); });
+  icicle.addEventListener('change', () => {
+    scroller.scrollTop = icicle.checked ? 0 : scroller.scrollHeight;
+    draw();
+  });
+  // The matched share counts each sample once: matches inside a matched frame
+  // are already in it.
+  search.addEventListener('input', () => {
+    isMatch.fill(0);
+    pattern = null;
+    matched.textContent = '';
+    if (!search.value) { draw(); return; }
+    try { pattern = new RegExp(search.value); } catch (err) { matched.textContent = 'not a regular expression'; draw(); return; }
+    let sum = 0;
+    const covered = [];  // per depth: whether an ancestor matched
+    for (let i = 0; i < n; ++i) {
+      const d = data.depth[i];
+      const above = d > 0 && covered[d - 1];
+      isMatch[i] = pattern.test(data.names[data.name[i]]) ? 1 : 0;
+      if (isMatch[i] && !above) sum += data.total[i];
+      covered[d] = above || isMatch[i] === 1;
+    }
+    matched.textContent = `matched ${share(sum)}`;
+    draw();
+  });
+  scroller.addEventListener('scroll', draw);
+  window.addEventListener('resize', draw);
+  draw();
+  scroller.scrollTop = scroller.scrollHeight;  // the root row is at the bottom
+  draw();
+  window.perftrackFlame = { data, x, get focus() { return focus; }, describe, nodeAt, draw };
+})();
