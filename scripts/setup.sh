@@ -35,8 +35,9 @@ packages+=(chromium)
 # perftrack top: ncurses (wide characters) draws the screen; its test drives it
 # in tmux.
 packages+=(libncurses-dev tmux)
-# perftrack profile: Linux perf samples stacks (cpu-clock).
-packages+=(linux-perf)
+# perftrack profile: Linux perf samples stacks (cpu-clock); heaptrack records
+# allocations by stack.
+packages+=(linux-perf heaptrack)
 
 missing=()
 for p in "${packages[@]}"; do

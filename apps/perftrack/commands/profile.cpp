@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "commands/common.hpp"
@@ -29,6 +30,11 @@ commands add(CLI::App& app, options& o) {
       ->check(CLI::IsMember({"auto", "fp", "dwarf"}));
   c.cpu->add_option("--title", o.title, "The flame graph's title (default: the command)");
   c.cpu->add_option("command", o.command, "The command to profile, after --");
+  c.heap = cmd->add_subcommand(
+      "heap", "Allocations, peak and leaks by stack with heaptrack: -- COMMAND ARGS...");
+  c.heap->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.heap->add_option("--title", o.title, "The flame graphs' title (default: the command)");
+  c.heap->add_option("command", o.command, "The command to profile, after --")->required();
   c.render = cmd->add_subcommand(
       "render", "Write the outputs of a folded-stacks file (perftrack's, flamegraph.pl's)");
   c.render->add_option("folded", o.folded, "The folded stacks")->required();
@@ -43,8 +49,8 @@ int write_all(const perftrack::profile::profile& p, const options& o, const std:
               std::ostream& out, std::ostream& err) {
   auto written = perftrack::profile::write_outputs(p, o.out, title);
   if (!written) return fail(err, written.error().message);
-  out << fmt::format("wrote {} samples ({} unwinding, {:.1f}% truncated) to {}/: ", p.samples(),
-                     p.unwinding.empty() ? "unknown" : p.unwinding,
+  out << fmt::format("wrote {} {} ({} unwinding, {:.1f}% truncated) to {}/: ", p.samples(),
+                     p.sample_type, p.unwinding.empty() ? "unknown" : p.unwinding,
                      p.samples() == 0 ? 0.0
                                       : 100.0 * static_cast<double>(p.truncated) /
                                             static_cast<double>(p.samples()),
@@ -82,6 +88,26 @@ int run_cpu(const options& o, std::ostream& out, std::ostream& err) {
   return write_all(*p, o, "CPU: " + title, out, err);
 }
 
+/// One folder per cost (allocations/, peak/, leaked/), each with every output.
+int run_heap(const options& o, std::ostream& out, std::ostream& err) {
+  auto h = perftrack::profile::capture_heap(o.command, o.out, err);
+  if (!h) return fail(err, h.error().message);
+  std::string title = o.title;
+  for (const auto& a : o.command) {
+    if (o.title.empty()) title += (title.empty() ? "" : " ") + a;
+  }
+  const std::pair<const char*, const perftrack::profile::profile*> costs[] = {
+      {"allocations", &h->allocations}, {"peak", &h->peak}, {"leaked", &h->leaked}};
+  for (const auto& [cost, p] : costs) {
+    options sub = o;
+    sub.out = (std::filesystem::path(o.out) / cost).string();
+    if (const int rc = write_all(*p, sub, fmt::format("Heap, {}: {}", cost, title), out, err);
+        rc != exit_ok)
+      return rc;
+  }
+  return exit_ok;
+}
+
 int run_render(const options& o, std::ostream& out, std::ostream& err) {
   std::ifstream in(o.folded);
   if (!in) return fail(err, fmt::format("cannot read {}: check the path", o.folded));
@@ -94,6 +120,7 @@ int run_render(const options& o, std::ostream& out, std::ostream& err) {
 
 int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
   if (c.cpu->parsed()) return run_cpu(o, out, err);
+  if (c.heap->parsed()) return run_heap(o, out, err);
   return run_render(o, out, err);
 }
 

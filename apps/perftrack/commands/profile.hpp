@@ -22,6 +22,7 @@ struct options {
 
 struct commands {
   CLI::App* cpu = nullptr;
+  CLI::App* heap = nullptr;
   CLI::App* render = nullptr;
 };
 

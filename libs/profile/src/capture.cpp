@@ -144,4 +144,61 @@ expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
   return p;
 }
 
+namespace {
+
+expected<profile> heaptrack_cost(const std::filesystem::path& data, const std::string& cost,
+                                 const std::filesystem::path& work_dir) {
+  const auto folded = work_dir / ("heap-" + cost + ".folded");
+  const auto err = work_dir / "heaptrack_print.log";
+  const int rc = run({"heaptrack_print", data.string(), "--flamegraph-cost-type", cost,
+                      "--print-flamegraph", folded.string()},
+                     "/dev/null", err);
+  if (rc != 0)
+    return failure{fmt::format("heaptrack_print failed (exit {}):\n{}", rc, last_lines(err, 5))};
+  std::ifstream in(folded);
+  auto p = read_folded(in);
+  std::error_code ec;
+  std::filesystem::remove(folded, ec);
+  std::filesystem::remove(err, ec);
+  if (!p) return failure{fmt::format("heaptrack's {} stacks: {}", cost, p.error().message)};
+  const bool bytes = cost != "allocations";
+  p->sample_type = bytes ? cost + "_space" : "allocations";
+  p->sample_unit = bytes ? "bytes" : "count";
+  p->event = "heap " + cost;
+  p->unit = p->sample_unit;
+  p->unwinding = "heaptrack";
+  return p;
+}
+
+}  // namespace
+
+expected<heap_profiles> capture_heap(const std::vector<std::string>& command,
+                                     const std::filesystem::path& work_dir, std::ostream& log) {
+  if (!on_path("heaptrack") || !on_path("heaptrack_print"))
+    return failure{"heaptrack is not installed: apt-get install heaptrack (scripts/setup.sh does)"};
+  std::error_code ec;
+  std::filesystem::create_directories(work_dir, ec);
+  if (ec) return failure{fmt::format("cannot create {}: {}", work_dir.string(), ec.message())};
+  const auto base = work_dir / "heaptrack";
+  std::filesystem::remove(base.string() + ".zst", ec);
+  std::vector<std::string> argv = {"heaptrack", "-o", base.string()};
+  argv.insert(argv.end(), command.begin(), command.end());
+  log << "profile: heaptrack " << command.front() << '\n';
+  const auto err = work_dir / "heaptrack.log";
+  const int rc = run(argv, err, err);
+  const std::filesystem::path data = base.string() + ".zst";
+  if (!std::filesystem::exists(data))
+    return failure{fmt::format("heaptrack wrote no data (exit {}):\n{}", rc, last_lines(err, 5))};
+  if (rc != 0) log << fmt::format("profile: the profiled command exited {}\n", rc);
+  heap_profiles h;
+  const std::pair<const char*, profile*> costs[] = {
+      {"allocations", &h.allocations}, {"peak", &h.peak}, {"leaked", &h.leaked}};
+  for (const auto& [cost, into] : costs) {
+    auto p = heaptrack_cost(data, cost, work_dir);
+    if (!p) return failure{p.error()};
+    *into = std::move(*p);
+  }
+  return h;
+}
+
 }  // namespace perftrack::profile

@@ -86,7 +86,7 @@ std::string speedscope_json(const profile& p, std::string_view name) {
               {"shared", {{"frames", frames}}},
               {"profiles",
                {{{"type", "sampled"},
-                 {"name", fmt::format("{} ({} samples)", name, p.samples())},
+                 {"name", fmt::format("{} ({} {})", name, p.samples(), p.sample_type)},
                  {"unit", "none"},
                  {"startValue", 0},
                  {"endValue", p.samples()},
@@ -109,6 +109,7 @@ std::string flamegraph_html(const profile& p, std::string_view title) {
                      {"event", p.event},
                      {"unwinding", p.unwinding},
                      {"samples", p.samples()},
+                     {"sample_type", p.sample_type},
                      {"truncated", p.truncated},
                      {"names", t.names},
                      {"name", name},
@@ -124,10 +125,10 @@ std::string flamegraph_html(const profile& p, std::string_view title) {
   out += flamegraph_css;
   out += "</style>\n</head>\n<body>\n";
   out += fmt::format(
-      "<header><h1>{}</h1><p>{} samples of {}, {} unwinding, {} of stacks truncated</p>"
+      "<header><h1>{}</h1><p>{} {} of {}, {} unwinding, {} of stacks truncated</p>"
       "<noscript>The flame graph needs JavaScript; profile.folded holds the same "
       "stacks.</noscript></header>\n",
-      escape_markup(title), p.samples(), escape_markup(p.event),
+      escape_markup(title), p.samples(), escape_markup(p.sample_type), escape_markup(p.event),
       p.unwinding.empty() ? "unknown" : escape_markup(p.unwinding),
       percent(p.truncated, p.samples()));
   out += "<script type=\"application/json\" id=\"flame-data\">";
@@ -182,7 +183,8 @@ std::string summary_markdown(const profile& p, std::string_view title) {
   auto frames = totals_by_name(p);
   const std::uint64_t all = p.samples();
   std::string out = fmt::format("# {}\n\n", escape_markdown_cell(title));
-  out += fmt::format("- {} samples of {} ({})\n", all, escape_markdown_cell(p.event),
+  out += fmt::format("- {} {} of {} ({})\n", all, escape_markdown_cell(p.sample_type),
+                     escape_markdown_cell(p.event),
                      p.period > 0 ? fmt::format("a sample every {} {}", p.period, p.unit)
                                   : std::string("period unknown"));
   out += fmt::format(

@@ -90,7 +90,7 @@ std::string gzip(const std::string& raw) {
 std::string pprof_gz(const profile& p) {
   string_table strings;
   message profile_msg;
-  profile_msg.bytes(1, value_type(strings, "samples", "count"));
+  profile_msg.bytes(1, value_type(strings, p.sample_type, p.sample_unit));
   profile_msg.bytes(1, value_type(strings, p.event, p.unit));
   // One function and one location per distinct name; ids from 1.
   std::map<std::string, std::uint64_t> ids;

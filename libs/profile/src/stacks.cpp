@@ -101,11 +101,13 @@ void normalize(profile& p) {
 }
 
 bool reaches_entry(const std::vector<std::string>& frames) {
-  static constexpr std::array<std::string_view, 9> entries = {
-      "_start",  "__libc_start_main", "__libc_start_call_main", "start_thread", "clone", "clone3",
-      "__clone", "__clone3",          "ret_from_fork"};
+  // main too: heaptrack's stacks start there.
+  static constexpr std::array<std::string_view, 10> entries = {
+      "_start", "__libc_start_main", "__libc_start_call_main", "start_thread", "clone",
+      "clone3", "__clone",           "__clone3",               "ret_from_fork", "main"};
   if (frames.empty()) return false;
-  const std::string_view root = frames.front();
+  std::string_view root = frames.front();
+  root = root.substr(0, root.find(" ("));  // heaptrack adds the source file
   return std::find(entries.begin(), entries.end(), root) != entries.end();
 }
 
@@ -172,8 +174,8 @@ expected<profile> read_folded(std::istream& in) {
     stack_count s{{}, n, n};
     std::string_view stack = l.substr(0, space);
     while (!stack.empty()) {
-      const auto semi = stack.find(';');
-      s.frames.emplace_back(stack.substr(0, semi));
+      const auto semi = stack.find(';');  // heaptrack ends stacks with ';'
+      if (semi != 0) s.frames.emplace_back(stack.substr(0, semi));
       stack.remove_prefix(semi == std::string_view::npos ? stack.size() : semi + 1);
     }
     if (!reaches_entry(s.frames)) p.truncated += n;

@@ -111,7 +111,7 @@
   }
   const share = (v) => (100 * v / data.total[0]).toFixed(2) + '%';
   function describe(i) {
-    return `${data.names[data.name[i]]}: ${data.total[i]} samples (${share(data.total[i])}), self ${data.self[i]}`;
+    return `${data.names[data.name[i]]}: ${data.total[i]} ${data.sample_type} (${share(data.total[i])}), self ${data.self[i]}`;
   }
 
   canvas.addEventListener('mousemove', (e) => {

@@ -35,6 +35,19 @@ struct unavailable {
 /// Progress and perf's own complaints go to `log`.
 expected<profile> capture_cpu(const cpu_options& o, std::ostream& log);
 
+/// A heap profile: each cost heaptrack reports, by allocating stack.
+struct heap_profiles {
+  profile allocations;  ///< calls to the allocator (count)
+  profile peak;         ///< bytes held at the moment of the highest total
+  profile leaked;       ///< bytes not freed at exit
+};
+
+/// Runs `command` under heaptrack (a well-kept heap profiler in Debian) and
+/// reads its allocations, peak and leaks back by stack. heaptrack's data
+/// file stays in `work_dir` for its own GUI.
+expected<heap_profiles> capture_heap(const std::vector<std::string>& command,
+                                     const std::filesystem::path& work_dir, std::ostream& log);
+
 /// Why perf cannot run here, if it cannot: not installed, or
 /// perf_event_paranoid forbids it for this user.
 std::optional<std::string> perf_unavailable();

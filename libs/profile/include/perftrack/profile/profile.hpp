@@ -23,6 +23,8 @@ struct stack_count {
 };
 
 struct profile {
+  /// What stack_count::samples counts: pprof's first sample type.
+  std::string sample_type = "samples", sample_unit = "count";
   std::string event = "cpu-clock";   ///< what was sampled
   std::string unit = "nanoseconds";  ///< of stack_count::weight
   std::string unwinding;             ///< "fp" or "dwarf" (empty: unknown)
