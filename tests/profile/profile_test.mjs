@@ -109,6 +109,23 @@ try {
     const matched = await tab.$eval('#matched', (e) => e.textContent);
     check(matched === `matched ${(100 * share('burn_30')).toFixed(2)}%`, `search share "${matched}", folded ${share('burn_30')}`);
     check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
+
+    // A differential flame graph: b went from 30% to 70% of the samples.
+    fs.writeFileSync(path.join(work, 'base.folded'), 'main;a 70\nmain;b 30\n');
+    fs.writeFileSync(path.join(work, 'head.folded'), 'main;a 60\nmain;b 140\n');
+    execFileSync(perftrack, ['profile', 'diff', path.join(work, 'base.folded'), path.join(work, 'head.folded'), '--out', path.join(work, 'diff')]);
+    const md = fs.readFileSync(path.join(work, 'diff', 'diff.md'), 'utf8');
+    const grew = md.split('## Grew most (self)')[1].split('\n').find((l) => l.startsWith('| b '));
+    check(grew && grew.includes('+40.0 pp'), 'diff.md: ' + md);
+    await tab.goto('file://' + path.join(work, 'diff', 'diff.html'), { waitUntil: 'load' });
+    await tab.waitForFunction(() => window.perftrackFlame, { timeout: 30000 });
+    const deltas = await tab.evaluate(() => {
+      const d = window.perftrackFlame.data;
+      return Object.fromEntries(d.name.map((k, i) => [d.names[k], d.delta[i]]));
+    });
+    check(Math.abs(deltas.b - 0.4) < 1e-9 && Math.abs(deltas.a + 0.4) < 1e-9 && Math.abs(deltas.main) < 1e-9, 'diff deltas ' + JSON.stringify(deltas));
+    await tab.screenshot({ path: path.join(artifacts, 'diff.png') }).catch((e) => console.log('note: screenshot skipped: ' + e.message));
+    check(problems.length === 0, 'the diff page misbehaved:\n' + problems.join('\n'));
   } finally {
     await browser.close();
   }

@@ -40,6 +40,12 @@ commands add(CLI::App& app, options& o) {
   c.render->add_option("folded", o.folded, "The folded stacks")->required();
   c.render->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   c.render->add_option("--title", o.title, "The flame graph's title (default: the file)");
+  c.diff = cmd->add_subcommand(
+      "diff", "A differential flame graph of two profiles: frames coloured by their change");
+  c.diff->add_option("base", o.base, "The base: a folded file or a profile folder")->required();
+  c.diff->add_option("head", o.head, "The head: a folded file or a profile folder")->required();
+  c.diff->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.diff->add_option("--title", o.title, "The title (default: base vs head)");
   return c;
 }
 
@@ -108,6 +114,45 @@ int run_heap(const options& o, std::ostream& out, std::ostream& err) {
   return exit_ok;
 }
 
+expected<perftrack::profile::profile> read_profile(const std::string& path) {
+  std::filesystem::path file = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) file /= "profile.folded";
+  std::ifstream in(file);
+  if (!in)
+    return failure{fmt::format(
+        "cannot read {}: give a folded file or a folder holding profile.folded", file.string())};
+  auto p = perftrack::profile::read_folded(in);
+  if (!p) return failure{fmt::format("{}: {}", file.string(), p.error().message)};
+  return p;
+}
+
+/// diff.html (the head's frames), diff-base.html (the base's) and diff.md.
+int run_diff(const options& o, std::ostream& out, std::ostream& err) {
+  auto base = read_profile(o.base);
+  if (!base) return fail(err, base.error().message);
+  auto head = read_profile(o.head);
+  if (!head) return fail(err, head.error().message);
+  const std::string title = o.title.empty() ? fmt::format("{} vs {}", o.base, o.head) : o.title;
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec) return fail(err, fmt::format("cannot create {}: {}", o.out, ec.message()));
+  const std::pair<const char*, std::string> files[] = {
+      {"diff.html", perftrack::profile::diff_flamegraph_html(*base, *head, true, title)},
+      {"diff-base.html",
+       perftrack::profile::diff_flamegraph_html(*base, *head, false, title + " (base's frames)")},
+      {"diff.md", perftrack::profile::diff_markdown(*base, *head, title)}};
+  for (const auto& [name, text] : files) {
+    const auto path = std::filesystem::path(o.out) / name;
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) return fail(err, fmt::format("cannot write {}", path.string()));
+  }
+  out << fmt::format("wrote {}/diff.html, diff-base.html and diff.md ({} base, {} head {})\n",
+                     o.out, base->samples(), head->samples(), head->sample_type);
+  return exit_ok;
+}
+
 int run_render(const options& o, std::ostream& out, std::ostream& err) {
   std::ifstream in(o.folded);
   if (!in) return fail(err, fmt::format("cannot read {}: check the path", o.folded));
@@ -121,6 +166,7 @@ int run_render(const options& o, std::ostream& out, std::ostream& err) {
 int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
   if (c.cpu->parsed()) return run_cpu(o, out, err);
   if (c.heap->parsed()) return run_heap(o, out, err);
+  if (c.diff->parsed()) return run_diff(o, out, err);
   return run_render(o, out, err);
 }
 

@@ -16,7 +16,8 @@ struct options {
   int pid = 0;
   std::string call_graph = "auto";
   std::vector<std::string> command;
-  std::string folded;  ///< render: a folded-stacks file
+  std::string folded;      ///< render: a folded-stacks file
+  std::string base, head;  ///< diff: folded files, or folders holding profile.folded
   std::string title;
 };
 
@@ -24,6 +25,7 @@ struct commands {
   CLI::App* cpu = nullptr;
   CLI::App* heap = nullptr;
   CLI::App* render = nullptr;
+  CLI::App* diff = nullptr;
 };
 
 commands add(CLI::App& app, options& o);

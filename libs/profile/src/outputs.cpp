@@ -62,6 +62,79 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
                                   100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
 
+/// Calls f(path) for each node of `t` in preorder, the path being its
+/// frames from the root joined by ';' ("" for the root).
+template <class F>
+void for_each_path(const flame_tree& t, F f) {
+  std::vector<std::string> paths;  // by depth
+  for (const auto& n : t.nodes) {
+    paths.resize(n.depth + 1);
+    paths[n.depth] = n.depth == 0   ? std::string()
+                     : n.depth == 1 ? t.names[n.name]
+                                    : paths[n.depth - 1] + ';' + t.names[n.name];
+    f(paths[n.depth]);
+  }
+}
+
+/// Each stack prefix's share of all samples.
+std::unordered_map<std::string, double> path_shares(const profile& p) {
+  const flame_tree t = build_tree(p);
+  const double all = static_cast<double>(std::max<std::uint64_t>(1, t.nodes[0].total));
+  std::unordered_map<std::string, double> out;
+  std::size_t i = 0;
+  for_each_path(t, [&](const std::string& path) {
+    out[path] = static_cast<double>(t.nodes[i++].total) / all;
+  });
+  return out;
+}
+
+/// The flame graph page of `t` (from `p`); `delta`, when given, colours each
+/// frame by its change of share (a differential flame graph).
+std::string flame_page(const flame_tree& t, const profile& p, std::string_view title,
+                       const std::vector<double>* delta) {
+  // Columns of the preorder: name index, depth, total, self.
+  json name = json::array(), depth = json::array(), total = json::array(), self = json::array();
+  for (const auto& n : t.nodes) {
+    name.push_back(n.name);
+    depth.push_back(n.depth);
+    total.push_back(n.total);
+    self.push_back(n.self);
+  }
+  json data = {{"title", title},
+               {"event", p.event},
+               {"unwinding", p.unwinding},
+               {"samples", p.samples()},
+               {"sample_type", p.sample_type},
+               {"truncated", p.truncated},
+               {"names", t.names},
+               {"name", name},
+               {"depth", depth},
+               {"total", total},
+               {"self", self}};
+  if (delta != nullptr) data["delta"] = *delta;
+  std::string out;
+  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "script-src 'unsafe-inline'; style-src 'unsafe-inline'\">\n";
+  out += fmt::format("<title>{}</title>\n<style>\n", escape_markup(title));
+  out += flamegraph_css;
+  out += "</style>\n</head>\n<body>\n";
+  out += fmt::format(
+      "<header><h1>{}</h1><p>{} {} of {}, {} unwinding, {} of stacks truncated</p>"
+      "<noscript>The flame graph needs JavaScript; profile.folded holds the same "
+      "stacks.</noscript></header>\n",
+      escape_markup(title), p.samples(), escape_markup(p.sample_type), escape_markup(p.event),
+      p.unwinding.empty() ? "unknown" : escape_markup(p.unwinding),
+      percent(p.truncated, p.samples()));
+  out += "<script type=\"application/json\" id=\"flame-data\">";
+  out += script_safe(data);
+  out += "</script>\n<script>\n";
+  out += flamegraph_js;
+  out += "\n</script>\n</body>\n</html>\n";
+  return out;
+}
+
 }  // namespace
 
 std::string speedscope_json(const profile& p, std::string_view name) {
@@ -96,47 +169,25 @@ std::string speedscope_json(const profile& p, std::string_view name) {
 }
 
 std::string flamegraph_html(const profile& p, std::string_view title) {
-  const flame_tree t = build_tree(p);
-  // Columns of the preorder: name index, depth, total, self.
-  json name = json::array(), depth = json::array(), total = json::array(), self = json::array();
-  for (const auto& n : t.nodes) {
-    name.push_back(n.name);
-    depth.push_back(n.depth);
-    total.push_back(n.total);
-    self.push_back(n.self);
-  }
-  const json data = {{"title", title},
-                     {"event", p.event},
-                     {"unwinding", p.unwinding},
-                     {"samples", p.samples()},
-                     {"sample_type", p.sample_type},
-                     {"truncated", p.truncated},
-                     {"names", t.names},
-                     {"name", name},
-                     {"depth", depth},
-                     {"total", total},
-                     {"self", self}};
-  std::string out;
-  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "script-src 'unsafe-inline'; style-src 'unsafe-inline'\">\n";
-  out += fmt::format("<title>{}</title>\n<style>\n", escape_markup(title));
-  out += flamegraph_css;
-  out += "</style>\n</head>\n<body>\n";
-  out += fmt::format(
-      "<header><h1>{}</h1><p>{} {} of {}, {} unwinding, {} of stacks truncated</p>"
-      "<noscript>The flame graph needs JavaScript; profile.folded holds the same "
-      "stacks.</noscript></header>\n",
-      escape_markup(title), p.samples(), escape_markup(p.sample_type), escape_markup(p.event),
-      p.unwinding.empty() ? "unknown" : escape_markup(p.unwinding),
-      percent(p.truncated, p.samples()));
-  out += "<script type=\"application/json\" id=\"flame-data\">";
-  out += script_safe(data);
-  out += "</script>\n<script>\n";
-  out += flamegraph_js;
-  out += "\n</script>\n</body>\n</html>\n";
-  return out;
+  return flame_page(build_tree(p), p, title, nullptr);
+}
+
+std::string diff_flamegraph_html(const profile& before, const profile& after, bool on_after,
+                                 std::string_view title) {
+  const profile& shape = on_after ? after : before;
+  const flame_tree t = build_tree(shape);
+  const auto shares_after = path_shares(after);
+  const auto shares_before = path_shares(before);
+  std::vector<double> delta;
+  delta.reserve(t.nodes.size());
+  for_each_path(t, [&](const std::string& path) {
+    const auto share = [&](const auto& m) {
+      const auto it = m.find(path);
+      return it == m.end() ? 0.0 : it->second;
+    };
+    delta.push_back(share(shares_after) - share(shares_before));
+  });
+  return flame_page(t, shape, title, &delta);
 }
 
 std::string flamegraph_svg(const profile& p, std::string_view title) {
@@ -203,6 +254,47 @@ std::string summary_markdown(const profile& p, std::string_view title) {
   };
   table("Top frames by self time", [](const frame_totals& f) { return f.self; });
   table("Top frames by total time", [](const frame_totals& f) { return f.total; });
+  return out;
+}
+
+std::string diff_markdown(const profile& before, const profile& after, std::string_view title) {
+  struct change {
+    std::string name;
+    double self = 0, total = 0;  // share points, after - before
+  };
+  std::map<std::string, change> by_name;
+  const auto add = [&](const profile& p, double sign) {
+    const double all = static_cast<double>(std::max<std::uint64_t>(1, p.samples()));
+    for (const auto& [name, f] : totals_by_name(p)) {
+      change& c = by_name[name];
+      c.name = name;
+      c.self += sign * static_cast<double>(f.self) / all;
+      c.total += sign * static_cast<double>(f.total) / all;
+    }
+  };
+  add(after, 1);
+  add(before, -1);
+  std::vector<change> changes;
+  for (auto& [name, c] : by_name) changes.push_back(std::move(c));
+  std::sort(changes.begin(), changes.end(), [](const change& a, const change& b) {
+    return a.self != b.self ? a.self > b.self : a.name < b.name;
+  });
+  const auto points = [](double v) { return fmt::format("{:+.1f} pp", 100 * v); };
+  std::string out = fmt::format(
+      "# {}\n\n- before: {} {}; after: {} {} (shares compared, so lengths may differ)\n",
+      escape_markdown_cell(title), before.samples(), escape_markdown_cell(before.sample_type),
+      after.samples(), escape_markdown_cell(after.sample_type));
+  const auto table = [&](const char* heading, auto first, auto last) {
+    out += fmt::format(
+        "\n## {}\n\n| frame | self share change | total share change |\n|---|---:|---:|\n",
+        heading);
+    for (auto it = first; it != last; ++it)
+      out += fmt::format("| {} | {} | {} |\n", escape_markdown_cell(it->name), points(it->self),
+                         points(it->total));
+  };
+  const std::size_t n = std::min<std::size_t>(10, changes.size());
+  table("Grew most (self)", changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(n));
+  table("Shrank most (self)", changes.rbegin(), changes.rbegin() + static_cast<std::ptrdiff_t>(n));
   return out;
 }
 

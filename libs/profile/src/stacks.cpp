@@ -103,8 +103,8 @@ void normalize(profile& p) {
 bool reaches_entry(const std::vector<std::string>& frames) {
   // main too: heaptrack's stacks start there.
   static constexpr std::array<std::string_view, 10> entries = {
-      "_start", "__libc_start_main", "__libc_start_call_main", "start_thread", "clone",
-      "clone3", "__clone",           "__clone3",               "ret_from_fork", "main"};
+      "_start",  "__libc_start_main", "__libc_start_call_main", "start_thread", "clone", "clone3",
+      "__clone", "__clone3",          "ret_from_fork",          "main"};
   if (frames.empty()) return false;
   std::string_view root = frames.front();
   root = root.substr(0, root.find(" ("));  // heaptrack adds the source file
@@ -157,7 +157,7 @@ void write_folded(const profile& p, std::ostream& out) {
 
 expected<profile> read_folded(std::istream& in) {
   profile p;
-  p.event = "samples";
+  p.event = "folded stacks";
   p.unit = "count";
   std::string line;
   std::uint64_t line_no = 0;

@@ -42,8 +42,16 @@
   let focus = 0, pattern = null, hovered = -1;
   const isMatch = new Uint8Array(n);
 
+  // A differential flame graph colours by the change of share: red grew,
+  // blue shrank, pale unchanged (scaled to the largest change).
+  let maxDelta = 0;
+  if (data.delta) for (const d of data.delta) maxDelta = Math.max(maxDelta, Math.abs(d));
   function colour(i) {
     if (pattern && isMatch[i]) return '#d4e04a';
+    if (data.delta) {
+      const v = maxDelta > 0 ? data.delta[i] / maxDelta : 0, k = Math.round(220 * (1 - Math.abs(v)));
+      return v >= 0 ? `rgb(255,${k},${k})` : `rgb(${k},${k},255)`;
+    }
     let h = 0;
     const s = data.names[data.name[i]];
     for (let k = 0; k < s.length && k < 24; ++k) h = (h * 31 + s.charCodeAt(k)) >>> 0;
@@ -90,7 +98,7 @@
       ctx.fillStyle = colour(i);
       ctx.fillRect(left, y, w - 0.5, ROW - 1);
       if (w > 30) {
-        ctx.fillStyle = '#000';
+        ctx.fillStyle = data.delta && maxDelta > 0 && Math.abs(data.delta[i]) > 0.6 * maxDelta ? '#fff' : '#000';
         const name = data.names[data.name[i]];
         const fit = Math.floor((w - 6) / 6.7);
         ctx.fillText(name.length <= fit ? name : name.slice(0, Math.max(0, fit - 2)) + '..', left + 3, y + ROW - 5);
@@ -111,7 +119,8 @@
   }
   const share = (v) => (100 * v / data.total[0]).toFixed(2) + '%';
   function describe(i) {
-    return `${data.names[data.name[i]]}: ${data.total[i]} ${data.sample_type} (${share(data.total[i])}), self ${data.self[i]}`;
+    const change = data.delta ? `, share ${data.delta[i] >= 0 ? '+' : ''}${(100 * data.delta[i]).toFixed(2)} pp` : '';
+    return `${data.names[data.name[i]]}: ${data.total[i]} ${data.sample_type} (${share(data.total[i])}), self ${data.self[i]}${change}`;
   }
 
   canvas.addEventListener('mousemove', (e) => {

@@ -67,6 +67,17 @@ std::string speedscope_json(const profile& p, std::string_view name);
 /// A self-contained interactive flame graph: click to zoom, search with the
 /// matched share, icicle toggle. No request of any kind.
 std::string flamegraph_html(const profile& p, std::string_view title);
+/// A differential flame graph: the frames of `after` (or of `before`, when
+/// !on_after), each coloured by how its share of all samples changed from
+/// `before` to `after`: red grew, blue shrank. Shares, not counts, so
+/// profiles of different lengths compare.
+std::string diff_flamegraph_html(const profile& before, const profile& after, bool on_after,
+                                 std::string_view title);
+
+/// Markdown: the frames whose share of samples (self and total) grew and
+/// shrank most from `before` to `after`.
+std::string diff_markdown(const profile& before, const profile& after, std::string_view title);
+
 /// The same flame graph as a static SVG (frames narrower than 0.1% left out).
 std::string flamegraph_svg(const profile& p, std::string_view title);
 
