@@ -16,20 +16,26 @@ commands add(CLI::App& app, options& o) {
       "profile", "CPU profiles: folded stacks, flame graphs, pprof, speedscope (docs/profile.md)");
   cmd->require_subcommand(1);
   commands c;
-  c.cpu = cmd->add_subcommand(
+  // cpu and offcpu take the same options.
+  const auto sampled = [&](const char* name, const char* what) {
+    CLI::App* sub = cmd->add_subcommand(name, what);
+    sub->add_option("--hz", o.hz, "Samples a second per CPU (default 99)")
+        ->check(CLI::Range(1u, 10000u));
+    sub->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+    sub->add_option("--pid", o.pid, "Attach to this process instead of running a command");
+    sub->add_option("--duration", o.duration, "With --pid: seconds to sample (default 10)")
+        ->check(CLI::Range(0.01, 86400.0));
+    sub->add_option("--call-graph", o.call_graph,
+                    "fp, dwarf, or auto: frame pointers, DWARF when most stacks are truncated")
+        ->check(CLI::IsMember({"auto", "fp", "dwarf"}));
+    sub->add_option("--title", o.title, "The flame graph's title (default: the command)");
+    sub->add_option("command", o.command, "The command to profile, after --");
+    return sub;
+  };
+  c.cpu = sampled(
       "cpu", "Sample on-CPU stacks with Linux perf (cpu-clock): -- COMMAND ARGS... or --pid PID");
-  c.cpu->add_option("--hz", o.hz, "Samples a second per CPU (default 99)")
-      ->check(CLI::Range(1u, 10000u));
-  c.cpu->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
-  c.cpu->add_option("--pid", o.pid, "Attach to this process instead of running a command");
-  c.cpu->add_option("--duration", o.duration, "With --pid: seconds to sample (default 10)")
-      ->check(CLI::Range(0.01, 86400.0));
-  c.cpu
-      ->add_option("--call-graph", o.call_graph,
-                   "fp, dwarf, or auto: frame pointers, DWARF when most stacks are truncated")
-      ->check(CLI::IsMember({"auto", "fp", "dwarf"}));
-  c.cpu->add_option("--title", o.title, "The flame graph's title (default: the command)");
-  c.cpu->add_option("command", o.command, "The command to profile, after --");
+  c.offcpu =
+      sampled("offcpu", "Time blocked by stack (sched_switch): -- COMMAND ARGS... or --pid PID");
   c.heap = cmd->add_subcommand(
       "heap", "Allocations, peak and leaks by stack with heaptrack: -- COMMAND ARGS...");
   c.heap->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
@@ -67,7 +73,7 @@ int write_all(const perftrack::profile::profile& p, const options& o, const std:
   return exit_ok;
 }
 
-int run_cpu(const options& o, std::ostream& out, std::ostream& err) {
+int run_sampled(const options& o, bool on_cpu, std::ostream& out, std::ostream& err) {
   if ((o.pid > 0) == !o.command.empty())
     return fail(err, "give either a command after -- or --pid PID");
   if (auto why = perftrack::profile::perf_unavailable()) return fail(err, *why);
@@ -80,7 +86,8 @@ int run_cpu(const options& o, std::ostream& out, std::ostream& err) {
   if (o.pid > 0) c.pid = o.pid;
   c.duration_s = o.duration;
   c.work_dir = o.out;
-  auto p = perftrack::profile::capture_cpu(c, err);
+  auto p =
+      on_cpu ? perftrack::profile::capture_cpu(c, err) : perftrack::profile::capture_offcpu(c, err);
   if (!p) return fail(err, p.error().message);
   if (p->samples() == 0)
     return fail(err,
@@ -91,7 +98,7 @@ int run_cpu(const options& o, std::ostream& out, std::ostream& err) {
     if (o.pid > 0) title = fmt::format("pid {}", o.pid);
     for (const auto& a : o.command) title += (title.empty() ? "" : " ") + a;
   }
-  return write_all(*p, o, "CPU: " + title, out, err);
+  return write_all(*p, o, (on_cpu ? "CPU: " : "Off-CPU: ") + title, out, err);
 }
 
 /// One folder per cost (allocations/, peak/, leaked/), each with every output.
@@ -164,7 +171,8 @@ int run_render(const options& o, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int run(const commands& c, const options& o, std::ostream& out, std::ostream& err) {
-  if (c.cpu->parsed()) return run_cpu(o, out, err);
+  if (c.cpu->parsed()) return run_sampled(o, true, out, err);
+  if (c.offcpu->parsed()) return run_sampled(o, false, out, err);
   if (c.heap->parsed()) return run_heap(o, out, err);
   if (c.diff->parsed()) return run_diff(o, out, err);
   return run_render(o, out, err);

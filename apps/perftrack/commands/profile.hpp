@@ -23,6 +23,7 @@ struct options {
 
 struct commands {
   CLI::App* cpu = nullptr;
+  CLI::App* offcpu = nullptr;
   CLI::App* heap = nullptr;
   CLI::App* render = nullptr;
   CLI::App* diff = nullptr;

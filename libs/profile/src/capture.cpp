@@ -66,14 +66,20 @@ std::string last_lines(const std::filesystem::path& file, std::size_t most) {
   return out;
 }
 
-expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& log) {
+enum class sampling { on_cpu, off_cpu };
+
+/// `perf record` of the command or the process, then `perf script` read back.
+expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& log,
+                              sampling what = sampling::on_cpu) {
   const auto data = o.work_dir / "perf.data";
   const auto err = o.work_dir / "perf.log";
-  std::vector<std::string> argv = {"perf",         "record",
-                                   "-e",           "cpu-clock",
-                                   "-F",           std::to_string(o.hz),
-                                   "--call-graph", dwarf ? "dwarf,16384" : "fp",
-                                   "-o",           data.string()};
+  std::vector<std::string> argv = {
+      "perf", "record", "--call-graph", dwarf ? "dwarf,16384" : "fp", "-o", data.string()};
+  if (what == sampling::on_cpu) {
+    argv.insert(argv.end(), {"-e", "cpu-clock", "-F", std::to_string(o.hz)});
+  } else {
+    argv.insert(argv.end(), {"-e", "sched:sched_switch", "--switch-events"});
+  }
   if (o.pid) {
     argv.insert(argv.end(),
                 {"-p", std::to_string(*o.pid), "--", "sleep", fmt::format("{:.3f}", o.duration_s)});
@@ -81,8 +87,10 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
     argv.emplace_back("--");
     argv.insert(argv.end(), o.command.begin(), o.command.end());
   }
-  log << fmt::format("profile: perf record at {} Hz, {} unwinding\n", o.hz,
-                     dwarf ? "DWARF" : "frame-pointer");
+  log << fmt::format(
+      "profile: perf record {}, {} unwinding\n",
+      what == sampling::on_cpu ? fmt::format("at {} Hz", o.hz) : std::string("of sched_switch"),
+      dwarf ? "DWARF" : "frame-pointer");
   const auto started = std::chrono::system_clock::now();
   const int rc = run(argv, {}, err);
   if (rc < 0) return failure{"cannot start perf: install linux-perf (scripts/setup.sh does)"};
@@ -90,21 +98,22 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
     return failure{fmt::format("perf record failed (exit {}):\n{}", rc, last_lines(err, 5))};
   if (rc != 0) log << fmt::format("profile: the profiled command exited {}\n", rc);
   const auto script = o.work_dir / "perf.script";
-  std::error_code ec;
-  const int src =
-      run({"perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"},
-          script, err);
+  std::vector<std::string> script_argv = {
+      "perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"};
+  if (what == sampling::off_cpu) script_argv.emplace_back("--show-switch-events");
+  const int src = run(script_argv, script, err);
   if (src != 0)
     return failure{fmt::format("perf script failed (exit {}):\n{}", src, last_lines(err, 5))};
+  std::error_code ec;
   if (std::filesystem::file_size(err, ec) == 0) std::filesystem::remove(err, ec);
   std::ifstream in(script);
-  auto p = parse_perf_script(in);
-  std::filesystem::remove(script);
+  auto p = what == sampling::on_cpu ? parse_perf_script(in) : parse_offcpu_script(in);
+  std::filesystem::remove(script, ec);
   if (!p) return p;
   p->unwinding = dwarf ? "dwarf" : "fp";
   p->start_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
-  p->period = 1'000'000'000 / std::max(1u, o.hz);
+  if (what == sampling::on_cpu) p->period = 1'000'000'000 / std::max(1u, o.hz);
   return p;
 }
 
@@ -137,6 +146,24 @@ expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
         "recording again with DWARF unwinding\n",
         p->truncated, p->samples());
     auto again = record_once(o, true, log);
+    if (again) return again;
+    log << "profile: DWARF unwinding failed (" << again.error().message
+        << "); keeping the frame-pointer profile\n";
+  }
+  return p;
+}
+
+expected<profile> capture_offcpu(const cpu_options& o, std::ostream& log) {
+  if (auto why = perf_unavailable()) return failure{*why};
+  std::error_code ec;
+  std::filesystem::create_directories(o.work_dir, ec);
+  if (ec) return failure{fmt::format("cannot create {}: {}", o.work_dir.string(), ec.message())};
+  auto p = record_once(o, o.mode == unwinding::dwarf, log, sampling::off_cpu);
+  if (!p || o.mode != unwinding::automatic) return p;
+  if (p->samples() > 0 && p->truncated * 2 > p->samples()) {
+    log << "profile: most blocked time has truncated stacks with frame pointers; recording "
+           "again with DWARF unwinding\n";
+    auto again = record_once(o, true, log, sampling::off_cpu);
     if (again) return again;
     log << "profile: DWARF unwinding failed (" << again.error().message
         << "); keeping the frame-pointer profile\n";

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <unordered_map>
 
 #include "perftrack/profile/profile.hpp"
 
@@ -147,6 +148,74 @@ expected<profile> parse_perf_script(std::istream& in) {
   finish();
   // perf's times count from boot: only their difference is kept.
   p.duration_ns = std::llround((last - first) * 1e9);
+  normalize(p);
+  return p;
+}
+
+/// The thread id of a header "comm tid time: ...": the word before the time.
+std::string_view header_tid(std::string_view line) {
+  const auto before = line.substr(0, line.find(": "));
+  const auto time_at = before.rfind(' ');
+  if (time_at == std::string_view::npos) return {};
+  const auto words = trim(before.substr(0, time_at));
+  const auto tid_at = words.rfind(' ');
+  return tid_at == std::string_view::npos ? words : words.substr(tid_at + 1);
+}
+
+expected<profile> parse_offcpu_script(std::istream& in) {
+  profile p;
+  p.sample_type = "off_cpu";
+  p.sample_unit = "microseconds";
+  p.event = "sched:sched_switch";
+  p.unit = "nanoseconds";
+  struct blocked {
+    std::vector<std::string> frames;  // root first
+    double since = 0;
+  };
+  std::unordered_map<std::string, blocked> waiting;  // by thread id
+  std::vector<std::string> frames;
+  std::string tid;
+  bool in_sample = false;
+  double at = 0, first = -1, last = 0;
+  std::string line;
+  const auto finish = [&] {
+    if (!in_sample) return;
+    in_sample = false;
+    std::reverse(frames.begin(), frames.end());
+    waiting[tid] = {std::move(frames), at};
+    frames.clear();
+  };
+  while (std::getline(in, line)) {
+    if (trim(line).empty()) {
+      finish();
+      continue;
+    }
+    if (line[0] == ' ' || line[0] == '\t') {
+      if (in_sample) frames.push_back(frame_name(line));
+      continue;
+    }
+    finish();
+    std::uint64_t ignored = 0;
+    if (!parse_header(line, at, ignored)) continue;  // not a record this reads
+    if (first < 0) first = at;
+    last = at;
+    tid = std::string(header_tid(line));
+    if (line.find("PERF_RECORD_SWITCH IN") != std::string::npos) {
+      // Back on a CPU: the time since it was switched out, on that stack.
+      const auto it = waiting.find(tid);
+      if (it == waiting.end()) continue;
+      const auto ns = std::llround((at - it->second.since) * 1e9);
+      auto& f = it->second.frames;
+      if (f.empty()) f.emplace_back("[no stack]");
+      if (!reaches_entry(f)) p.truncated += static_cast<std::uint64_t>(ns / 1000);
+      p.stacks.push_back(
+          {std::move(f), static_cast<std::uint64_t>(ns / 1000), static_cast<std::uint64_t>(ns)});
+      waiting.erase(it);
+    } else if (line.find("sched:sched_switch") != std::string::npos) {
+      in_sample = true;
+    }
+  }
+  p.duration_ns = first < 0 ? 0 : std::llround((last - first) * 1e9);
   normalize(p);
   return p;
 }

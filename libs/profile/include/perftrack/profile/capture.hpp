@@ -35,6 +35,11 @@ struct unavailable {
 /// Progress and perf's own complaints go to `log`.
 expected<profile> capture_cpu(const cpu_options& o, std::ostream& log);
 
+/// Time spent blocked (sleeps, lock waits, I/O) by stack: the scheduler's
+/// switch tracepoint gives the stack at each switch out, perf's switch
+/// records the moment the thread runs again. `o.hz` is not used.
+expected<profile> capture_offcpu(const cpu_options& o, std::ostream& log);
+
 /// A heap profile: each cost heaptrack reports, by allocating stack.
 struct heap_profiles {
   profile allocations;  ///< calls to the allocator (count)

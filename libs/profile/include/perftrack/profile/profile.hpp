@@ -50,6 +50,13 @@ bool reaches_entry(const std::vector<std::string>& frames);
 /// first. Unknown symbols become "[dso]"; ';' in names becomes ':'.
 expected<profile> parse_perf_script(std::istream& in);
 
+/// Reads `perf script --show-switch-events` output of sched:sched_switch
+/// samples: each time a thread is switched out, its stack waits until the
+/// thread's next PERF_RECORD_SWITCH IN, and the time between is added to it
+/// (stack_count::samples in microseconds, weight in nanoseconds). Truncated
+/// counts microseconds too.
+expected<profile> parse_offcpu_script(std::istream& in);
+
 /// Folded stacks: "root;...;leaf count" per line, sorted.
 void write_folded(const profile& p, std::ostream& out);
 /// Reads folded stacks (as written by write_folded, flamegraph.pl's
