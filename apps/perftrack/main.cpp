@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return serve_command::run(serve, std::cout, std::cerr);
   if (top_cmd->parsed()) return top_command::run(top, std::cout, std::cerr);
   if (slo_cmds.parsed()) return slo_command::run(slo_cmds, slo, std::cout, std::cerr);
-  if (profile_cmds.cpu->parsed() || profile_cmds.offcpu->parsed() || profile_cmds.heap->parsed() ||
-      profile_cmds.render->parsed() || profile_cmds.diff->parsed())
+  if (profile_cmds.parsed())
     return profile_command::run(profile_cmds, profile, std::cout, std::cerr);
   return exit_error;
 }

@@ -138,6 +138,19 @@ try {
   fs.writeFileSync(path.join(work, 'bad.folded'), 'main;a 3\nmain;b x\n');
   const bad = spawnSync(perftrack, ['profile', 'render', path.join(work, 'bad.folded'), '--out', path.join(work, 'b')], { encoding: 'utf8' });
   check(bad.status === 2 && bad.stderr.includes('line 2'), `a broken folded file: exit ${bad.status}, ${bad.stderr}`);
+  // 7. Latency heat maps of recorded operations: 100 events at 1 ms and 10
+  // at 100 ms, under a name that must stay text.
+  const jsonl = [];
+  for (let k = 0; k < 110; ++k)
+    jsonl.push(JSON.stringify({ timestamp: new Date(Date.UTC(2026, 0, 1) + k * 1000).toISOString(), operation_type: '<b>op', duration_ms: k < 100 ? 1 : 100, success: true }));
+  fs.writeFileSync(path.join(work, 'ops.jsonl'), jsonl.join('\n') + '\n');
+  execFileSync(perftrack, ['profile', 'latency', '--file', path.join(work, 'ops.jsonl'), '--out', path.join(work, 'lat')]);
+  const heat = fs.readFileSync(path.join(work, 'lat', 'latency-1.svg'), 'utf8');
+  const histogram = [...heat.matchAll(/fill="#2563eb"><title>([^<]*): (\d+) events</g)].map((m) => [m[1], Number(m[2])]).filter(([, n]) => n > 0);
+  check(JSON.stringify(histogram) === JSON.stringify([['562 us to 1 ms', 100], ['56.2 ms to 100 ms', 10]]), 'latency histogram ' + JSON.stringify(histogram));
+  check(heat.includes('&lt;b&gt;op') && !heat.includes('<b>op'), 'the heat map does not escape the name');
+  check(fs.readFileSync(path.join(work, 'lat', 'latency.html'), 'utf8').includes('id="perftrack-data"'), 'latency.html is not the dashboard page');
+  fs.copyFileSync(path.join(work, 'lat', 'latency-1.svg'), path.join(artifacts, 'latency-1.svg'));
   for (const f of ['flamegraph.html', 'flamegraph.svg', 'summary.md']) fs.copyFileSync(path.join(out, f), path.join(artifacts, f));
   console.log('profile: outputs agree; flame graph opened, zoomed and searched');
 } finally {

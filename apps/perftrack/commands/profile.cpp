@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "commands/common.hpp"
+#include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/profile/capture.hpp"
 #include "perftrack/profile/profile.hpp"
 
@@ -52,6 +53,12 @@ commands add(CLI::App& app, options& o) {
   c.diff->add_option("head", o.head, "The head: a folded file or a profile folder")->required();
   c.diff->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   c.diff->add_option("--title", o.title, "The title (default: base vs head)");
+  c.latency = cmd->add_subcommand(
+      "latency", "Latency heat maps and histograms of recorded operations (HTML and SVG)");
+  c.latency->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
+      ->required();
+  c.latency->add_option("--operation", o.operation, "Only this operation (default: every one)");
+  c.latency->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   return c;
 }
 
@@ -160,6 +167,46 @@ int run_diff(const options& o, std::ostream& out, std::ostream& err) {
   return exit_ok;
 }
 
+/// latency.html (the dashboard's page with its Operations section alone)
+/// and latency-<k>.svg per operation.
+int run_latency(const options& o, std::ostream& out, std::ostream& err) {
+  std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
+  auto v = dashboard::collect_operations(files, 120);
+  if (!v) return fail(err, v.error().message);
+  if (!o.operation.empty()) {
+    std::erase_if(v->list, [&](const auto& op) { return op.name != o.operation; });
+    v->correlations.clear();
+    v->resource_correlations.clear();
+    if (v->list.empty())
+      return fail(err, fmt::format("no operation named {} in the files: leave out --operation "
+                                   "to see them all",
+                                   o.operation));
+  }
+  if (v->list.empty()) return fail(err, "the files hold no recorded operation");
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec) return fail(err, fmt::format("cannot create {}: {}", o.out, ec.message()));
+  dashboard::page_data page;
+  page.operations = std::move(*v);
+  dashboard::options page_options;
+  page_options.files = files;
+  page_options.now_ns = now_ns();
+  std::vector<std::pair<std::string, std::string>> outputs = {
+      {"latency.html", dashboard::render_html(page, page_options)}};
+  for (std::size_t k = 0; k < page.operations->list.size(); ++k)
+    outputs.emplace_back(fmt::format("latency-{}.svg", k + 1),
+                         dashboard::heat_map_svg(*page.operations, page.operations->list[k]));
+  for (const auto& [name, text] : outputs) {
+    const auto path = std::filesystem::path(o.out) / name;
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) return fail(err, fmt::format("cannot write {}", path.string()));
+  }
+  out << fmt::format("wrote {}/latency.html and {} heat maps (latency-1.svg ...) of {} events\n",
+                     o.out, page.operations->list.size(), page.operations->records);
+  return exit_ok;
+}
+
 int run_render(const options& o, std::ostream& out, std::ostream& err) {
   std::ifstream in(o.folded);
   if (!in) return fail(err, fmt::format("cannot read {}: check the path", o.folded));
@@ -175,6 +222,7 @@ int run(const commands& c, const options& o, std::ostream& out, std::ostream& er
   if (c.offcpu->parsed()) return run_sampled(o, false, out, err);
   if (c.heap->parsed()) return run_heap(o, out, err);
   if (c.diff->parsed()) return run_diff(o, out, err);
+  if (c.latency->parsed()) return run_latency(o, out, err);
   return run_render(o, out, err);
 }
 

@@ -19,6 +19,8 @@ struct options {
   std::string folded;      ///< render: a folded-stacks file
   std::string base, head;  ///< diff: folded files, or folders holding profile.folded
   std::string title;
+  std::vector<std::string> files;  ///< latency: recorded operations
+  std::string operation;           ///< latency: one operation (default: all)
 };
 
 struct commands {
@@ -27,6 +29,14 @@ struct commands {
   CLI::App* heap = nullptr;
   CLI::App* render = nullptr;
   CLI::App* diff = nullptr;
+  CLI::App* latency = nullptr;
+  /// Whether one of them was given.
+  bool parsed() const {
+    for (const CLI::App* c : {cpu, offcpu, heap, render, diff, latency}) {
+      if (c->parsed()) return true;
+    }
+    return false;
+  }
 };
 
 commands add(CLI::App& app, options& o);

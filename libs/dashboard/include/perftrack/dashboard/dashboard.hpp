@@ -167,6 +167,12 @@ struct markdown_output {
 };
 markdown_output render_markdown(const page_data& data, const std::string& chart_dir);
 
+/// One operation's latency heat map as a static SVG, drawn as the page draws
+/// it: time on x (`v`'s columns), the log-spaced latency rows on y (at least
+/// two decades), colour the count on a log scale, with a legend, and the
+/// latency histogram beside it.
+std::string heat_map_svg(const operations_view& v, const operation& op);
+
 /// The data the page embeds, as JSON text.
 std::string data_json(const page_data& data, const options& o);
 
