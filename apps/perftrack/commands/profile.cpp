@@ -148,20 +148,12 @@ int run_diff(const options& o, std::ostream& out, std::ostream& err) {
   auto head = read_profile(o.head);
   if (!head) return fail(err, head.error().message);
   const std::string title = o.title.empty() ? fmt::format("{} vs {}", o.base, o.head) : o.title;
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec) return fail(err, fmt::format("cannot create {}: {}", o.out, ec.message()));
-  const std::pair<const char*, std::string> files[] = {
-      {"diff.html", perftrack::profile::diff_flamegraph_html(*base, *head, true, title)},
-      {"diff-base.html",
-       perftrack::profile::diff_flamegraph_html(*base, *head, false, title + " (base's frames)")},
-      {"diff.md", perftrack::profile::diff_markdown(*base, *head, title)}};
-  for (const auto& [name, text] : files) {
-    const auto path = std::filesystem::path(o.out) / name;
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush()) return fail(err, fmt::format("cannot write {}", path.string()));
-  }
+  auto written = perftrack::profile::write_files(
+      o.out, {{"diff.html", perftrack::profile::diff_flamegraph_html(*base, *head, true, title)},
+              {"diff-base.html", perftrack::profile::diff_flamegraph_html(
+                                     *base, *head, false, title + " (base's frames)")},
+              {"diff.md", perftrack::profile::diff_markdown(*base, *head, title)}});
+  if (!written) return fail(err, written.error().message);
   out << fmt::format("wrote {}/diff.html, diff-base.html and diff.md ({} base, {} head {})\n",
                      o.out, base->samples(), head->samples(), head->sample_type);
   return exit_ok;
@@ -183,9 +175,6 @@ int run_latency(const options& o, std::ostream& out, std::ostream& err) {
                                    o.operation));
   }
   if (v->list.empty()) return fail(err, "the files hold no recorded operation");
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec) return fail(err, fmt::format("cannot create {}: {}", o.out, ec.message()));
   dashboard::page_data page;
   page.operations = std::move(*v);
   dashboard::options page_options;
@@ -196,12 +185,8 @@ int run_latency(const options& o, std::ostream& out, std::ostream& err) {
   for (std::size_t k = 0; k < page.operations->list.size(); ++k)
     outputs.emplace_back(fmt::format("latency-{}.svg", k + 1),
                          dashboard::heat_map_svg(*page.operations, page.operations->list[k]));
-  for (const auto& [name, text] : outputs) {
-    const auto path = std::filesystem::path(o.out) / name;
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.flush()) return fail(err, fmt::format("cannot write {}", path.string()));
-  }
+  if (auto written = perftrack::profile::write_files(o.out, outputs); !written)
+    return fail(err, written.error().message);
   out << fmt::format("wrote {}/latency.html and {} heat maps (latency-1.svg ...) of {} events\n",
                      o.out, page.operations->list.size(), page.operations->records);
   return exit_ok;

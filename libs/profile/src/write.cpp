@@ -26,21 +26,12 @@ expected<std::filesystem::path> write_file(const std::filesystem::path& path,
 
 }  // namespace
 
-expected<std::vector<std::filesystem::path>> write_outputs(const profile& p,
-                                                           const std::filesystem::path& dir,
-                                                           std::string_view title) {
+expected<std::vector<std::filesystem::path>> write_files(
+    const std::filesystem::path& dir,
+    const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return failure{fmt::format("cannot create {}: {}", dir.string(), ec.message())};
-  std::ostringstream folded;
-  write_folded(p, folded);
-  const std::pair<const char*, std::string> files[] = {
-      {"profile.folded", folded.str()},
-      {"flamegraph.html", flamegraph_html(p, title)},
-      {"flamegraph.svg", flamegraph_svg(p, title)},
-      {"profile.speedscope.json", speedscope_json(p, title)},
-      {"profile.pb.gz", pprof_gz(p)},
-      {"summary.md", summary_markdown(p, title)}};
   std::vector<std::filesystem::path> written;
   for (const auto& [name, text] : files) {
     auto w = write_file(dir / name, text);
@@ -48,6 +39,19 @@ expected<std::vector<std::filesystem::path>> write_outputs(const profile& p,
     written.push_back(*w);
   }
   return written;
+}
+
+expected<std::vector<std::filesystem::path>> write_outputs(const profile& p,
+                                                           const std::filesystem::path& dir,
+                                                           std::string_view title) {
+  std::ostringstream folded;
+  write_folded(p, folded);
+  return write_files(dir, {{"profile.folded", folded.str()},
+                           {"flamegraph.html", flamegraph_html(p, title)},
+                           {"flamegraph.svg", flamegraph_svg(p, title)},
+                           {"profile.speedscope.json", speedscope_json(p, title)},
+                           {"profile.pb.gz", pprof_gz(p)},
+                           {"summary.md", summary_markdown(p, title)}});
 }
 
 }  // namespace perftrack::profile

@@ -23,6 +23,19 @@ struct fd_guard {
   }
 };
 
+// Opens `file` read-only into `in` and stats it; false and `error` set when
+// either fails.
+bool open_for_reading(const std::filesystem::path& file, fd_guard& in, struct stat& st,
+                      std::error_code& error) {
+  error.clear();
+  in.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
+    error.assign(errno, std::generic_category());
+    return false;
+  }
+  return true;
+}
+
 // What one thread found in its byte range; line numbers are local to the range.
 struct range_result {
   std::uint64_t lines_total = 0;  // including empty ones, for numbering
@@ -179,14 +192,9 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
 
 bool scan_file(const std::filesystem::path& file, std::span<record_sink* const> sinks,
                const scan_options& options, scan_result& result, std::error_code& error) {
-  error.clear();
   fd_guard in;
-  in.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
-    error.assign(errno, std::generic_category());
-    return false;
-  }
+  if (!open_for_reading(file, in, st, error)) return false;
   if (S_ISDIR(st.st_mode)) {
     error = std::make_error_code(std::errc::is_a_directory);
     return false;
@@ -260,15 +268,10 @@ void widen_by_lines(std::string_view text, bool cut_front, bool cut_back, line_p
 bool edge_span(const std::filesystem::path& file, std::optional<time_span>& span,
                std::error_code& error) {
   constexpr std::uint64_t edge = 64 << 10;
-  error.clear();
   span.reset();
   fd_guard in;
-  in.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
-    error.assign(errno, std::generic_category());
-    return false;
-  }
+  if (!open_for_reading(file, in, st, error)) return false;
   const auto size = static_cast<std::uint64_t>(st.st_size);
   std::string buf;
   line_parser parser;

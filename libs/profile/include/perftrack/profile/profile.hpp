@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "perftrack/base/expected.hpp"
@@ -91,6 +92,12 @@ std::string flamegraph_svg(const profile& p, std::string_view title);
 /// Markdown: the top frames by self and by total, the unwinding and the
 /// share of truncated stacks.
 std::string summary_markdown(const profile& p, std::string_view title);
+
+/// Writes each (name, text) into `dir` (created), each whole under a
+/// temporary name and renamed, so a reader never sees half of one.
+expected<std::vector<std::filesystem::path>> write_files(
+    const std::filesystem::path& dir,
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 /// Writes every output into `dir` (created): profile.folded,
 /// flamegraph.html, flamegraph.svg, profile.speedscope.json, profile.pb.gz
