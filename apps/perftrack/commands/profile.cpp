@@ -193,10 +193,8 @@ int run_latency(const options& o, std::ostream& out, std::ostream& err) {
 }
 
 int run_render(const options& o, std::ostream& out, std::ostream& err) {
-  std::ifstream in(o.folded);
-  if (!in) return fail(err, fmt::format("cannot read {}: check the path", o.folded));
-  auto p = perftrack::profile::read_folded(in);
-  if (!p) return fail(err, fmt::format("{}: {}", o.folded, p.error().message));
+  auto p = read_profile(o.folded);
+  if (!p) return fail(err, p.error().message);
   return write_all(*p, o, o.title.empty() ? o.folded : o.title, out, err);
 }
 

@@ -27,19 +27,9 @@ json point_json(const gate::trend_point& p) {
   return {{"run", p.run}, {"median", p.median}, {"n", p.n}, {"sha", p.git_sha}, {"time", p.time}};
 }
 
-/// JSON text safe inside a <script> element: every '<' (only ever inside
-/// strings) as \u003c, so no name can close the element.
+/// JSON text safe inside a <script> element (store::escape_script_json).
 std::string script_safe(const json& j) {
-  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    if (c == '<')
-      out += "\\u003c";
-    else
-      out += c;
-  }
-  return out;
+  return store::escape_script_json(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 json numbers(const std::vector<double>& v) {

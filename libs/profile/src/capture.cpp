@@ -132,20 +132,24 @@ std::optional<std::string> perf_unavailable() {
   return std::nullopt;
 }
 
-expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
+namespace {
+
+/// Records with frame pointers, or DWARF when asked; under `automatic`,
+/// records again with DWARF when most of the profile's stacks (or blocked
+/// time) stop short of an entry point: the code lacks frame pointers.
+expected<profile> capture(const cpu_options& o, std::ostream& log, sampling what) {
   if (auto why = perf_unavailable()) return failure{*why};
   std::error_code ec;
   std::filesystem::create_directories(o.work_dir, ec);
   if (ec) return failure{fmt::format("cannot create {}: {}", o.work_dir.string(), ec.message())};
-  auto p = record_once(o, o.mode == unwinding::dwarf, log);
+  auto p = record_once(o, o.mode == unwinding::dwarf, log, what);
   if (!p || o.mode != unwinding::automatic) return p;
-  // Most stacks cut short: the code lacks frame pointers; DWARF recovers them.
   if (p->samples() > 0 && p->truncated * 2 > p->samples()) {
     log << fmt::format(
-        "profile: {} of {} stacks stop short of an entry point with frame pointers; "
-        "recording again with DWARF unwinding\n",
-        p->truncated, p->samples());
-    auto again = record_once(o, true, log);
+        "profile: {} of {} {} have truncated stacks with frame pointers; recording again with "
+        "DWARF unwinding\n",
+        p->truncated, p->samples(), p->sample_type);
+    auto again = record_once(o, true, log, what);
     if (again) return again;
     log << "profile: DWARF unwinding failed (" << again.error().message
         << "); keeping the frame-pointer profile\n";
@@ -153,22 +157,14 @@ expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
   return p;
 }
 
+}  // namespace
+
+expected<profile> capture_cpu(const cpu_options& o, std::ostream& log) {
+  return capture(o, log, sampling::on_cpu);
+}
+
 expected<profile> capture_offcpu(const cpu_options& o, std::ostream& log) {
-  if (auto why = perf_unavailable()) return failure{*why};
-  std::error_code ec;
-  std::filesystem::create_directories(o.work_dir, ec);
-  if (ec) return failure{fmt::format("cannot create {}: {}", o.work_dir.string(), ec.message())};
-  auto p = record_once(o, o.mode == unwinding::dwarf, log, sampling::off_cpu);
-  if (!p || o.mode != unwinding::automatic) return p;
-  if (p->samples() > 0 && p->truncated * 2 > p->samples()) {
-    log << "profile: most blocked time has truncated stacks with frame pointers; recording "
-           "again with DWARF unwinding\n";
-    auto again = record_once(o, true, log, sampling::off_cpu);
-    if (again) return again;
-    log << "profile: DWARF unwinding failed (" << again.error().message
-        << "); keeping the frame-pointer profile\n";
-  }
-  return p;
+  return capture(o, log, sampling::off_cpu);
 }
 
 namespace {

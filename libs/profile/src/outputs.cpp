@@ -23,19 +23,9 @@ using store::escape_markup;
 
 using json = nlohmann::json;
 
-/// JSON text safe inside a <script> element: '<' only occurs in strings.
+/// JSON text safe inside a <script> element (store::escape_script_json).
 std::string script_safe(const json& j) {
-  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    if (c == '<') {
-      out += "\\u003c";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return store::escape_script_json(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 /// Per frame name: samples with it on the stack (once per stack) and at the

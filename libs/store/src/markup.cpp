@@ -2,6 +2,19 @@
 
 namespace perftrack::store {
 
+std::string escape_script_json(std::string_view json_text) {
+  std::string out;
+  out.reserve(json_text.size());
+  for (const char c : json_text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string escape_markup(std::string_view text) {
   std::string out;
   out.reserve(text.size());

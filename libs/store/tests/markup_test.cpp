@@ -31,3 +31,14 @@ TEST(MarkupTest, Base64AsRfc4648SaysWrappedForMime) {
 
 }  // namespace
 }  // namespace perftrack::store
+
+namespace perftrack::store {
+namespace {
+
+TEST(MarkupTest, ScriptJsonCannotCloseItsElement) {
+  EXPECT_EQ(escape_script_json(R"({"name":"</script><b>"})"),
+            R"({"name":"\u003c/script>\u003cb>"})");
+}
+
+}  // namespace
+}  // namespace perftrack::store

@@ -10,6 +10,11 @@ namespace perftrack::store {
 /// the e-mailed report's HTML).
 std::string escape_markup(std::string_view text);
 
+/// JSON text safe inside an HTML <script> element: every '<' (in JSON only
+/// ever inside strings) written as \u003c, so no name can close the element.
+/// One home for the pages that embed their data (dashboard, flame graphs).
+std::string escape_script_json(std::string_view json_text);
+
 /// `text` safe inside a Markdown table cell, one line: a backslash before |, \,
 /// `, *, <, >, [ and ], and line breaks as spaces (names and commit messages
 /// are users' text). Underscores are left alone: names are full of them, and
