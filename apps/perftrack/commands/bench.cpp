@@ -24,6 +24,7 @@
 #include "perftrack/coord/postgres_scratch.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/gate/results.hpp"
+#include "perftrack/profile/capture.hpp"
 #include "perftrack/slo/validate.hpp"
 #include "perftrack/suite/suite.hpp"
 
@@ -61,6 +62,9 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_flag("--no-count", o.no_count,
                 "Time only: skip the Callgrind run that counts the instructions of single-threaded "
                 "CPU-bound benchmarks");
+  cmd->add_flag("--profile", o.profile,
+                "Also profile each benchmark's measured region with perf (CPU flame graph, "
+                "pprof...) into results/profiles/<time>/<benchmark>/ (docs/profile.md)");
   cmd->add_option("--shard-out", o.shard_out)->group("");  // internal: one process of a run
   cmd->add_option("--count-out", o.count_out)->group("");  // internal: the Callgrind process
   return cmd;
@@ -197,7 +201,15 @@ int repetitions_of(const options& o) {
   return o.repetitions > 0 ? o.repetitions : default_repetitions(o.quick);
 }
 
-harness_options harness_for(const options& o, const std::string& postgres_url) {
+// How a run's files are named: its start time, ':' being awkward in file names.
+std::string stamp_of(const environment& env) {
+  std::string stamp = env.time;
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  return stamp;
+}
+
+harness_options harness_for(const options& o, const std::string& postgres_url,
+                            const environment& env) {
   harness_options h;
   h.repetitions = repetitions_of(o);
   h.processes = o.processes > 0 ? o.processes : default_processes(h.repetitions);
@@ -211,13 +223,15 @@ harness_options harness_for(const options& o, const std::string& postgres_url) {
   if (!postgres_url.empty()) h.command.insert(h.command.end(), {"--store", postgres_url});
   h.shard_out = o.shard_out;
   h.count_out = o.count_out;
+  h.profile = o.profile;
+  h.profile_dir = std::filesystem::path(o.results_dir) / "profiles" / stamp_of(env);
   return h;
 }
 
 // Runs `selected` with a PostgreSQL server when a benchmark needs one, and a
 // scratch folder, both gone afterwards.
 harness_outcome measure(const options& o, const std::vector<const definition*>& selected,
-                        std::ostream& err) {
+                        const environment& env, std::ostream& err) {
   const bool wants_postgres = std::any_of(selected.begin(), selected.end(), [](const auto* d) {
     return d->name.find("postgres") != std::string::npos;
   });
@@ -230,7 +244,7 @@ harness_outcome measure(const options& o, const std::vector<const definition*>& 
                             .threads = o.threads,
                             .postgres_url = pg ? pg->url() : std::string(),
                             .scratch = scratch};
-  auto outcome = run_benchmarks(selected, config, harness_for(o, config.postgres_url), err);
+  auto outcome = run_benchmarks(selected, config, harness_for(o, config.postgres_url, env), err);
   suite::drop_scratch_schemas();
   std::filesystem::remove_all(scratch, ec);
   return outcome;
@@ -239,8 +253,7 @@ harness_outcome measure(const options& o, const std::vector<const definition*>& 
 // results/<time>.json, results/latest.json and --json.
 int write_results(const options& o, const std::string& json, const environment& env,
                   std::ostream& err) {
-  std::string stamp = env.time;
-  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  const std::string stamp = stamp_of(env);
   std::vector<std::filesystem::path> paths = {
       std::filesystem::path(o.results_dir) / (stamp + ".json"),
       std::filesystem::path(o.results_dir) / "latest.json"};
@@ -298,7 +311,11 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   std::filesystem::create_directories(o.results_dir, ec);
   if (ec) return fail(err, fmt::format("cannot create {}: {}", o.results_dir, ec.message()));
 
-  auto outcome = measure(o, selected, err);
+  if (o.profile) {
+    if (auto why = profile::perf_unavailable()) return fail(err, "--profile: " + *why);
+  }
+  const environment env = capture_environment();
+  auto outcome = measure(o, selected, env, err);
   if (!outcome.error.empty()) return fail(err, outcome.error);
   // A process of a run: its results for the parent, whole or not at all
   // (written aside, then renamed).
@@ -308,7 +325,6 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
       return fail(err, w.error().message);
     return exit_ok;
   }
-  const environment env = capture_environment();
   run_info info{bench::version(), o.quick, repetitions_of(o), outcome.processes, build_warnings()};
   info.warnings.insert(info.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
   const auto checks = check_targets(*targets, outcome.results);

@@ -28,6 +28,7 @@ struct options {
   int processes = 0;      ///< 0: the default (default_processes)
   std::string shard_out;  ///< internal: run as one process of a multi-process run
   bool no_count = false;  ///< time only: no Callgrind run for instruction counts
+  bool profile = false;   ///< also profile each benchmark's measured region (perf)
   std::string count_out;  ///< internal: the Callgrind process of a run
 };
 

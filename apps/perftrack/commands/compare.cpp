@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "commands/common.hpp"
+#include "commands/profile_comment.hpp"
 #include "commands/results_command.hpp"
 #include "perftrack/gate/baseline.hpp"
 #include "perftrack/gate/compare.hpp"
@@ -127,7 +128,7 @@ expected<gate::gate_config> load_config(const std::string& path) {
 
 expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
                              const std::string& json, const std::string& comment,
-                             const std::string& junit) {
+                             const std::string& junit, const std::string& comment_extra) {
   const auto write = [](const std::string& path, auto&& render) -> expected<bool> {
     if (path.empty()) return true;
     const std::string text = render();
@@ -136,7 +137,8 @@ expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
     return true;
   };
   if (auto w = write(json, [&] { return gate::render_json(c); }); !w) return w;
-  if (auto w = write(comment, [&] { return gate::render_markdown(c); }); !w) return w;
+  if (auto w = write(comment, [&] { return gate::render_markdown(c) + comment_extra; }); !w)
+    return w;
   return write(junit, [&] { return gate::render_junit(c, fail_at); });
 }
 
@@ -264,7 +266,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   }
   gate::render_console(c, out, o.full);
   const auto fail_at = o.fail_on == "warning" ? gate::severity::warning : gate::severity::critical;
-  if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit); !w)
+  const std::string profiles =
+      o.comment.empty() ? std::string() : profile_comment(c, *baseline, *current);
+  if (auto w = write_reports(c, fail_at, o.json, o.comment, o.junit, profiles); !w)
     return fail(err, w.error().message);
   if (past) record(*past, *current, c, o, err);
   if (o.update_baseline) {

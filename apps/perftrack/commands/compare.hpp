@@ -46,9 +46,10 @@ std::set<std::string> failing_benchmarks(const gate::comparison& c, const std::s
 void adopt_rerun(gate::comparison& c, const gate::comparison& rerun,
                  const std::set<std::string>& flagged, const std::string& fail_on);
 
-/// Writes the reports asked for (an empty path: not asked; "-": stdout).
+/// Writes the reports asked for (an empty path: not asked; "-": stdout);
+/// `comment_extra` ends the comment (the CPU profiles' section).
 expected<bool> write_reports(const gate::comparison& c, gate::severity fail_at,
                              const std::string& json, const std::string& comment,
-                             const std::string& junit);
+                             const std::string& junit, const std::string& comment_extra = {});
 
 }  // namespace perftrack::cli::compare_command

@@ -9,6 +9,7 @@
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/profile/capture.hpp"
 #include "perftrack/profile/profile.hpp"
+#include "perftrack/profile/spans.hpp"
 
 namespace perftrack::cli::profile_command {
 
@@ -35,6 +36,9 @@ commands add(CLI::App& app, options& o) {
   };
   c.cpu = sampled(
       "cpu", "Sample on-CPU stacks with Linux perf (cpu-clock): -- COMMAND ARGS... or --pid PID");
+  c.cpu->add_flag("--region-only", o.region_only,
+                  "Start with sampling off: the command switches it on and off around what it "
+                  "measures (perftrack::profile::perf_region; docs/profile.md)");
   c.offcpu =
       sampled("offcpu", "Time blocked by stack (sched_switch): -- COMMAND ARGS... or --pid PID");
   c.heap = cmd->add_subcommand(
@@ -59,6 +63,14 @@ commands add(CLI::App& app, options& o) {
       ->required();
   c.latency->add_option("--operation", o.operation, "Only this operation (default: every one)");
   c.latency->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.spans = cmd->add_subcommand(
+      "spans", "Recorded operations on a timeline: speedscope's evented profile, per session");
+  c.spans->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
+      ->required();
+  c.spans->add_option("--operation", o.operation, "Only this operation (default: every one)");
+  c.spans->add_option("--most", o.most, "At most this many spans, the earliest (default 200000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+  c.spans->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   return c;
 }
 
@@ -90,6 +102,7 @@ int run_sampled(const options& o, bool on_cpu, std::ostream& out, std::ostream& 
            : o.call_graph == "dwarf" ? perftrack::profile::unwinding::dwarf
                                      : perftrack::profile::unwinding::automatic;
   c.command = o.command;
+  c.controlled = o.region_only;
   if (o.pid > 0) c.pid = o.pid;
   c.duration_s = o.duration;
   c.work_dir = o.out;
@@ -128,24 +141,11 @@ int run_heap(const options& o, std::ostream& out, std::ostream& err) {
   return exit_ok;
 }
 
-expected<perftrack::profile::profile> read_profile(const std::string& path) {
-  std::filesystem::path file = path;
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) file /= "profile.folded";
-  std::ifstream in(file);
-  if (!in)
-    return failure{fmt::format(
-        "cannot read {}: give a folded file or a folder holding profile.folded", file.string())};
-  auto p = perftrack::profile::read_folded(in);
-  if (!p) return failure{fmt::format("{}: {}", file.string(), p.error().message)};
-  return p;
-}
-
 /// diff.html (the head's frames), diff-base.html (the base's) and diff.md.
 int run_diff(const options& o, std::ostream& out, std::ostream& err) {
-  auto base = read_profile(o.base);
+  auto base = perftrack::profile::read_profile(o.base);
   if (!base) return fail(err, base.error().message);
-  auto head = read_profile(o.head);
+  auto head = perftrack::profile::read_profile(o.head);
   if (!head) return fail(err, head.error().message);
   const std::string title = o.title.empty() ? fmt::format("{} vs {}", o.base, o.head) : o.title;
   auto written = perftrack::profile::write_files(
@@ -192,8 +192,33 @@ int run_latency(const options& o, std::ostream& out, std::ostream& err) {
   return exit_ok;
 }
 
+/// spans.speedscope.json: the recorded operations as evented profiles.
+int run_spans(const options& o, std::ostream& out, std::ostream& err) {
+  std::vector<std::filesystem::path> files(o.files.begin(), o.files.end());
+  auto set = perftrack::profile::read_spans(files, o.operation, o.most);
+  if (!set) return fail(err, set.error().message);
+  if (set->spans.empty())
+    return fail(err, o.operation.empty()
+                         ? std::string("the files hold no recorded operation")
+                         : fmt::format("no operation named {} in the files", o.operation));
+  if (set->malformed > 0)
+    err << fmt::format("warning: {} malformed lines skipped (perftrack report names them)\n",
+                       set->malformed);
+  if (set->left_out > 0)
+    err << fmt::format("warning: the latest {} spans left out; raise --most to keep them\n",
+                       set->left_out);
+  const std::string name = o.operation.empty() ? "recorded operations" : o.operation;
+  auto written = perftrack::profile::write_files(
+      o.out,
+      {{"spans.speedscope.json", perftrack::profile::spans_speedscope_json(set->spans, name)}});
+  if (!written) return fail(err, written.error().message);
+  out << fmt::format("wrote {}/spans.speedscope.json: {} spans (open it in speedscope)\n", o.out,
+                     set->spans.size());
+  return exit_ok;
+}
+
 int run_render(const options& o, std::ostream& out, std::ostream& err) {
-  auto p = read_profile(o.folded);
+  auto p = perftrack::profile::read_profile(o.folded);
   if (!p) return fail(err, p.error().message);
   return write_all(*p, o, o.title.empty() ? o.folded : o.title, out, err);
 }
@@ -206,6 +231,7 @@ int run(const commands& c, const options& o, std::ostream& out, std::ostream& er
   if (c.heap->parsed()) return run_heap(o, out, err);
   if (c.diff->parsed()) return run_diff(o, out, err);
   if (c.latency->parsed()) return run_latency(o, out, err);
+  if (c.spans->parsed()) return run_spans(o, out, err);
   return run_render(o, out, err);
 }
 

@@ -15,12 +15,14 @@ struct options {
   double duration = 10;
   int pid = 0;
   std::string call_graph = "auto";
+  bool region_only = false;  ///< cpu: sample only where the program says (perf_region)
   std::vector<std::string> command;
   std::string folded;      ///< render: a folded-stacks file
   std::string base, head;  ///< diff: folded files, or folders holding profile.folded
   std::string title;
   std::vector<std::string> files;  ///< latency: recorded operations
-  std::string operation;           ///< latency: one operation (default: all)
+  std::string operation;           ///< latency, spans: one operation (default: all)
+  std::size_t most = 200'000;      ///< spans: at most this many, the earliest
 };
 
 struct commands {
@@ -30,9 +32,10 @@ struct commands {
   CLI::App* render = nullptr;
   CLI::App* diff = nullptr;
   CLI::App* latency = nullptr;
+  CLI::App* spans = nullptr;
   /// Whether one of them was given.
   bool parsed() const {
-    for (const CLI::App* c : {cpu, offcpu, heap, render, diff, latency}) {
+    for (const CLI::App* c : {cpu, offcpu, heap, render, diff, latency, spans}) {
       if (c->parsed()) return true;
     }
     return false;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,8 @@
 
 #include "perftrack/bench/instructions.hpp"
 #include "perftrack/bench/shards.hpp"
+#include "perftrack/profile/capture.hpp"
+#include "perftrack/profile/profile.hpp"
 
 namespace perftrack::bench {
 namespace {
@@ -253,6 +256,48 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
   }
 }
 
+// A benchmark's name as a folder name.
+std::string folder_name(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '-') c = '_';
+  }
+  return out;
+}
+
+/// Samples a second in a profiled run: a benchmark's measured region lasts
+/// a fraction of a second, so more often than perftrack profile's 99 Hz;
+/// a prime, so not in step with the code's own loops.
+constexpr unsigned profile_hz = 997;
+
+// Each benchmark that ran, once more in a process of its own under perf,
+// which samples only while the runner measures (run_options::measured_region).
+// A profile that fails is a warning: the timings stand.
+void add_profiles(const harness_options& o, harness_outcome& out, std::ostream& err) {
+  std::ostringstream quiet_log;
+  std::ostream& log = o.quiet ? quiet_log : err;
+  for (auto& r : out.results) {
+    if (r.status != run_status::ok) continue;
+    const fs::path dir = fs::absolute(o.profile_dir) / folder_name(r.name);
+    profile::cpu_options c{.hz = profile_hz, .work_dir = dir, .controlled = true};
+    c.command = child_arguments(o, {r.name}, o.repetitions, "--shard-out", dir / ".shard");
+    std::error_code ec;
+    c.command[0] = fs::read_symlink("/proc/self/exe", ec).string();
+    if (!o.quiet) fmt::print(err, "{}: profiling {}\n", o.label, r.name);
+    auto p = profile::capture_cpu(c, log);
+    fs::remove(dir / ".shard", ec);
+    auto written = p ? profile::write_outputs(*p, dir, r.name)
+                     : expected<std::vector<fs::path>>(failure{p.error()});
+    if (!written) {
+      out.warnings.push_back({"not_profiled", fmt::format("{} was not profiled: {}", r.name,
+                                                          written.error().message)});
+      fmt::print(err, "{}: {}\n", o.label, out.warnings.back().message);
+      continue;
+    }
+    r.profile = dir.string();
+  }
+}
+
 }  // namespace
 
 int default_repetitions(bool quick) { return quick ? 5 : 10; }
@@ -298,6 +343,9 @@ harness_outcome run_benchmarks(const std::vector<const definition*>& selected,
   }
   if (!o.shard_out.empty()) {  // a process of a run
     ro.keep_latencies = true;
+    // Under perftrack bench --profile: perf samples the measured regions only.
+    std::shared_ptr<profile::perf_region> region = profile::perf_region::from_environment();
+    if (region) ro.measured_region = [region](bool on) { region->sample(on); };
     out.shard = encode_shard(run_here(selected, config, o, ro, err));
     return out;
   }
@@ -308,6 +356,7 @@ harness_outcome run_benchmarks(const std::vector<const definition*>& selected,
     out.results = run_here(selected, config, o, ro, err);
   }
   if (o.count) add_counts(selected, o, out, err);
+  if (o.profile) add_profiles(o, out, err);
   return out;
 }
 

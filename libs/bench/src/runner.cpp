@@ -14,6 +14,22 @@
 namespace perftrack::bench {
 namespace {
 
+// run_options::measured_region, told true now and false at the end of scope.
+class measured_region {
+public:
+  explicit measured_region(const std::function<void(bool)>& tell) : tell_(tell) {
+    if (tell_) tell_(true);
+  }
+  ~measured_region() {
+    if (tell_) tell_(false);
+  }
+  measured_region(const measured_region&) = delete;
+  measured_region& operator=(const measured_region&) = delete;
+
+private:
+  const std::function<void(bool)>& tell_;
+};
+
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -106,6 +122,7 @@ void runner::measure(const definition& d, const suite_config& config, result& r)
     r.iterations = static_cast<std::uint64_t>(calls_per_sample(d, config));
   }
   std::vector<double> latencies;
+  const measured_region region(options_.measured_region);
   for (int rep = 0; rep < options_.repetitions; ++rep) {
     sample_figures f = sample(d, config, r);
     r.wall_ns.push_back(f.wall_ns);

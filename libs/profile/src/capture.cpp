@@ -6,11 +6,14 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -28,10 +31,11 @@ bool on_path(const std::string& tool) {
   return false;
 }
 
-/// Runs argv with stdout to `out` (or inherited) and stderr to `err`;
-/// returns the exit status (128 + signal when killed), or -1.
+/// Runs argv with stdout to `out` (or inherited) and stderr to `err`, with
+/// this environment and `extra_env` ("NAME=value"); returns the exit status
+/// (128 + signal when killed), or -1.
 int run(const std::vector<std::string>& argv, const std::filesystem::path& out,
-        const std::filesystem::path& err) {
+        const std::filesystem::path& err, const std::vector<std::string>& extra_env = {}) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!out.empty())
@@ -42,8 +46,12 @@ int run(const std::vector<std::string>& argv, const std::filesystem::path& out,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return -1;
   int status = 0;
@@ -68,6 +76,25 @@ std::string last_lines(const std::filesystem::path& file, std::size_t most) {
 
 enum class sampling { on_cpu, off_cpu };
 
+constexpr const char* control_variable = "PERFTRACK_PERF_CONTROL";
+
+/// perf's control fifos in `dir` (made afresh), its options for them and the
+/// variable that tells the command where they are.
+expected<std::pair<std::vector<std::string>, std::string>> control_fifos(
+    const std::filesystem::path& dir) {
+  const auto control = dir / "perf.control", ack = dir / "perf.ack";
+  for (const auto& fifo : {control, ack}) {
+    std::error_code ec;
+    std::filesystem::remove(fifo, ec);
+    if (::mkfifo(fifo.c_str(), 0600) != 0)
+      return failure{
+          fmt::format("cannot make the fifo {}: {}", fifo.string(), std::strerror(errno))};
+  }
+  const auto pair = control.string() + "," + ack.string();
+  return std::pair{std::vector<std::string>{"-D", "-1", "--control", "fifo:" + pair},
+                   fmt::format("{}={}", control_variable, pair)};
+}
+
 /// `perf record` of the command or the process, then `perf script` read back.
 expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& log,
                               sampling what = sampling::on_cpu) {
@@ -79,6 +106,13 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
     argv.insert(argv.end(), {"-e", "cpu-clock", "-F", std::to_string(o.hz)});
   } else {
     argv.insert(argv.end(), {"-e", "sched:sched_switch", "--switch-events"});
+  }
+  std::vector<std::string> env;
+  if (o.controlled) {
+    auto fifos = control_fifos(o.work_dir);
+    if (!fifos) return failure{fifos.error()};
+    argv.insert(argv.end(), fifos->first.begin(), fifos->first.end());
+    env.push_back(fifos->second);
   }
   if (o.pid) {
     argv.insert(argv.end(),
@@ -92,7 +126,12 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
       what == sampling::on_cpu ? fmt::format("at {} Hz", o.hz) : std::string("of sched_switch"),
       dwarf ? "DWARF" : "frame-pointer");
   const auto started = std::chrono::system_clock::now();
-  const int rc = run(argv, {}, err);
+  const int rc = run(argv, {}, err, env);
+  if (o.controlled) {
+    std::error_code ec;
+    std::filesystem::remove(o.work_dir / "perf.control", ec);
+    std::filesystem::remove(o.work_dir / "perf.ack", ec);
+  }
   if (rc < 0) return failure{"cannot start perf: install linux-perf (scripts/setup.sh does)"};
   if (rc != 0 && !std::filesystem::exists(data))
     return failure{fmt::format("perf record failed (exit {}):\n{}", rc, last_lines(err, 5))};
@@ -118,6 +157,40 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
 }
 
 }  // namespace
+
+std::unique_ptr<perf_region> perf_region::from_environment() {
+  const char* value = std::getenv(control_variable);
+  if (value == nullptr) return nullptr;
+  const std::string pair = value;
+  ::unsetenv(control_variable);  // for this process, not the ones it starts
+  const auto comma = pair.find(',');
+  if (comma == std::string::npos) return nullptr;
+  // Read-write: opening a fifo so never waits for the other end.
+  const int control = ::open(pair.substr(0, comma).c_str(), O_RDWR | O_CLOEXEC);
+  const int ack = ::open(pair.substr(comma + 1).c_str(), O_RDWR | O_CLOEXEC);
+  if (control < 0 || ack < 0) {
+    if (control >= 0) ::close(control);
+    if (ack >= 0) ::close(ack);
+    return nullptr;
+  }
+  return std::make_unique<perf_region>(control, ack);
+}
+
+perf_region::~perf_region() {
+  ::close(control_);
+  ::close(ack_);
+}
+
+bool perf_region::sample(bool on) {
+  const std::string_view command = on ? "enable\n" : "disable\n";
+  if (::write(control_, command.data(), command.size()) != static_cast<ssize_t>(command.size()))
+    return false;
+  char reply[8] = {};
+  ssize_t got = 0;
+  while ((got = ::read(ack_, reply, sizeof reply)) < 0 && errno == EINTR) {
+  }
+  return got > 0 && std::string_view(reply, static_cast<std::size_t>(got)).starts_with("ack");
+}
 
 std::optional<std::string> perf_unavailable() {
   if (!on_path("perf"))

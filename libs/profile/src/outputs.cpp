@@ -247,16 +247,12 @@ std::string summary_markdown(const profile& p, std::string_view title) {
   return out;
 }
 
-std::string diff_markdown(const profile& before, const profile& after, std::string_view title) {
-  struct change {
-    std::string name;
-    double self = 0, total = 0;  // share points, after - before
-  };
-  std::map<std::string, change> by_name;
+std::vector<frame_change> frame_changes(const profile& before, const profile& after) {
+  std::map<std::string, frame_change> by_name;
   const auto add = [&](const profile& p, double sign) {
     const double all = static_cast<double>(std::max<std::uint64_t>(1, p.samples()));
     for (const auto& [name, f] : totals_by_name(p)) {
-      change& c = by_name[name];
+      frame_change& c = by_name[name];
       c.name = name;
       c.self += sign * static_cast<double>(f.self) / all;
       c.total += sign * static_cast<double>(f.total) / all;
@@ -264,11 +260,16 @@ std::string diff_markdown(const profile& before, const profile& after, std::stri
   };
   add(after, 1);
   add(before, -1);
-  std::vector<change> changes;
+  std::vector<frame_change> changes;
   for (auto& [name, c] : by_name) changes.push_back(std::move(c));
-  std::sort(changes.begin(), changes.end(), [](const change& a, const change& b) {
+  std::sort(changes.begin(), changes.end(), [](const frame_change& a, const frame_change& b) {
     return a.self != b.self ? a.self > b.self : a.name < b.name;
   });
+  return changes;
+}
+
+std::string diff_markdown(const profile& before, const profile& after, std::string_view title) {
+  const auto changes = frame_changes(before, after);
   const auto points = [](double v) { return fmt::format("{:+.1f} pp", 100 * v); };
   std::string out = fmt::format(
       "# {}\n\n- before: {} {}; after: {} {} (shares compared, so lengths may differ)\n",

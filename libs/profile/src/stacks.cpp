@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <unordered_map>
 
@@ -251,6 +252,19 @@ expected<profile> read_folded(std::istream& in) {
     p.stacks.push_back(std::move(s));
   }
   normalize(p);
+  return p;
+}
+
+expected<profile> read_profile(const std::filesystem::path& path) {
+  std::filesystem::path file = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) file /= "profile.folded";
+  std::ifstream in(file);
+  if (!in)
+    return failure{fmt::format(
+        "cannot read {}: give a folded file or a folder holding profile.folded", file.string())};
+  auto p = read_folded(in);
+  if (!p) return failure{fmt::format("{}: {}", file.string(), p.error().message)};
   return p;
 }
 

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "perftrack/profile/spans.hpp"
 #include "tree.hpp"
 
 namespace perftrack::profile {
@@ -116,6 +118,50 @@ TEST(ProfileTest, SummaryNamesTheTopFramesAndTheUnwinding) {
   const std::string md = summary_markdown(p, "hot");
   EXPECT_NE(md.find("unwinding: fp; 25.0% of the stacks"), std::string::npos) << md;
   EXPECT_NE(md.find("| burn_70 | 50.0% | 50.0% |"), std::string::npos) << md;
+}
+
+}  // namespace
+}  // namespace perftrack::profile
+
+namespace perftrack::profile {
+namespace {
+
+// Each lane's events must open and close in turn, never overlapping: what
+// speedscope's evented profiles require.
+TEST(SpansTest, OverlappingSpansGoOnLanesThatNest) {
+  const std::int64_t ms = 1'000'000;
+  const std::vector<span> spans = {{"claim", "s1", 0, 10 * ms, true},
+                                   {"send", "s1", 5 * ms, 8 * ms, true},
+                                   {"elect", "s1", 10 * ms, 12 * ms, false},
+                                   {"claim", "s2", 1 * ms, 2 * ms, true},
+                                   {"send", "s1", 9 * ms, 20 * ms, true}};
+  const auto doc = nlohmann::json::parse(spans_speedscope_json(spans, "ops"));
+  const auto& frames = doc["shared"]["frames"];
+  ASSERT_EQ(frames.size(), 3u);  // claim, send, elect (failed); s2 shares claim
+  EXPECT_EQ(frames[2]["name"], "elect (failed)");
+  const auto& profiles = doc["profiles"];
+  ASSERT_EQ(profiles.size(), 3u);  // s1 needs two lanes, s2 one
+  EXPECT_EQ(profiles[0]["name"], "session s1, lane 1 of 2");
+  EXPECT_EQ(profiles[2]["name"], "session s2");
+  std::size_t events = 0;
+  for (const auto& p : profiles) {
+    EXPECT_EQ(p["type"], "evented");
+    double last = -1;
+    bool open = false;
+    for (const auto& e : p["events"]) {
+      const double at = e["at"];
+      EXPECT_GE(at, last);
+      EXPECT_EQ(e["type"] == "O", !open);
+      open = !open;
+      last = at;
+      ++events;
+    }
+    EXPECT_FALSE(open);
+    EXPECT_LE(p["startValue"].get<double>(), p["events"][0]["at"].get<double>());
+    EXPECT_EQ(p["endValue"].get<double>(), last);
+  }
+  EXPECT_EQ(events, 2 * spans.size());
+  EXPECT_EQ(profiles[2]["events"][0]["at"], 1.0);  // milliseconds from the first span
 }
 
 }  // namespace

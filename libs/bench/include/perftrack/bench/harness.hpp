@@ -41,6 +41,11 @@ struct harness_options {
   /// hand back a shard.
   std::filesystem::path shard_out;
   std::filesystem::path count_out;
+  /// Also profile each benchmark that ran: once more, in a process of its
+  /// own under `perf record`, sampling only its measured region; the
+  /// outputs go to profile_dir/<benchmark>/ and result::profile.
+  bool profile = false;
+  std::filesystem::path profile_dir = "results/profiles";
 };
 
 struct harness_outcome {

@@ -48,6 +48,10 @@ struct run_options {
   /// this --callgrind-out-file): each benchmark marked count_instructions
   /// gives result::counts, one per repetition; the others are skipped.
   std::filesystem::path callgrind_out;
+  /// Called with true before a benchmark's samples and false after them
+  /// (not around calibration or warm-up): `perftrack bench --profile`
+  /// switches the profiler on and off here.
+  std::function<void(bool measuring)> measured_region;
 };
 
 struct result {
@@ -71,6 +75,9 @@ struct result {
   /// before it); the largest over processes; 0 when unknown.
   double peak_rss_bytes = 0;
   instruction_counts counts;  ///< under Callgrind (run_options::callgrind_out)
+  /// `perftrack bench --profile`: the folder of this benchmark's CPU profile
+  /// (absolute; empty when not profiled).
+  std::string profile;
   std::vector<warning> warnings;
 };
 

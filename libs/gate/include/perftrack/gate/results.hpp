@@ -61,6 +61,9 @@ struct benchmark_result {
   /// The most memory the benchmark's process held while it ran (perftrack's
   /// peak_rss_bytes), 0 when the input does not say. Not compared by the gate.
   double peak_rss_bytes = 0;
+  /// perftrack's `profile`: the folder of the benchmark's CPU profile
+  /// (perftrack bench --profile), empty when none. Not compared by the gate.
+  std::string profile;
 };
 
 struct result_set {

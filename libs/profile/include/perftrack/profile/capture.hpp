@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -23,6 +24,30 @@ struct cpu_options {
   std::optional<int> pid;            ///< attach to this process
   double duration_s = 10;            ///< with pid: how long
   std::filesystem::path work_dir;    ///< where perf.data goes
+  /// Start with sampling off: the command switches it on and off around the
+  /// region it measures (perf_region, through the fifos its environment's
+  /// PERFTRACK_PERF_CONTROL names).
+  bool controlled = false;
+};
+
+/// The profiled program's side of cpu_options::controlled: switches perf's
+/// sampling on and off through perf's control fifos (`perf record
+/// --control`), each switch acknowledged by perf before it returns.
+class perf_region {
+public:
+  /// The fifos PERFTRACK_PERF_CONTROL names: empty when this program is not
+  /// profiled that way, or they cannot be opened.
+  static std::unique_ptr<perf_region> from_environment();
+  perf_region(int control_fd, int ack_fd) noexcept : control_(control_fd), ack_(ack_fd) {}
+  ~perf_region();
+  perf_region(const perf_region&) = delete;
+  perf_region& operator=(const perf_region&) = delete;
+  /// Sampling on (true) or off; false when perf did not acknowledge.
+  bool sample(bool on);
+
+private:
+  int control_;
+  int ack_;
 };
 
 /// A missing or forbidden profiler: what to install or change (the CLI exits 2).

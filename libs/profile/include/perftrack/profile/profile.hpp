@@ -64,6 +64,10 @@ void write_folded(const profile& p, std::ostream& out);
 /// stackcollapse scripts or inferno); a malformed line is an error naming it.
 expected<profile> read_folded(std::istream& in);
 
+/// Reads folded stacks from `path`: a folded file, or a profile folder
+/// (its profile.folded). Errors name the file.
+expected<profile> read_profile(const std::filesystem::path& path);
+
 /// pprof: a gzip-compressed perftools.profiles.Profile with two sample types
 /// (samples/count and the event's weight), one function and one location per
 /// distinct frame name.
@@ -81,6 +85,17 @@ std::string flamegraph_html(const profile& p, std::string_view title);
 /// profiles of different lengths compare.
 std::string diff_flamegraph_html(const profile& before, const profile& after, bool on_after,
                                  std::string_view title);
+
+/// How a frame's share of all samples changed, in shares (0.05: five
+/// percentage points), self and total.
+struct frame_change {
+  std::string name;
+  double self = 0;
+  double total = 0;
+};
+
+/// Every frame of either profile, the one whose self share grew most first.
+std::vector<frame_change> frame_changes(const profile& before, const profile& after);
 
 /// Markdown: the frames whose share of samples (self and total) grew and
 /// shrank most from `before` to `after`.
