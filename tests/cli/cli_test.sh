@@ -481,6 +481,34 @@ compare_baseline_directory_history_and_bad_input)
   expect_contains "$err" "not a usable history database"
   cmp -s damaged.db base/history.db || fail "the damaged history was modified"
   ;;
+compare_names_the_frames_that_grew_in_profiles)
+  # Two perftrack runs of one benchmark, the second 40% slower, each with a
+  # profile (as perftrack bench --profile stores it): the comment names the
+  # frame whose share grew and links the differential flame graph it wrote.
+  mkdir base-prof head-prof
+  printf 'main;run;parse 70\nmain;run;<b>hash 30\n' > base-prof/profile.folded
+  printf 'main;run;parse 50\nmain;run;<b>hash 50\n' > head-prof/profile.folded
+  results() { # samples-factor profile-dir
+    jq -n --argjson k "$1" --arg p "$2" '{schema_version: 1, tool: {name: "perftrack", version: "0.1.0"},
+      environment: {cpu_model: "x", logical_cpus: 2, compiler: "g++", build_type: "Release", flags: "-O3"},
+      run: {quick: true, repetitions: 8, processes: 1, warnings: []},
+      benchmarks: [{name: "decode/json", category: "decode", kind: "micro", unit: "ns",
+        direction: "lower_is_better", status: "ok", iterations: 1000,
+        samples: [100, 101, 99, 100, 102, 100, 98, 101] | map(. * $k), profile: $p}]}'
+  }
+  results 1 "$work/base-prof" > base.json
+  results 1.4 "$work/head-prof" > head.json
+  run compare --results head.json --baseline base.json --comment comment.md --fail-on never
+  [[ $status == 0 ]] || fail "status $status: $err"
+  comment="$(cat comment.md)"
+  expect_contains "$comment" "### CPU profiles"
+  expect_contains "$comment" "| decode/json | critical | [flame graph]($work/head-prof/flamegraph.html) | \\<b\\>hash +20.0 pp ([diff]($work/head-prof/diff.html)) |"
+  [[ -s head-prof/diff.html && -s head-prof/diff.md ]] || fail "no diff written: $(ls head-prof)"
+  # No profile on the baseline's side: the head's is linked all the same.
+  jq 'del(.benchmarks[0].profile)' base.json > base-bare.json
+  run compare --results head.json --baseline base-bare.json --comment bare.md --fail-on never
+  expect_contains "$(cat bare.md)" "| decode/json | critical | [flame graph]($work/head-prof/flamegraph.html) | no baseline profile |"
+  ;;
 ab_runs_interleaved_pairs_and_confirms)
   fake="/usr/bin/python3 $data/fake_bench.py"
   run ab --rounds 4 --confirm --json ab.json \

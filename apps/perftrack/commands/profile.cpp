@@ -2,12 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <thread>
+#include <tuple>
 
 #include "commands/common.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/profile/capture.hpp"
+#include "perftrack/profile/continuous.hpp"
 #include "perftrack/profile/profile.hpp"
 #include "perftrack/profile/spans.hpp"
 
@@ -21,11 +28,13 @@ commands add(CLI::App& app, options& o) {
   // cpu and offcpu take the same options.
   const auto sampled = [&](const char* name, const char* what) {
     CLI::App* sub = cmd->add_subcommand(name, what);
-    sub->add_option("--hz", o.hz, "Samples a second per CPU (default 99)")
+    sub->add_option("--hz", o.hz, "Samples a second per CPU (default 99; 19 with --continuous)")
         ->check(CLI::Range(1u, 10000u));
     sub->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
     sub->add_option("--pid", o.pid, "Attach to this process instead of running a command");
-    sub->add_option("--duration", o.duration, "With --pid: seconds to sample (default 10)")
+    sub->add_option("--duration", o.duration,
+                    "With --pid: seconds to sample (default 10); with --continuous: stop after "
+                    "this many seconds")
         ->check(CLI::Range(0.01, 86400.0));
     sub->add_option("--call-graph", o.call_graph,
                     "fp, dwarf, or auto: frame pointers, DWARF when most stacks are truncated")
@@ -39,6 +48,12 @@ commands add(CLI::App& app, options& o) {
   c.cpu->add_flag("--region-only", o.region_only,
                   "Start with sampling off: the command switches it on and off around what it "
                   "measures (perftrack::profile::perf_region; docs/profile.md)");
+  c.cpu->add_flag("--continuous", o.continuous,
+                  "Keep a ring of per-window profiles in --out/windows/ (every CPU when neither "
+                  "a command nor --pid is given) until the end or a signal; then scope.html");
+  c.cpu->add_option("--window", o.window,
+                    "With --continuous: one profile per window (default 10s)");
+  c.cpu->add_option("--keep", o.keep, "With --continuous: how much to keep (default 1h)");
   c.offcpu =
       sampled("offcpu", "Time blocked by stack (sched_switch): -- COMMAND ARGS... or --pid PID");
   c.heap = cmd->add_subcommand(
@@ -63,6 +78,14 @@ commands add(CLI::App& app, options& o) {
       ->required();
   c.latency->add_option("--operation", o.operation, "Only this operation (default: every one)");
   c.latency->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  c.scope = cmd->add_subcommand(
+      "scope",
+      "A continuous profile's heat map (scope.html); with --from/--to, that range's outputs");
+  c.scope->add_option("dir", o.dir, "The folder of perftrack profile cpu --continuous")->required();
+  c.scope->add_option("--from", o.from, "From this time (ISO 8601; default: the first sample)");
+  c.scope->add_option("--to", o.to, "To this time (ISO 8601; default: the last sample)");
+  c.scope->add_option("--out", o.out, "The folder for the outputs (default: dir)");
+  c.scope->add_option("--title", o.title, "The title (default: the folder)");
   c.spans = cmd->add_subcommand(
       "spans", "Recorded operations on a timeline: speedscope's evented profile, per session");
   c.spans->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
@@ -92,19 +115,101 @@ int write_all(const perftrack::profile::profile& p, const options& o, const std:
   return exit_ok;
 }
 
+std::atomic<bool> stop_requested{false};
+extern "C" void stop_continuous(int) { stop_requested = true; }
+
+/// scope.html of `t` into `dir`, and with a range the usual outputs.
+int write_scope(const perftrack::profile::timeline& t, const std::string& dir,
+                const std::string& title, bool range, std::ostream& out, std::ostream& err) {
+  if (t.samples.empty())
+    return fail(err, "no sample in that time: see scope.html for when there are");
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"scope.html", perftrack::profile::scope_html(t, title)}};
+  if (auto w = perftrack::profile::write_files(dir, files); !w) return fail(err, w.error().message);
+  out << fmt::format("wrote {}/scope.html: {} samples\n", dir, t.samples.size());
+  if (!range) return exit_ok;
+  options sub;
+  sub.out = dir;
+  return write_all(perftrack::profile::timeline_profile(t), sub, title, out, err);
+}
+
+/// cpu --continuous: windows until the end, a signal or --duration; then scope.html.
+int run_continuous(const options& o, std::ostream& out, std::ostream& err) {
+  if (o.pid > 0 && !o.command.empty())
+    return fail(err, "give a command after --, or --pid, not both");
+  const auto window = parse_duration_arg(o.window), keep = parse_duration_arg(o.keep);
+  if (!window || *window < 1'000'000'000)
+    return fail(err,
+                fmt::format("--window {}: give whole seconds, at least 1s (e.g. 10s)", o.window));
+  if (!keep || *keep < *window)
+    return fail(err,
+                fmt::format("--keep {}: give a duration at least the window (e.g. 1h)", o.keep));
+  perftrack::profile::continuous_options c;
+  c.hz = o.hz > 0 ? o.hz : 19;
+  c.window = std::chrono::milliseconds(*window / 1'000'000);
+  c.keep = std::chrono::milliseconds(*keep / 1'000'000);
+  c.command = o.command;
+  if (o.pid > 0) c.pid = o.pid;
+  c.dir = o.out;
+  std::signal(SIGINT, stop_continuous);
+  std::signal(SIGTERM, stop_continuous);
+  std::jthread timer;
+  if (o.duration > 0) {
+    timer = std::jthread([d = o.duration](std::stop_token token) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(d);
+      while (!token.stop_requested() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      stop_requested = true;
+    });
+  }
+  auto status = perftrack::profile::run_continuous(c, stop_requested, err);
+  if (timer.joinable()) timer.request_stop();
+  if (!status) return fail(err, status.error().message);
+  out << fmt::format("{} windows, {} samples, {} older windows removed\n", status->windows,
+                     status->samples, status->pruned);
+  auto t = perftrack::profile::read_timeline(o.out, 0, std::numeric_limits<std::int64_t>::max());
+  if (!t) return fail(err, t.error().message);
+  std::string title = o.title;
+  if (title.empty()) {
+    title = o.pid > 0 ? fmt::format("pid {}", o.pid) : o.command.empty() ? "every CPU" : "";
+    for (const auto& a : o.command) title += (title.empty() ? "" : " ") + a;
+  }
+  return write_scope(*t, o.out, "Continuous CPU: " + title, false, out, err);
+}
+
+/// scope DIR [--from --to]: the heat map, and a range's outputs.
+int run_scope(const options& o, std::ostream& out, std::ostream& err) {
+  std::int64_t from = 0, to = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [text, into, name] :
+       {std::tuple{o.from, &from, "--from"}, std::tuple{o.to, &to, "--to"}}) {
+    if (text.empty()) continue;
+    const auto ns = parse_time_arg(text);
+    if (!ns)
+      return fail(
+          err, fmt::format("{} {}: give an ISO 8601 time, e.g. 2026-11-27T14:05:00Z", name, text));
+    *into = *ns / 1'000'000;
+  }
+  auto t = perftrack::profile::read_timeline(o.dir, from, to);
+  if (!t) return fail(err, t.error().message);
+  const std::string dir = o.out == "perftrack-profile" ? o.dir : o.out;
+  const std::string title = o.title.empty() ? "Continuous CPU: " + o.dir : o.title;
+  return write_scope(*t, dir, title, !o.from.empty() || !o.to.empty(), out, err);
+}
+
 int run_sampled(const options& o, bool on_cpu, std::ostream& out, std::ostream& err) {
+  if (on_cpu && o.continuous) return run_continuous(o, out, err);
   if ((o.pid > 0) == !o.command.empty())
     return fail(err, "give either a command after -- or --pid PID");
   if (auto why = perftrack::profile::perf_unavailable()) return fail(err, *why);
   perftrack::profile::cpu_options c;
-  c.hz = o.hz;
+  c.hz = o.hz > 0 ? o.hz : 99;
   c.mode = o.call_graph == "fp"      ? perftrack::profile::unwinding::frame_pointers
            : o.call_graph == "dwarf" ? perftrack::profile::unwinding::dwarf
                                      : perftrack::profile::unwinding::automatic;
   c.command = o.command;
   c.controlled = o.region_only;
   if (o.pid > 0) c.pid = o.pid;
-  c.duration_s = o.duration;
+  c.duration_s = o.duration > 0 ? o.duration : 10;
   c.work_dir = o.out;
   auto p =
       on_cpu ? perftrack::profile::capture_cpu(c, err) : perftrack::profile::capture_offcpu(c, err);
@@ -232,6 +337,7 @@ int run(const commands& c, const options& o, std::ostream& out, std::ostream& er
   if (c.diff->parsed()) return run_diff(o, out, err);
   if (c.latency->parsed()) return run_latency(o, out, err);
   if (c.spans->parsed()) return run_spans(o, out, err);
+  if (c.scope->parsed()) return run_scope(o, out, err);
   return run_render(o, out, err);
 }
 

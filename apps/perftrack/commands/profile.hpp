@@ -10,12 +10,16 @@
 namespace perftrack::cli::profile_command {
 
 struct options {
-  unsigned hz = 99;
+  unsigned hz = 0;  ///< 0: 99, or 19 with --continuous
   std::string out = "perftrack-profile";
-  double duration = 10;
+  double duration = 0;  ///< 0: not given (10 s with --pid; until the end with --continuous)
   int pid = 0;
   std::string call_graph = "auto";
   bool region_only = false;  ///< cpu: sample only where the program says (perf_region)
+  bool continuous = false;   ///< cpu: a ring of per-window profiles
+  std::string window = "10s", keep = "1h";  ///< --continuous
+  std::string dir;                          ///< scope: a continuous profile's folder
+  std::string from, to;                     ///< scope: a time range (ISO 8601)
   std::vector<std::string> command;
   std::string folded;      ///< render: a folded-stacks file
   std::string base, head;  ///< diff: folded files, or folders holding profile.folded
@@ -33,9 +37,10 @@ struct commands {
   CLI::App* diff = nullptr;
   CLI::App* latency = nullptr;
   CLI::App* spans = nullptr;
+  CLI::App* scope = nullptr;
   /// Whether one of them was given.
   bool parsed() const {
-    for (const CLI::App* c : {cpu, offcpu, heap, render, diff, latency, spans}) {
+    for (const CLI::App* c : {cpu, offcpu, heap, render, diff, latency, spans, scope}) {
       if (c->parsed()) return true;
     }
     return false;

@@ -20,7 +20,7 @@ std::map<std::string, std::string> profiles_of(const gate::result_set& run) {
   return out;
 }
 
-/// "`frame` +4.1 pp, ...": the frames whose self share grew most (at most
+/// "frame +4.1 pp, ...": the frames whose self share grew most (at most
 /// three, each by at least 0.5 pp), and the diff written beside the head's.
 std::string grown_frames(const std::string& name, const std::string& base_dir,
                          const std::string& head_dir) {
@@ -32,7 +32,7 @@ std::string grown_frames(const std::string& name, const std::string& base_dir,
   int named = 0;
   for (const auto& f : profile::frame_changes(*base, *head)) {
     if (named == 3 || f.self < 0.005) break;
-    out += fmt::format("{}`{}` {:+.1f} pp", named++ == 0 ? "" : ", ",
+    out += fmt::format("{}{} {:+.1f} pp", named++ == 0 ? "" : ", ",
                        store::escape_markdown_cell(f.name), 100 * f.self);
   }
   const std::string title = name + ": baseline vs this run";

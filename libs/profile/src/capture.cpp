@@ -5,9 +5,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,64 +13,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
-extern char** environ;
+#include "process.hpp"
 
 namespace perftrack::profile {
 namespace {
 
-bool on_path(const std::string& tool) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path == nullptr ? "/usr/bin:/bin" : path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (::access((std::filesystem::path(dir) / tool).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-/// Runs argv with stdout to `out` (or inherited) and stderr to `err`, with
-/// this environment and `extra_env` ("NAME=value"); returns the exit status
-/// (128 + signal when killed), or -1.
-int run(const std::vector<std::string>& argv, const std::filesystem::path& out,
-        const std::filesystem::path& err, const std::vector<std::string>& extra_env = {}) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!out.empty())
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
-  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
-  env.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
-
-std::string last_lines(const std::filesystem::path& file, std::size_t most) {
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) {
-    if (!l.empty()) lines.push_back(l);
-  }
-  std::string out;
-  for (std::size_t i = lines.size() > most ? lines.size() - most : 0; i < lines.size(); ++i)
-    out += (out.empty() ? "" : "\n") + lines[i];
-  return out;
-}
+using detail::last_lines;
+using detail::on_path;
+using detail::run;
 
 enum class sampling { on_cpu, off_cpu };
 

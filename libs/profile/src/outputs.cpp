@@ -117,6 +117,7 @@ std::string flame_page(const flame_tree& t, const profile& p, std::string_view t
       escape_markup(title), p.samples(), escape_markup(p.sample_type), escape_markup(p.event),
       p.unwinding.empty() ? "unknown" : escape_markup(p.unwinding),
       percent(p.truncated, p.samples()));
+  out += "<main id=\"flame-mount\"></main>\n";
   out += "<script type=\"application/json\" id=\"flame-data\">";
   out += script_safe(data);
   out += "</script>\n<script>\n";

@@ -88,18 +88,29 @@ std::uint64_t profile::weight() const noexcept {
   return n;
 }
 
-void normalize(profile& p) {
+std::vector<std::uint32_t> normalize(profile& p) {
   // By frames, frame by frame: a stack's descendants follow it directly.
-  std::map<std::vector<std::string>, stack_count> by_key;
+  std::map<std::vector<std::string>, std::pair<stack_count, std::uint32_t>> by_key;
+  std::vector<decltype(by_key)::iterator> went;
+  went.reserve(p.stacks.size());
   for (auto& s : p.stacks) {
-    auto [it, fresh] = by_key.try_emplace(s.frames, std::move(s));
+    auto key = s.frames;
+    auto [it, fresh] = by_key.try_emplace(std::move(key), std::pair{std::move(s), 0u});
     if (!fresh) {
-      it->second.samples += s.samples;
-      it->second.weight += s.weight;
+      it->second.first.samples += s.samples;
+      it->second.first.weight += s.weight;
     }
+    went.push_back(it);
   }
   p.stacks.clear();
-  for (auto& [key, s] : by_key) p.stacks.push_back(std::move(s));
+  for (auto& [key, s] : by_key) {
+    s.second = static_cast<std::uint32_t>(p.stacks.size());
+    p.stacks.push_back(std::move(s.first));
+  }
+  std::vector<std::uint32_t> index;
+  index.reserve(went.size());
+  for (const auto& it : went) index.push_back(it->second.second);
+  return index;
 }
 
 bool reaches_entry(const std::vector<std::string>& frames) {
@@ -114,6 +125,12 @@ bool reaches_entry(const std::vector<std::string>& frames) {
 }
 
 expected<profile> parse_perf_script(std::istream& in) {
+  std::vector<timed_sample> times;
+  return parse_perf_script(in, times);
+}
+
+expected<profile> parse_perf_script(std::istream& in, std::vector<timed_sample>& times) {
+  times.clear();
   profile p;
   std::string line;
   std::vector<std::string> frames;  // innermost first, as perf prints them
@@ -126,6 +143,7 @@ expected<profile> parse_perf_script(std::istream& in) {
     if (frames.empty()) frames.emplace_back("[no stack]");
     std::reverse(frames.begin(), frames.end());
     if (!reaches_entry(frames)) ++p.truncated;
+    times.push_back({last, static_cast<std::uint32_t>(p.stacks.size())});
     p.stacks.push_back({std::move(frames), 1, period});
     frames.clear();
   };
@@ -147,9 +165,11 @@ expected<profile> parse_perf_script(std::istream& in) {
     }
   }
   finish();
-  // perf's times count from boot: only their difference is kept.
+  // perf's times count from boot (unless -k CLOCK_REALTIME): only their
+  // difference is kept here.
   p.duration_ns = std::llround((last - first) * 1e9);
-  normalize(p);
+  const auto went = normalize(p);
+  for (auto& t : times) t.stack = went[t.stack];
   return p;
 }
 

@@ -2,9 +2,12 @@
 // in view (stacks can be thousands deep) and only frames wider than half a
 // pixel (hundreds of thousands of frames). Click zooms, search highlights
 // and gives the matched share, the toggle flips to an icicle.
-(function () {
+// perftrackFlameGraph(data, mount) draws `data` (the tree in preorder:
+// names, and per node name, depth, total, self) into `mount`, replacing what
+// was there; the page's own tree, if any, is in #flame-data. The scope page
+// calls it again for each selected time range.
+window.perftrackFlameGraph = function (data, mount) {
   'use strict';
-  const data = JSON.parse(document.getElementById('flame-data').textContent);
   const n = data.name.length, ROW = 17;
   // x of each node in samples: its parent's x plus its older siblings' totals.
   const x = new Float64Array(n), parent = new Int32Array(n);
@@ -37,7 +40,7 @@
   const canvas = el('canvas', { id: 'flame' });
   const spacer = el('div', { id: 'spacer' });
   const scroller = el('div', { id: 'scroller' }, canvas, spacer);
-  document.body.append(controls, scroller, detail);
+  mount.replaceChildren(controls, scroller, detail);
 
   let focus = 0, pattern = null, hovered = -1;
   const isMatch = new Uint8Array(n);
@@ -198,9 +201,14 @@
     draw();
   });
   scroller.addEventListener('scroll', draw);
-  window.addEventListener('resize', draw);
+  window.onresize = draw;  // the latest flame graph only
   draw();
   scroller.scrollTop = scroller.scrollHeight;  // the root row is at the bottom
   draw();
   window.perftrackFlame = { data, x, get focus() { return focus; }, describe, nodeAt, draw };
-})();
+  return window.perftrackFlame;
+};
+{
+  const own = document.getElementById('flame-data');
+  if (own) window.perftrackFlameGraph(JSON.parse(own.textContent), document.getElementById('flame-mount'));
+}

@@ -39,8 +39,9 @@ struct profile {
   std::uint64_t weight() const noexcept;
 };
 
-/// Merges equal stacks and sorts them frame by frame.
-void normalize(profile& p);
+/// Merges equal stacks and sorts them frame by frame; returns where each
+/// stack went (the old index's new index).
+std::vector<std::uint32_t> normalize(profile& p);
 
 /// Whether a stack's root is where threads start (_start, clone, start_thread
 /// and the like): otherwise the unwinder stopped short.
@@ -50,6 +51,16 @@ bool reaches_entry(const std::vector<std::string>& frames);
 /// period, event, ip, sym and dso): one stack per sample, innermost frame
 /// first. Unknown symbols become "[dso]"; ';' in names becomes ':'.
 expected<profile> parse_perf_script(std::istream& in);
+
+/// One sample's time and stack: perf's timestamp (seconds; Unix time when
+/// perf records with -k CLOCK_REALTIME) and its index in profile::stacks.
+struct timed_sample {
+  double time_s = 0;
+  std::uint32_t stack = 0;
+};
+
+/// parse_perf_script, also giving each sample's time and stack, in file order.
+expected<profile> parse_perf_script(std::istream& in, std::vector<timed_sample>& times);
 
 /// Reads `perf script --show-switch-events` output of sched:sched_switch
 /// samples: each time a thread is switched out, its stack waits until the

@@ -1,0 +1,99 @@
+// Continuous profiling for real: perftrack profile cpu --continuous samples
+// the 70/30 program with 1 s windows, keeping 3 s. The ring must hold only
+// the newest windows, each sample's time tagged and pointing at a stack of
+// its window; a time range rebuilt by `profile scope --from --to` must hold
+// exactly that range's samples; the scope page must open in chromium with no
+// error and no request, and a drag over its heat map must build the flame
+// graph of exactly the samples of the cells dragged over.
+//
+//     node continuous_test.mjs PERFTRACK PROFILE_HOT
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const puppeteer = require('puppeteer-core');
+const [perftrack, hot] = process.argv.slice(2);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'perftrack-continuous-'));
+const check = (ok, message) => { if (!ok) { console.error('FAIL: ' + message); process.exit(1); } };
+
+try {
+  const out = path.join(work, 'ring');
+  const run = spawnSync(perftrack, ['profile', 'cpu', '--continuous', '--hz', '99', '--window', '1s', '--keep', '3s', '--out', out, '--', hot, '60000000'], { encoding: 'utf8' });
+  check(run.status === 0, `profile cpu --continuous exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+  console.log('continuous: ' + run.stdout.trim().split('\n')[0]);
+  const pruned = Number(/(\d+) older windows removed/.exec(run.stdout)[1]);
+  const dir = path.join(out, 'windows');
+  const starts = fs.readdirSync(dir).filter((f) => f.endsWith('.folded')).map((f) => Number(f.slice(0, -7))).sort((a, b) => a - b);
+  check(starts.length >= 2 && starts.length <= 4, `${starts.length} windows kept: ${starts}`);
+  check(pruned >= 1, `no window was pruned (${run.stdout})`);
+  check(starts[0] >= starts[starts.length - 1] - 3000, `a window older than 3 s is kept: ${starts}`);
+  // Each window: its samples' times are in order, from its start, and point at
+  // its stacks; their count per stack is the folded count.
+  const samples = [];
+  for (const s of starts) {
+    const folded = fs.readFileSync(path.join(dir, `${s}.folded`), 'utf8').trim().split('\n');
+    const counts = folded.map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    const seen = counts.map(() => 0);
+    const times = fs.readFileSync(path.join(dir, `${s}.times`), 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    check(times[0][0] === s, `window ${s} starts at ${times[0][0]}`);
+    times.forEach(([t, k], i) => {
+      check(k < folded.length && (i === 0 || t >= times[i - 1][0]), `window ${s}: sample ${i} (${t} ${k})`);
+      ++seen[k];
+      samples.push([t, folded[k].slice(0, folded[k].lastIndexOf(' '))]);
+    });
+    check(seen.every((n, k) => n === counts[k]), `window ${s}: times ${seen} vs folded ${counts}`);
+  }
+  // A time range rebuilt: exactly its samples.
+  const from = starts[1], to = starts[starts.length - 1] + 500;
+  const iso = (ms) => new Date(ms).toISOString();
+  const range = path.join(work, 'range');
+  const sc = spawnSync(perftrack, ['profile', 'scope', out, '--from', iso(from), '--to', iso(to), '--out', range], { encoding: 'utf8' });
+  check(sc.status === 0, `profile scope exited ${sc.status}: ${sc.stderr}`);
+  const want = samples.filter(([t]) => t >= from && t < to).length;
+  const got = fs.readFileSync(path.join(range, 'profile.folded'), 'utf8').trim().split('\n').reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  check(got === want && want > 0, `the range holds ${got} samples, not ${want}`);
+
+  // The scope page: heat map, then a drag down its second column (a whole second).
+  const browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium', headless: true, protocolTimeout: 60000,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'],
+    userDataDir: path.join(work, 'chromium'),
+  });
+  try {
+    const tab = await browser.newPage();
+    await tab.setViewport({ width: 1200, height: 900 });
+    const problems = [];
+    await tab.setRequestInterception(true);
+    tab.on('request', (r) => { if (r.url().startsWith('file:')) return r.continue(); problems.push('request ' + r.url()); return r.abort(); });
+    tab.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
+    tab.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    await tab.goto('file://' + path.join(out, 'scope.html'), { waitUntil: 'load' });
+    await tab.waitForFunction(() => window.perftrackScope && window.perftrackFlame, { timeout: 30000 });
+    const all = await tab.evaluate(() => ({ cells: window.perftrackScope.counts.reduce((a, c) => a + c, 0), flame: window.perftrackFlame.data.total[0] }));
+    check(all.cells === samples.length && all.flame === samples.length, `heat map ${all.cells}, flame graph ${all.flame}, files ${samples.length}`);
+    const pick = await tab.evaluate(() => {
+      const s = window.perftrackScope, box = document.getElementById('heat').getBoundingClientRect();
+      return { x: box.left + 1.5 * s.cellWidth, top: box.top + s.cellHeight / 2, bottom: box.top + (s.rows - 0.5) * s.cellHeight,
+               from: s.cellStart(s.rows), to: s.cellStart(2 * s.rows - 1) + 1000 / s.rows };
+    });
+    await tab.mouse.move(pick.x, pick.top);
+    await tab.mouse.down();
+    await tab.mouse.move(pick.x, pick.bottom, { steps: 5 });
+    await tab.mouse.up();
+    const inColumn = samples.filter(([t]) => t >= pick.from && t < pick.to).length;
+    const shown = await tab.evaluate(() => window.perftrackFlame.data.total[0]);
+    console.log(`continuous: ${samples.length} samples kept; the second column holds ${inColumn}, its flame graph ${shown}`);
+    check(shown === inColumn, `the dragged range's flame graph holds ${shown} samples, not ${inColumn}`);
+    const names = await tab.evaluate(() => { const d = window.perftrackFlame.data; return [...new Set(d.name.map((k) => d.names[k]))]; });
+    check(names.includes('burn_70') || names.includes('burn_30'), 'the range\'s flame graph has neither burn function: ' + names.slice(0, 10));
+    check(problems.length === 0, 'the scope page misbehaved:\n' + problems.join('\n'));
+  } finally {
+    await browser.close();
+  }
+  console.log('continuous: all checks passed');
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
