@@ -509,6 +509,31 @@ compare_names_the_frames_that_grew_in_profiles)
   run compare --results head.json --baseline base-bare.json --comment bare.md --fail-on never
   expect_contains "$(cat bare.md)" "| decode/json | critical | [flame graph]($work/head-prof/flamegraph.html) | no baseline profile |"
   ;;
+dashboard_links_the_profiles_of_compared_runs)
+  # Two runs of one benchmark, each profiled; the second's profile folder has
+  # a name that would break out of an attribute or a link. The page links
+  # both flame graphs as percent-encoded file: URLs and a differential flame
+  # graph, written beside the page, of the first run against the last.
+  mkdir base-prof 'head "prof<x>'
+  printf 'main;run;parse 70\nmain;run;hash 30\n' > base-prof/profile.folded
+  printf 'main;run;parse 50\nmain;run;hash 50\n' > 'head "prof<x>/profile.folded'
+  results() { # samples-factor profile-dir
+    jq -n --argjson k "$1" --arg p "$2" '{schema_version: 1, tool: {name: "perftrack", version: "0.1.0"},
+      environment: {cpu_model: "x", logical_cpus: 2, compiler: "g++", build_type: "Release", flags: "-O3"},
+      run: {quick: true, repetitions: 8, processes: 1, warnings: []},
+      benchmarks: [{name: "decode/json", category: "decode", kind: "micro", unit: "ns",
+        direction: "lower_is_better", status: "ok", iterations: 1000,
+        samples: [100, 101, 99, 100, 102, 100, 98, 101] | map(. * $k), profile: $p}]}'
+  }
+  results 1 "$work/base-prof" > a.json
+  results 1.4 "$work/head \"prof<x>" > b.json
+  run dashboard --results a.json --results b.json --out page.html
+  [[ $status == 0 ]] || fail "status $status: $err"
+  [[ -s page-profiles/decode_json.diff.html ]] || fail "no diff beside the page: $(ls)"
+  grep -q '"href":"page-profiles/decode_json.diff.html"' page.html || fail "the page does not link the diff"
+  grep -q "\"file://$work/head%20%22prof%3Cx%3E/flamegraph.html\"" page.html \
+    || fail "the head's flame graph is not linked as an encoded file: URL: $(grep -o '"profiles":{[^}]*}' page.html)"
+  ;;
 ab_runs_interleaved_pairs_and_confirms)
   fake="/usr/bin/python3 $data/fake_bench.py"
   run ab --rounds 4 --confirm --json ab.json \

@@ -42,7 +42,9 @@ function results(i) {
     environment: { cpu_model: 'test cpu', logical_cpus: 2, git_sha: `c0ffee${String(i).padStart(2, '0')}`, time: `2026-01-${String(i + 1).padStart(2, '0')}T00:00:00Z` },
     run: { quick: true },
     benchmarks: [
-      { name: SLOW, category: 'db', kind: 'latency', unit: 'ns', status: 'ok', samples: samples(i < 6 ? 1000 : 1300) },
+      { name: SLOW, category: 'db', kind: 'latency', unit: 'ns', status: 'ok', samples: samples(i < 6 ? 1000 : 1300),
+        // CPU profiles (perftrack bench --profile) of the first and last compared runs.
+        ...(i === 0 || i === 11 ? { profile: path.join(work, `prof${i}`) } : {}) },
       { name: STEADY, category: 'agent', kind: 'throughput', unit: 'ops/s', direction: 'higher_is_better', status: 'ok', samples: samples(5e5) },
     ],
   };
@@ -98,6 +100,10 @@ const rowOf = (ms) => { const i = bounds.findIndex((b) => b >= ms); return i < 0
 const slowRow = rowOf(50), slowColumn = Math.floor(300e9 / widthNs);
 const expectedCount = events.filter((e) => rowOf(e.ms) === slowRow && Math.floor(e.k * 1e9 / widthNs) === slowColumn).length;
 
+fs.mkdirSync(path.join(work, 'prof0'));
+fs.mkdirSync(path.join(work, 'prof11'));
+fs.writeFileSync(path.join(work, 'prof0', 'profile.folded'), 'main;insert;fsync 30\nmain;insert;encode 70\n');
+fs.writeFileSync(path.join(work, 'prof11', 'profile.folded'), 'main;insert;fsync 60\nmain;insert;encode 70\n');
 const page = path.join(work, 'page.html');
 const markdown = path.join(work, 'dashboard.md');
 // Three results files to compare: r0 (base by default), r3, r11 (head by default).
@@ -280,6 +286,12 @@ try {
   check(Math.abs(hovered.value / p9999 - 1) < 1e-12 && hovered.text.startsWith('p99.99:'), `percentile hover ${JSON.stringify(hovered)}, expected ${p9999}`);
   const cdfColours = await chartColours(tab, 'cdf\u001fcompare');
   check(cdfColours > 3, `the CDF chart has ${cdfColours} colours: empty`);
+  // The default pair's CPU profiles: both flame graphs and the differential
+  // one written beside the page (only SLOW was profiled).
+  const links = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td.profile a')].map((a) => [a.textContent, a.getAttribute('href')])));
+  const slowLinks = links[cmp.table.findIndex((r) => r[0] === SLOW)];
+  check(slowLinks.length === 3 && slowLinks[0][1] === 'file://' + path.join(work, 'prof0', 'flamegraph.html') && slowLinks[2][0] === 'diff', `profile links: ${JSON.stringify(links)}`);
+  check(fs.existsSync(path.join(work, slowLinks[2][1])), `the diff ${slowLinks[2][1]} was not written beside the page`);
   await shoot(tab, 'compare.png');
   // Another pair chosen on the page: r0 against r3, no step; the fragment keeps it.
   await tab.select('#compare-head', '1');

@@ -8,7 +8,7 @@
 //
 //     node continuous_test.mjs PERFTRACK PROFILE_HOT
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,36 @@ try {
   } finally {
     await browser.close();
   }
+  // Inside perftrack serve: --profile keeps the ring while serve runs and
+  // /profile serves its heat map; SIGTERM stops both, perf's last window kept.
+  const ring2 = path.join(work, 'serve-ring');
+  fs.writeFileSync(path.join(work, 'm.jsonl'), '');
+  const burner = spawn(hot, ['400000000'], { stdio: 'ignore' });
+  const serve = spawn(perftrack, ['serve', '--port', '0', '--file', path.join(work, 'm.jsonl'), '--profile', ring2,
+    '--profile-pid', String(burner.pid), '--profile-window', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  process.on('exit', () => { burner.kill('SIGKILL'); serve.kill('SIGKILL'); });  // also when a check fails
+  let said = '', errs = '';
+  serve.stderr.on('data', (d) => { errs += d; });
+  const port = await new Promise((resolve, reject) => {
+    serve.stdout.on('data', (d) => { said += d; const m = /127\.0\.0\.1:(\d+)\/metrics/.exec(said); if (m) resolve(Number(m[1])); });
+    serve.on('exit', (c) => reject(new Error(`serve exited ${c}: ${errs}`)));
+  });
+  let samplesServed = 0;
+  for (let k = 0; k < 100 && samplesServed === 0; ++k) {
+    await new Promise((r) => setTimeout(r, 200));
+    const html = await (await fetch(`http://127.0.0.1:${port}/profile`)).text();
+    const m = /<script type="application\/json" id="scope-data">(.*?)<\/script>/s.exec(html);
+    check(m, '/profile is not the scope page: ' + html.slice(0, 200));
+    samplesServed = JSON.parse(m[1]).t.length;
+  }
+  const ended = new Promise((r) => serve.on('exit', (code, signal) => r({ code, signal })));
+  serve.kill('SIGTERM');
+  const how = await ended;
+  burner.kill('SIGKILL');
+  check(how.code === 0, `serve --profile ended ${JSON.stringify(how)}: ${errs}`);
+  const kept = fs.readdirSync(path.join(ring2, 'windows')).filter((f) => f.endsWith('.times'));
+  console.log(`continuous: serve --profile served ${samplesServed} samples at /profile; ${kept.length} windows kept`);
+  check(samplesServed > 0 && kept.length > 0, `serve --profile: ${samplesServed} samples served, ${kept.length} windows`);
   console.log('continuous: all checks passed');
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

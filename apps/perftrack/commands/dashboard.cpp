@@ -8,6 +8,7 @@
 #include "commands/common.hpp"
 #include "perftrack/dashboard/dashboard.hpp"
 #include "perftrack/gate/baseline.hpp"
+#include "perftrack/profile/profile.hpp"
 
 namespace perftrack::cli::dashboard_command {
 
@@ -57,6 +58,39 @@ int write_markdown(const std::string& file, const dashboard::page_data& data, st
   return exit_ok;
 }
 
+/// For each benchmark profiled in both the first and the last compared run
+/// (the page's default pair), a differential flame graph beside the page, in
+/// <page>-profiles/, linked from the compare table. A profile that cannot be
+/// read is a note.
+void add_profile_diffs(dashboard::comparison_view& c, const std::filesystem::path& page,
+                       std::vector<std::string>& notes) {
+  if (c.runs.size() < 2) return;
+  const std::size_t base = 0, head = c.runs.size() - 1;
+  const std::string folder = page.stem().string() + "-profiles";
+  for (const auto& [benchmark, head_dir] : c.runs[head].profiles) {
+    const auto b = c.runs[base].profiles.find(benchmark);
+    if (b == c.runs[base].profiles.end()) continue;
+    auto before = profile::read_profile(b->second);
+    auto after = profile::read_profile(head_dir);
+    if (!before || !after) {
+      notes.push_back(fmt::format("no differential flame graph of {}: {}", benchmark,
+                                  (before ? after : before).error().message));
+      continue;
+    }
+    const std::string file = profile::file_name_of(benchmark) + ".diff.html";
+    const std::string title =
+        fmt::format("{}: {} vs {}", benchmark, c.runs[base].label, c.runs[head].label);
+    auto w =
+        profile::write_files(page.parent_path() / folder,
+                             {{file, profile::diff_flamegraph_html(*before, *after, true, title)}});
+    if (!w) {
+      notes.push_back(w.error().message);
+      continue;
+    }
+    c.diffs.push_back({base, head, benchmark, folder + "/" + file});
+  }
+}
+
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
@@ -85,6 +119,8 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   d.now_ns = now_ns();
   auto data = dashboard::collect(d);
   if (!data) return fail(err, data.error().message);
+  if (data->comparison)
+    add_profile_diffs(*data->comparison, std::filesystem::absolute(o.out), data->notes);
   if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d)); !w)
     return fail(err, w.error().message);
   if (!o.markdown.empty()) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <charconv>
+#include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,7 +16,10 @@
 #include "commands/common.hpp"
 #include "perftrack/exporter/collectors.hpp"
 #include "perftrack/exporter/server.hpp"
+#include "perftrack/profile/capture.hpp"
+#include "perftrack/profile/continuous.hpp"
 #include "perftrack/slo/live.hpp"
+#include "perftrack/store/markup.hpp"
 #include "perftrack/tail/tailer.hpp"
 
 namespace perftrack::cli::serve_command {
@@ -56,6 +61,15 @@ CLI::App* add(CLI::App& app, options& o) {
                   "PagerDuty Events API v2 URL (default https://events.pagerduty.com/v2/enqueue)");
   cmd->add_option("--evaluation-interval", o.evaluation_interval,
                   "With --slo: how often the objectives are evaluated for alerts (default 15s)")
+      ->check(duration_arg);
+  cmd->add_option("--profile", o.profile,
+                  "Profile continuously (19 Hz, every CPU or --profile-pid) into this folder's "
+                  "windows/, and serve /profile: the heat map and flame graphs (docs/profile.md)");
+  cmd->add_option("--profile-pid", o.profile_pid, "With --profile: only this process");
+  cmd->add_option("--profile-window", o.profile_window,
+                  "With --profile: one profile per window, whole seconds (default 10s)")
+      ->check(duration_arg);
+  cmd->add_option("--profile-keep", o.profile_keep, "With --profile: how much to keep (default 1h)")
       ->check(duration_arg);
   return cmd;
 }
@@ -115,6 +129,32 @@ void send_alerts(slo::live_evaluator& live, const tail::tailer& tailer, const op
   }
 }
 
+// --profile: the ring's options, checked before anything starts.
+expected<profile::continuous_options> profile_options(const options& o) {
+  profile::continuous_options c;
+  const auto window = parse_duration_arg(o.profile_window),
+             keep = parse_duration_arg(o.profile_keep);
+  if (!window || *window < 1'000'000'000)
+    return failure{"--profile-window: give whole seconds, at least 1s"};
+  if (!keep || *keep < *window) return failure{"--profile-keep: give at least the window"};
+  if (auto why = profile::perf_unavailable()) return failure{"--profile: " + *why};
+  c.window = std::chrono::milliseconds(*window / 1'000'000);
+  c.keep = std::chrono::milliseconds(*keep / 1'000'000);
+  if (o.profile_pid > 0) c.pid = o.profile_pid;
+  c.dir = o.profile;
+  return c;
+}
+
+// /profile: the ring's heat map, read at each request.
+exporter::page profile_page(const std::filesystem::path& dir) {
+  return {"/profile", "text/html; charset=utf-8", [dir] {
+            auto t = profile::read_timeline(dir, 0, std::numeric_limits<std::int64_t>::max());
+            if (!t)
+              return "<!doctype html><p>" + store::escape_markup(t.error().message) + "</p>\n";
+            return profile::scope_html(*t, "Continuous CPU profile: " + dir.string());
+          }};
+}
+
 }  // namespace
 
 int run(const options& o, std::ostream& out, std::ostream& err) {
@@ -164,11 +204,25 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
     });
   }
   so.ready = [&tailer] { return exporter::readiness{tailer.ready(), tailer.ready_json()}; };
+  std::optional<profile::continuous_options> profiling;
+  if (!o.profile.empty()) {
+    auto c = profile_options(o);
+    if (!c) return fail(err, c.error().message);
+    profiling = std::move(*c);
+    so.pages.push_back(profile_page(o.profile));
+  }
   auto server = exporter::server::start(std::move(so));
   if (!server) return fail(err, server.error().message);
 
   std::atomic<bool> stop{false};
   std::thread follow([&] { tailer.run(stop); });
+  std::thread profiler;
+  if (profiling) {
+    profiler = std::thread([&] {
+      auto status = profile::run_continuous(*profiling, stop, err);
+      if (!status) fmt::print(err, "perftrack serve: --profile: {}\n", status.error().message);
+    });
+  }
   std::thread alerts;
   if (live && alerting) {
     alerts = std::thread([&] { send_alerts(*live, tailer, o, stop, err); });
@@ -180,6 +234,7 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   stop = true;
   follow.join();  // the last poll and checkpoint
   if (alerts.joinable()) alerts.join();
+  if (profiler.joinable()) profiler.join();  // perf writes its last window
   const std::uint64_t scrapes = (*server)->scrapes();
   server->reset();
   fmt::print(out, "perftrack serve: stopped after {} scrapes\n", scrapes);

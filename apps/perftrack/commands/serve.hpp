@@ -25,6 +25,9 @@ struct options {
   std::string pagerduty_url = "https://events.pagerduty.com/v2/enqueue";
   std::string pagerduty_key;                ///< with --slo: send changes to PagerDuty Events API v2
   std::string evaluation_interval = "15s";  ///< how often --slo is evaluated for alerts
+  std::string profile;                      ///< continuous profiling's ring folder; empty: none
+  int profile_pid = 0;                      ///< 0: every CPU
+  std::string profile_window = "10s", profile_keep = "1h";
 };
 
 CLI::App* add(CLI::App& app, options& o);

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -256,15 +255,6 @@ void add_counts(const std::vector<const definition*>& selected, const harness_op
   }
 }
 
-// A benchmark's name as a folder name.
-std::string folder_name(const std::string& name) {
-  std::string out = name;
-  for (char& c : out) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '-') c = '_';
-  }
-  return out;
-}
-
 /// Samples a second in a profiled run: a benchmark's measured region lasts
 /// a fraction of a second, so more often than perftrack profile's 99 Hz;
 /// a prime, so not in step with the code's own loops.
@@ -278,7 +268,7 @@ void add_profiles(const harness_options& o, harness_outcome& out, std::ostream& 
   std::ostream& log = o.quiet ? quiet_log : err;
   for (auto& r : out.results) {
     if (r.status != run_status::ok) continue;
-    const fs::path dir = fs::absolute(o.profile_dir) / folder_name(r.name);
+    const fs::path dir = fs::absolute(o.profile_dir) / profile::file_name_of(r.name);
     profile::cpu_options c{.hz = profile_hz, .work_dir = dir, .controlled = true};
     c.command = child_arguments(o, {r.name}, o.repetitions, "--shard-out", dir / ".shard");
     std::error_code ec;

@@ -58,8 +58,13 @@ expected<comparison_view> collect_comparison(const std::vector<std::filesystem::
   for (std::size_t r = 0; r < results.size(); ++r) {
     auto run = gate::load_results(results[r]);
     if (!run) return run.error();
-    v.runs.push_back({names[r], run->git_sha, run->time, run->comparability_key()});
+    v.runs.push_back({names[r], run->git_sha, run->time, run->comparability_key(), {}});
     for (const auto& b : run->benchmarks) {
+      if (!b.profile.empty()) {  // a relative folder is the results file's
+        std::filesystem::path dir = b.profile;
+        if (dir.is_relative()) dir = std::filesystem::absolute(results[r]).parent_path() / dir;
+        v.runs.back().profiles[b.name] = dir.lexically_normal().string();
+      }
       for (const auto& m : b.metrics) {
         auto& cm = metrics[{b.name, m.name}];
         if (cm.samples.empty()) {

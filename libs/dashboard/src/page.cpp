@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -91,9 +92,22 @@ json operations_json(const operations_view& v) {
 /// where a run lacks it), and the first-against-last changes C++ computed.
 json comparison_json(const comparison_view& v) {
   json runs = json::array();
-  for (const auto& r : v.runs)
-    runs.push_back(
-        {{"label", r.label}, {"sha", r.git_sha}, {"time", r.time}, {"machine", r.machine}});
+  for (const auto& r : v.runs) {
+    // A profile folder is untrusted text: as a file: URL it can only name a file.
+    json profiles = json::object();
+    for (const auto& [benchmark, dir] : r.profiles)
+      profiles[benchmark] =
+          store::file_url((std::filesystem::path(dir) / "flamegraph.html").string());
+    runs.push_back({{"label", r.label},
+                    {"sha", r.git_sha},
+                    {"time", r.time},
+                    {"machine", r.machine},
+                    {"profiles", profiles}});
+  }
+  json diffs = json::array();
+  for (const auto& d : v.diffs)
+    diffs.push_back(
+        {{"base", d.base}, {"head", d.head}, {"benchmark", d.benchmark}, {"href", d.href}});
   json metrics = json::array();
   for (const auto& m : v.metrics) {
     json samples = json::array();
@@ -113,7 +127,7 @@ json comparison_json(const comparison_view& v) {
                        {"base_median", c.base_median},
                        {"head_median", c.head_median}});
   }
-  return {{"runs", runs}, {"metrics", metrics}, {"changes", changes}};
+  return {{"runs", runs}, {"metrics", metrics}, {"changes", changes}, {"diffs", diffs}};
 }
 
 std::string iso(std::int64_t ns) {

@@ -213,8 +213,21 @@
       el('span', { class: 'note' }, 'change: head/base as the Hodges-Lehmann estimate (the median of every head/base ratio) with its 95% interval from the Mann-Whitney distribution; click a row for its distributions')));
     const machines = new Set(c.runs.map((r) => r.machine).filter((m) => m));
     if (machines.size > 1) section.append(el('p', { class: 'note' }, 'The runs come from different machines (comparability keys differ): a change may be the machine.'));
+    // CPU profiles (perftrack bench --profile): each side's flame graph and,
+    // where perftrack dashboard wrote one for this pair, the differential one.
+    const profiled = c.runs.some((r) => r.profiles && Object.keys(r.profiles).length);
+    const profileLinks = (bench) => {
+      const links = [];
+      const add = (text, href) => { if (href) links.push(el('a', { href, target: '_blank', rel: 'noopener' }, text), ' '); };
+      add('base', (c.runs[state.base].profiles || {})[bench]);
+      add('head', (c.runs[state.head].profiles || {})[bench]);
+      const d = (c.diffs || []).find((x) => x.base === state.base && x.head === state.head && x.benchmark === bench);
+      add('diff', d && d.href);
+      return el('td', { class: 'profile' }, ...links);
+    };
     const table = el('table', { id: 'compare-table' }, el('thead', {}, el('tr', {},
-      ...['benchmark', 'metric', 'base median', 'head median', 'change', '95% interval', 'n base', 'n head'].map((h) => el('th', {}, h)))));
+      ...['benchmark', 'metric', 'base median', 'head median', 'change', '95% interval', 'n base', 'n head']
+        .concat(profiled ? ['CPU profile'] : []).map((h) => el('th', {}, h)))));
     const body = el('tbody');
     table.append(body);
     const detail = el('div', { class: 'card', id: 'compare-detail' });
@@ -230,7 +243,8 @@
           el('td', { class: 'num' }, r.h ? fmtValue(quantile(r.h, 0.5), r.m.metric) : '-'),
           el('td', { class: 'num change ' + (clear ? (worse ? 'worse' : 'better') : '') }, pct(r.change)),
           el('td', { class: 'num' }, r.change == null ? (state.base === state.head ? 'the same run' : 'cannot compare') : `${pct(r.low)} to ${pct(r.high)}`),
-          el('td', { class: 'num' }, r.b ? r.b.length : 0), el('td', { class: 'num' }, r.h ? r.h.length : 0));
+          el('td', { class: 'num' }, r.b ? r.b.length : 0), el('td', { class: 'num' }, r.h ? r.h.length : 0),
+          ...(profiled ? [profileLinks(r.m.benchmark)] : []));
         tr.dataset.metric = chartId(r.m);
         return tr;
       }));

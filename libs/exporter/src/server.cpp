@@ -181,9 +181,14 @@ response server::impl::handle(const request& req) {
     return make_response(req, r.ready ? http::status::ok : http::status::service_unavailable,
                          "application/json", r.json + "\n");
   }
+  for (const auto& p : options.pages) {
+    if (target == p.path) return make_response(req, http::status::ok, p.content_type, p.render());
+  }
   if (target == "/") {
+    std::string paths = "/metrics /health /ready";
+    for (const auto& p : options.pages) paths += " " + p.path;
     return make_response(req, http::status::ok, "text/plain; charset=utf-8",
-                         "perftrack exporter: /metrics /health /ready\n");
+                         "perftrack exporter: " + paths + "\n");
   }
   return make_response(req, http::status::not_found, "text/plain; charset=utf-8",
                        "not found: try /metrics, /health or /ready\n");

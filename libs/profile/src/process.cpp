@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,9 +40,22 @@ pid_t start(const std::vector<std::string>& argv, const std::filesystem::path& o
   for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
   for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
+  // The child starts with no signal blocked and SIGINT and SIGTERM at their
+  // defaults, whatever this process (perftrack serve blocks them) does.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   return rc == 0 ? pid : -1;
 }
 

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +53,14 @@ expected<std::vector<std::filesystem::path>> write_outputs(const profile& p,
                            {"profile.speedscope.json", speedscope_json(p, title)},
                            {"profile.pb.gz", pprof_gz(p)},
                            {"summary.md", summary_markdown(p, title)}});
+}
+
+std::string file_name_of(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '-') c = '_';
+  }
+  return out;
 }
 
 }  // namespace perftrack::profile

@@ -1,5 +1,7 @@
 #include "perftrack/store/markup.hpp"
 
+#include <cctype>
+
 namespace perftrack::store {
 
 std::string escape_script_json(std::string_view json_text) {
@@ -49,6 +51,22 @@ std::string escape_markdown_cell(std::string_view text) {
       case '\n':
       case '\r': out += ' '; break;
       default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string file_url(std::string_view absolute_path) {
+  std::string out = "file://";
+  for (const char c : absolute_path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      constexpr const char* hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 15];
     }
   }
   return out;

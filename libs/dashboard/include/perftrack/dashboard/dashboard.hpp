@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,16 @@ struct operations_view {
 struct compared_run {
   std::string label;  ///< the file's name (its path when two share a name)
   std::string git_sha, time, machine;
+  /// Benchmark -> the folder of its CPU profile (perftrack bench --profile).
+  std::map<std::string, std::string> profiles;
+};
+
+/// A differential flame graph of one benchmark between two compared runs,
+/// written beside the page (perftrack dashboard does, profile::diff).
+struct profile_diff {
+  std::size_t base = 0, head = 0;  ///< into comparison_view::runs
+  std::string benchmark;
+  std::string href;  ///< relative to the page
 };
 
 /// One benchmark metric's raw samples in each compared run (empty where a
@@ -118,6 +129,7 @@ struct comparison_view {
   /// samples on both sides, largest |change| first. The page computes any
   /// other pair itself, the same way.
   std::vector<metric_change> changes;
+  std::vector<profile_diff> diffs;
 };
 
 /// Reads results files (any format perftrack compare reads) as runs to

@@ -21,6 +21,14 @@ struct readiness {
   std::string json = "{\"ready\":true}";
 };
 
+/// A page served beside the metrics (perftrack serve --profile's /profile),
+/// rendered on the server's thread at each request.
+struct page {
+  std::string path;  ///< e.g. "/profile"
+  std::string content_type;
+  std::function<std::string()> render;
+};
+
 struct server_options {
   /// Loopback unless told otherwise.
   std::string address = "127.0.0.1";
@@ -31,11 +39,12 @@ struct server_options {
   std::vector<collector> collectors;
   /// Defaults to always ready.
   std::function<readiness()> ready;
+  std::vector<page> pages;
 };
 
 /// Serves GET /metrics (0.0.4 text or OpenMetrics by the Accept header, gzip
-/// when asked), /health (200 and a small JSON body while it serves) and
-/// /ready on one I/O thread of its own. HTTP/1.1 with keep-alive, as
+/// when asked), /health (200 and a small JSON body while it serves), /ready
+/// and the options' pages on one I/O thread of its own. HTTP/1.1 with keep-alive, as
 /// Prometheus scrapes.
 class server {
 public:

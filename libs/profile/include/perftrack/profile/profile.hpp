@@ -119,6 +119,10 @@ std::string flamegraph_svg(const profile& p, std::string_view title);
 /// share of truncated stacks.
 std::string summary_markdown(const profile& p, std::string_view title);
 
+/// `name` (a benchmark's) as a file or folder name: every character but
+/// letters, digits, '.' and '-' becomes '_'.
+std::string file_name_of(std::string_view name);
+
 /// Writes each (name, text) into `dir` (created), each whole under a
 /// temporary name and renamed, so a reader never sees half of one.
 expected<std::vector<std::filesystem::path>> write_files(

@@ -22,4 +22,9 @@ std::string escape_script_json(std::string_view json_text);
 /// renderers (report, gate, slo).
 std::string escape_markdown_cell(std::string_view text);
 
+/// An absolute path as a file: URL, every byte but letters, digits, "/",
+/// "-", "_", "." and "~" percent-encoded: a link built from untrusted text
+/// (a results file's profile folder) can only name a file.
+std::string file_url(std::string_view absolute_path);
+
 }  // namespace perftrack::store
