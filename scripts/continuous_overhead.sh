@@ -17,9 +17,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 bench="'$bin' bench --quick --quiet --no-count --processes 1 --filter {filter} --results-dir '$work/r' --json {out}"
 # The profiler in the background for the length of one bench run; its CPU
-# time (user, system) and wall time appended to cpu.log.
+# time (user, system) and wall time appended to cpu.log. GNU time ignores
+# SIGINT: the profiler under it is the one told to stop.
 with="/usr/bin/time -a -o '$work/cpu.log' -f '%e %U %S' '$bin' profile cpu --continuous --out '$work/ring' \
-  >/dev/null 2>&1 & p=\$!; sleep 1; $bench; s=\$?; kill -INT \$p; wait \$p; exit \$s"
+  >/dev/null 2>&1 & p=\$!; sleep 1; $bench; s=\$?; kill -INT \$(pgrep -P \$p); wait \$p; exit \$s"
 status=0
 "$bin" ab --base "$bench" --head "$with" --rounds "$rounds" --fail-on never --json "$work/ab.json" \
   || status=$?
