@@ -1,25 +1,19 @@
-// Continuous profiling: perf record piped into one perf script, its output
-// cut into windows by the samples' times; windows read back as a timeline;
-// the scope page.
+// Continuous profiling: perf record --switch-output, each finished file
+// folded into a window; windows read back as a timeline; the scope page.
 
 #include "perftrack/profile/continuous.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "perftrack/profile/capture.hpp"
 #include "perftrack/store/markup.hpp"
@@ -33,12 +27,40 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-/// One window's perf script text as windows/<first sample's ms>.folded and
-/// .times. Returns the samples written.
-expected<std::uint64_t> write_window(const std::string& text, const fs::path& windows) {
-  std::istringstream in(text);
+/// perf's finished files in `ring` (perf.data.<time>), oldest first.
+std::vector<fs::path> finished_files(const fs::path& ring) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(ring, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.starts_with("perf.data.") &&
+        name.find_first_not_of("0123456789", 10) == std::string::npos)
+      out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// One finished perf file as a window in `windows`; the file goes. Returns
+/// the samples written.
+expected<std::uint64_t> fold_window(const fs::path& data, const fs::path& windows) {
+  const fs::path script = data.string() + ".script", err = data.string() + ".log";
+  const int rc = detail::run(
+      {"perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"},
+      script, err);
+  std::error_code ec;
+  fs::remove(data, ec);
+  if (rc != 0) {
+    const auto why = detail::last_lines(err, 3);
+    fs::remove(script, ec);
+    return failure{fmt::format("perf script failed on a window (exit {}): {}", rc, why)};
+  }
+  std::ifstream in(script);
   std::vector<timed_sample> times;
   auto p = parse_perf_script(in, times);
+  in.close();
+  fs::remove(script, ec);
+  fs::remove(err, ec);
   if (!p) return failure{p.error()};
   if (times.empty()) return 0;
   std::stable_sort(times.begin(), times.end(), [](const timed_sample& a, const timed_sample& b) {
@@ -54,20 +76,6 @@ expected<std::uint64_t> write_window(const std::string& text, const fs::path& wi
                                        {fmt::format("{}.times", start), stamps}});
   if (!written) return failure{written.error()};
   return times.size();
-}
-
-/// A sample header's time in Unix ms ("comm tid 1795791125.390981: ..."),
-/// or nullopt for any other line.
-std::optional<std::int64_t> header_ms(std::string_view line) {
-  if (line.empty() || line[0] == ' ' || line[0] == '\t') return std::nullopt;
-  const auto colon = line.find(": ");
-  const auto space = line.substr(0, colon).rfind(' ');
-  if (colon == std::string_view::npos || space == std::string_view::npos) return std::nullopt;
-  double s = 0;
-  const auto text = line.substr(space + 1, colon - space - 1);
-  if (std::from_chars(text.data(), text.data() + text.size(), s).ec != std::errc{})
-    return std::nullopt;
-  return static_cast<std::int64_t>(std::floor(s * 1000));
 }
 
 /// The windows in `windows` by start (Unix ms).
@@ -100,138 +108,70 @@ std::uint64_t prune(const fs::path& windows, std::chrono::milliseconds keep) {
   return gone;
 }
 
-std::vector<std::string> record_arguments(const continuous_options& o) {
-  std::vector<std::string> argv = {"perf", "record", "-e", "cpu-clock", "-F", std::to_string(o.hz),
-                                   "--call-graph", "fp", "-k", "CLOCK_REALTIME", "-o", "-",
-                                   // each sample down the pipe as it comes, not when a buffer
-                                   // fills: windows are written as they end
-                                   "--no-buffering"};
+std::vector<std::string> record_arguments(const continuous_options& o, const fs::path& ring) {
+  std::vector<std::string> argv = {
+      "perf",
+      "record",
+      "-e",
+      "cpu-clock",
+      "-F",
+      std::to_string(o.hz),
+      "--call-graph",
+      "fp",
+      "-k",
+      "CLOCK_REALTIME",
+      fmt::format("--switch-output={}s", std::max<long>(1, o.window.count() / 1000)),
+      "-o",
+      (ring / "perf.data").string()};
   if (o.pid) {
     argv.insert(argv.end(), {"-p", std::to_string(*o.pid)});
   } else if (o.command.empty()) {
     argv.emplace_back("-a");
   } else {
-    // perf's standard output is the pipe: the command gets ours back (fd 3).
-    argv.insert(argv.end(), {"--", "sh", "-c", "exec \"$@\" >&3 3>&-", "sh"});
+    argv.emplace_back("--");
     argv.insert(argv.end(), o.command.begin(), o.command.end());
   }
   return argv;
 }
-
-/// perf record writing to a pipe that one perf script reads for the whole
-/// run: perf script's start-up (every process's maps, the kernel's symbols:
-/// 0.23 s here) is paid once, not once a window.
-struct pipeline {
-  pid_t record = -1, script = -1;
-  int text = -1;  ///< perf script's output
-};
-
-expected<pipeline> start_pipeline(const continuous_options& o, const fs::path& logs) {
-  int data[2], text[2];
-  if (::pipe2(data, O_CLOEXEC) != 0 || ::pipe2(text, O_CLOEXEC) != 0)
-    return failure{fmt::format("cannot make a pipe: {}", std::strerror(errno))};
-  pipeline p;
-  p.record = detail::start_with(record_arguments(o), {.out = data[1], .fd3 = STDOUT_FILENO},
-                                logs / "perf-record.log");
-  p.script = detail::start_with(
-      {"perf", "script", "-i", "-", "-F", "comm,tid,time,period,event,ip,sym,dso"},
-      {.in = data[0], .out = text[1]}, logs / "perf-script.log");
-  ::close(data[0]);
-  ::close(data[1]);
-  ::close(text[1]);
-  p.text = text[0];
-  if (p.record < 0 || p.script < 0) {
-    if (p.record > 0) ::kill(p.record, SIGKILL);
-    if (p.script > 0) ::kill(p.script, SIGKILL);
-    ::close(p.text);
-    return failure{"cannot start perf: install linux-perf (scripts/setup.sh does)"};
-  }
-  return p;
-}
-
-/// Splits perf script's text into windows by the samples' times.
-class window_cutter {
-public:
-  window_cutter(const continuous_options& o, fs::path windows, continuous_status& status,
-                std::ostream& log)
-      : o_(o), windows_(std::move(windows)), status_(status), log_(log) {}
-  void line(std::string_view l) {
-    if (const auto ms = header_ms(l)) {
-      const std::int64_t width = std::max<std::int64_t>(1000, o_.window.count());
-      if (end_ms_ < 0) end_ms_ = (*ms / width + 1) * width;
-      if (*ms >= end_ms_) {
-        flush();
-        end_ms_ = (*ms / width + 1) * width;
-      }
-    }
-    text_.append(l);
-    text_ += '\n';
-  }
-  void flush() {
-    if (text_.empty()) return;
-    auto n = write_window(text_, windows_);
-    text_.clear();
-    if (!n) {
-      log_ << "profile: a window was not written: " << n.error().message << "\n";
-      return;
-    }
-    if (*n > 0) ++status_.windows;
-    status_.samples += *n;
-    status_.pruned += prune(windows_, o_.keep);
-  }
-
-private:
-  const continuous_options& o_;
-  fs::path windows_;
-  continuous_status& status_;
-  std::ostream& log_;
-  std::string text_;
-  std::int64_t end_ms_ = -1;
-};
 
 }  // namespace
 
 expected<continuous_status> run_continuous(const continuous_options& o,
                                            const std::atomic<bool>& stop, std::ostream& log) {
   if (auto why = perf_unavailable()) return failure{*why};
-  const fs::path logs = o.dir / ".perf";
+  const fs::path ring = o.dir / ".perf", windows = o.dir / "windows";
   std::error_code ec;
-  fs::create_directories(logs, ec);
-  if (ec) return failure{fmt::format("cannot create {}: {}", logs.string(), ec.message())};
-  auto p = start_pipeline(o, logs);
-  if (!p) return failure{p.error()};
+  fs::create_directories(ring, ec);
+  if (ec) return failure{fmt::format("cannot create {}: {}", ring.string(), ec.message())};
+  for (const auto& old : finished_files(ring)) fs::remove(old, ec);  // a killed run's
+  const pid_t perf = detail::start(record_arguments(o, ring), {}, ring / "perf.log");
+  if (perf < 0) return failure{"cannot start perf: install linux-perf (scripts/setup.sh does)"};
   log << fmt::format("profile: continuous, {} Hz, a window every {} s, keeping {} s, in {}\n", o.hz,
-                     o.window.count() / 1000, o.keep.count() / 1000, (o.dir / "windows").string());
+                     o.window.count() / 1000, o.keep.count() / 1000, windows.string());
   continuous_status status;
-  window_cutter cut(o, o.dir / "windows", status, log);
-  std::string pending;
-  char buf[1 << 16];
-  bool asked = false;
+  bool ended = false, asked = false;
   while (true) {
-    if (stop.load() && !asked) {
-      ::kill(p->record, SIGINT);  // perf flushes, ends; perf script then ends too
+    int st = 0;
+    if (!ended) ended = ::waitpid(perf, &st, WNOHANG) == perf;
+    if (stop.load() && !asked && !ended) {
+      ::kill(perf, SIGINT);  // perf writes its last window and ends
       asked = true;
     }
-    pollfd readable{p->text, POLLIN, 0};
-    if (::poll(&readable, 1, 100) <= 0) continue;
-    const ssize_t got = ::read(p->text, buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // perf script ended
-    pending.append(buf, static_cast<std::size_t>(got));
-    std::size_t from = 0;
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', from)) {
-      cut.line(std::string_view(pending).substr(from, nl - from));
-      from = nl + 1;
+    for (const auto& file : finished_files(ring)) {
+      auto n = fold_window(file, windows);
+      if (!n) {
+        log << "profile: " << n.error().message << "\n";
+        continue;
+      }
+      if (*n > 0) ++status.windows;
+      status.samples += *n;
+      status.pruned += prune(windows, o.keep);
     }
-    pending.erase(0, from);
+    if (ended) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (!pending.empty()) cut.line(pending);
-  cut.flush();
-  ::close(p->text);
-  detail::wait_for(p->record);
-  detail::wait_for(p->script);
-  if (status.samples == 0)
-    log << "profile: perf's log: " << detail::last_lines(logs / "perf-record.log", 3) << "\n";
+  if (status.windows == 0 && status.samples == 0)
+    log << "profile: perf's log: " << detail::last_lines(ring / "perf.log", 3) << "\n";
   return status;
 }
 

@@ -24,13 +24,15 @@ bool on_path(const std::string& tool) {
   return false;
 }
 
-namespace {
-
-/// posix_spawnp of argv with `actions`, this environment and `extra_env`.
-/// The child starts with no signal blocked and SIGINT and SIGTERM at their
-/// defaults, whatever this process (perftrack serve blocks them) does.
-pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t& actions,
-            const std::vector<std::string>& extra_env) {
+pid_t start(const std::vector<std::string>& argv, const std::filesystem::path& out,
+            const std::filesystem::path& err, const std::vector<std::string>& extra_env) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!out.empty())
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -38,6 +40,8 @@ pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t& ac
   for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
   for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
+  // The child starts with no signal blocked and SIGINT and SIGTERM at their
+  // defaults, whatever this process (perftrack serve blocks them) does.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;
@@ -50,35 +54,9 @@ pid_t spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t& ac
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), env.data());
-  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   return rc == 0 ? pid : -1;
-}
-
-}  // namespace
-
-pid_t start(const std::vector<std::string>& argv, const std::filesystem::path& out,
-            const std::filesystem::path& err, const std::vector<std::string>& extra_env) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!out.empty())
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  return spawn(argv, actions, extra_env);
-}
-
-pid_t start_with(const std::vector<std::string>& argv, const redirect& r,
-                 const std::filesystem::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (r.fd3 >= 0) posix_spawn_file_actions_adddup2(&actions, r.fd3, 3);  // before out replaces it
-  if (r.in >= 0) posix_spawn_file_actions_adddup2(&actions, r.in, STDIN_FILENO);
-  if (r.out >= 0) posix_spawn_file_actions_adddup2(&actions, r.out, STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  return spawn(argv, actions, {});
 }
 
 int wait_for(pid_t pid) {

@@ -19,18 +19,6 @@ bool on_path(const std::string& tool);
 pid_t start(const std::vector<std::string>& argv, const std::filesystem::path& out,
             const std::filesystem::path& err, const std::vector<std::string>& extra_env = {});
 
-/// Descriptors a started program gets: standard input and output, and one
-/// more as its fd 3 (-1: inherited, or none for fd3).
-struct redirect {
-  int in = -1;
-  int out = -1;
-  int fd3 = -1;
-};
-
-/// Starts argv with `r`'s descriptors and stderr to `err`; the pid, or -1.
-pid_t start_with(const std::vector<std::string>& argv, const redirect& r,
-                 const std::filesystem::path& err);
-
 /// Waits for `pid`: its exit status (128 + signal when killed), or -1.
 int wait_for(pid_t pid);
 

@@ -32,12 +32,12 @@ struct continuous_status {
   std::uint64_t pruned = 0;  ///< windows removed as older than `keep`
 };
 
-/// Samples with perf (cpu-clock, frame pointers, Unix-time stamps), piped
-/// into one perf script for the whole run, whose output is cut into windows
-/// by the samples' times: each becomes dir/windows/<first sample's Unix
-/// ms>.folded and .times (one line per sample: its Unix ms and its stack's
-/// line in the folded file). Returns when the command or process ends or
-/// `stop` is set (perf then flushes, and the last window is written).
+/// Samples with perf (cpu-clock, frame pointers, Unix-time stamps), which
+/// starts a new file every window; each finished file becomes
+/// dir/windows/<first sample's Unix ms>.folded and .times (one line per
+/// sample: its Unix ms and its stack's line in the folded file). Returns
+/// when the command or process ends or `stop` is set (perf then writes its
+/// last window).
 expected<continuous_status> run_continuous(const continuous_options& o,
                                            const std::atomic<bool>& stop, std::ostream& log);
 
