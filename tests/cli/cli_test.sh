@@ -26,6 +26,17 @@ run() { # runs perftrack, capturing stdout/stderr/status
 
 ts=(--now 2026-01-08T00:00:00Z --file "$data/typescript-tracker.jsonl")
 
+# perftrack results of one benchmark, decode/json, its samples times FACTOR,
+# with the CPU profile in PROFILE-DIR (as perftrack bench --profile stores it).
+profiled_results() { # FACTOR PROFILE-DIR
+  jq -n --argjson k "$1" --arg p "$2" '{schema_version: 1, tool: {name: "perftrack", version: "0.1.0"},
+    environment: {cpu_model: "x", logical_cpus: 2, compiler: "g++", build_type: "Release", flags: "-O3"},
+    run: {quick: true, repetitions: 8, processes: 1, warnings: []},
+    benchmarks: [{name: "decode/json", category: "decode", kind: "micro", unit: "ns",
+      direction: "lower_is_better", status: "ok", iterations: 1000,
+      samples: [100, 101, 99, 100, 102, 100, 98, 101] | map(. * $k), profile: $p}]}'
+}
+
 case "$case_name" in
 report_markdown_reads_typescript_files)
   run report weekly "${ts[@]}"
@@ -488,16 +499,8 @@ compare_names_the_frames_that_grew_in_profiles)
   mkdir base-prof head-prof
   printf 'main;run;parse 70\nmain;run;<b>hash 30\n' > base-prof/profile.folded
   printf 'main;run;parse 50\nmain;run;<b>hash 50\n' > head-prof/profile.folded
-  results() { # samples-factor profile-dir
-    jq -n --argjson k "$1" --arg p "$2" '{schema_version: 1, tool: {name: "perftrack", version: "0.1.0"},
-      environment: {cpu_model: "x", logical_cpus: 2, compiler: "g++", build_type: "Release", flags: "-O3"},
-      run: {quick: true, repetitions: 8, processes: 1, warnings: []},
-      benchmarks: [{name: "decode/json", category: "decode", kind: "micro", unit: "ns",
-        direction: "lower_is_better", status: "ok", iterations: 1000,
-        samples: [100, 101, 99, 100, 102, 100, 98, 101] | map(. * $k), profile: $p}]}'
-  }
-  results 1 "$work/base-prof" > base.json
-  results 1.4 "$work/head-prof" > head.json
+  profiled_results 1 "$work/base-prof" > base.json
+  profiled_results 1.4 "$work/head-prof" > head.json
   run compare --results head.json --baseline base.json --comment comment.md --fail-on never
   [[ $status == 0 ]] || fail "status $status: $err"
   comment="$(cat comment.md)"
@@ -517,16 +520,8 @@ dashboard_links_the_profiles_of_compared_runs)
   mkdir base-prof 'head "prof<x>'
   printf 'main;run;parse 70\nmain;run;hash 30\n' > base-prof/profile.folded
   printf 'main;run;parse 50\nmain;run;hash 50\n' > 'head "prof<x>/profile.folded'
-  results() { # samples-factor profile-dir
-    jq -n --argjson k "$1" --arg p "$2" '{schema_version: 1, tool: {name: "perftrack", version: "0.1.0"},
-      environment: {cpu_model: "x", logical_cpus: 2, compiler: "g++", build_type: "Release", flags: "-O3"},
-      run: {quick: true, repetitions: 8, processes: 1, warnings: []},
-      benchmarks: [{name: "decode/json", category: "decode", kind: "micro", unit: "ns",
-        direction: "lower_is_better", status: "ok", iterations: 1000,
-        samples: [100, 101, 99, 100, 102, 100, 98, 101] | map(. * $k), profile: $p}]}'
-  }
-  results 1 "$work/base-prof" > a.json
-  results 1.4 "$work/head \"prof<x>" > b.json
+  profiled_results 1 "$work/base-prof" > a.json
+  profiled_results 1.4 "$work/head \"prof<x>" > b.json
   run dashboard --results a.json --results b.json --out page.html
   [[ $status == 0 ]] || fail "status $status: $err"
   [[ -s page-profiles/decode_json.diff.html ]] || fail "no diff beside the page: $(ls)"

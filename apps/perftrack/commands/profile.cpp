@@ -72,12 +72,17 @@ commands add(CLI::App& app, options& o) {
   c.diff->add_option("head", o.head, "The head: a folded file or a profile folder")->required();
   c.diff->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   c.diff->add_option("--title", o.title, "The title (default: base vs head)");
-  c.latency = cmd->add_subcommand(
-      "latency", "Latency heat maps and histograms of recorded operations (HTML and SVG)");
-  c.latency->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
-      ->required();
-  c.latency->add_option("--operation", o.operation, "Only this operation (default: every one)");
-  c.latency->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+  // latency and spans read recorded operations the same way.
+  const auto recorded = [&](const char* name, const char* what) {
+    CLI::App* sub = cmd->add_subcommand(name, what);
+    sub->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
+        ->required();
+    sub->add_option("--operation", o.operation, "Only this operation (default: every one)");
+    sub->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
+    return sub;
+  };
+  c.latency =
+      recorded("latency", "Latency heat maps and histograms of recorded operations (HTML and SVG)");
   c.scope = cmd->add_subcommand(
       "scope",
       "A continuous profile's heat map (scope.html); with --from/--to, that range's outputs");
@@ -86,14 +91,10 @@ commands add(CLI::App& app, options& o) {
   c.scope->add_option("--to", o.to, "To this time (ISO 8601; default: the last sample)");
   c.scope->add_option("--out", o.out, "The folder for the outputs (default: dir)");
   c.scope->add_option("--title", o.title, "The title (default: the folder)");
-  c.spans = cmd->add_subcommand(
+  c.spans = recorded(
       "spans", "Recorded operations on a timeline: speedscope's evented profile, per session");
-  c.spans->add_option("--file", o.files, "Recorded operations: a JSONL file or a directory")
-      ->required();
-  c.spans->add_option("--operation", o.operation, "Only this operation (default: every one)");
   c.spans->add_option("--most", o.most, "At most this many spans, the earliest (default 200000)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
-  c.spans->add_option("--out", o.out, "The folder for the outputs (default perftrack-profile)");
   return c;
 }
 
