@@ -37,7 +37,8 @@ try {
   // 2. perftrack bench --profile.
   const results = path.join(work, 'results');
   const json = path.join(work, 'run.json');
-  const bench = spawnSync(perftrack, ['bench', '--quick', '--quiet', '--no-count', '--processes', '1', '--profile',
+  // 30 repetitions: some 150 ms measured, 150 samples (fewer under ASan).
+  const bench = spawnSync(perftrack, ['bench', '--quick', '--quiet', '--no-count', '--processes', '1', '--repetitions', '30', '--profile',
     '--filter', '^message_throughput/encode_decode_json$', '--results-dir', results, '--json', json], { encoding: 'utf8' });
   check(bench.status === 0, `perftrack bench --profile exited ${bench.status}:\n${bench.stderr}`);
   const b = JSON.parse(fs.readFileSync(json, 'utf8')).benchmarks[0];
