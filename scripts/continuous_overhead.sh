@@ -24,16 +24,11 @@ with="/usr/bin/time -a -o '$work/cpu.log' -f '%e %U %S' '$bin' profile cpu --con
 status=0
 "$bin" ab --base "$bench" --head "$with" --rounds "$rounds" --fail-on never --json "$work/ab.json" \
   || status=$?
-python3 - "$work/ab.json" "$work/cpu.log" "$(nproc)" <<'PY'
-import json, math, sys
-rows = [r for r in json.load(open(sys.argv[1]))["results"]
-        if isinstance(r.get("change"), (int, float)) and r["change"] > -1]
-ratios = [(1 + r["change"]) if r["direction"] == "lower_is_better" else 1 / (1 + r["change"])
-          for r in rows]
-g = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-print(f"continuous profiling: geometric mean cost ratio {g:.4f} ({100 * (g - 1):+.2f}%) over {len(ratios)} benchmarks")
-runs = [list(map(float, l.split())) for l in open(sys.argv[2]) if l.strip() and l[0].isdigit()]
-wall = sum(r[0] for r in runs); cpu = sum(r[1] + r[2] for r in runs); cores = int(sys.argv[3])
+python3 "$root/scripts/ab_cost.py" "$work/ab.json" "continuous profiling"
+python3 - "$work/cpu.log" "$(nproc)" <<'PY'
+import sys
+runs = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip() and l[0].isdigit()]
+wall = sum(r[0] for r in runs); cpu = sum(r[1] + r[2] for r in runs); cores = int(sys.argv[2])
 print(f"profiler CPU: {cpu:.2f} s over {wall:.1f} s of {len(runs)} runs on {cores} cores = "
       f"{100 * cpu / (wall * cores):.2f}% of the machine ({100 * cpu / wall:.2f}% of one core)")
 PY

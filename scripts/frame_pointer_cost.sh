@@ -26,17 +26,5 @@ status=0
 "$root/build/bin/perftrack" ab --base "$(run "$root/build-nofp/bin/perftrack")" \
   --head "$(run "$root/build/bin/perftrack")" --rounds "$rounds" --fail-on never \
   --json "$work/ab.json" || status=$?
-python3 - "$work/ab.json" <<'PY'
-import json, math, sys
-rows = [r for r in json.load(open(sys.argv[1]))["results"]
-        if isinstance(r.get("change"), (int, float)) and r["change"] > -1]
-# A time that grew and a throughput that fell are both a cost: ratio of cost.
-ratios = [(1 + r["change"]) if r["direction"] == "lower_is_better" else 1 / (1 + r["change"])
-          for r in rows]
-ratios = [x for x in ratios if x > 0]
-g = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-worst = sorted(zip(ratios, [r["benchmark"] for r in rows]), reverse=True)[:5]
-print(f"frame pointers: geometric mean cost ratio {g:.4f} ({100 * (g - 1):+.2f}%) over {len(ratios)} benchmarks")
-print("largest: " + ", ".join(f"{b} {100 * (x - 1):+.1f}%" for x, b in worst))
-PY
+python3 "$root/scripts/ab_cost.py" "$work/ab.json" "frame pointers"
 exit "$status"
