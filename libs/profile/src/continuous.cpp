@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "page.hpp"
 #include "perftrack/profile/capture.hpp"
 #include "perftrack/store/markup.hpp"
 #include "process.hpp"
@@ -249,13 +250,7 @@ std::string scope_html(const timeline& t, std::string_view title) {
   }
   const json data = {{"title", title},   {"t0", t0},   {"names", names},
                      {"stacks", stacks}, {"t", times}, {"s", ids}};
-  std::string out =
-      "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "script-src 'unsafe-inline'; style-src 'unsafe-inline'\">\n";
-  out += fmt::format("<title>{}</title>\n<style>\n", store::escape_markup(title));
-  out += flamegraph_css;
-  out += "</style>\n</head>\n<body>\n";
+  std::string out = page_head(title);
   out += fmt::format(
       "<header><h1>{}</h1><p>{} samples. A column per second, a row per 20 ms of it; drag "
       "from one cell to another to see that time's flame graph. <button type=\"button\" "

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "page.hpp"
 #include "perftrack/profile/profile.hpp"
 #include "perftrack/store/markup.hpp"
 #include "tree.hpp"
@@ -78,6 +79,21 @@ std::unordered_map<std::string, double> path_shares(const profile& p) {
   return out;
 }
 
+}  // namespace
+
+std::string page_head(std::string_view title) {
+  std::string out = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "script-src 'unsafe-inline'; style-src 'unsafe-inline'\">\n";
+  out += fmt::format("<title>{}</title>\n<style>\n", escape_markup(title));
+  out += flamegraph_css;
+  out += "</style>\n</head>\n<body>\n";
+  return out;
+}
+
+namespace {
+
 /// The flame graph page of `t` (from `p`); `delta`, when given, colours each
 /// frame by its change of share (a differential flame graph).
 std::string flame_page(const flame_tree& t, const profile& p, std::string_view title,
@@ -102,14 +118,7 @@ std::string flame_page(const flame_tree& t, const profile& p, std::string_view t
                {"total", total},
                {"self", self}};
   if (delta != nullptr) data["delta"] = *delta;
-  std::string out;
-  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "script-src 'unsafe-inline'; style-src 'unsafe-inline'\">\n";
-  out += fmt::format("<title>{}</title>\n<style>\n", escape_markup(title));
-  out += flamegraph_css;
-  out += "</style>\n</head>\n<body>\n";
+  std::string out = page_head(title);
   out += fmt::format(
       "<header><h1>{}</h1><p>{} {} of {}, {} unwinding, {} of stacks truncated</p>"
       "<noscript>The flame graph needs JavaScript; profile.folded holds the same "
