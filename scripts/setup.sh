@@ -38,6 +38,9 @@ packages+=(libncurses-dev tmux)
 # perftrack profile: Linux perf samples stacks (cpu-clock); heaptrack records
 # allocations by stack.
 packages+=(linux-perf heaptrack)
+# Continuous profiling reads perf.data itself: ELF symbols (libelf) and
+# names demangled as perf does (libiberty).
+packages+=(libelf-dev libiberty-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 
 #include "page.hpp"
 #include "perftrack/profile/capture.hpp"
+#include "perftrack/profile/perf_data.hpp"
 #include "perftrack/store/markup.hpp"
 #include "process.hpp"
 
@@ -42,26 +43,39 @@ std::vector<fs::path> finished_files(const fs::path& ring) {
   return out;
 }
 
-/// One finished perf file as a window in `windows`; the file goes. Returns
-/// the samples written.
-expected<std::uint64_t> fold_window(const fs::path& data, const fs::path& windows) {
+/// `perf script` of one file: the fallback when perftrack's reader cannot
+/// read it.
+expected<profile> script_window(const fs::path& data, std::vector<timed_sample>& times) {
   const fs::path script = data.string() + ".script", err = data.string() + ".log";
   const int rc = detail::run(
       {"perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"},
       script, err);
   std::error_code ec;
-  fs::remove(data, ec);
   if (rc != 0) {
     const auto why = detail::last_lines(err, 3);
     fs::remove(script, ec);
     return failure{fmt::format("perf script failed on a window (exit {}): {}", rc, why)};
   }
   std::ifstream in(script);
-  std::vector<timed_sample> times;
   auto p = parse_perf_script(in, times);
   in.close();
   fs::remove(script, ec);
   fs::remove(err, ec);
+  return p;
+}
+
+/// One finished perf file as a window in `windows`; the file goes. Returns
+/// the samples written.
+expected<std::uint64_t> fold_window(perf_data_reader& reader, const fs::path& data,
+                                    const fs::path& windows, std::ostream& log) {
+  std::vector<timed_sample> times;
+  auto p = reader.read(data, times);
+  if (!p) {
+    log << fmt::format("profile: {}; reading it with perf script\n", p.error().message);
+    p = script_window(data, times);
+  }
+  std::error_code ec;
+  fs::remove(data, ec);
   if (!p) return failure{p.error()};
   if (times.empty()) return 0;
   std::stable_sort(times.begin(), times.end(), [](const timed_sample& a, const timed_sample& b) {
@@ -121,6 +135,7 @@ std::vector<std::string> record_arguments(const continuous_options& o, const fs:
       "fp",
       "-k",
       "CLOCK_REALTIME",
+      "--buildid-mmap",  // says which build each mapping was, for the reader
       fmt::format("--switch-output={}s", std::max<long>(1, o.window.count() / 1000)),
       "-o",
       (ring / "perf.data").string()};
@@ -150,6 +165,7 @@ expected<continuous_status> run_continuous(const continuous_options& o,
   log << fmt::format("profile: continuous, {} Hz, a window every {} s, keeping {} s, in {}\n", o.hz,
                      o.window.count() / 1000, o.keep.count() / 1000, windows.string());
   continuous_status status;
+  perf_data_reader reader;  // keeps symbol tables from one window to the next
   bool ended = false, asked = false;
   while (true) {
     int st = 0;
@@ -159,7 +175,7 @@ expected<continuous_status> run_continuous(const continuous_options& o,
       asked = true;
     }
     for (const auto& file : finished_files(ring)) {
-      auto n = fold_window(file, windows);
+      auto n = fold_window(reader, file, windows, log);
       if (!n) {
         log << "profile: " << n.error().message << "\n";
         continue;

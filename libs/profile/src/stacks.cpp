@@ -10,6 +10,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "frames.hpp"
 #include "perftrack/profile/profile.hpp"
 
 namespace perftrack::profile {
@@ -30,31 +31,29 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-/// "ffffffff81000000 name+0x1f (/usr/lib/x.so)" -> "name", or "[x.so]".
-std::string frame_name(std::string_view line) {
+/// "ffffffff81000000 name+0x1f (/usr/lib/x.so)" -> "name", or "[x.so]". The
+/// file's name may hold parentheses ("/tmp/x (deleted)").
+std::string script_frame(std::string_view line) {
   line = trim(line);
   const auto space = line.find(' ');
   if (space == std::string_view::npos) return "[unknown]";
   std::string_view rest = trim(line.substr(space + 1));
   std::string_view dso;
   if (!rest.empty() && rest.back() == ')') {
-    const auto open = rest.rfind(" (");
-    if (open != std::string_view::npos) {
-      dso = rest.substr(open + 2, rest.size() - open - 3);
+    int depth = 0;
+    std::size_t open = rest.size();
+    while (open-- > 0) {
+      if (rest[open] == ')') ++depth;
+      if (rest[open] == '(' && --depth == 0) break;
+    }
+    if (open < rest.size() && open > 0 && rest[open - 1] == ' ') {
+      dso = rest.substr(open + 1, rest.size() - open - 2);
       rest = trim(rest.substr(0, open));
     }
   }
   if (const auto plus = rest.rfind("+0x"); plus != std::string_view::npos && plus > 0)
     rest = rest.substr(0, plus);
-  std::string name;
-  if (rest.empty() || rest == "[unknown]") {
-    const auto slash = dso.rfind('/');
-    name = fmt::format("[{}]", dso.empty() ? "unknown" : dso.substr(slash + 1));
-  } else {
-    name = std::string(rest);
-  }
-  std::replace(name.begin(), name.end(), ';', ':');
-  return name;
+  return detail::frame_name(rest == "[unknown]" ? std::string_view{} : rest, dso);
 }
 
 /// A sample's header: "comm tid time: period event:"; the time and period.
@@ -75,6 +74,21 @@ bool parse_header(std::string_view line, double& time_s, std::uint64_t& period) 
 }
 
 }  // namespace
+
+std::string detail::frame_name(std::string_view function, std::string_view dso) {
+  std::string name;
+  if (!function.empty()) {
+    name = function;
+  } else {
+    if (dso.size() > 1 && dso.front() == '[' && dso.back() == ']')
+      dso = dso.substr(1, dso.size() - 2);
+    if (const auto slash = dso.rfind('/'); slash != std::string_view::npos)
+      dso = dso.substr(slash + 1);
+    name = fmt::format("[{}]", dso.empty() ? "unknown" : dso);
+  }
+  std::replace(name.begin(), name.end(), ';', ':');
+  return name;
+}
 
 std::uint64_t profile::samples() const noexcept {
   std::uint64_t n = 0;
@@ -152,7 +166,7 @@ expected<profile> parse_perf_script(std::istream& in, std::vector<timed_sample>&
     if (trim(line).empty()) {
       finish();
     } else if (line[0] == ' ' || line[0] == '\t') {
-      if (in_sample) frames.push_back(frame_name(line));
+      if (in_sample) frames.push_back(script_frame(line));
     } else {
       finish();
       double t = 0;
@@ -212,7 +226,7 @@ expected<profile> parse_offcpu_script(std::istream& in) {
       continue;
     }
     if (line[0] == ' ' || line[0] == '\t') {
-      if (in_sample) frames.push_back(frame_name(line));
+      if (in_sample) frames.push_back(script_frame(line));
       continue;
     }
     finish();
