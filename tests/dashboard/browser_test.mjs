@@ -43,8 +43,8 @@ function results(i) {
     run: { quick: true },
     benchmarks: [
       { name: SLOW, category: 'db', kind: 'latency', unit: 'ns', status: 'ok', samples: samples(i < 6 ? 1000 : 1300),
-        // CPU profiles (perftrack bench --profile) of the first and last compared runs.
-        ...(i === 0 || i === 11 ? { profile: path.join(work, `prof${i}`) } : {}) },
+        // CPU profiles (perftrack bench --profile) of the three compared runs.
+        ...(i === 0 || i === 3 || i === 11 ? { profile: path.join(work, `prof${i}`) } : {}) },
       { name: STEADY, category: 'agent', kind: 'throughput', unit: 'ops/s', direction: 'higher_is_better', status: 'ok', samples: samples(5e5) },
     ],
   };
@@ -100,10 +100,12 @@ const rowOf = (ms) => { const i = bounds.findIndex((b) => b >= ms); return i < 0
 const slowRow = rowOf(50), slowColumn = Math.floor(300e9 / widthNs);
 const expectedCount = events.filter((e) => rowOf(e.ms) === slowRow && Math.floor(e.k * 1e9 / widthNs) === slowColumn).length;
 
-fs.mkdirSync(path.join(work, 'prof0'));
-fs.mkdirSync(path.join(work, 'prof11'));
-fs.writeFileSync(path.join(work, 'prof0', 'profile.folded'), 'main;insert;fsync 30\nmain;insert;encode 70\n');
-fs.writeFileSync(path.join(work, 'prof11', 'profile.folded'), 'main;insert;fsync 60\nmain;insert;encode 70\n');
+// fsync's share of the samples: 30% in r0, 50% in r3, 60/130 in r11.
+const folded = { 0: 'main;insert;fsync 30\nmain;insert;encode 70\n', 3: 'main;insert;fsync 50\nmain;insert;encode 50\n', 11: 'main;insert;fsync 60\nmain;insert;encode 70\n' };
+for (const [i, text] of Object.entries(folded)) {
+  fs.mkdirSync(path.join(work, `prof${i}`));
+  fs.writeFileSync(path.join(work, `prof${i}`, 'profile.folded'), text);
+}
 const page = path.join(work, 'page.html');
 const markdown = path.join(work, 'dashboard.md');
 // Three results files to compare: r0 (base by default), r3, r11 (head by default).
@@ -202,6 +204,21 @@ try {
   }
   await shoot(tab, 'step.png');
 
+  // A trend's decimation keeps a spike: one 100x outlier among 1,000,000
+  // points, 1,000 columns; each column keeps its least and greatest, and a
+  // step asked for stays too.
+  const decimated = await tab.evaluate(() => {
+    const n = 1000000, spike = 654321, step = 123457;
+    const xs = Array.from({ length: n }, (_, i) => i + 1);
+    const ys = Array.from({ length: n }, (_, i) => 1000 + 10 * Math.sin(i / 97));
+    ys[spike] = 100000;
+    const { kept, column } = window.perftrack.decimate(xs, ys, 0, n, 1000, (i) => i === step);
+    const max = kept.reduce((m, i) => Math.max(m, ys[i]), 0);
+    return { count: kept.length, spike: kept.includes(spike), step: kept.includes(step), max, sorted: kept.every((v, k) => k === 0 || v > kept[k - 1]), columns: new Set(column).size };
+  });
+  check(decimated.spike && decimated.max === 100000 && decimated.step && decimated.sorted && decimated.count <= 2001 && decimated.columns === 1000,
+    `the decimation of 1,000,000 points: ${JSON.stringify(decimated)}`);
+
   // The view state is in the fragment: a filter and the log scale come back.
   await tab.goto(url + '#q=spawn&log=1', { waitUntil: 'load' });
   await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 });
@@ -287,14 +304,38 @@ try {
   const cdfColours = await chartColours(tab, 'cdf\u001fcompare');
   check(cdfColours > 3, `the CDF chart has ${cdfColours} colours: empty`);
   // The default pair's CPU profiles: both flame graphs and the differential
-  // one written beside the page (only SLOW was profiled).
-  const links = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td.profile a')].map((a) => [a.textContent, a.getAttribute('href')])));
-  const slowLinks = links[cmp.table.findIndex((r) => r[0] === SLOW)];
-  check(slowLinks.length === 3 && slowLinks[0][1] === 'file://' + path.join(work, 'prof0', 'flamegraph.html') && slowLinks[2][0] === 'diff', `profile links: ${JSON.stringify(links)}`);
-  check(fs.existsSync(path.join(work, slowLinks[2][1])), `the diff ${slowLinks[2][1]} was not written beside the page`);
+  // one, a page beside the dashboard told the pair (only SLOW was profiled).
+  const profileLinks = async () => {
+    const links = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, [...tr.querySelectorAll('td.profile a')].map((a) => [a.textContent, a.getAttribute('href')])]));
+    return links.find(([name]) => name === SLOW)[1];
+  };
+  const slowLinks = await profileLinks();
+  check(slowLinks.length === 3 && slowLinks[0][1] === 'file://' + path.join(work, 'prof0', 'flamegraph.html') && slowLinks[2][0] === 'diff' && slowLinks[2][1].endsWith('#base=0&head=2'), `profile links: ${JSON.stringify(slowLinks)}`);
+  check(fs.existsSync(path.join(work, slowLinks[2][1].split('#')[0])), `the diff ${slowLinks[2][1]} was not written beside the page`);
   await shoot(tab, 'compare.png');
+  // Each pair's differential flame graph, computed in its page: fsync's
+  // change of share, on the head's frames.
+  const diffDeltas = async (href) => {
+    const d = await browser.newPage();
+    d.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`diff page console ${m.type()}: ${m.text()}`); });
+    d.on('pageerror', (e) => problems.push('diff page error: ' + e.message));
+    await d.goto('file://' + path.join(work, href), { waitUntil: 'load' });
+    await d.waitForFunction(() => window.perftrackFlame, { timeout: 30000 });
+    const out = await d.evaluate(() => {
+      const f = window.perftrackFlame.data;
+      return { deltas: Object.fromEntries(f.name.map((k, i) => [f.names[k], f.delta[i]])), base: document.getElementById('base').value, head: document.getElementById('head').value };
+    });
+    await d.close();
+    return out;
+  };
+  const whole = await diffDeltas(slowLinks[2][1]);
+  check(Math.abs(whole.deltas.fsync - (60 / 130 - 0.3)) < 1e-9 && Math.abs(whole.deltas.main) < 1e-9, `r0 against r11: ${JSON.stringify(whole)}`);
   // Another pair chosen on the page: r0 against r3, no step; the fragment keeps it.
   await tab.select('#compare-head', '1');
+  const pairLinks = await profileLinks();
+  check(pairLinks[2][1].endsWith('#base=0&head=1'), `r0 against r3's diff link: ${JSON.stringify(pairLinks)}`);
+  const pair = await diffDeltas(pairLinks[2][1]);
+  check(Math.abs(pair.deltas.fsync - 0.2) < 1e-9 && Math.abs(pair.deltas.encode + 0.2) < 1e-9 && pair.base === '0' && pair.head === '1', `r0 against r3: ${JSON.stringify(pair)}`);
   const second = await tab.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => tr.cells[4].textContent));
   check(second.every((c) => /^[+-][0-2]\.\d%$/.test(c)), `r0 against r3: ${JSON.stringify(second)}`);
   check((await tab.evaluate(() => location.hash)).includes('head=1'), 'the pair is not in the fragment');

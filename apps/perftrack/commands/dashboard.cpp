@@ -58,36 +58,37 @@ int write_markdown(const std::string& file, const dashboard::page_data& data, st
   return exit_ok;
 }
 
-/// For each benchmark profiled in both the first and the last compared run
-/// (the page's default pair), a differential flame graph beside the page, in
+/// For each benchmark profiled in at least two compared runs, one page of
+/// differential flame graphs between any two of them, beside the page in
 /// <page>-profiles/, linked from the compare table. A profile that cannot be
-/// read is a note.
+/// read is a note, and its run is left out of the page.
 void add_profile_diffs(dashboard::comparison_view& c, const std::filesystem::path& page,
                        std::vector<std::string>& notes) {
-  if (c.runs.size() < 2) return;
-  const std::size_t base = 0, head = c.runs.size() - 1;
+  std::map<std::string, std::vector<std::size_t>> runs_of;  // benchmark -> runs profiling it
+  for (std::size_t r = 0; r < c.runs.size(); ++r)
+    for (const auto& [benchmark, dir] : c.runs[r].profiles) runs_of[benchmark].push_back(r);
   const std::string folder = page.stem().string() + "-profiles";
-  for (const auto& [benchmark, head_dir] : c.runs[head].profiles) {
-    const auto b = c.runs[base].profiles.find(benchmark);
-    if (b == c.runs[base].profiles.end()) continue;
-    auto before = profile::read_profile(b->second);
-    auto after = profile::read_profile(head_dir);
-    if (!before || !after) {
-      notes.push_back(fmt::format("no differential flame graph of {}: {}", benchmark,
-                                  (before ? after : before).error().message));
-      continue;
+  for (const auto& [benchmark, runs] : runs_of) {
+    if (runs.size() < 2) continue;
+    std::vector<profile::run_profile> profiles;
+    for (const auto r : runs) {
+      auto p = profile::read_profile(c.runs[r].profiles.at(benchmark));
+      if (!p) {
+        notes.push_back(fmt::format("{} of {} left out of its differential flame graphs: {}",
+                                    benchmark, c.runs[r].label, p.error().message));
+        continue;
+      }
+      profiles.push_back({c.runs[r].label, r, std::move(*p)});
     }
+    if (profiles.size() < 2) continue;
     const std::string file = profile::file_name_of(benchmark) + ".diff.html";
-    const std::string title =
-        fmt::format("{}: {} vs {}", benchmark, c.runs[base].label, c.runs[head].label);
-    auto w =
-        profile::write_files(page.parent_path() / folder,
-                             {{file, profile::diff_flamegraph_html(*before, *after, true, title)}});
+    auto w = profile::write_files(page.parent_path() / folder,
+                                  {{file, profile::runs_diff_html(profiles, benchmark)}});
     if (!w) {
       notes.push_back(w.error().message);
       continue;
     }
-    c.diffs.push_back({base, head, benchmark, folder + "/" + file});
+    c.diffs.push_back({benchmark, folder + "/" + file});
   }
 }
 

@@ -105,9 +105,7 @@ json comparison_json(const comparison_view& v) {
                     {"profiles", profiles}});
   }
   json diffs = json::array();
-  for (const auto& d : v.diffs)
-    diffs.push_back(
-        {{"base", d.base}, {"head", d.head}, {"benchmark", d.benchmark}, {"href", d.href}});
+  for (const auto& d : v.diffs) diffs.push_back({{"benchmark", d.benchmark}, {"href", d.href}});
   json metrics = json::array();
   for (const auto& m : v.metrics) {
     json samples = json::array();

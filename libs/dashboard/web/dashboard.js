@@ -214,15 +214,17 @@
     const machines = new Set(c.runs.map((r) => r.machine).filter((m) => m));
     if (machines.size > 1) section.append(el('p', { class: 'note' }, 'The runs come from different machines (comparability keys differ): a change may be the machine.'));
     // CPU profiles (perftrack bench --profile): each side's flame graph and,
-    // where perftrack dashboard wrote one for this pair, the differential one.
+    // when both sides have one, their differential flame graph (the
+    // benchmark's diff page, told the pair in its fragment).
     const profiled = c.runs.some((r) => r.profiles && Object.keys(r.profiles).length);
     const profileLinks = (bench) => {
       const links = [];
       const add = (text, href) => { if (href) links.push(el('a', { href, target: '_blank', rel: 'noopener' }, text), ' '); };
-      add('base', (c.runs[state.base].profiles || {})[bench]);
-      add('head', (c.runs[state.head].profiles || {})[bench]);
-      const d = (c.diffs || []).find((x) => x.base === state.base && x.head === state.head && x.benchmark === bench);
-      add('diff', d && d.href);
+      const base = (c.runs[state.base].profiles || {})[bench], head = (c.runs[state.head].profiles || {})[bench];
+      add('base', base);
+      add('head', head);
+      const d = (c.diffs || []).find((x) => x.benchmark === bench);
+      add('diff', d && base && head && `${d.href}#base=${state.base}&head=${state.head}`);
       return el('td', { class: 'profile' }, ...links);
     };
     const table = el('table', { id: 'compare-table' }, el('thead', {}, el('tr', {},
@@ -275,25 +277,96 @@
     return pointCache.get(t);
   }
 
-  // x, the medians, the steps, and the band: each run's 95% interval of the
-  // median from its stored samples (null once they are pruned).
-  function seriesData(t) {
-    const xs = [], ys = [], steps = [], lows = [], highs = [];
-    const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => runIndex.get(c.after.run)));
-    for (const [i, median, , low, high] of pointsOf(t)) {
-      xs.push(state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1);
-      ys.push(median);
-      steps.push(stepAt.has(i) ? median : null);
-      lows.push(low);
-      highs.push(high);
+  // Min/max decimation (never averages or LTTB: a spike stays drawn). Of
+  // the points i in [from, to) (x ascending), when there are more than two
+  // per column, each of `columns` equal columns of x keeps the points with
+  // its least and greatest y, and every point keep(i) asks for. Returns the
+  // kept indices in order, and each one's column (-1: not decimated).
+  function decimate(xs, ys, from, to, columns, keep) {
+    const kept = [], column = [];
+    if (to - from <= 2 * columns) {
+      for (let i = from; i < to; ++i) { kept.push(i); column.push(-1); }
+      return { kept, column };
     }
-    return [xs, ys, steps, lows, highs];
+    const x0 = xs[from], span = Math.max(xs[to - 1] - x0, 1e-300);
+    let col = -1, lo = -1, hi = -1, extra = [];
+    const flush = () => {
+      const ids = [...new Set([lo, hi, ...extra].filter((i) => i >= 0))].sort((a, b) => a - b);
+      for (const i of ids) { kept.push(i); column.push(col); }
+    };
+    for (let i = from; i < to; ++i) {
+      const c = Math.min(columns - 1, Math.floor(((xs[i] - x0) / span) * columns));
+      if (c !== col) { flush(); col = c; lo = hi = -1; extra = []; }
+      if (keep(i)) extra.push(i);
+      if (ys[i] == null) continue;
+      if (lo < 0 || ys[i] < ys[lo]) lo = i;
+      if (hi < 0 || ys[i] > ys[hi]) hi = i;
+    }
+    flush();
+    return { kept, column };
+  }
+
+  // x, the medians, the steps, and the band (each run's 95% interval of the
+  // median from its stored samples, null once they are pruned), decimated
+  // per pixel column inside [xmin, xmax] and as coarsely outside it, so the
+  // whole history stays in the data (double-click zooms out to it). A kept
+  // point's band spans its column's, so no interval hides either. Also
+  // returns which point each drawn one is.
+  const allSeries = new Map();
+  function seriesData(t, xmin, xmax, columns) {
+    const key = t;
+    if (!allSeries.has(key) || allSeries.get(key).x !== state.x) {
+      const pts = pointsOf(t);
+      const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => runIndex.get(c.after.run)));
+      allSeries.set(key, {
+        x: state.x,
+        xs: pts.map(([i]) => (state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1)),
+        ys: pts.map((p) => p[1]), lows: pts.map((p) => p[3]), highs: pts.map((p) => p[4]),
+        step: pts.map(([i]) => stepAt.has(i)),
+      });
+    }
+    const a = allSeries.get(key), n = a.xs.length;
+    const lower = (x) => { let lo = 0, hi = n; while (lo < hi) { const m = (lo + hi) >> 1; if (a.xs[m] < x) lo = m + 1; else hi = m; } return lo; };
+    const from = xmin == null ? 0 : lower(xmin), to = xmax == null ? n : Math.max(from, lower(xmax + 1e-9));
+    const parts = [[0, from], [from, to], [to, n]].map(([f, e]) => decimate(a.xs, a.ys, f, e, columns, (i) => a.step[i]));
+    const kept = [], column = [];
+    parts.forEach((p, k) => { kept.push(...p.kept); column.push(...p.column.map((c) => (c < 0 ? -1 : k * columns + c))); });
+    // A column's lowest low and highest high, on each of its kept points.
+    const bandLow = new Map(), bandHigh = new Map();
+    parts.forEach((p, k) => {
+      if (!p.column.length || p.column[0] < 0) return;
+      const [f, e] = [[0, from], [from, to], [to, n]][k], x0 = a.xs[f], span = Math.max(a.xs[e - 1] - x0, 1e-300);
+      for (let i = f; i < e; ++i) {
+        const c = k * columns + Math.min(columns - 1, Math.floor(((a.xs[i] - x0) / span) * columns));
+        if (a.lows[i] != null) bandLow.set(c, Math.min(bandLow.has(c) ? bandLow.get(c) : Infinity, a.lows[i]));
+        if (a.highs[i] != null) bandHigh.set(c, Math.max(bandHigh.has(c) ? bandHigh.get(c) : -Infinity, a.highs[i]));
+      }
+    });
+    const band = (m, own, k) => (column[k] < 0 ? own : m.has(column[k]) ? m.get(column[k]) : null);
+    return {
+      kept,
+      data: [kept.map((i) => a.xs[i]), kept.map((i) => a.ys[i]), kept.map((i) => (a.step[i] ? a.ys[i] : null)),
+        kept.map((i, k) => band(bandLow, a.lows[i], k)), kept.map((i, k) => band(bandHigh, a.highs[i], k))],
+    };
   }
 
   function draw(card, t) {
     const id = chartId(t);
     const hover = card.querySelector('.hover');
     const width = Math.max(300, card.clientWidth - 16);
+    const columns = Math.max(50, width - 80);  // about a column per pixel of the plot
+    let shown = seriesData(t, null, null, columns);
+    // Zooming decimates the new range afresh, after uPlot has set the scale.
+    let pending = false;
+    const redecimate = (u) => {
+      if (pending || t.count <= 2 * columns) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        shown = seriesData(t, u.scales.x.min, u.scales.x.max, columns);
+        u.setData(shown.data, false);
+      });
+    };
     const u = new uPlot({
       width, height: 200,
       scales: { x: { time: state.x === 'date' }, y: { distr: state.log ? 3 : 1 } },
@@ -310,15 +383,15 @@
       hooks: { setCursor: [(u) => {
         const i = u.cursor.idx;
         if (i == null) { hover.textContent = ''; return; }
-        const [index, median, n, low, high] = pointsOf(t)[i];
+        const [index, median, n, low, high] = pointsOf(t)[shown.kept[i]];
         const r = data.runs[index], run = r.id;
         const band = low == null ? 'samples pruned' : `95% ${fmtValue(low, t.metric)} to ${fmtValue(high, t.metric)}`;
         hover.replaceChildren(`run ${run}: ${fmtValue(median, t.metric)} (n ${n}, ${band}), `, commitLink(r.sha), `, ${r.time}, ${r.machine || 'machine unknown'}`);
         hover.dataset.value = String(median);
         hover.dataset.low = String(low);
         hover.dataset.high = String(high);
-      }] },
-    }, seriesData(t), card.querySelector('.plot'));
+      }], setScale: [(u, key) => { if (key === 'x') redecimate(u); }] },
+    }, shown.data, card.querySelector('.plot'));
     // The latest runs by default; double-click shows the whole history.
     if (t.count > DEFAULT_RUNS) {
       const xs = u.data[0];
@@ -615,5 +688,5 @@
   window.addEventListener('hashchange', () => location.reload());
   if (state.chart) focusChart(state.chart);
   // For tests and the console: the charts by id and the data.
-  window.perftrack = { charts, data, chartId, hodgesLehmann, compareRows };
+  window.perftrack = { charts, data, chartId, hodgesLehmann, compareRows, decimate };
 })();

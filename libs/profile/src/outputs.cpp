@@ -190,6 +190,47 @@ std::string diff_flamegraph_html(const profile& before, const profile& after, bo
   return flame_page(t, shape, title, &delta);
 }
 
+std::string runs_diff_html(const std::vector<run_profile>& runs, std::string_view title) {
+  std::map<std::string, std::uint32_t> ids;
+  json names = json::array(), list = json::array();
+  for (const auto& r : runs) {
+    json stacks = json::array(), counts = json::array();
+    for (const auto& s : r.p.stacks) {
+      json stack = json::array();
+      for (const auto& f : s.frames) {
+        const auto [it, fresh] = ids.try_emplace(f, static_cast<std::uint32_t>(names.size()));
+        if (fresh) names.push_back(f);
+        stack.push_back(it->second);
+      }
+      stacks.push_back(std::move(stack));
+      counts.push_back(s.samples);
+    }
+    list.push_back({{"label", r.label},
+                    {"run", r.run},
+                    {"samples", r.p.samples()},
+                    {"stacks", std::move(stacks)},
+                    {"counts", std::move(counts)}});
+  }
+  const json data = {{"title", title}, {"names", names}, {"runs", list}};
+  std::string out = page_head(title);
+  out += fmt::format(
+      "<header><h1>{}</h1><p>Each frame is coloured by how its share of the samples changed "
+      "from the base to the head: red grew, blue shrank. <label>base <select "
+      "id=\"base\"></select></label> <label>head <select id=\"head\"></select></label> "
+      "<label>frames of <select id=\"side\"><option value=\"head\">the head</option><option "
+      "value=\"base\">the base</option></select></label></p><noscript>The flame graph needs "
+      "JavaScript; each run's profile folder holds its folded stacks.</noscript></header>\n",
+      escape_markup(title));
+  out += "<main id=\"flame-mount\"></main>\n<script type=\"application/json\" id=\"diff-data\">";
+  out += script_safe(data);
+  out += "</script>\n<script>\n";
+  out += flamegraph_js;
+  out += "\n</script>\n<script>\n";
+  out += diff_js;
+  out += "\n</script>\n</body>\n</html>\n";
+  return out;
+}
+
 std::string flamegraph_svg(const profile& p, std::string_view title) {
   const flame_tree t = build_tree(p);
   constexpr double width = 1200, row = 16, top = 40;

@@ -131,6 +131,12 @@ bool parse_sample(const layout& l, const bytes& b, std::size_t at, std::size_t e
   return at <= end;
 }
 
+/// A record to replay, and when it happened.
+struct event {
+  std::int64_t time;
+  std::size_t at;
+};
+
 /// One executable mapping of a process.
 struct mapping {
   std::uint64_t end = 0, pgoff = 0, inode = 0;
@@ -185,7 +191,18 @@ detail::elf_functions own_vdso() {
 struct perf_data_reader::impl {
   std::optional<detail::kernel_functions> kernel;
   std::optional<detail::elf_functions> vdso;
-  std::unordered_map<std::string, detail::elf_functions> files;  // by path and inode
+  struct cached {
+    detail::elf_functions functions;
+    std::uint64_t used = 0;  // the read that last used it
+  };
+  std::unordered_map<std::string, cached> files;  // by build ID, or path and inode
+  std::uint64_t reads = 0;
+
+  /// Forgets the files no sample named in the last `reads_kept` reads: the
+  /// programs that ended, and the old builds of those rebuilt.
+  void forget_unused(std::uint64_t reads_kept = 64) {
+    std::erase_if(files, [&](const auto& f) { return f.second.used + reads_kept < reads; });
+  }
 
   // Per file:
   layout l;
@@ -205,8 +222,10 @@ struct perf_data_reader::impl {
     const auto key = m.build_id.empty() ? fmt::format("{}\n{}", m.file, m.inode) : m.build_id;
     auto it = files.find(key);
     if (it == files.end())
-      it = files.emplace(key, detail::mapped_file_functions(m.file, m.inode, m.build_id)).first;
-    return it->second;
+      it = files.emplace(key, cached{detail::mapped_file_functions(m.file, m.inode, m.build_id)})
+               .first;
+    it->second.used = reads;
+    return it->second.functions;
   }
 
   std::string user_frame(std::uint32_t pid, std::uint64_t ip) {
@@ -280,6 +299,10 @@ struct perf_data_reader::impl {
     map_into(processes[pid], start, std::move(m));
   }
 
+  /// The samples of `events`, mappings and forks applied as they come.
+  profile replay(const bytes& b, const std::vector<event>& events,
+                 std::vector<timed_sample>& times);
+
   void on_fork(const bytes& b, std::size_t at) {
     std::uint32_t pid = 0, ppid = 0;
     if (!b.get(at, pid) || !b.get(at + 4, ppid) || pid == ppid) return;  // a thread
@@ -328,56 +351,41 @@ expected<layout> read_layout(const bytes& b, const file_sections& f) {
   return l;
 }
 
-}  // namespace
-
-expected<profile> perf_data_reader::read(const std::filesystem::path& file,
-                                         std::vector<timed_sample>& times) {
-  times.clear();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return failure{fmt::format("cannot read {}", file.string())};
-  const std::string content{std::istreambuf_iterator<char>(in), {}};
-  const bytes b(content);
-  const auto fail = [&](std::string_view why) {
-    return failure{fmt::format("{}: {}", file.string(), why)};
-  };
-  auto sections = read_header(b);
-  if (!sections) return fail(sections.error().message);
-  auto l = read_layout(b, *sections);
-  if (!l) return fail(l.error().message);
-  auto& m = *impl_;
-  m.l = *l;
-  m.processes.clear();
-
-  // Records in time order, as perf script replays them: a mapping is known
-  // before the samples that use it, whichever CPU's buffer held it.
-  struct event {
-    std::int64_t time;
-    std::size_t at;
-  };
+/// The records that matter in time order, as perf script replays them: a
+/// mapping is known before the samples that use it, whichever CPU's buffer
+/// held it.
+expected<std::vector<event>> ordered_events(const bytes& b, const file_sections& f,
+                                            const layout& l) {
   std::vector<event> events;
-  const std::size_t end = sections->data_at + sections->data_size;
-  for (std::size_t at = sections->data_at; at + 8 <= end;) {
+  const std::size_t end = f.data_at + f.data_size;
+  for (std::size_t at = f.data_at; at + 8 <= end;) {
     std::uint32_t type = 0;
     std::uint16_t size = 0;
     b.get(at, type);
     b.get(at + 6, size);
     if (size < 8 || at + size > end)
-      return fail(fmt::format("a record at byte {} has a bad size ({})", at, size));
+      return failure{fmt::format("a record at byte {} has a bad size ({})", at, size)};
     if (type == record::sample) {
       sample_fields s;
-      if (!parse_sample(m.l, b, at + 8, at + size, s))
-        return fail(fmt::format("the sample at byte {} is malformed", at));
+      if (!parse_sample(l, b, at + 8, at + size, s))
+        return failure{fmt::format("the sample at byte {} is malformed", at)};
       events.push_back({static_cast<std::int64_t>(s.time), at});
     } else if (type == record::mmap || type == record::mmap2 || type == record::fork) {
       // An exec's mappings replace the old program's where they overlap, as
       // in perf: the exec's own samples still unwind through the old one.
-      events.push_back({trailer_time(m.l, b, at + size), at});
+      events.push_back({trailer_time(l, b, at + size), at});
     }
     at += size;
   }
   std::stable_sort(events.begin(), events.end(),
                    [](const event& x, const event& y) { return x.time < y.time; });
+  return events;
+}
 
+}  // namespace
+
+profile perf_data_reader::impl::replay(const bytes& b, const std::vector<event>& events,
+                                       std::vector<timed_sample>& times) {
   profile p;
   std::int64_t first = -1, last = 0;
   for (const auto& e : events) {
@@ -387,23 +395,48 @@ expected<profile> perf_data_reader::read(const std::filesystem::path& file,
     b.get(e.at + 4, misc);
     b.get(e.at + 6, size);
     const std::size_t body = e.at + 8, stop = e.at + size;
-    if (type == record::mmap || type == record::mmap2) m.on_mmap(b, body, stop, type, misc);
-    if (type == record::fork) m.on_fork(b, body);
+    if (type == record::mmap || type == record::mmap2) on_mmap(b, body, stop, type, misc);
+    if (type == record::fork) on_fork(b, body);
     if (type != record::sample) continue;
     sample_fields s;
-    parse_sample(m.l, b, body, stop, s);
-    auto frames = m.frames(b, s, misc);
-    if (frames.empty()) frames.emplace_back("[no stack]");
-    std::reverse(frames.begin(), frames.end());
-    if (!reaches_entry(frames)) ++p.truncated;
+    parse_sample(l, b, body, stop, s);
+    auto f = frames(b, s, misc);
+    if (f.empty()) f.emplace_back("[no stack]");
+    std::reverse(f.begin(), f.end());
+    if (!reaches_entry(f)) ++p.truncated;
     if (first < 0) first = e.time;
     last = e.time;
     times.push_back(
         {static_cast<double>(e.time) / 1e9, static_cast<std::uint32_t>(p.stacks.size())});
-    p.stacks.push_back({std::move(frames), 1, s.period});
+    p.stacks.push_back({std::move(f), 1, s.period});
   }
   p.duration_ns = first < 0 ? 0 : last - first;
   p.unwinding = "fp";
+  return p;
+}
+
+expected<profile> perf_data_reader::read(const std::filesystem::path& file,
+                                         std::vector<timed_sample>& times) {
+  times.clear();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return failure{fmt::format("cannot read {}", file.string())};
+  const std::string content{std::istreambuf_iterator<char>(in), {}};
+  const bytes b(content);
+  const auto fail = [&](const failure& why) {
+    return failure{fmt::format("{}: {}", file.string(), why.message)};
+  };
+  auto sections = read_header(b);
+  if (!sections) return fail(sections.error());
+  auto l = read_layout(b, *sections);
+  if (!l) return fail(l.error());
+  auto events = ordered_events(b, *sections, *l);
+  if (!events) return fail(events.error());
+  auto& m = *impl_;
+  m.l = *l;
+  m.processes.clear();
+  ++m.reads;
+  m.forget_unused();
+  auto p = m.replay(b, *events, times);
   const auto went = normalize(p);
   for (auto& t : times) t.stack = went[t.stack];
   return p;

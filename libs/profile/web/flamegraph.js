@@ -208,6 +208,49 @@ window.perftrackFlameGraph = function (data, mount) {
   window.perftrackFlame = { data, x, get focus() { return focus; }, describe, nodeAt, draw };
   return window.perftrackFlame;
 };
+// perftrackFlameTree(entries, names, title): the tree perftrackFlameGraph
+// draws, of weighted stacks: entries are [stack (name ids, root first),
+// count]. Each node's path of name ids is in `keys`, so that two trees can be
+// compared node by node (perftrackFlameDelta).
+window.perftrackFlameTree = function (entries, names, title) {
+  'use strict';
+  const root = { name: names.length, kids: new Map(), total: 0, self: 0, key: '' };
+  for (const [stack, c] of entries) {
+    let node = root;
+    node.total += c;
+    for (const f of stack) {
+      let kid = node.kids.get(f);
+      if (!kid) node.kids.set(f, (kid = { name: f, kids: new Map(), total: 0, self: 0, key: node.key + '/' + f }));
+      kid.total += c;
+      node = kid;
+    }
+    node.self += c;
+  }
+  // Preorder, children in name order (as the folded stacks sort).
+  const tree = { title, sample_type: 'samples', names: names.concat(['all']), name: [], depth: [], total: [], self: [], keys: [] };
+  const todo = [[root, 0]];
+  while (todo.length) {
+    const [node, depth] = todo.pop();
+    tree.name.push(node.name); tree.depth.push(depth); tree.total.push(node.total); tree.self.push(node.self); tree.keys.push(node.key);
+    const kids = [...node.kids.values()].sort((a, b) => (names[a.name] < names[b.name] ? 1 : -1));
+    for (const k of kids) todo.push([k, depth + 1]);
+  }
+  return tree;
+};
+// perftrackFlameDelta(shape, before, after): per node of `shape`, its share of
+// all samples in `after` less its share in `before` (trees of
+// perftrackFlameTree over the same names): a differential flame graph's
+// colours, as profile::diff_flamegraph_html computes them.
+window.perftrackFlameDelta = function (shape, before, after) {
+  'use strict';
+  const shares = (t) => {
+    const m = new Map(), all = Math.max(1, t.total[0]);
+    t.keys.forEach((k, i) => m.set(k, t.total[i] / all));
+    return m;
+  };
+  const b = shares(before), a = shares(after);
+  return shape.keys.map((k) => (a.get(k) || 0) - (b.get(k) || 0));
+};
 {
   const own = document.getElementById('flame-data');
   if (own) window.perftrackFlameGraph(JSON.parse(own.textContent), document.getElementById('flame-mount'));

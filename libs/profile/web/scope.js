@@ -55,27 +55,7 @@
       if (at >= from && at < to) { per.set(data.s[k], (per.get(data.s[k]) || 0) + 1); ++n; }
     }
     info.textContent = `${fmt(from)} to ${fmt(to)}: ${n} samples`;
-    const root = { name: data.names.length, kids: new Map(), total: 0, self: 0 };
-    for (const [id, c] of per) {
-      let node = root;
-      node.total += c;
-      for (const f of data.stacks[id]) {
-        let kid = node.kids.get(f);
-        if (!kid) node.kids.set(f, (kid = { name: f, kids: new Map(), total: 0, self: 0 }));
-        kid.total += c;
-        node = kid;
-      }
-      node.self += c;
-    }
-    // Preorder, children in name order (as the folded stacks sort).
-    const tree = { title: data.title, sample_type: 'samples', names: data.names.concat(['all']), name: [], depth: [], total: [], self: [] };
-    const todo = [[root, 0]];
-    while (todo.length) {
-      const [node, depth] = todo.pop();
-      tree.name.push(node.name); tree.depth.push(depth); tree.total.push(node.total); tree.self.push(node.self);
-      const kids = [...node.kids.values()].sort((a, b) => (data.names[a.name] < data.names[b.name] ? 1 : -1));
-      for (const k of kids) todo.push([k, depth + 1]);
-    }
+    const tree = window.perftrackFlameTree([...per].map(([id, c]) => [data.stacks[id], c]), data.names, data.title);
     if (n > 0) window.perftrackFlameGraph(tree, mount); else mount.replaceChildren();
     return n;
   }

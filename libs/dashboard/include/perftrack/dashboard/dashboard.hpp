@@ -98,10 +98,10 @@ struct compared_run {
   std::map<std::string, std::string> profiles;
 };
 
-/// A differential flame graph of one benchmark between two compared runs,
-/// written beside the page (perftrack dashboard does, profile::diff).
+/// The differential flame graphs of one benchmark between any two compared
+/// runs that profiled it: one page beside the dashboard (perftrack dashboard
+/// writes it, profile::runs_diff_html), told the pair in its URL fragment.
 struct profile_diff {
-  std::size_t base = 0, head = 0;  ///< into comparison_view::runs
   std::string benchmark;
   std::string href;  ///< relative to the page
 };

@@ -97,6 +97,19 @@ std::string flamegraph_html(const profile& p, std::string_view title);
 std::string diff_flamegraph_html(const profile& before, const profile& after, bool on_after,
                                  std::string_view title);
 
+/// One run's profile of a benchmark, for a page that compares any two runs.
+struct run_profile {
+  std::string label;    ///< how the page names the run
+  std::size_t run = 0;  ///< the run's number in the caller's list (the page's #base= and #head=)
+  profile p;
+};
+
+/// The differential flame graph of any two of `runs`, chosen on the page or
+/// in its URL fragment (#base=I&head=J&on=head|base, I and J run numbers),
+/// computed in the page as diff_flamegraph_html computes it. Each run's
+/// stacks are embedded once, so the page grows with the runs, not the pairs.
+std::string runs_diff_html(const std::vector<run_profile>& runs, std::string_view title);
+
 /// How a frame's share of all samples changed, in shares (0.05: five
 /// percentage points), self and total.
 struct frame_change {
