@@ -4,7 +4,8 @@
 // its window; a time range rebuilt by `profile scope --from --to` must hold
 // exactly that range's samples; the scope page must open in chromium with no
 // error and no request, and a drag over its heat map must build the flame
-// graph of exactly the samples of the cells dragged over.
+// graph of exactly the samples of the cells dragged over; at 19 Hz a 100 Hz
+// loop's two phases must get about half the samples each.
 //
 //     node continuous_test.mjs PERFTRACK PROFILE_HOT
 import { createRequire } from 'node:module';
@@ -93,6 +94,28 @@ try {
   } finally {
     await browser.close();
   }
+  // At the default 19 Hz, a 100 Hz loop (two 5 ms phases on a fixed grid) is
+  // not sampled in step: a sampler whose period were a multiple of the
+  // loop's would land in the same phase every time. Here each 52.6 ms moves
+  // the phase on by 0.26 of a loop, so both phases get their half (152
+  // samples in 8 s of CPU, fewer on a busy machine: 20% to 80% is nearly
+  // four standard deviations each way at 40). cpu-clock counts the task's
+  // CPU time, which also drifts against the loop's wall-clock grid.
+  const phased = path.join(work, 'phases');
+  const ph = spawnSync(perftrack, ['profile', 'cpu', '--continuous', '--window', '1s', '--out', phased, '--', hot, '--phases', '8'], { encoding: 'utf8' });
+  check(ph.status === 0, `profile cpu --continuous of the phases exited ${ph.status}: ${ph.stderr}`);
+  const phase = { a: 0, b: 0 };
+  for (const f of fs.readdirSync(path.join(phased, 'windows')).filter((n) => n.endsWith('.folded'))) {
+    for (const line of fs.readFileSync(path.join(phased, 'windows', f), 'utf8').trim().split('\n')) {
+      const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.includes(';phase_a')) phase.a += n;
+      if (line.includes(';phase_b')) phase.b += n;
+    }
+  }
+  const shareA = phase.a / Math.max(1, phase.a + phase.b);
+  console.log(`continuous: at 19 Hz, a 100 Hz loop's phases got ${phase.a} and ${phase.b} samples`);
+  check(phase.a + phase.b >= 40 && shareA >= 0.2 && shareA <= 0.8, `19 Hz sampled a 100 Hz loop in step: ${JSON.stringify(phase)}`);
+
   // Inside perftrack serve: --profile keeps the ring while serve runs and
   // /profile serves its heat map; SIGTERM stops both, perf's last window kept.
   const ring2 = path.join(work, 'serve-ring');
