@@ -387,6 +387,41 @@ try {
     `thin page: ${thinText.slice(0, 800)}`);
   await shoot(tab, 'thin.png', true);
 
+  // Many trends: the points of those past the first 24 the page shows come
+  // after its script (#perftrack-late); scrolled into view, each is drawn
+  // with its own points.
+  const wide = path.join(work, 'wide');
+  fs.mkdirSync(wide);
+  const wideResults = (k) => ({
+    schema_version: 1,
+    environment: { cpu_model: 'test cpu', logical_cpus: 2, git_sha: `beef${k}`, time: `2026-02-0${k + 1}T00:00:00Z` },
+    run: { quick: true },
+    benchmarks: Array.from({ length: 30 }, (_, b) => ({ name: `cat${b % 3}/bench_${b}`, category: `cat${b % 3}`, kind: 'latency', unit: 'ns', status: 'ok',
+      samples: Array.from({ length: 5 }, (_, j) => 1000 * (b + 1) + 10 * k + j) })),
+  });
+  for (let k = 0; k < 3; ++k) {
+    fs.writeFileSync(path.join(wide, `w${k}.json`), JSON.stringify(wideResults(k)));
+    execFileSync(perftrack, ['compare', '--results', path.join(wide, `w${k}.json`), '--baseline', path.join(wide, 'w0.json'), '--history', path.join(wide, 'h.db'), '--fail-on', 'never'], { stdio: 'pipe' });
+  }
+  execFileSync(perftrack, ['dashboard', '--history', path.join(wide, 'h.db'), '--out', path.join(wide, 'page.html')]);
+  await tab.bringToFront();  // the diff pages above took the front: a hidden page draws no charts
+  await tab.goto('file://' + path.join(wide, 'page.html'), { waitUntil: 'load' });
+  await tab.waitForFunction(() => window.perftrack && window.perftrack.charts.size > 0, { timeout: 30000 })
+    .catch(async () => fail(`wide page: no chart drawn: ${JSON.stringify(await tab.evaluate(() => [document.readyState, location.href, window.perftrack && window.perftrack.charts.size, window.innerWidth, window.innerHeight, document.visibilityState]))}; ${problems.join('; ')}`));
+  const lateCount = await tab.evaluate(() => window.perftrack.data.trends.filter((t) => t.late != null).length);
+  check(lateCount === 6, `${lateCount} of 30 trends' points come late, not 6`);
+  await tab.evaluate(async () => {
+    for (const c of document.querySelectorAll('#trends .card')) { c.scrollIntoView(); await new Promise((r) => requestAnimationFrame(r)); }
+  });
+  await tab.waitForFunction(() => window.perftrack.charts.size === 30, { timeout: 30000 }).catch(async () => fail(`wide page: ${await tab.evaluate(() => window.perftrack.charts.size)} of 30 charts drawn`));
+  const drawn = await tab.evaluate(() => window.perftrack.data.trends.map((t) => [t.benchmark, t.late != null, Array.from(window.perftrack.charts.get(window.perftrack.chartId(t)).data[1])]));
+  for (const [name, isLate, ys] of drawn) {
+    const b = Number(name.split('_')[1]);
+    const want = [0, 1, 2].map((k) => 1000 * (b + 1) + 10 * k + 2);  // each run's median
+    check(ys.length === 3 && ys.every((y, k) => Math.abs(y - want[k]) < 1e-9), `${name} (late ${isLate}) drew ${ys}, not ${want}`);
+  }
+  check(problems.length === 0, 'the wide page misbehaved:\n' + problems.join('\n'));
+
   check(problems.length === 0, 'the page misbehaved:\n' + problems.join('\n'));
   console.log(`dashboard: first chart painted ${firstPaint} ms after navigation (${fs.statSync(page).size} bytes); screenshots in ${artifacts}`);
 } finally {

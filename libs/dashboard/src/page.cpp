@@ -186,9 +186,62 @@ bool is_run_of(const std::vector<std::uint32_t>& v) {
   return true;
 }
 
+/// The trends in the order the page shows them: grouped by category (the
+/// name up to its first '/'), the categories in order of first appearance.
+std::vector<std::size_t> display_order(const std::vector<series>& trends) {
+  const auto category = [](const std::string& name) { return name.substr(0, name.find('/')); };
+  std::vector<std::string> categories;
+  for (const auto& t : trends) {
+    const auto c = category(t.benchmark);
+    if (std::find(categories.begin(), categories.end(), c) == categories.end())
+      categories.push_back(c);
+  }
+  std::vector<std::size_t> order;
+  for (const auto& c : categories)
+    for (std::size_t i = 0; i < trends.size(); ++i)
+      if (category(trends[i].benchmark) == c) order.push_back(i);
+  return order;
+}
+
+/// A trend's points as typed arrays, decoded when its chart is drawn: the run
+/// as its index in `runs` (uint32; `runs_from` in `meta` where they are
+/// consecutive), the median as float64, the sample count as uint32 (`n_each`
+/// in `meta` where all are equal) and the band (the median's interval) as
+/// float32, NaN where there is none. Points of runs older than the runs
+/// listed are left out.
+json trend_payload(const series& s, const std::map<std::int64_t, std::uint32_t>& index_of,
+                   json& meta) {
+  std::vector<std::uint32_t> at, ns;
+  std::vector<double> medians;
+  std::vector<float> lows, highs;
+  for (const auto& p : s.points) {
+    const auto i = index_of.find(p.run);
+    if (i == index_of.end()) continue;
+    at.push_back(i->second);
+    medians.push_back(p.median);
+    ns.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(p.n, UINT32_MAX)));
+    lows.push_back(static_cast<float>(p.low));
+    highs.push_back(static_cast<float>(p.high));
+  }
+  json payload = {{"median", typed(medians)}, {"low", typed(lows)}, {"high", typed(highs)}};
+  meta["count"] = at.size();
+  // Most trends hold every run from one on, with the same n: a number each.
+  if (is_run_of(at)) {
+    meta["runs_from"] = at.empty() ? 0 : at.front();
+  } else {
+    payload["runs"] = typed(at);
+  }
+  if (std::adjacent_find(ns.begin(), ns.end(), std::not_equal_to<>()) == ns.end()) {
+    meta["n_each"] = ns.empty() ? 0 : ns.front();
+  } else {
+    payload["n"] = typed(ns);
+  }
+  return payload;
+}
+
 }  // namespace
 
-std::string data_json(const page_data& d, const options& o) {
+page_json data_json(const page_data& d, const options& o) {
   json runs = json::array();
   for (const auto& r : d.runs) {
     runs.push_back({{"id", r.id},
@@ -198,39 +251,23 @@ std::string data_json(const page_data& d, const options& o) {
                     {"machine", r.comparability},
                     {"status", r.status}});
   }
-  // Each trend's points as typed arrays, decoded when its chart is drawn: the
-  // run as its index in `runs` (uint32; `runs_from` where they are
-  // consecutive), the median as float64, the sample count as uint32 (`n_each`
-  // where all are equal) and the band (the median's interval) as float32, NaN
-  // where there is none. Points of runs older than the runs listed are left out.
   std::map<std::int64_t, std::uint32_t> index_of;
   for (const auto& r : d.runs) index_of.emplace(r.id, static_cast<std::uint32_t>(index_of.size()));
-  json trends = json::array();
-  for (const auto& s : d.trends) {
-    std::vector<std::uint32_t> at, ns;
-    std::vector<double> medians;
-    std::vector<float> lows, highs;
-    for (const auto& p : s.points) {
-      const auto i = index_of.find(p.run);
-      if (i == index_of.end()) continue;
-      at.push_back(i->second);
-      medians.push_back(p.median);
-      ns.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(p.n, UINT32_MAX)));
-      lows.push_back(static_cast<float>(p.low));
-      highs.push_back(static_cast<float>(p.high));
-    }
-    json t = {{"benchmark", s.benchmark}, {"metric", s.metric}, {"count", at.size()},
-              {"median", typed(medians)}, {"low", typed(lows)}, {"high", typed(highs)}};
-    // Most trends hold every run from one on, with the same n: a number each.
-    if (is_run_of(at)) {
-      t["runs_from"] = at.empty() ? 0 : at.front();
+  // The first trends the page shows carry their points; the others' wait in
+  // the late block, after the page's script.
+  json trends = json::array(), late = json::array();
+  std::vector<std::size_t> rank(d.trends.size());
+  const auto order = display_order(d.trends);
+  for (std::size_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
+  for (std::size_t i = 0; i < d.trends.size(); ++i) {
+    const auto& s = d.trends[i];
+    json t = {{"benchmark", s.benchmark}, {"metric", s.metric}};
+    auto payload = trend_payload(s, index_of, t);
+    if (rank[i] < early_trends) {
+      t.update(payload);
     } else {
-      t["runs"] = typed(at);
-    }
-    if (std::adjacent_find(ns.begin(), ns.end(), std::not_equal_to<>()) == ns.end()) {
-      t["n_each"] = ns.empty() ? 0 : ns.front();
-    } else {
-      t["n"] = typed(ns);
+      t["late"] = late.size();
+      late.push_back(std::move(payload));
     }
     trends.push_back(std::move(t));
   }
@@ -242,15 +279,17 @@ std::string data_json(const page_data& d, const options& o) {
                        {"after", point_json(c.after)},
                        {"change", std::isfinite(c.change) ? json(c.change) : json(nullptr)}});
   }
-  return script_safe({{"source", d.source},
-                      {"generated", iso(o.now_ns)},
-                      {"commit_url", o.commit_url_template},
-                      {"runs", runs},
-                      {"trends", trends},
-                      {"changes", changes},
-                      {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
-                      {"comparison", d.comparison ? comparison_json(*d.comparison) : json(nullptr)},
-                      {"notes", d.notes}});
+  return {
+      script_safe({{"source", d.source},
+                   {"generated", iso(o.now_ns)},
+                   {"commit_url", o.commit_url_template},
+                   {"runs", runs},
+                   {"trends", trends},
+                   {"changes", changes},
+                   {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
+                   {"comparison", d.comparison ? comparison_json(*d.comparison) : json(nullptr)},
+                   {"notes", d.notes}}),
+      script_safe(late)};
 }
 
 std::string render_html(const page_data& d, const options& o) {
@@ -273,13 +312,18 @@ std::string render_html(const page_data& d, const options& o) {
       d.source.empty() ? "none" : escape_markup(d.source), d.operations ? d.operations->records : 0,
       d.comparison ? d.comparison->runs.size() : 0, iso(o.now_ns));
   out += noscript_summary(d);
+  const auto blocks = data_json(d, o);
   out += "\n<main id=\"app\"></main>\n<script type=\"application/json\" id=\"perftrack-data\">";
-  out += data_json(d, o);
+  out += blocks.data;
   out += "</script>\n<script>\n";
   out += uplot_js;
   out += "\n</script>\n<script>\n";
   out += page_js;
-  out += "\n</script>\n</body>\n</html>\n";
+  // After the script: the page draws its first charts while the browser
+  // still reads these.
+  out += "\n</script>\n<script type=\"application/json\" id=\"perftrack-late\">";
+  out += blocks.late;
+  out += "</script>\n</body>\n</html>\n";
   return out;
 }
 

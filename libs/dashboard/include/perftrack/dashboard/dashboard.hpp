@@ -185,7 +185,17 @@ markdown_output render_markdown(const page_data& data, const std::string& chart_
 /// latency histogram beside it.
 std::string heat_map_svg(const operations_view& v, const operation& op);
 
-/// The data the page embeds, as JSON text.
-std::string data_json(const page_data& data, const options& o);
+/// The trends whose points are in the page's first data block (the first
+/// the page shows); the others' follow the page's script, so that the first
+/// charts are drawn while the browser still reads the rest.
+inline constexpr std::size_t early_trends = 24;
+
+/// The data the page embeds, as JSON text: `data` before the page's script,
+/// `late` (the points of the trends past the first `early_trends` the page
+/// shows, each trend's "late" its index there) after it.
+struct page_json {
+  std::string data, late;
+};
+page_json data_json(const page_data& data, const options& o);
 
 }  // namespace perftrack::dashboard
