@@ -388,7 +388,7 @@ try {
   await shoot(tab, 'thin.png', true);
 
   // Many trends: the points of those past the first 24 the page shows come
-  // after its script (#perftrack-late); scrolled into view, each is drawn
+  // after its script (.perftrack-late blocks); scrolled into view, each is drawn
   // with its own points.
   const wide = path.join(work, 'wide');
   fs.mkdirSync(wide);

@@ -186,6 +186,19 @@ bool is_run_of(const std::vector<std::uint32_t>& v) {
   return true;
 }
 
+/// The late points in blocks of 64 trends: the browser can draw between
+/// reading one and the next.
+std::vector<std::string> late_chunks(const json& late) {
+  constexpr std::size_t per_block = 64;
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < late.size(); i += per_block) {
+    const auto end = std::min(late.size(), i + per_block);
+    out.push_back(script_safe(json(late.begin() + static_cast<std::ptrdiff_t>(i),
+                                   late.begin() + static_cast<std::ptrdiff_t>(end))));
+  }
+  return out;
+}
+
 /// The trends in the order the page shows them: grouped by category (the
 /// name up to its first '/'), the categories in order of first appearance.
 std::vector<std::size_t> display_order(const std::vector<series>& trends) {
@@ -254,7 +267,7 @@ page_json data_json(const page_data& d, const options& o) {
   std::map<std::int64_t, std::uint32_t> index_of;
   for (const auto& r : d.runs) index_of.emplace(r.id, static_cast<std::uint32_t>(index_of.size()));
   // The first trends the page shows carry their points; the others' wait in
-  // the late block, after the page's script.
+  // late blocks, after the page's script.
   json trends = json::array(), late = json::array();
   std::vector<std::size_t> rank(d.trends.size());
   const auto order = display_order(d.trends);
@@ -289,7 +302,7 @@ page_json data_json(const page_data& d, const options& o) {
                    {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
                    {"comparison", d.comparison ? comparison_json(*d.comparison) : json(nullptr)},
                    {"notes", d.notes}}),
-      script_safe(late)};
+      late_chunks(late)};
 }
 
 std::string render_html(const page_data& d, const options& o) {
@@ -321,9 +334,13 @@ std::string render_html(const page_data& d, const options& o) {
   out += page_js;
   // After the script: the page draws its first charts while the browser
   // still reads these.
-  out += "\n</script>\n<script type=\"application/json\" id=\"perftrack-late\">";
-  out += blocks.late;
-  out += "</script>\n</body>\n</html>\n";
+  out += "\n</script>\n";
+  for (const auto& block : blocks.late) {
+    out += "<script type=\"application/json\" class=\"perftrack-late\">";
+    out += block;
+    out += "</script>\n";
+  }
+  out += "</body>\n</html>\n";
   return out;
 }
 

@@ -265,13 +265,14 @@
   // A trend's points, [run index, median, n, low, high] (null for NaN),
   // decoded from its typed arrays once, when its chart is first drawn.
   // The points of the trends past the first the page shows come after this
-  // script (#perftrack-late), so that the first charts are drawn while the
-  // browser still reads them; those trends' cards wait for the document.
+  // script (.perftrack-late blocks, their arrays joined), so that the first
+  // charts are drawn while the browser still reads them; those trends' cards
+  // wait for the document.
   let late = null;
   const hasPoints = (t) => t.late == null || document.readyState !== 'loading';
   function payloadOf(t) {
     if (t.late == null) return t;
-    if (!late) late = JSON.parse(document.getElementById('perftrack-late').textContent);
+    if (!late) late = [...document.querySelectorAll('script.perftrack-late')].flatMap((s) => JSON.parse(s.textContent));
     return late[t.late];
   }
   const pointCache = new Map();
@@ -697,6 +698,15 @@
 
   app.append(regressions(), compare(), trends(), operations());
   performance.mark('perftrack-built');
+  // The trend charts already in view are drawn now, before the browser reads
+  // the rest of the document (the late points); the observer draws the others.
+  for (const card of document.querySelectorAll('#trends .card')) {
+    const box = card.getBoundingClientRect();
+    if (box.top > window.innerHeight) break;
+    if (box.bottom < 0 || card.style.display === 'none' || !hasPoints(card.trend)) continue;
+    observer.unobserve(card);
+    draw(card, card.trend);
+  }
   // A view linked or typed in: built again from its fragment.
   window.addEventListener('hashchange', () => location.reload());
   if (state.chart) focusChart(state.chart);

@@ -191,10 +191,12 @@ std::string heat_map_svg(const operations_view& v, const operation& op);
 inline constexpr std::size_t early_trends = 24;
 
 /// The data the page embeds, as JSON text: `data` before the page's script,
-/// `late` (the points of the trends past the first `early_trends` the page
-/// shows, each trend's "late" its index there) after it.
+/// `late` after it: the points of the trends past the first `early_trends`
+/// the page shows, in blocks of arrays (each trend's "late" its index in
+/// the blocks' arrays joined).
 struct page_json {
-  std::string data, late;
+  std::string data;
+  std::vector<std::string> late;
 };
 page_json data_json(const page_data& data, const options& o);
 
