@@ -27,9 +27,10 @@ __attribute__((noinline)) void burn_30(long n) {
   sink = x;
 }
 
-/// Spins until `until`, in its own code: the clock (a libc leaf without a
-/// frame, which would hide its caller) is read once per 2,000 additions.
-__attribute__((noinline)) void phase_a(clock_type::time_point until) {
+/// Spins until `until`, in its caller's code (inlined): the clock (a libc
+/// leaf without a frame, which would hide its caller) is read once per
+/// 2,000 additions.
+[[gnu::always_inline]] inline void spin_until(clock_type::time_point until) {
   double x = 0;
   do {
     for (int i = 0; i < 2000; ++i) x += 0.5 * i;
@@ -37,13 +38,8 @@ __attribute__((noinline)) void phase_a(clock_type::time_point until) {
   sink = x;
 }
 
-__attribute__((noinline)) void phase_b(clock_type::time_point until) {
-  double x = 0;
-  do {
-    for (int i = 0; i < 2000; ++i) x += 0.5 * i;
-  } while (clock_type::now() < until);
-  sink = x;
-}
+__attribute__((noinline)) void phase_a(clock_type::time_point until) { spin_until(until); }
+__attribute__((noinline)) void phase_b(clock_type::time_point until) { spin_until(until); }
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::string_view(argv[1]) == "--phases") {

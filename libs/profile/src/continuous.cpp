@@ -273,14 +273,10 @@ std::string scope_html(const timeline& t, std::string_view title) {
       "id=\"all\">whole range</button></p></header>\n",
       store::escape_markup(title), t.samples.size());
   out += "<div class=\"scope\"><canvas id=\"heat\"></canvas></div>\n<div id=\"range\"></div>\n";
-  out += "<main id=\"flame-mount\"></main>\n<script type=\"application/json\" id=\"scope-data\">";
-  out += store::escape_script_json(data.dump(-1, ' ', false, json::error_handler_t::replace));
-  out += "</script>\n<script>\n";
-  out += flamegraph_js;
-  out += "\n</script>\n<script>\n";
-  out += scope_js;
-  out += "\n</script>\n</body>\n</html>\n";
-  return out;
+  return out + page_tail("scope-data",
+                         store::escape_script_json(
+                             data.dump(-1, ' ', false, json::error_handler_t::replace)),
+                         scope_js);
 }
 
 }  // namespace perftrack::profile

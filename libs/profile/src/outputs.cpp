@@ -92,6 +92,20 @@ std::string page_head(std::string_view title) {
   return out;
 }
 
+std::string page_tail(std::string_view data_id, std::string_view data, std::string_view script) {
+  std::string out = "<main id=\"flame-mount\"></main>\n";
+  out += fmt::format("<script type=\"application/json\" id=\"{}\">", data_id);
+  out += data;
+  out += "</script>\n<script>\n";
+  out += flamegraph_js;
+  if (!script.empty()) {
+    out += "\n</script>\n<script>\n";
+    out += script;
+  }
+  out += "\n</script>\n</body>\n</html>\n";
+  return out;
+}
+
 namespace {
 
 /// The flame graph page of `t` (from `p`); `delta`, when given, colours each
@@ -126,13 +140,7 @@ std::string flame_page(const flame_tree& t, const profile& p, std::string_view t
       escape_markup(title), p.samples(), escape_markup(p.sample_type), escape_markup(p.event),
       p.unwinding.empty() ? "unknown" : escape_markup(p.unwinding),
       percent(p.truncated, p.samples()));
-  out += "<main id=\"flame-mount\"></main>\n";
-  out += "<script type=\"application/json\" id=\"flame-data\">";
-  out += script_safe(data);
-  out += "</script>\n<script>\n";
-  out += flamegraph_js;
-  out += "\n</script>\n</body>\n</html>\n";
-  return out;
+  return out + page_tail("flame-data", script_safe(data), {});
 }
 
 }  // namespace
@@ -221,14 +229,7 @@ std::string runs_diff_html(const std::vector<run_profile>& runs, std::string_vie
       "value=\"base\">the base</option></select></label></p><noscript>The flame graph needs "
       "JavaScript; each run's profile folder holds its folded stacks.</noscript></header>\n",
       escape_markup(title));
-  out += "<main id=\"flame-mount\"></main>\n<script type=\"application/json\" id=\"diff-data\">";
-  out += script_safe(data);
-  out += "</script>\n<script>\n";
-  out += flamegraph_js;
-  out += "\n</script>\n<script>\n";
-  out += diff_js;
-  out += "\n</script>\n</body>\n</html>\n";
-  return out;
+  return out + page_tail("diff-data", script_safe(data), diff_js);
 }
 
 std::string flamegraph_svg(const profile& p, std::string_view title) {
