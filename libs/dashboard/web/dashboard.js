@@ -293,72 +293,61 @@
   // the points i in [from, to) (x ascending), when there are more than two
   // per column, each of `columns` equal columns of x keeps the points with
   // its least and greatest y, and every point keep(i) asks for. Returns the
-  // kept indices in order, and each one's column (-1: not decimated).
-  function decimate(xs, ys, from, to, columns, keep) {
-    const kept = [], column = [];
+  // kept indices in order, each one's column (-1: not decimated) and, given
+  // a band (lows, highs), each one's band: its column's lowest low and
+  // highest high, so no interval hides either.
+  function decimate(xs, ys, from, to, columns, keep, lows = [], highs = []) {
+    const kept = [], column = [], low = [], high = [];
     if (to - from <= 2 * columns) {
-      for (let i = from; i < to; ++i) { kept.push(i); column.push(-1); }
-      return { kept, column };
+      for (let i = from; i < to; ++i) { kept.push(i); column.push(-1); low.push(lows[i]); high.push(highs[i]); }
+      return { kept, column, low, high };
     }
     const x0 = xs[from], span = Math.max(xs[to - 1] - x0, 1e-300);
-    let col = -1, lo = -1, hi = -1, extra = [];
+    let col = -1, lo = -1, hi = -1, extra = [], bandLow = null, bandHigh = null;
     const flush = () => {
       const ids = [...new Set([lo, hi, ...extra].filter((i) => i >= 0))].sort((a, b) => a - b);
-      for (const i of ids) { kept.push(i); column.push(col); }
+      for (const i of ids) { kept.push(i); column.push(col); low.push(bandLow); high.push(bandHigh); }
     };
     for (let i = from; i < to; ++i) {
       const c = Math.min(columns - 1, Math.floor(((xs[i] - x0) / span) * columns));
-      if (c !== col) { flush(); col = c; lo = hi = -1; extra = []; }
+      if (c !== col) { flush(); col = c; lo = hi = -1; extra = []; bandLow = bandHigh = null; }
       if (keep(i)) extra.push(i);
+      if (lows[i] != null) bandLow = bandLow == null ? lows[i] : Math.min(bandLow, lows[i]);
+      if (highs[i] != null) bandHigh = bandHigh == null ? highs[i] : Math.max(bandHigh, highs[i]);
       if (ys[i] == null) continue;
       if (lo < 0 || ys[i] < ys[lo]) lo = i;
       if (hi < 0 || ys[i] > ys[hi]) hi = i;
     }
     flush();
-    return { kept, column };
+    return { kept, column, low, high };
   }
 
   // x, the medians, the steps, and the band (each run's 95% interval of the
   // median from its stored samples, null once they are pruned), decimated
   // per pixel column inside [xmin, xmax] and as coarsely outside it, so the
-  // whole history stays in the data (double-click zooms out to it). A kept
-  // point's band spans its column's, so no interval hides either. Also
+  // whole history stays in the data (double-click zooms out to it). Also
   // returns which point each drawn one is.
   const allSeries = new Map();
   function seriesData(t, xmin, xmax, columns) {
-    const key = t;
-    if (!allSeries.has(key) || allSeries.get(key).x !== state.x) {
+    if (!allSeries.has(t) || allSeries.get(t).x !== state.x) {
       const pts = pointsOf(t);
       const stepAt = new Set(data.changes.filter((c) => c.benchmark === t.benchmark && c.metric === t.metric).map((c) => runIndex.get(c.after.run)));
-      allSeries.set(key, {
+      allSeries.set(t, {
         x: state.x,
         xs: pts.map(([i]) => (state.x === 'date' ? Date.parse(data.runs[i].time) / 1000 : i + 1)),
         ys: pts.map((p) => p[1]), lows: pts.map((p) => p[3]), highs: pts.map((p) => p[4]),
         step: pts.map(([i]) => stepAt.has(i)),
       });
     }
-    const a = allSeries.get(key), n = a.xs.length;
+    const a = allSeries.get(t), n = a.xs.length;
     const lower = (x) => { let lo = 0, hi = n; while (lo < hi) { const m = (lo + hi) >> 1; if (a.xs[m] < x) lo = m + 1; else hi = m; } return lo; };
     const from = xmin == null ? 0 : lower(xmin), to = xmax == null ? n : Math.max(from, lower(xmax + 1e-9));
-    const parts = [[0, from], [from, to], [to, n]].map(([f, e]) => decimate(a.xs, a.ys, f, e, columns, (i) => a.step[i]));
-    const kept = [], column = [];
-    parts.forEach((p, k) => { kept.push(...p.kept); column.push(...p.column.map((c) => (c < 0 ? -1 : k * columns + c))); });
-    // A column's lowest low and highest high, on each of its kept points.
-    const bandLow = new Map(), bandHigh = new Map();
-    parts.forEach((p, k) => {
-      if (!p.column.length || p.column[0] < 0) return;
-      const [f, e] = [[0, from], [from, to], [to, n]][k], x0 = a.xs[f], span = Math.max(a.xs[e - 1] - x0, 1e-300);
-      for (let i = f; i < e; ++i) {
-        const c = k * columns + Math.min(columns - 1, Math.floor(((a.xs[i] - x0) / span) * columns));
-        if (a.lows[i] != null) bandLow.set(c, Math.min(bandLow.has(c) ? bandLow.get(c) : Infinity, a.lows[i]));
-        if (a.highs[i] != null) bandHigh.set(c, Math.max(bandHigh.has(c) ? bandHigh.get(c) : -Infinity, a.highs[i]));
-      }
-    });
-    const band = (m, own, k) => (column[k] < 0 ? own : m.has(column[k]) ? m.get(column[k]) : null);
+    const parts = [[0, from], [from, to], [to, n]].map(([f, e]) => decimate(a.xs, a.ys, f, e, columns, (i) => a.step[i], a.lows, a.highs));
+    const kept = parts.flatMap((p) => p.kept);
     return {
       kept,
       data: [kept.map((i) => a.xs[i]), kept.map((i) => a.ys[i]), kept.map((i) => (a.step[i] ? a.ys[i] : null)),
-        kept.map((i, k) => band(bandLow, a.lows[i], k)), kept.map((i, k) => band(bandHigh, a.highs[i], k))],
+        parts.flatMap((p) => p.low), parts.flatMap((p) => p.high)],
     };
   }
 

@@ -86,8 +86,8 @@ expected<profile> record_once(const cpu_options& o, bool dwarf, std::ostream& lo
     return failure{fmt::format("perf record failed (exit {}):\n{}", rc, last_lines(err, 5))};
   if (rc != 0) log << fmt::format("profile: the profiled command exited {}\n", rc);
   const auto script = o.work_dir / "perf.script";
-  std::vector<std::string> script_argv = {
-      "perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"};
+  std::vector<std::string> script_argv = {"perf",        "script", "-i",
+                                          data.string(), "-F",     detail::perf_script_fields};
   if (what == sampling::off_cpu) script_argv.emplace_back("--show-switch-events");
   const int src = run(script_argv, script, err);
   if (src != 0)

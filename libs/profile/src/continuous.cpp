@@ -48,8 +48,7 @@ std::vector<fs::path> finished_files(const fs::path& ring) {
 expected<profile> script_window(const fs::path& data, std::vector<timed_sample>& times) {
   const fs::path script = data.string() + ".script", err = data.string() + ".log";
   const int rc = detail::run(
-      {"perf", "script", "-i", data.string(), "-F", "comm,tid,time,period,event,ip,sym,dso"},
-      script, err);
+      {"perf", "script", "-i", data.string(), "-F", detail::perf_script_fields}, script, err);
   std::error_code ec;
   if (rc != 0) {
     const auto why = detail::last_lines(err, 3);

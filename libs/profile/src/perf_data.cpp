@@ -131,10 +131,11 @@ bool parse_sample(const layout& l, const bytes& b, std::size_t at, std::size_t e
   return at <= end;
 }
 
-/// A record to replay, and when it happened.
+/// A record to replay, and when it happened; a sample's fields, read once.
 struct event {
   std::int64_t time;
   std::size_t at;
+  sample_fields sample;
 };
 
 /// One executable mapping of a process.
@@ -369,11 +370,11 @@ expected<std::vector<event>> ordered_events(const bytes& b, const file_sections&
       sample_fields s;
       if (!parse_sample(l, b, at + 8, at + size, s))
         return failure{fmt::format("the sample at byte {} is malformed", at)};
-      events.push_back({static_cast<std::int64_t>(s.time), at});
+      events.push_back({static_cast<std::int64_t>(s.time), at, s});
     } else if (type == record::mmap || type == record::mmap2 || type == record::fork) {
       // An exec's mappings replace the old program's where they overlap, as
       // in perf: the exec's own samples still unwind through the old one.
-      events.push_back({trailer_time(l, b, at + size), at});
+      events.push_back({trailer_time(l, b, at + size), at, {}});
     }
     at += size;
   }
@@ -398,8 +399,7 @@ profile perf_data_reader::impl::replay(const bytes& b, const std::vector<event>&
     if (type == record::mmap || type == record::mmap2) on_mmap(b, body, stop, type, misc);
     if (type == record::fork) on_fork(b, body);
     if (type != record::sample) continue;
-    sample_fields s;
-    parse_sample(l, b, body, stop, s);
+    const sample_fields& s = e.sample;
     auto f = frames(b, s, misc);
     if (f.empty()) f.emplace_back("[no stack]");
     std::reverse(f.begin(), f.end());

@@ -11,6 +11,9 @@
 
 namespace perftrack::profile::detail {
 
+/// The fields perftrack asks `perf script -F` for: what parse_perf_script reads.
+inline constexpr const char* perf_script_fields = "comm,tid,time,period,event,ip,sym,dso";
+
 /// Whether `tool` is an executable on PATH.
 bool on_path(const std::string& tool);
 

@@ -62,8 +62,7 @@ TEST(PerfDataTest, NamesEveryStackAsPerfScriptDoes) {
   std::vector<timed_sample> ours_times;
   auto ours = reader.read(data, ours_times);
   ASSERT_TRUE(ours) << ours.error().message;
-  ASSERT_EQ(detail::run({"perf", "script", "-i", data.string(), "-F",
-                         "comm,tid,time,period,event,ip,sym,dso"},
+  ASSERT_EQ(detail::run({"perf", "script", "-i", data.string(), "-F", detail::perf_script_fields},
                         dir.path / "script.txt", dir.path / "script.log"),
             0);
   std::ifstream script(dir.path / "script.txt");
