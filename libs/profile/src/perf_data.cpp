@@ -36,6 +36,11 @@ constexpr std::uint16_t mmap_build_id = 1U << 14;
 constexpr std::uint64_t context_max = static_cast<std::uint64_t>(-4095);
 constexpr std::uint64_t context_kernel = static_cast<std::uint64_t>(-128);
 constexpr std::uint64_t context_user = static_cast<std::uint64_t>(-512);
+/// The hypervisor's and guests' contexts (PERF_CONTEXT_HV, _GUEST, ...).
+constexpr bool known_context(std::uint64_t ip) {
+  const auto c = static_cast<std::int64_t>(ip);
+  return c == -32 || c == -128 || c == -512 || c == -2048 || c == -2176 || c == -2560;
+}
 
 /// Bounds-checked reads of the file's bytes.
 class bytes {
@@ -264,6 +269,8 @@ struct perf_data_reader::impl {
       std::uint64_t ip = 0;
       b.get(s.chain + i * 8, ip);
       if (ip >= context_max) {
+        // A context perf does not know means a corrupt chain: it drops it all.
+        if (!known_context(ip)) return {};
         mode = ip == context_kernel ? kernel_mode : ip == context_user ? user_mode : 0;
         continue;
       }

@@ -30,19 +30,35 @@ struct elf_closer {
 };
 using elf_handle = std::unique_ptr<Elf, elf_closer>;
 
-/// perf's text sections are those whose name says so.
-bool text_section(Elf* elf, std::size_t names, const GElf_Shdr& shdr) {
+/// Whether a section's name says it holds code or data, as perf asks of labels.
+bool text_or_data(Elf* elf, std::size_t names, const GElf_Shdr& shdr) {
   const char* name = elf_strptr(elf, names, shdr.sh_name);
-  return name != nullptr && std::strstr(name, "text") != nullptr;
+  return name != nullptr &&
+         (std::strstr(name, "text") != nullptr || std::strstr(name, "data") != nullptr);
 }
 
-/// Functions, and labels (untyped, named, defined, visible), as perf keeps.
-bool kept(const GElf_Sym& s) {
+/// What perf keeps of a symbol table's entries: functions, objects (which
+/// only end the symbols before them here) and visible labels.
+enum class symbol_kind { none, function, object, label };
+
+symbol_kind kind_of(const GElf_Sym& s) {
+  if (s.st_name == 0 || s.st_shndx == SHN_UNDEF || s.st_shndx == SHN_ABS) return symbol_kind::none;
   const auto type = GELF_ST_TYPE(s.st_info);
-  if (s.st_name == 0 || s.st_shndx == SHN_UNDEF) return false;
-  if (type == STT_FUNC || type == STT_GNU_IFUNC) return true;
-  return type == STT_NOTYPE && s.st_shndx != SHN_ABS &&
-         GELF_ST_VISIBILITY(s.st_other) == STV_DEFAULT;
+  if (type == STT_FUNC || type == STT_GNU_IFUNC) return symbol_kind::function;
+  if (type == STT_OBJECT) return symbol_kind::object;
+  const auto visibility = GELF_ST_VISIBILITY(s.st_other);
+  if (type == STT_NOTYPE && visibility != STV_HIDDEN && visibility != STV_INTERNAL)
+    return symbol_kind::label;
+  return symbol_kind::none;
+}
+
+/// A section by name, with its header.
+Elf_Scn* section_named(Elf* elf, std::size_t names, const char* wanted, GElf_Shdr& shdr) {
+  for (Elf_Scn* s = elf_nextscn(elf, nullptr); s != nullptr; s = elf_nextscn(elf, s)) {
+    const char* name = gelf_getshdr(s, &shdr) ? elf_strptr(elf, names, shdr.sh_name) : nullptr;
+    if (name != nullptr && std::strcmp(name, wanted) == 0) return s;
+  }
+  return nullptr;
 }
 
 /// Where perf ends a symbol that nothing follows.
@@ -66,6 +82,8 @@ std::string demangled(const std::string& mangled) {
 
 /// Reads an ELF image's program headers and symbols into elf_functions.
 class elf_reader {
+  using function = elf_functions::function;
+
 public:
   static elf_functions read(Elf* elf) {
     elf_functions out;
@@ -76,6 +94,8 @@ public:
     read_symbols(elf, out);
     out.build_id_ = build_id(elf);
     out.finish();
+    read_plt(elf, out);
+    out.add_plt();
     return out;
   }
 
@@ -140,12 +160,18 @@ private:
     const std::size_t count = shdr.sh_size / shdr.sh_entsize;
     for (std::size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
-      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr || !kept(sym)) continue;
       GElf_Shdr section;
+      const auto kind =
+          gelf_getsym(data, static_cast<int>(i), &sym) ? kind_of(sym) : symbol_kind::none;
       Elf_Scn* in = sym.st_shndx < SHN_LORESERVE ? elf_getscn(elf, sym.st_shndx) : nullptr;
-      if (in == nullptr || gelf_getshdr(in, &section) == nullptr ||
-          !text_section(elf, names, section))
+      if (kind == symbol_kind::none || in == nullptr || gelf_getshdr(in, &section) == nullptr ||
+          (section.sh_flags & SHF_ALLOC) == 0 ||
+          (kind == symbol_kind::label && !text_or_data(elf, names, section)))
         continue;
+      if (kind == symbol_kind::object) {
+        out.object_starts_.push_back(sym.st_value);
+        continue;
+      }
       const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
       if (name == nullptr || *name == '\0') continue;
       out.functions_.push_back({sym.st_value,
@@ -154,6 +180,91 @@ private:
                                 {},
                                 static_cast<unsigned char>(GELF_ST_BIND(sym.st_info))});
     }
+  }
+
+  /// One entry of the PLT's relocations.
+  struct plt_slot {
+    std::uint64_t got = 0;  // r_offset: the GOT slot, in PLT order
+    std::uint64_t symbol = 0;
+    std::uint64_t ifunc = 0;  // R_X86_64_IRELATIVE's addend: the resolver
+  };
+
+  static std::vector<plt_slot> plt_slots(Elf_Scn* relocations, const GElf_Shdr& shdr) {
+    std::vector<plt_slot> slots;
+    Elf_Data* data = elf_getdata(relocations, nullptr);
+    const bool rela = shdr.sh_type == SHT_RELA;
+    if (data == nullptr || shdr.sh_entsize == 0 || (!rela && shdr.sh_type != SHT_REL)) return slots;
+    for (std::size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; ++i) {
+      GElf_Rela r{};
+      GElf_Rel plain{};
+      if (rela ? gelf_getrela(data, static_cast<int>(i), &r) == nullptr
+               : gelf_getrel(data, static_cast<int>(i), &plain) == nullptr)
+        break;
+      if (!rela) r = {plain.r_offset, plain.r_info, 0};
+      const bool irelative = rela && GELF_R_TYPE(r.r_info) == R_X86_64_IRELATIVE;
+      slots.push_back({r.r_offset, GELF_R_SYM(r.r_info),
+                       irelative ? static_cast<std::uint64_t>(r.r_addend) : 0});
+    }
+    // x86 links IRELATIVE slots out of PLT order; the GOT's order is the PLT's.
+    std::stable_sort(slots.begin(), slots.end(),
+                     [](const plt_slot& a, const plt_slot& b) { return a.got < b.got; });
+    return slots;
+  }
+
+  /// Sizes of a PLT's header and entries, as perf takes them per machine.
+  static std::pair<std::uint64_t, std::uint64_t> plt_sizes(const GElf_Ehdr& ehdr,
+                                                           const GElf_Shdr& plt) {
+    if (ehdr.e_machine == EM_AARCH64) return {32, 16};
+    if (ehdr.e_machine != EM_X86_64 && ehdr.e_machine != EM_386)
+      return {plt.sh_entsize, plt.sh_entsize};
+    std::uint64_t entry = plt.sh_entsize;
+    if (entry != 8 && entry != 16) entry = plt.sh_addralign == 8 ? 8 : 16;
+    return {entry, entry};
+  }
+
+  /// Names for the PLT's entries, "callee@plt", as perf synthesizes them;
+  /// `.plt.sec` holds the entries when the program was built for IBT.
+  static void read_plt(Elf* elf, elf_functions& out) {
+    std::size_t names = 0;
+    GElf_Ehdr ehdr;
+    GElf_Shdr plt, sec, rel, dynsym;
+    if (elf_getshdrstrndx(elf, &names) != 0 || gelf_getehdr(elf, &ehdr) == nullptr ||
+        section_named(elf, names, ".plt", plt) == nullptr)
+      return;
+    Elf_Scn* relocations = section_named(elf, names, ".rela.plt", rel);
+    if (relocations == nullptr) relocations = section_named(elf, names, ".rel.plt", rel);
+    Elf_Scn* symbols = relocations ? elf_getscn(elf, rel.sh_link) : nullptr;
+    Elf_Data* symbol_data = symbols ? elf_getdata(symbols, nullptr) : nullptr;
+    if (symbol_data == nullptr || gelf_getshdr(symbols, &dynsym) == nullptr) return;
+    const auto slots = plt_slots(relocations, rel);
+    const bool separate = section_named(elf, names, ".plt.sec", sec) != nullptr;
+    auto [header, entry] = plt_sizes(ehdr, separate ? sec : plt);
+    // A PLT with one entry per slot binds early and has no header.
+    if (separate || slots.size() * entry == plt.sh_size) header = 0;
+    std::uint64_t at = (separate ? sec.sh_addr : plt.sh_addr) + header;
+    const auto file_offset = (separate ? sec : plt).sh_offset - (separate ? sec : plt).sh_addr;
+    for (const auto& slot : slots) {
+      GElf_Sym sym;
+      const char* callee = nullptr;
+      if (slot.symbol != 0 && gelf_getsym(symbol_data, static_cast<int>(slot.symbol), &sym))
+        callee = elf_strptr(elf, dynsym.sh_link, sym.st_name);
+      std::string name =
+          callee != nullptr && *callee != '\0' ? demangled(callee) : ifunc_name(out, slot.ifunc);
+      if (name.empty()) name = fmt::format("offset_{:#x}", at + file_offset);
+      name += "@plt";
+      out.plt_.push_back({at, at + entry, name, name, STB_GLOBAL});
+      at += entry;
+    }
+  }
+
+  /// The IFUNC an IRELATIVE slot resolves, by its resolver's address.
+  static std::string ifunc_name(const elf_functions& out, std::uint64_t resolver) {
+    const auto& fs = out.functions_;
+    auto it = std::lower_bound(fs.begin(), fs.end(), resolver,
+                               [](const function& f, std::uint64_t a) { return f.start < a; });
+    if (resolver == 0 || it == fs.end() || it->start != resolver) return {};
+    if (it->name.empty()) it->name = demangled(it->mangled);
+    return it->name;
   }
 };
 
@@ -192,12 +303,33 @@ void elf_functions::finish() {
       k = std::move(f);
   }
   functions_ = std::move(kept);
-  // A symbol without a size reaches the next one.
+  // A symbol without a size reaches the next one, be it a function or an object.
+  std::sort(object_starts_.begin(), object_starts_.end());
   for (std::size_t i = 0; i < functions_.size(); ++i) {
     auto& f = functions_[i];
     if (f.end != f.start) continue;
     f.end = i + 1 < functions_.size() ? functions_[i + 1].start : page_after(f.start);
+    const auto object = std::upper_bound(object_starts_.begin(), object_starts_.end(), f.start);
+    if (object != object_starts_.end()) f.end = std::min(f.end, *object);
   }
+  object_starts_ = {};
+}
+
+void elf_functions::add_plt() {
+  if (plt_.empty()) return;
+  // A symbol stretched over the PLT (a sizeless _init before it) keeps only
+  // what the entries leave: perf 6.1 named entries by either, by the shape
+  // of its symbol tree; later perf names the entries, as here.
+  const auto first = plt_.front().start, last = plt_.back().end;
+  auto added = plt_;
+  for (auto& f : functions_) {
+    if (f.start >= first || f.end <= first) continue;
+    if (f.end > last) added.push_back({last, f.end, f.mangled, f.name, f.binding});
+    f.end = first;
+  }
+  functions_.insert(functions_.end(), added.begin(), added.end());
+  std::stable_sort(functions_.begin(), functions_.end(),
+                   [](const function& a, const function& b) { return a.start < b.start; });
 }
 
 elf_functions elf_functions::from_file(const std::string& path) {
@@ -255,7 +387,9 @@ elf_functions mapped_file_functions(const std::string& path, std::uint64_t inode
   if (binary.full() || id.size() < 3 || binary.segments_.empty()) return binary;
   auto debug = elf_functions::from_file(by_id("/usr/lib/debug", id, ".debug"));
   if (!debug.full() || debug.build_id() != id) return binary;
-  debug.segments_ = binary.segments_;  // a debug file's own segments map no bytes
+  debug.segments_ = binary.segments_;   // a debug file's own segments map no bytes
+  debug.plt_ = std::move(binary.plt_);  // and its relocations are stripped
+  debug.add_plt();
   return debug;
 }
 

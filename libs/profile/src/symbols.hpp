@@ -15,8 +15,8 @@ namespace perftrack::profile::detail {
 /// start and page offset give).
 class elf_functions {
 public:
-  /// The file's .symtab (else .dynsym) functions and labels in its text
-  /// sections; none when the file cannot be read as ELF.
+  /// The file's .symtab (else .dynsym) functions and labels, and its PLT
+  /// entries ("callee@plt"); none when the file cannot be read as ELF.
   static elf_functions from_file(const std::string& path);
   /// The same from an ELF image in memory (the vDSO).
   static elf_functions from_memory(const void* image, std::size_t size);
@@ -40,8 +40,11 @@ private:
     std::uint64_t offset = 0, size = 0, vaddr = 0;  // a PT_LOAD
   };
   void finish();
+  void add_plt();
 
-  std::vector<function> functions_;  // by start, no two alike
+  std::vector<function> functions_;           // by start, no two alike, none overlapping
+  std::vector<function> plt_;                 // the PLT's entries, by start
+  std::vector<std::uint64_t> object_starts_;  // only until finish()
   std::vector<segment> segments_;
   std::string build_id_;
   bool full_ = false;
