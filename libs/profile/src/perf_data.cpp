@@ -32,6 +32,7 @@ constexpr std::uint64_t ip = 1U << 0, tid = 1U << 1, time = 1U << 2, addr = 1U <
 }
 constexpr std::uint16_t cpumode_mask = 7, kernel_mode = 1, user_mode = 2;
 constexpr std::uint16_t mmap_build_id = 1U << 14;
+constexpr std::uint16_t fork_exec = 1U << 13;  // PERF_RECORD_MISC_FORK_EXEC: a described process
 // Call chain entries at or above this mark a change of context.
 constexpr std::uint64_t context_max = static_cast<std::uint64_t>(-4095);
 constexpr std::uint64_t context_kernel = static_cast<std::uint64_t>(-128);
@@ -311,9 +312,15 @@ struct perf_data_reader::impl {
   profile replay(const bytes& b, const std::vector<event>& events,
                  std::vector<timed_sample>& times);
 
-  void on_fork(const bytes& b, std::size_t at) {
+  void on_fork(const bytes& b, std::size_t at, std::uint16_t misc) {
     std::uint32_t pid = 0, ppid = 0;
     if (!b.get(at, pid) || !b.get(at + 4, ppid) || pid == ppid) return;  // a thread
+    // A process that ran before the recording began (perf record describes
+    // it with a FORK of its own) has its own maps: its parent's are not copied.
+    if ((misc & fork_exec) != 0) {
+      processes.erase(pid);
+      return;
+    }
     const auto parent = processes.find(ppid);
     if (parent != processes.end()) processes[pid] = parent->second;
   }
@@ -404,7 +411,7 @@ profile perf_data_reader::impl::replay(const bytes& b, const std::vector<event>&
     b.get(e.at + 6, size);
     const std::size_t body = e.at + 8, stop = e.at + size;
     if (type == record::mmap || type == record::mmap2) on_mmap(b, body, stop, type, misc);
-    if (type == record::fork) on_fork(b, body);
+    if (type == record::fork) on_fork(b, body, misc);
     if (type != record::sample) continue;
     const sample_fields& s = e.sample;
     auto f = frames(b, s, misc);
