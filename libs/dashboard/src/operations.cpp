@@ -48,9 +48,12 @@ struct layout {
     l.event_width_ns = std::max<std::int64_t>(1, ceil_div(span, l.event_columns));
     return l;
   }
-  bool holds(std::int64_t ns) const noexcept {
-    return ns >= start_ns && (ns - start_ns) / width_ns < static_cast<std::int64_t>(columns) &&
-           (ns - start_ns) / event_width_ns < static_cast<std::int64_t>(event_columns);
+  /// Where `ns` goes: its time column and event column; false outside.
+  bool place(std::int64_t ns, std::size_t& column, std::size_t& event_column) const noexcept {
+    if (ns < start_ns) return false;
+    column = static_cast<std::size_t>((ns - start_ns) / width_ns);
+    event_column = static_cast<std::size_t>((ns - start_ns) / event_width_ns);
+    return column < columns && event_column < event_columns;
   }
 
 private:
@@ -59,11 +62,19 @@ private:
   }
 };
 
+/// Row i holds (b[i-1], b[i]]; the first everything up to b[0], the last
+/// above: the number of bounds below `ms`, found without a branch to
+/// mispredict (a record's row is as random as its latency).
 std::size_t heat_row(double ms) {
   const auto& b = heat_bounds_ms();
-  // Row i holds (b[i-1], b[i]]; the first everything up to b[0], the last above.
-  const auto it = std::lower_bound(b.begin(), b.end(), ms);
-  return std::min<std::size_t>(static_cast<std::size_t>(it - b.begin()), b.size());
+  const double* first = b.data();
+  std::size_t n = b.size();
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    first = first[half - 1] < ms ? first + half : first;
+    n -= half;
+  }
+  return static_cast<std::size_t>(first - b.data()) + (*first < ms ? 1 : 0);
 }
 
 /// One operation's events binned as they are read: the heat map, the least
@@ -79,14 +90,12 @@ struct operation_bins {
     op.events_min.assign(l.event_columns, nan);
     op.events_max.assign(l.event_columns, nan);
   }
-  void add(const layout& l, std::int64_t ns, double ms, bool success) {
+  void add(const layout& l, std::size_t column, std::size_t event_column, double ms, bool success) {
     ++op.count;
     op.errors += success ? 0 : 1;
-    const auto c = static_cast<std::size_t>((ns - l.start_ns) / l.width_ns);
-    samples[c].add(ms);
-    ++op.heat[heat_row(ms) * l.columns + c];
-    const auto ec = static_cast<std::size_t>((ns - l.start_ns) / l.event_width_ns);
-    widen(op.events_min[ec], op.events_max[ec], ms, ms);
+    samples[column].add(ms);
+    ++op.heat[heat_row(ms) * l.columns + column];
+    widen(op.events_min[event_column], op.events_max[event_column], ms, ms);
   }
   void merge(operation_bins&& other) {
     op.count += other.op.count;
@@ -136,12 +145,13 @@ public:
     ++records;
     first = std::min(first, r.timestamp_ns);
     last = std::max(last, r.timestamp_ns);
-    if (!layout_.holds(r.timestamp_ns)) {
+    std::size_t column = 0, event_column = 0;
+    if (!layout_.place(r.timestamp_ns, column, event_column)) {
       ++misplaced;
       return;
     }
     ops.find_or_make(r.operation, [&] { return operation_bins(layout_); })
-        .add(layout_, r.timestamp_ns, r.duration_ms, r.success);
+        .add(layout_, column, event_column, r.duration_ms, r.success);
   }
 
   cached_string_map<operation_bins> ops;  // found by string_view: a record costs no string

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -21,20 +24,23 @@ struct string_hash {
 template <class T>
 using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
 
-/// A string_map with a direct-mapped cache of recent names in front: a
-/// metrics file has few distinct operations, so most lookups of a record's
-/// name skip hashing it. The map's nodes never move, so the cache stays valid.
+/// A string_map with a small cache of recent names in front (64 sets of 2,
+/// found by a hash of the name's first and last 8 bytes): a metrics file has
+/// few distinct operations, so most lookups of a record's name skip hashing
+/// it whole. The map's nodes never move, so the cache stays valid.
 template <class T>
 class cached_string_map {
 public:
   /// The value for `name`, made by `make()` the first time it is seen.
   template <class Make>
   T& find_or_make(std::string_view name, Make&& make) {
-    cache_entry& c = cache_[slot(name)];
-    if (c.target != nullptr && c.name == name) return *c.target;
+    cache_entry* set = &cache_[2 * slot(name)];
+    if (set[0].target != nullptr && set[0].name == name) return *set[0].target;
+    if (set[1].target != nullptr && set[1].name == name) return *set[1].target;
     auto it = map_.find(name);
     if (it == map_.end()) it = map_.emplace(std::string(name), make()).first;
-    c = {it->first, &it->second};
+    set[1] = set[0];  // the newest first
+    set[0] = {it->first, &it->second};
     return it->second;
   }
 
@@ -52,12 +58,15 @@ private:
   };
   static std::size_t slot(std::string_view s) noexcept {
     if (s.empty()) return 0;
-    return (s.size() * 31 + static_cast<unsigned char>(s[s.size() / 2]) * 7 +
-            static_cast<unsigned char>(s.back())) %
-           64;
+    std::uint64_t head = 0, tail = 0;
+    std::memcpy(&head, s.data(), std::min<std::size_t>(s.size(), 8));
+    if (s.size() > 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
+    std::uint64_t h = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ s.size();
+    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL;
+    return static_cast<std::size_t>(h >> 58);  // 0..63
   }
   string_map<T> map_;
-  std::array<cache_entry, 64> cache_{};
+  std::array<cache_entry, 128> cache_{};
 };
 
 }  // namespace perftrack

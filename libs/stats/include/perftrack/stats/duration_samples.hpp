@@ -19,7 +19,9 @@ public:
     if (!wide_) {
       const double us = ms * 1000.0;
       if (us >= 0 && us < 4294967295.0) {
-        const auto u = static_cast<std::uint32_t>(std::llround(us));
+        // Rounded to the nearest (a truncation of us + 0.5: llround is a call);
+        // the check below keeps only values that read back exactly.
+        const auto u = static_cast<std::uint32_t>(us + 0.5);
         if (to_ms(u) == ms) {
           micros_.push_back(u);
           return;
