@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <unordered_map>
 
 // libiberty's headers declare basename() unless told that <string.h> has.
 #define HAVE_DECL_BASENAME 1  // NOLINT(readability-identifier-naming)
@@ -95,6 +96,7 @@ public:
     out.build_id_ = build_id(elf);
     out.finish();
     read_plt(elf, out);
+    read_plt_got(elf, out);
     out.add_plt();
     return out;
   }
@@ -257,6 +259,63 @@ private:
     }
   }
 
+  /// The GOT slot a .plt.got entry at `at` jumps through: x86-64's
+  /// `jmp *disp(%rip)`, after an endbr64 and a bnd prefix where present.
+  static std::uint64_t plt_got_slot(const unsigned char* code, std::size_t size, std::uint64_t at) {
+    static constexpr unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+    std::size_t n = size >= 4 && std::memcmp(code, endbr64, 4) == 0 ? 4 : 0;
+    if (n < size && code[n] == 0xf2) ++n;
+    if (n + 6 > size || code[n] != 0xff || code[n + 1] != 0x25) return 0;
+    std::int32_t displacement = 0;
+    std::memcpy(&displacement, code + n + 2, 4);
+    return at + n + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(displacement));
+  }
+
+  /// Names for x86-64's .plt.got entries (calls to functions bound at load):
+  /// "callee@plt" by the symbol .rela.dyn gives the GOT slot each jumps
+  /// through, as perf 6.2 and later name them.
+  static void read_plt_got(Elf* elf, elf_functions& out) {
+    std::size_t names = 0;
+    GElf_Ehdr ehdr;
+    GElf_Shdr got, dyn, dynsym;
+    if (elf_getshdrstrndx(elf, &names) != 0 || gelf_getehdr(elf, &ehdr) == nullptr ||
+        ehdr.e_machine != EM_X86_64)
+      return;
+    Elf_Scn* code = section_named(elf, names, ".plt.got", got);
+    Elf_Scn* relocations = code ? section_named(elf, names, ".rela.dyn", dyn) : nullptr;
+    Elf_Data* bytes = code ? elf_getdata(code, nullptr) : nullptr;
+    Elf_Data* rela = relocations ? elf_getdata(relocations, nullptr) : nullptr;
+    Elf_Scn* symbols = relocations ? elf_getscn(elf, dyn.sh_link) : nullptr;
+    Elf_Data* symbol_data = symbols ? elf_getdata(symbols, nullptr) : nullptr;
+    // A debug file's sections hold no bytes (SHT_NOBITS).
+    if (bytes == nullptr || bytes->d_buf == nullptr || got.sh_type != SHT_PROGBITS ||
+        rela == nullptr || dyn.sh_type != SHT_RELA || symbol_data == nullptr ||
+        got.sh_entsize == 0 || dyn.sh_entsize == 0 || bytes->d_size < got.sh_size ||
+        gelf_getshdr(symbols, &dynsym) == nullptr)
+      return;
+    std::unordered_map<std::uint64_t, std::uint64_t> symbol_at;  // GOT slot -> symbol
+    for (std::size_t i = 0; i < dyn.sh_size / dyn.sh_entsize; ++i) {
+      GElf_Rela r;
+      if (gelf_getrela(rela, static_cast<int>(i), &r) != nullptr && GELF_R_SYM(r.r_info) != 0)
+        symbol_at.emplace(r.r_offset, GELF_R_SYM(r.r_info));
+    }
+    const auto* code_bytes = static_cast<const unsigned char*>(bytes->d_buf);
+    for (std::uint64_t i = 0; i + got.sh_entsize <= got.sh_size; i += got.sh_entsize) {
+      const auto at = got.sh_addr + i;
+      const auto slot = symbol_at.find(plt_got_slot(code_bytes + i, got.sh_entsize, at));
+      GElf_Sym sym;
+      const char* callee = nullptr;
+      if (slot != symbol_at.end() &&
+          gelf_getsym(symbol_data, static_cast<int>(slot->second), &sym) != nullptr)
+        callee = elf_strptr(elf, dynsym.sh_link, sym.st_name);
+      std::string name = callee != nullptr && *callee != '\0'
+                             ? demangled(callee)
+                             : fmt::format("offset_{:#x}", got.sh_offset + i);
+      name += "@plt";
+      out.plt_.push_back({at, at + got.sh_entsize, name, name, STB_GLOBAL});
+    }
+  }
+
   /// The IFUNC an IRELATIVE slot resolves, by its resolver's address.
   static std::string ifunc_name(const elf_functions& out, std::uint64_t resolver) {
     const auto& fs = out.functions_;
@@ -320,16 +379,22 @@ void elf_functions::add_plt() {
   // A symbol stretched over the PLT (a sizeless _init before it) keeps only
   // what the entries leave: perf 6.1 named entries by either, by the shape
   // of its symbol tree; later perf names the entries, as here.
-  const auto first = plt_.front().start, last = plt_.back().end;
+  const auto by_start = [](const function& a, const function& b) { return a.start < b.start; };
+  std::stable_sort(plt_.begin(), plt_.end(), by_start);
   auto added = plt_;
   for (auto& f : functions_) {
-    if (f.start >= first || f.end <= first) continue;
-    if (f.end > last) added.push_back({last, f.end, f.mangled, f.name, f.binding});
-    f.end = first;
+    auto entry = std::lower_bound(plt_.begin(), plt_.end(), f, by_start);
+    if (entry == plt_.end() || entry->start >= f.end) continue;
+    const auto end = f.end;
+    std::uint64_t at = f.end = entry->start;
+    for (; entry != plt_.end() && entry->start < end; ++entry) {
+      if (entry->start > at) added.push_back({at, entry->start, f.mangled, f.name, f.binding});
+      at = std::max(at, entry->end);
+    }
+    if (at < end) added.push_back({at, end, f.mangled, f.name, f.binding});
   }
   functions_.insert(functions_.end(), added.begin(), added.end());
-  std::stable_sort(functions_.begin(), functions_.end(),
-                   [](const function& a, const function& b) { return a.start < b.start; });
+  std::stable_sort(functions_.begin(), functions_.end(), by_start);
 }
 
 elf_functions elf_functions::from_file(const std::string& path) {
