@@ -73,11 +73,11 @@ for (let k = 0; k < 600; ++k) {
   const wander = 2 + Math.sin(k / 40) + 0.05 * Math.abs(Math.sin(k * 1.7));
   lines.push(JSON.stringify({ timestamp: new Date(t0 + k * 1000).toISOString(), operation_type: 'queue_wait', duration_ms: k >= 300 && k < 310 ? 40 * wander : wander, success: true }));
 }
-// 200,000 events 1 ms apart at 1 ms, one of them 100 ms: decimation must not
-// hide it.
-const SPIKE_AT = 123457;
-for (let k = 0; k < 200000; ++k) {
-  lines.push(JSON.stringify({ timestamp: new Date(t0 + k).toISOString(), operation_type: 'spiky', duration_ms: k === SPIKE_AT ? 100 : 1, success: true }));
+// 1,000,000 events at 1 ms, five to a millisecond, one of them 100 ms:
+// decimation must not hide it (issue 15: one 100x outlier among 1,000,000).
+const SPIKE_AT = 654321;
+for (let k = 0; k < 1000000; ++k) {
+  lines.push(`{"timestamp":"${new Date(t0 + Math.floor(k / 5)).toISOString()}","operation_type":"spiky","duration_ms":${k === SPIKE_AT ? 100 : 1},"success":true}`);
 }
 const jsonl = path.join(work, 'metrics.jsonl');
 fs.writeFileSync(jsonl, lines.join('\n') + '\n');
@@ -256,7 +256,7 @@ try {
   check(resourceColours > 3, `the resources chart has ${resourceColours} colours: empty`);
   await tab.evaluate(() => document.getElementById('resources').scrollIntoView());
   await shoot(tab, 'resources.png');
-  // The spike among 200,000 events: in the greatest series, and painted there.
+  // The spike among 1,000,000 events: in the greatest series, and painted there.
   const spike = await tab.evaluate(() => {
     const u = window.perftrack.charts.get('events\u001fspiky');
     const max = u.data[2];
