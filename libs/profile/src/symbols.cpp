@@ -246,17 +246,40 @@ private:
     std::uint64_t at = (separate ? sec.sh_addr : plt.sh_addr) + header;
     const auto file_offset = (separate ? sec : plt).sh_offset - (separate ? sec : plt).sh_addr;
     for (const auto& slot : slots) {
-      GElf_Sym sym;
-      const char* callee = nullptr;
-      if (slot.symbol != 0 && gelf_getsym(symbol_data, static_cast<int>(slot.symbol), &sym))
-        callee = elf_strptr(elf, dynsym.sh_link, sym.st_name);
-      std::string name =
-          callee != nullptr && *callee != '\0' ? demangled(callee) : ifunc_name(out, slot.ifunc);
-      if (name.empty()) name = fmt::format("offset_{:#x}", at + file_offset);
-      name += "@plt";
-      out.plt_.push_back({at, at + entry, name, name, STB_GLOBAL});
+      auto callee = symbol_name(elf, symbol_data, dynsym, slot.symbol);
+      if (callee.empty()) callee = ifunc_name(out, slot.ifunc);
+      add_entry(out, at, entry, callee, at + file_offset);
       at += entry;
     }
+  }
+
+  /// The demangled name of a dynamic symbol by index; empty for index 0.
+  static std::string symbol_name(Elf* elf, Elf_Data* symbols, const GElf_Shdr& table,
+                                 std::uint64_t index) {
+    GElf_Sym sym;
+    if (index == 0 || gelf_getsym(symbols, static_cast<int>(index), &sym) == nullptr) return {};
+    const char* name = elf_strptr(elf, table.sh_link, sym.st_name);
+    return name != nullptr ? demangled(name) : std::string();
+  }
+
+  /// A PLT entry, "callee@plt"; named by its file offset when its callee is
+  /// unknown, as perf names it.
+  static void add_entry(elf_functions& out, std::uint64_t at, std::uint64_t size,
+                        const std::string& callee, std::uint64_t file_offset) {
+    auto name = (callee.empty() ? fmt::format("offset_{:#x}", file_offset) : callee) + "@plt";
+    out.plt_.push_back({at, at + size, name, name, STB_GLOBAL});
+  }
+
+  /// The symbol of each GOT slot that .rela.dyn gives one, by the slot's address.
+  static std::unordered_map<std::uint64_t, std::uint64_t> got_symbols(Elf_Data* rela,
+                                                                      const GElf_Shdr& shdr) {
+    std::unordered_map<std::uint64_t, std::uint64_t> out;
+    for (std::size_t i = 0; i < shdr.sh_size / shdr.sh_entsize; ++i) {
+      GElf_Rela r;
+      if (gelf_getrela(rela, static_cast<int>(i), &r) != nullptr && GELF_R_SYM(r.r_info) != 0)
+        out.emplace(r.r_offset, GELF_R_SYM(r.r_info));
+    }
+    return out;
   }
 
   /// The GOT slot a .plt.got entry at `at` jumps through: x86-64's
@@ -293,26 +316,15 @@ private:
         got.sh_entsize == 0 || dyn.sh_entsize == 0 || bytes->d_size < got.sh_size ||
         gelf_getshdr(symbols, &dynsym) == nullptr)
       return;
-    std::unordered_map<std::uint64_t, std::uint64_t> symbol_at;  // GOT slot -> symbol
-    for (std::size_t i = 0; i < dyn.sh_size / dyn.sh_entsize; ++i) {
-      GElf_Rela r;
-      if (gelf_getrela(rela, static_cast<int>(i), &r) != nullptr && GELF_R_SYM(r.r_info) != 0)
-        symbol_at.emplace(r.r_offset, GELF_R_SYM(r.r_info));
-    }
+    const auto symbol_at = got_symbols(rela, dyn);
     const auto* code_bytes = static_cast<const unsigned char*>(bytes->d_buf);
     for (std::uint64_t i = 0; i + got.sh_entsize <= got.sh_size; i += got.sh_entsize) {
       const auto at = got.sh_addr + i;
       const auto slot = symbol_at.find(plt_got_slot(code_bytes + i, got.sh_entsize, at));
-      GElf_Sym sym;
-      const char* callee = nullptr;
-      if (slot != symbol_at.end() &&
-          gelf_getsym(symbol_data, static_cast<int>(slot->second), &sym) != nullptr)
-        callee = elf_strptr(elf, dynsym.sh_link, sym.st_name);
-      std::string name = callee != nullptr && *callee != '\0'
-                             ? demangled(callee)
-                             : fmt::format("offset_{:#x}", got.sh_offset + i);
-      name += "@plt";
-      out.plt_.push_back({at, at + got.sh_entsize, name, name, STB_GLOBAL});
+      const auto callee = slot == symbol_at.end()
+                              ? std::string()
+                              : symbol_name(elf, symbol_data, dynsym, slot->second);
+      add_entry(out, at, got.sh_entsize, callee, got.sh_offset + i);
     }
   }
 
