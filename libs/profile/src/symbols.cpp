@@ -89,14 +89,16 @@ public:
   static elf_functions read(Elf* elf) {
     elf_functions out;
     GElf_Ehdr ehdr;
+    std::size_t names = 0;  // the section holding the sections' names
     if (elf == nullptr || elf_kind(elf) != ELF_K_ELF || gelf_getehdr(elf, &ehdr) == nullptr)
       return out;
     read_segments(elf, out);
-    read_symbols(elf, out);
     out.build_id_ = build_id(elf);
+    if (elf_getshdrstrndx(elf, &names) != 0) return out;
+    read_symbols(elf, names, out);
     out.finish();
-    read_plt(elf, out);
-    read_plt_got(elf, out);
+    read_plt(elf, ehdr, names, out);
+    read_plt_got(elf, ehdr, names, out);
     out.add_plt();
     return out;
   }
@@ -149,13 +151,10 @@ private:
     return dynamic;
   }
 
-  static void read_symbols(Elf* elf, elf_functions& out) {
-    std::size_t names = 0;
+  static void read_symbols(Elf* elf, std::size_t names, elf_functions& out) {
     Elf_Scn* table = symbol_section(elf);
     GElf_Shdr shdr;
-    if (table == nullptr || elf_getshdrstrndx(elf, &names) != 0 ||
-        gelf_getshdr(table, &shdr) == nullptr || shdr.sh_entsize == 0)
-      return;
+    if (table == nullptr || gelf_getshdr(table, &shdr) == nullptr || shdr.sh_entsize == 0) return;
     Elf_Data* data = elf_getdata(table, nullptr);
     if (data == nullptr) return;
     out.full_ = shdr.sh_type == SHT_SYMTAB;
@@ -226,13 +225,9 @@ private:
 
   /// Names for the PLT's entries, "callee@plt", as perf synthesizes them;
   /// `.plt.sec` holds the entries when the program was built for IBT.
-  static void read_plt(Elf* elf, elf_functions& out) {
-    std::size_t names = 0;
-    GElf_Ehdr ehdr;
+  static void read_plt(Elf* elf, const GElf_Ehdr& ehdr, std::size_t names, elf_functions& out) {
     GElf_Shdr plt, sec, rel, dynsym;
-    if (elf_getshdrstrndx(elf, &names) != 0 || gelf_getehdr(elf, &ehdr) == nullptr ||
-        section_named(elf, names, ".plt", plt) == nullptr)
-      return;
+    if (section_named(elf, names, ".plt", plt) == nullptr) return;
     Elf_Scn* relocations = section_named(elf, names, ".rela.plt", rel);
     if (relocations == nullptr) relocations = section_named(elf, names, ".rel.plt", rel);
     Elf_Scn* symbols = relocations ? elf_getscn(elf, rel.sh_link) : nullptr;
@@ -240,11 +235,12 @@ private:
     if (symbol_data == nullptr || gelf_getshdr(symbols, &dynsym) == nullptr) return;
     const auto slots = plt_slots(relocations, rel);
     const bool separate = section_named(elf, names, ".plt.sec", sec) != nullptr;
-    auto [header, entry] = plt_sizes(ehdr, separate ? sec : plt);
+    const GElf_Shdr& entries = separate ? sec : plt;
+    auto [header, entry] = plt_sizes(ehdr, entries);
     // A PLT with one entry per slot binds early and has no header.
     if (separate || slots.size() * entry == plt.sh_size) header = 0;
-    std::uint64_t at = (separate ? sec.sh_addr : plt.sh_addr) + header;
-    const auto file_offset = (separate ? sec : plt).sh_offset - (separate ? sec : plt).sh_addr;
+    std::uint64_t at = entries.sh_addr + header;
+    const auto file_offset = entries.sh_offset - entries.sh_addr;
     for (const auto& slot : slots) {
       auto callee = symbol_name(elf, symbol_data, dynsym, slot.symbol);
       if (callee.empty()) callee = ifunc_name(out, slot.ifunc);
@@ -297,13 +293,9 @@ private:
   /// Names for x86-64's .plt.got entries (calls to functions bound at load):
   /// "callee@plt" by the symbol .rela.dyn gives the GOT slot each jumps
   /// through, as perf 6.2 and later name them.
-  static void read_plt_got(Elf* elf, elf_functions& out) {
-    std::size_t names = 0;
-    GElf_Ehdr ehdr;
+  static void read_plt_got(Elf* elf, const GElf_Ehdr& ehdr, std::size_t names, elf_functions& out) {
     GElf_Shdr got, dyn, dynsym;
-    if (elf_getshdrstrndx(elf, &names) != 0 || gelf_getehdr(elf, &ehdr) == nullptr ||
-        ehdr.e_machine != EM_X86_64)
-      return;
+    if (ehdr.e_machine != EM_X86_64) return;
     Elf_Scn* code = section_named(elf, names, ".plt.got", got);
     Elf_Scn* relocations = code ? section_named(elf, names, ".rela.dyn", dyn) : nullptr;
     Elf_Data* bytes = code ? elf_getdata(code, nullptr) : nullptr;
@@ -330,10 +322,11 @@ private:
 
   /// The IFUNC an IRELATIVE slot resolves, by its resolver's address.
   static std::string ifunc_name(const elf_functions& out, std::uint64_t resolver) {
+    if (resolver == 0) return {};
     const auto& fs = out.functions_;
     auto it = std::lower_bound(fs.begin(), fs.end(), resolver,
                                [](const function& f, std::uint64_t a) { return f.start < a; });
-    if (resolver == 0 || it == fs.end() || it->start != resolver) return {};
+    if (it == fs.end() || it->start != resolver) return {};
     if (it->name.empty()) it->name = demangled(it->mangled);
     return it->name;
   }
