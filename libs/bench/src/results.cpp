@@ -296,6 +296,7 @@ std::string results_json(const environment& env, const run_info& info,
     b["counters"] = std::move(counters);
     if (r.peak_rss_bytes > 0) b["peak_rss_bytes"] = r.peak_rss_bytes;
     if (!r.profile.empty()) b["profile"] = r.profile;
+    if (!r.peer.empty()) b["peer"] = r.peer;
     if (!r.counts.empty()) {
       const auto per = [](const std::vector<double>& v) {
         json a = json::array();

@@ -286,6 +286,7 @@ result runner::run(const definition& d, const suite_config& config) const {
   r.kind = d.kind;
   r.unit = d.unit;
   r.direction = d.direction;
+  r.peer = d.peer;
   try {
     if (options_.callgrind_out.empty()) {
       const bool peak = reset_peak_resident();

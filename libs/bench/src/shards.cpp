@@ -36,7 +36,8 @@ json to_json(const result& r) {
          {"latency_count", r.latency_count},
          {"latencies", r.latencies},
          {"counters", r.counters},
-         {"peak_rss_bytes", r.peak_rss_bytes}};
+         {"peak_rss_bytes", r.peak_rss_bytes},
+         {"peer", r.peer}};
   if (!r.counts.empty()) {
     j["counts"] = {{"unit", r.counts.unit},
                    {"instructions", r.counts.instructions},
@@ -62,6 +63,7 @@ result from_json(const json& j) {
   r.latencies = j.at("latencies").get<std::vector<double>>();
   r.counters = j.at("counters").get<std::map<std::string, double>>();
   r.peak_rss_bytes = j.at("peak_rss_bytes").get<double>();
+  r.peer = j.at("peer").get<std::string>();
   if (const auto c = j.find("counts"); c != j.end()) {
     r.counts.unit = c->at("unit").get<std::string>();
     r.counts.instructions = c->at("instructions").get<std::vector<double>>();

@@ -16,6 +16,7 @@ json baseline_json(const result_set& r) {
   for (const auto& b : r.benchmarks) {
     json jb{{"name", b.name}, {"category", b.category}, {"status", std::string(name(b.status))}};
     if (!b.reason.empty()) jb["reason"] = b.reason;
+    if (!b.peer.empty()) jb["peer"] = b.peer;
     if (b.runs > 0) {
       jb["runs"] = b.runs;
       jb["failed_runs"] = b.failed_runs;
@@ -58,6 +59,7 @@ expected<result_set> read_baseline(const json& doc, const std::string& source) {
       b.category = jb.value("category", "");
       b.status = parse_run_status(jb.value("status", "ok"));
       b.reason = jb.value("reason", "");
+      b.peer = jb.value("peer", "");
       b.runs = jb.value("runs", std::size_t{0});
       b.failed_runs = jb.value("failed_runs", std::size_t{0});
       for (const auto& jm : jb.at("metrics")) {

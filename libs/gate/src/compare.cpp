@@ -211,8 +211,9 @@ void compare_summaries(comparison_row& r, const metric& base, const metric& cur,
 /// The verdict of a measured row with finite estimates. A counted change
 /// (significant after false-discovery control, its interval clear of the noise
 /// floor) is graded by its estimate, however wide the interval. Otherwise the
-/// row is unchanged only when its interval rules out a critical regression;
-/// when it cannot, the row is inconclusive, with why.
+/// row is unchanged only when a critical regression is ruled out at the
+/// confidence: a one-sided question, so its one-sided bound (a non-inferiority
+/// test); when it cannot be, the row is inconclusive, with why.
 void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
   const badness bad = as_badness(r);
   const bool significant = r.q_value <= cfg.fdr;
@@ -222,7 +223,7 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
     if (r.verdict == severity::unchanged) r.note = "a real change below the thresholds";
     return;
   }
-  if (bad.high < t.critical) {
+  if (r.worse_bound < t.critical) {
     r.verdict = severity::unchanged;
     return;
   }
@@ -231,8 +232,9 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
     r.note = "too noisy (cv " + percent(r.cv_baseline) + " and " + percent(r.cv_current) +
              "; a critical change could hide in the interval): more repetitions narrow it";
   } else {
-    r.note = "interval too wide (up to " + percent(bad.high) + " worse; a critical change at " +
-             percent(t.critical) + " could hide in it): more repetitions narrow it";
+    r.note = "interval too wide (up to " + percent(r.worse_bound) +
+             " worse; a critical change at " + percent(t.critical) +
+             " could hide in it): more repetitions narrow it";
   }
 }
 
@@ -278,6 +280,7 @@ std::string_view name(severity s) noexcept {
     case severity::missing: return "missing";
     case severity::improvement: return "improvement";
     case severity::added: return "new";
+    case severity::reference: return "reference";
     case severity::unchanged: return "unchanged";
   }
   return "unchanged";
@@ -383,6 +386,7 @@ comparison_row row_of(const benchmark_result& cur, const std::string& metric_nam
   r.benchmark = cur.name;
   r.category = cur.category;
   r.metric = metric_name;
+  r.peer = cur.peer;
   r.p_value = r.q_value = r.change = r.ci_low = r.ci_high = nan;
   r.baseline = r.current = nan;
   return r;
@@ -528,6 +532,7 @@ void test_row(comparison_row& r, const pending& p, const gate_config& cfg) {
   r.change = ci.estimate;
   r.ci_low = ci.low;
   r.ci_high = ci.high;
+  r.worse_bound = r.lower_is_better ? ci.below : -ci.above;
 }
 
 /// The tests and bootstraps, spread over the cores.
@@ -547,12 +552,15 @@ void test_rows(std::vector<comparison_row>& rows, const std::vector<pending>& me
   worker();
 }
 
-/// False-discovery control (Benjamini-Hochberg) over every row with a p-value.
+/// False-discovery control (Benjamini-Hochberg) over every row of the
+/// project's own with a p-value; a peer's rows are no hypotheses of ours, and
+/// their q-values are their p-values.
 void control_false_discoveries(std::vector<comparison_row>& rows) {
   std::vector<std::size_t> tested;
   std::vector<double> p;
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (!std::isnan(rows[i].p_value)) {
+    if (!rows[i].peer.empty()) rows[i].q_value = rows[i].p_value;
+    if (!std::isnan(rows[i].p_value) && rows[i].peer.empty()) {
       tested.push_back(i);
       p.push_back(rows[i].p_value);
     }
@@ -622,11 +630,26 @@ void grade_summaries(std::vector<comparison_row>& rows, const gate_config& cfg) 
   }
 }
 
+/// A peer's measured rows (another project's code, which no commit of ours
+/// changes) are a reference beside ours: what they moved by is the machine's
+/// and the harness's doing, so they are shown, never judged; the note keeps
+/// what the rules alone said. A peer that failed stays critical: the run broke.
+void set_peers_aside(std::vector<comparison_row>& rows) {
+  for (auto& r : rows) {
+    if (r.peer.empty() || r.test == test_kind::none) continue;
+    std::string alone = std::string(name(r.verdict));
+    if (std::isfinite(r.change)) alone += " at " + percent(r.change, true);
+    r.verdict = severity::reference;
+    r.note =
+        r.peer + "'s code, a reference beside ours, not judged (the rules alone: " + alone + ")";
+  }
+}
+
 }  // namespace
 
 // In phases: pair the rows (judging what needs no test), test the measured
-// rows, control false discoveries, grade, then rest counted benchmarks on
-// their instruction counts.
+// rows, control false discoveries, grade, rest counted benchmarks on their
+// instruction counts, then set peers' rows aside.
 comparison compare(const result_set& baseline, const result_set& current,
                    const compare_options& options) {
   const gate_config& cfg = options.config;
@@ -645,6 +668,7 @@ comparison compare(const result_set& baseline, const result_set& current,
   grade_error_rates(out.rows, cfg);
   grade_summaries(out.rows, cfg);
   rest_on_counts(out.rows);
+  set_peers_aside(out.rows);
   return out;
 }
 

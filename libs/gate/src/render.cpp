@@ -16,19 +16,23 @@ using json = nlohmann::json;
 /// Severity order for tables: what needs attention first.
 int rank_of(severity s) { return static_cast<int>(s); }
 
+/// What a brief listing shows: everything but the unchanged and the peers'
+/// references (--full, and the comment's "All results", show those too).
+bool shown_when_brief(severity s) { return s != severity::unchanged && s != severity::reference; }
+
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 std::string summary_line(const comparison& c) {
   std::map<std::string, bool> benchmarks;
   for (const auto& r : c.rows) benchmarks[r.benchmark] = true;
   char buf[400];
-  std::snprintf(buf, sizeof buf,
-                "%zu benchmarks, %zu metrics: %zu critical, %zu warning, %zu improvement, "
-                "%zu inconclusive, %zu new, %zu missing, %zu unchanged",
-                benchmarks.size(), c.rows.size(), c.count(severity::critical),
-                c.count(severity::warning), c.count(severity::improvement),
-                c.count(severity::inconclusive), c.count(severity::added),
-                c.count(severity::missing), c.count(severity::unchanged));
+  std::snprintf(
+      buf, sizeof buf,
+      "%zu benchmarks, %zu metrics: %zu critical, %zu warning, %zu improvement, "
+      "%zu inconclusive, %zu new, %zu missing, %zu unchanged; %zu of peers, not judged",
+      benchmarks.size(), c.rows.size(), c.count(severity::critical), c.count(severity::warning),
+      c.count(severity::improvement), c.count(severity::inconclusive), c.count(severity::added),
+      c.count(severity::missing), c.count(severity::unchanged), c.count(severity::reference));
   return buf;
 }
 
@@ -88,7 +92,7 @@ std::string format_change(double fraction) {
 void render_console(const comparison& c, std::ostream& out, bool full) {
   std::vector<const comparison_row*> rows;
   for (const auto& r : c.rows) {
-    if (full || r.verdict != severity::unchanged) rows.push_back(&r);
+    if (full || shown_when_brief(r.verdict)) rows.push_back(&r);
   }
   std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
     return rank_of(a->verdict) < rank_of(b->verdict);
@@ -124,7 +128,7 @@ std::string render_json(const comparison& c) {
   json summary;
   for (const auto s :
        {severity::critical, severity::warning, severity::improvement, severity::inconclusive,
-        severity::added, severity::missing, severity::unchanged})
+        severity::added, severity::missing, severity::reference, severity::unchanged})
     summary[std::string(name(s))] = c.count(s);
   summary["total"] = c.rows.size();
   doc["summary"] = summary;
@@ -140,12 +144,14 @@ std::string render_json(const comparison& c) {
              {"category", r.category},
              {"metric", r.metric},
              {"unit", r.unit},
+             {"peer", r.peer.empty() ? json(nullptr) : json(r.peer)},
              {"direction", r.lower_is_better ? "lower_is_better" : "higher_is_better"},
              {"baseline", number(r.baseline)},
              {"current", number(r.current)},
              {"change", number(r.change)},
              {"ci_low", number(r.ci_low)},
              {"ci_high", number(r.ci_high)},
+             {"worse_bound", number(r.worse_bound)},
              {"p_value", number(r.p_value)},
              {"q_value", number(r.q_value)},
              {"n_baseline", r.n_baseline},
@@ -189,7 +195,7 @@ std::string render_markdown(const comparison& c, std::size_t max_chars) {
       "|---|---|---:|---:|---|---|\n";
   std::vector<const comparison_row*> changed;
   for (const auto& r : c.rows) {
-    if (r.verdict != severity::unchanged) changed.push_back(&r);
+    if (shown_when_brief(r.verdict)) changed.push_back(&r);
   }
   std::stable_sort(changed.begin(), changed.end(), [](const auto* a, const auto* b) {
     return rank_of(a->verdict) < rank_of(b->verdict);

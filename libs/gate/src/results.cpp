@@ -104,6 +104,7 @@ expected<result_set> read_perftrack(const json& doc, const std::string& source) 
     m.quantiles = perftrack_latency_quantiles(b);
     r.peak_rss_bytes = number_or(b, "peak_rss_bytes", 0);
     r.profile = string_or(b, "profile");
+    r.peer = string_or(b, "peer");
     if (r.status == run_status::ok || !m.samples.empty()) r.metrics.push_back(std::move(m));
     if (const auto c = b.find("counts"); c != b.end() && c->is_object()) {
       for (const char* name : {"instructions", "estimated_cycles"}) {
@@ -490,6 +491,7 @@ void append_run(result_set& into, const result_set& run) {
     target.failed_runs += b.failed_runs;
     target.peak_rss_bytes = std::max(target.peak_rss_bytes, b.peak_rss_bytes);
     if (target.profile.empty()) target.profile = b.profile;
+    if (target.peer.empty()) target.peer = b.peer;
     for (const auto& m : b.metrics) {
       const auto same = std::find_if(target.metrics.begin(), target.metrics.end(),
                                      [&](const metric& t) { return t.name == m.name; });

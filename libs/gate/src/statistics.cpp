@@ -13,6 +13,7 @@ namespace perftrack::gate {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr ratio_interval no_interval{nan, nan, nan, nan, nan};
 
 /// Average ranks (1-based) of `values`, and the sizes of the tie groups.
 struct ranking {
@@ -372,9 +373,11 @@ private:
 ratio_interval percentile_interval(double estimate, std::vector<double>& ratios,
                                    double confidence) {
   const double alpha = (1 - confidence) / 2;
-  ratio_interval out{estimate, percentile(ratios, alpha), percentile(ratios, 1 - alpha)};
-  if (!std::isfinite(out.estimate) || !std::isfinite(out.low) || !std::isfinite(out.high))
-    return {nan, nan, nan};
+  ratio_interval out{estimate, percentile(ratios, alpha), percentile(ratios, 1 - alpha),
+                     percentile(ratios, 1 - confidence), percentile(ratios, confidence)};
+  const double all[] = {out.estimate, out.low, out.high, out.above, out.below};
+  if (!std::all_of(std::begin(all), std::end(all), [](double v) { return std::isfinite(v); }))
+    return no_interval;
   return out;
 }
 
@@ -383,7 +386,7 @@ ratio_interval percentile_interval(double estimate, std::vector<double>& ratios,
 ratio_interval bootstrap_median_ratio(std::span<const double> baseline,
                                       std::span<const double> current, std::uint64_t seed,
                                       int resamples, double confidence) {
-  if (baseline.empty() || current.empty()) return {nan, nan, nan};
+  if (baseline.empty() || current.empty()) return no_interval;
   const double estimate = harrell_davis_median(current) / harrell_davis_median(baseline) - 1;
   std::vector<double> base(baseline.begin(), baseline.end());
   std::vector<double> cur(current.begin(), current.end());
@@ -403,7 +406,7 @@ ratio_interval paired_bootstrap_median_ratio(std::span<const double> baseline,
                                              std::span<const double> current, std::uint64_t seed,
                                              int resamples, double confidence) {
   const std::size_t n = std::min(baseline.size(), current.size());
-  if (n == 0) return {nan, nan, nan};
+  if (n == 0) return no_interval;
   baseline = baseline.first(n);
   current = current.first(n);
   // Resampling pairs costs n per draw; beyond resample_limit the unpaired

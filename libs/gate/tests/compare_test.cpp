@@ -108,6 +108,75 @@ metric counted(const std::string& name, double per_iteration) {
   return m;
 }
 
+// "Unchanged" answers a one-sided question (can this be a critical
+// regression?), so it uses the one-sided bound at the confidence, which lies
+// between the estimate and the two-sided interval's worse end; rows whose
+// two-sided end reaches past the threshold but whose one-sided bound does not
+// are unchanged, not inconclusive.
+TEST(CompareTest, UnchangedRulesOutACriticalRegressionWithTheOneSidedBound) {
+  std::mt19937_64 g(7);
+  std::vector<benchmark_result> base, cur;
+  for (int i = 0; i < 200; ++i) {
+    const std::string name = "a/b" + std::to_string(i);
+    base.push_back(bench(name, {measured(noisy(g, 1000, 0.06, 5), i % 2 == 0)}));
+    cur.push_back(bench(name, {measured(noisy(g, 1000, 0.06, 5), i % 2 == 0)}));
+  }
+  compare_options o;
+  o.config.defaults.critical = 0.10;
+  const auto r = compare(run(base), run(cur), o);
+  int only_one_sided = 0;
+  for (const auto& row : r.rows) {
+    const double worse_end = row.lower_is_better ? row.ci_high : -row.ci_low;
+    const double estimate = row.lower_is_better ? row.change : -row.change;
+    ASSERT_TRUE(std::isfinite(row.worse_bound)) << row.benchmark;
+    EXPECT_LE(row.worse_bound, worse_end) << row.benchmark;
+    EXPECT_GE(row.worse_bound, estimate) << row.benchmark;
+    if (row.verdict == severity::unchanged) {
+      EXPECT_LT(row.worse_bound, 0.10) << row.benchmark;
+      if (worse_end >= 0.10) ++only_one_sided;
+    }
+    if (row.verdict == severity::inconclusive) {
+      EXPECT_GE(row.worse_bound, 0.10) << row.benchmark;
+    }
+  }
+  EXPECT_GT(only_one_sided, 0);
+}
+
+// A peer's benchmark (another project's code) is shown beside ours, never
+// judged: no commit of ours changes it, so what it moved by is the machine's.
+// Its p-value stays out of the false-discovery control; a failed peer is still
+// critical (the run broke).
+TEST(CompareTest, APeersBenchmarkIsAReferenceNeverAVerdict) {
+  std::mt19937_64 g(3);
+  const auto base = noisy(g, 1000, 0.01, 10);
+  auto peer = bench("peers/caf", {measured(base)});
+  peer.peer = "CAF 0.17.6";
+  auto broken = bench("peers/caf_broken", {measured(base)});
+  broken.peer = "CAF 0.17.6";
+  const auto b = run({peer, broken, bench("a/ours", {measured(base)})});
+  auto slower = peer;
+  slower.metrics[0].samples = scaled(base, 1.5);
+  auto failed = broken;
+  failed.status = run_status::error;
+  failed.reason = "crashed";
+  const auto c = run({slower, failed, bench("a/ours", {measured(scaled(base, 1.5))})});
+  const auto r = compare(b, c, {});
+  const auto& ref = row_of(r, "peers/caf");
+  EXPECT_EQ(ref.verdict, severity::reference);
+  EXPECT_EQ(ref.peer, "CAF 0.17.6");
+  EXPECT_NE(ref.note.find("critical at +50"), std::string::npos) << ref.note;
+  EXPECT_EQ(ref.q_value, ref.p_value);
+  EXPECT_EQ(row_of(r, "peers/caf_broken").verdict, severity::critical);
+  EXPECT_EQ(row_of(r, "a/ours").verdict, severity::critical);
+  EXPECT_EQ(r.count(severity::reference), 1u);
+  const auto doc = json::parse(render_json(r));
+  EXPECT_EQ(doc["summary"]["reference"], 1);
+  std::ostringstream console;
+  render_console(r, console, false);
+  EXPECT_EQ(console.str().find("peers/caf "), std::string::npos)
+      << "brief listings leave references out";
+}
+
 TEST(CompareTest, ACountedBenchmarksTimingsRestOnItsCounts) {
   // The machine made a timing 30% slower, significantly; the code did not
   // change: the counts rule. When the counts grow 15%, they are the critical

@@ -16,6 +16,7 @@ namespace perftrack::suite {
 struct extras {
   bool count_instructions = false;
   int cpus = 0;
+  std::string peer;  ///< another project's code measured (bench::definition::peer)
 };
 
 class category {
@@ -53,7 +54,8 @@ private:
             .body = std::move(body),
             .description = std::move(description),
             .count_instructions = e.count_instructions,
-            .cpus = e.cpus});
+            .cpus = e.cpus,
+            .peer = std::move(e.peer)});
   }
   bench::registry& r_;
   std::string name_;

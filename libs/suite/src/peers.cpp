@@ -37,6 +37,8 @@ void add_peers(bench::registry& r) {
       {"fork_join", peers::workload::fork_join}};
   for (const unsigned threads : {1u, 2u}) {
     for (const auto rt : {peers::runtime::perftrack, peers::runtime::caf}) {
+      // CAF's figures measure CAF: a reference beside ours, not gated.
+      const std::string peer = rt == peers::runtime::caf ? "CAF 0.17.6" : "";
       const std::string suffix =
           std::string(rt == peers::runtime::perftrack ? "_perftrack_" : "_caf_") +
           std::to_string(threads) + "t";
@@ -51,7 +53,8 @@ void add_peers(bench::registry& r) {
               s.set_manual_time(std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
               s.set_items(peers::messages(w, z));
             },
-            "messages/s of the workload on this runtime", {.cpus = static_cast<int>(threads)});
+            "messages/s of the workload on this runtime",
+            {.cpus = static_cast<int>(threads), .peer = peer});
       }
       c.throughput(
           "spawn" + suffix, "agents/s",
@@ -61,7 +64,7 @@ void add_peers(bench::registry& r) {
             s.set_manual_time(std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9)));
             s.set_items(z.idle_agents);
           },
-          "idle actors spawned per second", {.cpus = static_cast<int>(threads)});
+          "idle actors spawned per second", {.cpus = static_cast<int>(threads), .peer = peer});
     }
   }
 }

@@ -128,6 +128,10 @@ struct definition {
   /// scheduler put its threads on one core or two (2.7 or 2.0 M msg/s for CAF's
   /// one-worker ping-pong, from process to process).
   int cpus = 0;
+  /// Another project's code the benchmark measures ("CAF 0.17.6"), empty for
+  /// the project's own: its figures are a reference beside ours, and the gate
+  /// shows them without judging them (docs/compare.md).
+  std::string peer;
 };
 
 /// The benchmarks of a program. `global()` is where register_benchmark puts them.

@@ -78,6 +78,7 @@ struct result {
   /// `perftrack bench --profile`: the folder of this benchmark's CPU profile
   /// (absolute; empty when not profiled).
   std::string profile;
+  std::string peer;  ///< definition::peer
   std::vector<warning> warnings;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,7 +67,18 @@ struct gate_config {
                         std::string_view metric) const;
 };
 
-enum class severity { critical, warning, inconclusive, missing, improvement, added, unchanged };
+/// `reference`: a peer's benchmark (another project's code), measured and
+/// shown beside the project's own, never judged.
+enum class severity {
+  critical,
+  warning,
+  inconclusive,
+  missing,
+  improvement,
+  added,
+  reference,
+  unchanged
+};
 std::string_view name(severity s) noexcept;
 
 /// What a row's verdict was computed with (docs/compare.md, "How a verdict is
@@ -82,12 +94,17 @@ struct comparison_row {
   std::string category;
   std::string metric;
   std::string unit;
+  std::string peer;  ///< the benchmark's peer (benchmark_result::peer), empty for ours
   bool lower_is_better = true;
   double baseline = 0;  ///< median
   double current = 0;   ///< median
   double change = 0;
   double ci_low = 0;
   double ci_high = 0;
+  /// How much worse (positive) the change can be, at the confidence, one-sided:
+  /// a row is unchanged only when this is below the critical threshold. NaN
+  /// where no interval was bootstrapped (counts, summaries, growth).
+  double worse_bound = std::numeric_limits<double>::quiet_NaN();
   double p_value = 0;
   double q_value = 0;
   std::size_t n_baseline = 0;

@@ -64,6 +64,10 @@ struct benchmark_result {
   /// perftrack's `profile`: the folder of the benchmark's CPU profile
   /// (perftrack bench --profile), empty when none. Not compared by the gate.
   std::string profile;
+  /// Another project's code this benchmark measures (perftrack's `peer`, e.g.
+  /// "CAF 0.17.6"), empty for the project's own: a reference beside them,
+  /// not judged by the gate.
+  std::string peer;
 };
 
 struct result_set {

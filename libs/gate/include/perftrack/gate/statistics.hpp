@@ -46,11 +46,18 @@ inline constexpr std::size_t resample_limit = 2'000;
 /// Harrell-Davis estimates (harrell_davis_median), whose bootstrap distribution
 /// is smooth where the sample median's is lumpy at small n; a side larger than
 /// resample_limit draws its sample median's exact bootstrap distribution.
+/// `low` and `high` bound the two-sided interval at the confidence; the
+/// one-sided bounds at the same confidence (the change is above `above`, and
+/// below `below`, each with that confidence) are the narrower pair a question
+/// with one side asks for: "can this be a critical regression?" (the
+/// non-inferiority test, as TOST uses the 90% interval for a 5% test).
 /// Any non-finite result (a zero median, an empty side) is all NaN.
 struct ratio_interval {
   double estimate = 0;
   double low = 0;
   double high = 0;
+  double above = 0;
+  double below = 0;
 };
 ratio_interval bootstrap_median_ratio(std::span<const double> baseline,
                                       std::span<const double> current, std::uint64_t seed,
