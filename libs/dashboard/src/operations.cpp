@@ -46,36 +46,74 @@ struct layout {
     l.width_ns = std::max<std::int64_t>(1, ceil_div(span, l.columns));
     l.event_columns = std::max<std::size_t>(1, std::min<std::size_t>(most_event_columns, records));
     l.event_width_ns = std::max<std::int64_t>(1, ceil_div(span, l.event_columns));
+    l.end_offset_ns = std::min(l.width_ns * static_cast<std::int64_t>(l.columns),
+                               l.event_width_ns * static_cast<std::int64_t>(l.event_columns));
+    l.per_width_ = 1.0 / static_cast<double>(l.width_ns);
+    l.per_event_width_ = 1.0 / static_cast<double>(l.event_width_ns);
     return l;
   }
-  /// Where `ns` goes: its time column and event column; false outside.
+  /// Where `ns` goes: its time column and event column; false outside. Two
+  /// multiplications, each put right by a step either way: a division costs
+  /// more than the rest of a record's binning.
   bool place(std::int64_t ns, std::size_t& column, std::size_t& event_column) const noexcept {
-    if (ns < start_ns) return false;
-    column = static_cast<std::size_t>((ns - start_ns) / width_ns);
-    event_column = static_cast<std::size_t>((ns - start_ns) / event_width_ns);
-    return column < columns && event_column < event_columns;
+    const std::int64_t offset = ns - start_ns;
+    if (ns < start_ns || offset >= end_offset_ns) return false;
+    column = quotient(offset, width_ns, per_width_);
+    event_column = quotient(offset, event_width_ns, per_event_width_);
+    return true;
   }
 
 private:
+  std::int64_t end_offset_ns = 0;  // past the last column of either kind
+  double per_width_ = 1, per_event_width_ = 1;
+
+  /// offset / width for 0 <= offset < 2^53 and a quotient below a few
+  /// thousand: the product's rounding is under one either way.
+  static std::size_t quotient(std::int64_t offset, std::int64_t width, double per_width) noexcept {
+    auto q = static_cast<std::int64_t>(static_cast<double>(offset) * per_width);
+    q -= q * width > offset ? 1 : 0;
+    q += (q + 1) * width <= offset ? 1 : 0;
+    return static_cast<std::size_t>(q);
+  }
+
   static std::int64_t ceil_div(std::int64_t a, std::size_t b) {
     return (a + static_cast<std::int64_t>(b) - 1) / static_cast<std::int64_t>(b);
   }
 };
 
 /// Row i holds (b[i-1], b[i]]; the first everything up to b[0], the last
-/// above: the number of bounds below `ms`, found without a branch to
-/// mispredict (a record's row is as random as its latency).
-std::size_t heat_row(double ms) {
-  const auto& b = heat_bounds_ms();
-  const double* first = b.data();
-  std::size_t n = b.size();
-  while (n > 1) {
-    const std::size_t half = n / 2;
-    first = first[half - 1] < ms ? first + half : first;
-    n -= half;
+/// above: the number of bounds below `ms`. The bounds are quarter decades,
+/// so a binary octave [2^e, 2^(e+1)) holds at most two of them: the octave
+/// (the double's exponent) gives how many bounds lie below it, and two
+/// comparisons finish, with no branch to mispredict (a record's row is as
+/// random as its latency).
+class heat_rows {
+public:
+  heat_rows() {
+    const auto& b = heat_bounds_ms();
+    bounds_.assign(b.begin(), b.end());
+    bounds_.resize(b.size() + 2, std::numeric_limits<double>::infinity());
+    for (int e = 0; e < octaves; ++e) {
+      const double low = std::ldexp(1.0, e + min_exponent);  // the octave's least value
+      below_[e] = static_cast<std::uint8_t>(
+          std::lower_bound(b.begin(), b.end(), low) - b.begin());  // bounds < low
+    }
   }
-  return static_cast<std::size_t>(first - b.data()) + (*first < ms ? 1 : 0);
-}
+  std::size_t operator()(double ms) const noexcept {
+    if (!(ms > 0)) return 0;
+    int e = std::ilogb(ms) - min_exponent;
+    e = std::clamp(e, 0, octaves - 1);
+    const std::size_t k = below_[e];
+    return k + (bounds_[k] < ms ? 1 : 0) + (bounds_[k + 1] < ms ? 1 : 0);
+  }
+
+private:
+  // 2^-21 ms (0.5 ns) to 2^26 ms (18 hours): every value below or above
+  // lands in the first or last octave, whose counts still hold.
+  static constexpr int min_exponent = -21, octaves = 48;
+  std::vector<double> bounds_;
+  std::uint8_t below_[octaves] = {};
+};
 
 /// One operation's events binned as they are read: the heat map, the least
 /// and greatest per event column, and each time column's latencies (4 bytes
@@ -84,18 +122,21 @@ struct operation_bins {
   operation op;
   std::vector<stats::duration_samples> samples;  // per time column
 
+  // While binning, an event column without events holds +inf and -inf (so
+  // that min and max need no test); finish() makes them NaN.
   explicit operation_bins(const layout& l) : samples(l.columns) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
     op.heat.assign((heat_bounds_ms().size() + 1) * l.columns, 0);
-    op.events_min.assign(l.event_columns, nan);
-    op.events_max.assign(l.event_columns, nan);
+    op.events_min.assign(l.event_columns, inf);
+    op.events_max.assign(l.event_columns, -inf);
   }
   void add(const layout& l, std::size_t column, std::size_t event_column, double ms, bool success) {
     ++op.count;
     op.errors += success ? 0 : 1;
     samples[column].add(ms);
+    static const heat_rows heat_row;
     ++op.heat[heat_row(ms) * l.columns + column];
-    widen(op.events_min[event_column], op.events_max[event_column], ms, ms);
+    widen(event_column, ms, ms);
   }
   void merge(operation_bins&& other) {
     op.count += other.op.count;
@@ -103,11 +144,14 @@ struct operation_bins {
     for (std::size_t i = 0; i < samples.size(); ++i) samples[i].append(other.samples[i]);
     for (std::size_t i = 0; i < op.heat.size(); ++i) op.heat[i] += other.op.heat[i];
     for (std::size_t i = 0; i < op.events_min.size(); ++i)
-      widen(op.events_min[i], op.events_max[i], other.op.events_min[i], other.op.events_max[i]);
+      widen(i, other.op.events_min[i], other.op.events_max[i]);
   }
   /// Each column's nearest-rank p50/p95/p99 (NaN where it has no event).
   operation finish(std::string name) && {
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < op.events_min.size(); ++i) {
+      if (op.events_min[i] > op.events_max[i]) op.events_min[i] = op.events_max[i] = nan;
+    }
     op.name = std::move(name);
     op.p50.assign(samples.size(), nan);
     op.p95.assign(samples.size(), nan);
@@ -126,10 +170,9 @@ struct operation_bins {
   }
 
 private:
-  static void widen(double& lo, double& hi, double other_lo, double other_hi) {
-    if (std::isnan(other_lo)) return;
-    lo = std::isnan(lo) ? other_lo : std::min(lo, other_lo);
-    hi = std::isnan(hi) ? other_hi : std::max(hi, other_hi);
+  void widen(std::size_t event_column, double lo, double hi) noexcept {
+    op.events_min[event_column] = std::min(op.events_min[event_column], lo);
+    op.events_max[event_column] = std::max(op.events_max[event_column], hi);
   }
 };
 
