@@ -47,22 +47,55 @@ std::string typed(const std::vector<T>& v) {
       std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)));
 }
 
-/// Operations with their heat maps as base64 of little-endian uint32 (a typed
-/// array on the page: 4 bytes a cell, not a JSON number each), and the events'
-/// min/max columns as float64 (NaN where empty).
-json operations_json(const operations_view& v) {
-  json list = json::array();
+/// `object_text` (a JSON object's text) with the member `key`: `value_text`
+/// (JSON text) added at its end, in one allocation: the value is megabytes.
+std::string with_member(std::string_view object_text, std::string_view key,
+                        std::string_view value_text) {
+  const std::string name = json(key).dump();
+  std::string out;
+  out.reserve(object_text.size() + name.size() + value_text.size() + 2);
+  out += object_text.substr(0, object_text.size() - 1);  // without the closing brace
+  if (object_text.size() > 2) out += ',';
+  out += name;
+  out += ':';
+  out += value_text;
+  out += '}';
+  return out;
+}
+
+/// One operation with its heat map as base64 of little-endian uint32 (a
+/// typed array on the page: 4 bytes a cell, not a JSON number each), and the
+/// events' min/max columns as float64 (NaN where empty), as JSON text safe
+/// inside a <script> element. Written as text, the base64 appended as it is:
+/// through a JSON tree and its serializer, which looks at every byte, these
+/// megabytes took most of the page's writing.
+void append_operation(std::string& out, const operation& op) {
+  out += fmt::format(R"({{"name":{},"count":{},"errors":{},"p50":{},"p95":{},"p99":{},)",
+                     script_safe(op.name), op.count, op.errors, script_safe(numbers(op.p50)),
+                     script_safe(numbers(op.p95)), script_safe(numbers(op.p99)));
+  out += R"("heat":")";
+  out += typed(op.heat);
+  out += R"(","events_min":")";
+  out += typed(op.events_min);
+  out += R"(","events_max":")";
+  out += typed(op.events_max);
+  out += R"("})";
+}
+
+std::string operations_json(const operations_view& v) {
+  std::size_t size = 2;
   for (const auto& op : v.list) {
-    list.push_back({{"name", op.name},
-                    {"count", op.count},
-                    {"errors", op.errors},
-                    {"p50", numbers(op.p50)},
-                    {"p95", numbers(op.p95)},
-                    {"p99", numbers(op.p99)},
-                    {"heat", typed(op.heat)},
-                    {"events_min", typed(op.events_min)},
-                    {"events_max", typed(op.events_max)}});
+    const std::size_t bytes = op.heat.size() * sizeof(op.heat[0]) + 2 * 8 * op.events_min.size();
+    size += bytes / 3 * 4 + 30 * (op.p50.size() * 3 + 1) + op.name.size() * 6 + 200;
   }
+  std::string list;
+  list.reserve(size);
+  list += '[';
+  for (const auto& op : v.list) {
+    if (list.size() > 1) list += ',';
+    append_operation(list, op);
+  }
+  list += ']';
   json pairs = json::array();
   for (const auto& c : v.correlations)
     pairs.push_back({{"a", c.a}, {"b", c.b}, {"rho", c.rho}, {"n", c.n}});
@@ -74,18 +107,18 @@ json operations_json(const operations_view& v) {
     with_resources.push_back(
         {{"operation", c.operation}, {"resource", c.resource}, {"rho", c.rho}, {"n", c.n}});
   }
-  return {{"start_s", static_cast<double>(v.start_ns) / 1e9},
-          {"correlations", pairs},
-          {"resources", resources},
-          {"resource_samples", v.resource_samples},
-          {"resource_correlations", with_resources},
-          {"width_s", static_cast<double>(v.width_ns) / 1e9},
-          {"columns", v.columns},
-          {"event_width_s", static_cast<double>(v.event_width_ns) / 1e9},
-          {"event_columns", v.event_columns},
-          {"records", v.records},
-          {"bounds_ms", heat_bounds_ms()},
-          {"list", list}};
+  const json rest = {{"start_s", static_cast<double>(v.start_ns) / 1e9},
+                     {"correlations", pairs},
+                     {"resources", resources},
+                     {"resource_samples", v.resource_samples},
+                     {"resource_correlations", with_resources},
+                     {"width_s", static_cast<double>(v.width_ns) / 1e9},
+                     {"columns", v.columns},
+                     {"event_width_s", static_cast<double>(v.event_width_ns) / 1e9},
+                     {"event_columns", v.event_columns},
+                     {"records", v.records},
+                     {"bounds_ms", heat_bounds_ms()}};
+  return with_member(script_safe(rest), "list", list);
 }
 
 /// The compared runs, each metric's samples per run as base64 float64 (null
@@ -292,22 +325,27 @@ page_json data_json(const page_data& d, const options& o) {
                        {"after", point_json(c.after)},
                        {"change", std::isfinite(c.change) ? json(c.change) : json(nullptr)}});
   }
-  return {
+  const std::string rest =
       script_safe({{"source", d.source},
                    {"generated", iso(o.now_ns)},
                    {"commit_url", o.commit_url_template},
                    {"runs", runs},
                    {"trends", trends},
                    {"changes", changes},
-                   {"operations", d.operations ? operations_json(*d.operations) : json(nullptr)},
                    {"comparison", d.comparison ? comparison_json(*d.comparison) : json(nullptr)},
-                   {"notes", d.notes}}),
-      late_chunks(late)};
+                   {"notes", d.notes}});
+  return {with_member(rest, "operations", d.operations ? operations_json(*d.operations) : "null"),
+          late_chunks(late)};
 }
 
 std::string render_html(const page_data& d, const options& o) {
+  const std::string summary = noscript_summary(d);
+  const auto blocks = data_json(d, o);
+  std::size_t size = uplot_css.size() + page_css.size() + uplot_js.size() + page_js.size() +
+                     summary.size() + blocks.data.size() + 4096;
+  for (const auto& block : blocks.late) size += block.size() + 80;
   std::string out;
-  out.reserve(uplot_js.size() + page_js.size() + 4096);
+  out.reserve(size);  // megabytes: copied as it grew, each copy touched fresh pages
   out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   // No request of any kind: scripts and styles are inline, images data: URLs.
@@ -324,8 +362,7 @@ std::string render_html(const page_data& d, const options& o) {
       "files &middot; generated {}</p></header>\n",
       d.source.empty() ? "none" : escape_markup(d.source), d.operations ? d.operations->records : 0,
       d.comparison ? d.comparison->runs.size() : 0, iso(o.now_ns));
-  out += noscript_summary(d);
-  const auto blocks = data_json(d, o);
+  out += summary;
   out += "\n<main id=\"app\"></main>\n<script type=\"application/json\" id=\"perftrack-data\">";
   out += blocks.data;
   out += "</script>\n<script>\n";

@@ -25,6 +25,7 @@ TEST(MarkupTest, Base64AsRfc4648SaysWrappedForMime) {
   EXPECT_EQ(base64("f"), "Zg==");
   EXPECT_EQ(base64("fo"), "Zm8=");
   EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64("\xff\xfe\xfd\x80"), "//79gA==");  // bytes above 127 are not chars
   EXPECT_EQ(base64(std::string(60, 'a'), 76).find("\r\n"), 76u);
   EXPECT_EQ(base64(std::string(57, 'a'), 76).find("\r\n"), std::string::npos);  // exactly 76
 }
@@ -38,6 +39,9 @@ namespace {
 TEST(MarkupTest, ScriptJsonCannotCloseItsElement) {
   EXPECT_EQ(escape_script_json(R"({"name":"</script><b>"})"),
             R"({"name":"\u003c/script>\u003cb>"})");
+  EXPECT_EQ(escape_script_json("<<a<"), R"(\u003c\u003ca\u003c)");
+  EXPECT_EQ(escape_script_json(""), "");
+  EXPECT_EQ(escape_script_json("no markup"), "no markup");
 }
 
 }  // namespace
