@@ -95,8 +95,8 @@ public:
     bounds_.resize(b.size() + 2, std::numeric_limits<double>::infinity());
     for (int e = 0; e < octaves; ++e) {
       const double low = std::ldexp(1.0, e + min_exponent);  // the octave's least value
-      below_[e] = static_cast<std::uint8_t>(
-          std::lower_bound(b.begin(), b.end(), low) - b.begin());  // bounds < low
+      below_[e] = static_cast<std::uint8_t>(std::lower_bound(b.begin(), b.end(), low) -
+                                            b.begin());  // bounds < low
     }
   }
   std::size_t operator()(double ms) const noexcept {
