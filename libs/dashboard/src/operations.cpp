@@ -118,19 +118,33 @@ private:
 /// One operation's events binned as they are read: the heat map, the least
 /// and greatest per event column, and each time column's latencies (4 bytes
 /// each where they are whole microseconds) for exact percentiles.
+///
+/// A time column's percentiles are taken when the operation's events move on
+/// to another column, on the scanning thread while its latencies are still
+/// in its cache (in a file in time order, that column is then complete); a
+/// column that gains events later (a file out of order, or the other
+/// threads' share of it merged in) is taken again at the end.
 struct operation_bins {
   operation op;
   std::vector<stats::duration_samples> samples;  // per time column
 
   // While binning, an event column without events holds +inf and -inf (so
   // that min and max need no test); finish() makes them NaN.
-  explicit operation_bins(const layout& l) : samples(l.columns) {
+  explicit operation_bins(const layout& l) : samples(l.columns), summarized(l.columns, 0) {
     const double inf = std::numeric_limits<double>::infinity();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     op.heat.assign((heat_bounds_ms().size() + 1) * l.columns, 0);
     op.events_min.assign(l.event_columns, inf);
     op.events_max.assign(l.event_columns, -inf);
+    op.p50.assign(l.columns, nan);
+    op.p95.assign(l.columns, nan);
+    op.p99.assign(l.columns, nan);
   }
   void add(const layout& l, std::size_t column, std::size_t event_column, double ms, bool success) {
+    if (column != last_column_) {
+      if (last_column_ < samples.size()) summarize(last_column_);
+      last_column_ = column;
+    }
     ++op.count;
     op.errors += success ? 0 : 1;
     samples[column].add(ms);
@@ -141,7 +155,15 @@ struct operation_bins {
   void merge(operation_bins&& other) {
     op.count += other.op.count;
     op.errors += other.op.errors;
-    for (std::size_t i = 0; i < samples.size(); ++i) samples[i].append(other.samples[i]);
+    for (std::size_t c = 0; c < samples.size(); ++c) {
+      if (samples[c].size() == 0) {  // the other's column, with its percentiles if taken
+        op.p50[c] = other.op.p50[c];
+        op.p95[c] = other.op.p95[c];
+        op.p99[c] = other.op.p99[c];
+        summarized[c] = other.summarized[c];
+      }
+      samples[c].append(other.samples[c]);
+    }
     for (std::size_t i = 0; i < op.heat.size(); ++i) op.heat[i] += other.op.heat[i];
     for (std::size_t i = 0; i < op.events_min.size(); ++i)
       widen(i, other.op.events_min[i], other.op.events_max[i]);
@@ -153,23 +175,29 @@ struct operation_bins {
       if (op.events_min[i] > op.events_max[i]) op.events_min[i] = op.events_max[i] = nan;
     }
     op.name = std::move(name);
-    op.p50.assign(samples.size(), nan);
-    op.p95.assign(samples.size(), nan);
-    op.p99.assign(samples.size(), nan);
     for (std::size_t c = 0; c < samples.size(); ++c) {
-      if (samples[c].size() == 0) continue;
-      const double qs[] = {0.5, 0.95, 0.99};
-      double out[3];
-      samples[c].percentiles(qs, stats::percentile_method::nearest_rank, out);
-      op.p50[c] = out[0];
-      op.p95[c] = out[1];
-      op.p99[c] = out[2];
+      summarize(c);
       samples[c].release();
     }
     return std::move(op);
   }
 
 private:
+  /// The events each column's percentiles were taken over (0: not taken).
+  std::vector<std::size_t> summarized;
+  std::size_t last_column_ = std::numeric_limits<std::size_t>::max();
+
+  void summarize(std::size_t c) {
+    const std::size_t n = samples[c].size();
+    if (n == 0 || summarized[c] == n) return;
+    const double qs[] = {0.5, 0.95, 0.99};
+    double out[3];
+    samples[c].percentiles(qs, stats::percentile_method::nearest_rank, out);
+    op.p50[c] = out[0];
+    op.p95[c] = out[1];
+    op.p99[c] = out[2];
+    summarized[c] = n;
+  }
   void widen(std::size_t event_column, double lo, double hi) noexcept {
     op.events_min[event_column] = std::min(op.events_min[event_column], lo);
     op.events_max[event_column] = std::max(op.events_max[event_column], hi);
