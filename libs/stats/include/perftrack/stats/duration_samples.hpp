@@ -34,6 +34,15 @@ public:
 
   std::size_t size() const noexcept { return wide_ ? doubles_.size() : micros_.size(); }
 
+  /// Room for `n` values in the form they are kept in now.
+  void reserve(std::size_t n) {
+    if (wide_) {
+      doubles_.reserve(n);
+    } else {
+      micros_.reserve(n);
+    }
+  }
+
   /// Moves `other`'s values onto the end of these, freeing `other`.
   void append(duration_samples& other) {
     if (wide_ != other.wide_) {
