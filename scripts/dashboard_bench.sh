@@ -45,23 +45,45 @@ echo "== $records recorded operations"
 bytes=$((records * 156))
 "$root/build/bin/generate_metrics" "$work/m.jsonl" --bytes "$bytes" --days 7 | tail -1
 
-timed() {  # best of 3 wall-clock seconds of a command
-  local best=
-  for _ in 1 2 3; do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    local t; t=$(echo "$e - $s" | bc)
-    if [[ -z $best ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
-  done
-  echo "$best"
+# report reads every record only with its window over them: weekly, ending
+# just after the last record (the generator writes 7 days of January).
+last=$(tail -n 1 "$work/m.jsonl" | jq -r .timestamp)
+now=$(date -u -d "$last + 1 second" +%Y-%m-%dT%H:%M:%SZ)
+read_all=$("$pt" report weekly --file "$work/m.jsonl" --format json --now "$now" | jq .total)
+wrote=$(wc -l < "$work/m.jsonl")
+if [[ $read_all != "$wrote" ]]; then
+  echo "dashboard_bench: report read $read_all of $wrote records: not the same work" >&2
+  exit 1
+fi
+
+echo "== writing speed: interleaved runs, medians of 11 (wall and CPU of each process)"
+python3 - "$pt" "$work" "$now" <<'PY'
+import resource, statistics as st, subprocess, sys, time
+pt, work, now = sys.argv[1:4]
+commands = {
+    "report weekly (reads the JSONL)": [pt, "report", "weekly", "--file", f"{work}/m.jsonl",
+                                        "--format", "json", "--now", now],
+    "dashboard --file (the same JSONL)": [pt, "dashboard", "--file", f"{work}/m.jsonl",
+                                          "--out", f"{work}/ops.html"],
+    "dashboard --history (1,000 x 100)": [pt, "dashboard", "--history", f"{work}/h.db",
+                                          "--out", f"{work}/hist.html"],
+    "dashboard --history --file": [pt, "dashboard", "--history", f"{work}/h.db", "--file",
+                                   f"{work}/m.jsonl", "--out", f"{work}/all.html"],
 }
-report=$(timed "$pt" report weekly --file "$work/m.jsonl" --format json)
-dash_ops=$(timed "$pt" dashboard --file "$work/m.jsonl" --out "$work/ops.html")
-dash_all=$(timed "$pt" dashboard --history "$work/h.db" --file "$work/m.jsonl" --out "$work/all.html")
-dash_hist=$(timed "$pt" dashboard --history "$work/h.db" --out "$work/hist.html")
-echo "perftrack report weekly (reads the JSONL): ${report} s"
-echo "perftrack dashboard --file (the same JSONL): ${dash_ops} s"
-echo "perftrack dashboard --history (1,000 x 100): ${dash_hist} s"
-echo "perftrack dashboard --history --file: ${dash_all} s (best of 3 each)"
+times = {name: ([], []) for name in commands}
+for _ in range(11):
+    for name, argv in commands.items():
+        r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        times[name][0].append(t1 - t0)
+        times[name][1].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+for name, (wall, cpu) in times.items():
+    print(f"perftrack {name}: {st.median(wall):.3f} s wall, {st.median(cpu):.3f} s CPU")
+report, ops = list(times)[:2]
+print("dashboard --file / report: %.2fx wall, %.2fx CPU" % (
+    st.median(times[ops][0]) / st.median(times[report][0]),
+    st.median(times[ops][1]) / st.median(times[report][1])))
+PY
 echo "== the page in headless chromium"
 node "$root/tests/dashboard/scale_bench.mjs" "$work/all.html" 5
