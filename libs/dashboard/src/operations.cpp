@@ -47,8 +47,8 @@ struct layout {
     l.width_ns = std::max<std::int64_t>(1, ceil_div(span, l.columns));
     l.event_columns = std::max<std::size_t>(1, std::min<std::size_t>(most_event_columns, records));
     l.event_width_ns = std::max<std::int64_t>(1, ceil_div(span, l.event_columns));
-    l.end_offset_ns = std::min(l.width_ns * static_cast<std::int64_t>(l.columns),
-                               l.event_width_ns * static_cast<std::int64_t>(l.event_columns));
+    l.end_offset_ns_ = std::min(l.width_ns * static_cast<std::int64_t>(l.columns),
+                                l.event_width_ns * static_cast<std::int64_t>(l.event_columns));
     l.per_width_ = 1.0 / static_cast<double>(l.width_ns);
     l.per_event_width_ = 1.0 / static_cast<double>(l.event_width_ns);
     return l;
@@ -58,14 +58,14 @@ struct layout {
   /// more than the rest of a record's binning.
   bool place(std::int64_t ns, std::size_t& column, std::size_t& event_column) const noexcept {
     const std::int64_t offset = ns - start_ns;
-    if (ns < start_ns || offset >= end_offset_ns) return false;
+    if (ns < start_ns || offset >= end_offset_ns_) return false;
     column = quotient(offset, width_ns, per_width_);
     event_column = quotient(offset, event_width_ns, per_event_width_);
     return true;
   }
 
 private:
-  std::int64_t end_offset_ns = 0;  // past the last column of either kind
+  std::int64_t end_offset_ns_ = 0;  // past the last column of either kind
   double per_width_ = 1, per_event_width_ = 1;
 
   /// offset / width for 0 <= offset < 2^53 and a quotient below a few
@@ -133,7 +133,7 @@ struct operation_bins {
 
   // While binning, an event column without events holds +inf and -inf (so
   // that min and max need no test); finish() makes them NaN.
-  explicit operation_bins(const layout& l) : samples(l.columns), summarized(l.columns, 0) {
+  explicit operation_bins(const layout& l) : samples(l.columns), summarized_(l.columns, 0) {
     const double inf = std::numeric_limits<double>::infinity();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     op.heat.assign((heat_bounds_ms().size() + 1) * l.columns, 0);
@@ -169,7 +169,7 @@ struct operation_bins {
         op.p50[c] = other.op.p50[c];
         op.p95[c] = other.op.p95[c];
         op.p99[c] = other.op.p99[c];
-        summarized[c] = other.summarized[c];
+        summarized_[c] = other.summarized_[c];
       }
       samples[c].append(other.samples[c]);
     }
@@ -193,19 +193,19 @@ struct operation_bins {
 
 private:
   /// The events each column's percentiles were taken over (0: not taken).
-  std::vector<std::size_t> summarized;
+  std::vector<std::size_t> summarized_;
   std::size_t last_column_ = std::numeric_limits<std::size_t>::max();
 
   void summarize(std::size_t c) {
     const std::size_t n = samples[c].size();
-    if (n == 0 || summarized[c] == n) return;
+    if (n == 0 || summarized_[c] == n) return;
     const double qs[] = {0.5, 0.95, 0.99};
     double out[3];
     samples[c].percentiles(qs, stats::percentile_method::nearest_rank, out);
     op.p50[c] = out[0];
     op.p95[c] = out[1];
     op.p99[c] = out[2];
-    summarized[c] = n;
+    summarized_[c] = n;
   }
   void widen(std::size_t event_column, double lo, double hi) noexcept {
     op.events_min[event_column] = std::min(op.events_min[event_column], lo);
