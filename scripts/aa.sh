@@ -41,9 +41,11 @@ bench() {  # bench NAME: one run, timed, into $out/NAME.json
   echo "aa.sh: $1 took $((SECONDS - t0)) s" >&2
 }
 
-# summary FILE: "critical warning inconclusive total" of a compare --json report.
+# summary FILE: "critical warning inconclusive judged" of a compare --json report
+# (judged: every metric but the peers' references).
 summary() {
-  jq -r '[.summary.critical, .summary.warning, .summary.inconclusive, .summary.total] | @tsv' "$1"
+  jq -r '[.summary.critical, .summary.warning, .summary.inconclusive,
+          .summary.total - (.summary.reference // 0)] | @tsv' "$1"
 }
 
 for ((i = 1; i <= history_runs; i++)); do bench "h$i"; done
@@ -53,7 +55,7 @@ for ((i = 1; i <= history_runs; i++)); do
     >/dev/null 2>&1 || true
 done
 
-printf '| run | CI-style exit | critical | warning | inconclusive | of | back-to-back exit | critical | warning | inconclusive |\n'
+printf '| run | CI-style exit | critical | warning | inconclusive | of judged | back-to-back exit | critical | warning | inconclusive |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 previous="$out/h$history_runs.json"
 for ((i = 1; i <= runs; i++)); do
