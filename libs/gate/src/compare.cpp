@@ -238,6 +238,14 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
   }
 }
 
+/// "critical at +31.2%": what the rules made of a row, for a note that
+/// replaces its verdict.
+std::string verdict_and_change(const comparison_row& r) {
+  std::string out(name(r.verdict));
+  if (std::isfinite(r.change)) out += " at " + percent(r.change, true);
+  return out;
+}
+
 bool instruction_count(const comparison_row& r) {
   return r.test == test_kind::count && is_instruction_count(r.metric);
 }
@@ -261,8 +269,7 @@ void rest_on_counts(std::vector<comparison_row>& rows) {
         r.verdict == severity::unchanged || r.verdict == severity::added ||
         r.verdict == severity::missing)
       continue;
-    std::string alone = std::string(name(r.verdict));
-    if (std::isfinite(r.change)) alone += " at " + percent(r.change, true);
+    std::string alone = verdict_and_change(r);
     if (!r.note.empty()) alone += ", " + r.note;
     r.verdict = severity::unchanged;
     r.note =
@@ -559,8 +566,11 @@ void control_false_discoveries(std::vector<comparison_row>& rows) {
   std::vector<std::size_t> tested;
   std::vector<double> p;
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (!rows[i].peer.empty()) rows[i].q_value = rows[i].p_value;
-    if (!std::isnan(rows[i].p_value) && rows[i].peer.empty()) {
+    if (!rows[i].peer.empty()) {
+      rows[i].q_value = rows[i].p_value;
+      continue;
+    }
+    if (!std::isnan(rows[i].p_value)) {
       tested.push_back(i);
       p.push_back(rows[i].p_value);
     }
@@ -637,8 +647,7 @@ void grade_summaries(std::vector<comparison_row>& rows, const gate_config& cfg) 
 void set_peers_aside(std::vector<comparison_row>& rows) {
   for (auto& r : rows) {
     if (r.peer.empty() || r.test == test_kind::none) continue;
-    std::string alone = std::string(name(r.verdict));
-    if (std::isfinite(r.change)) alone += " at " + percent(r.change, true);
+    const std::string alone = verdict_and_change(r);
     r.verdict = severity::reference;
     r.note =
         r.peer + "'s code, a reference beside ours, not judged (the rules alone: " + alone + ")";
