@@ -77,12 +77,26 @@ check_consumer() {
 fuzz_one() {
   local target="$1" corpus_name="$2" seconds="$3" max_len="$4"
   echo "== libFuzzer: $target for ${seconds}s"
-  local corpus
-  corpus="$(mktemp -d)"
-  cp "fuzz/corpus/$corpus_name"/* "$corpus/"
+  local work status=0
+  work="$(mktemp -d)"
+  mkdir "$work/corpus" "$work/found"
+  cp "fuzz/corpus/$corpus_name"/* "$work/corpus/"
   build-fuzz/fuzz/"$target" -max_total_time="$seconds" -max_len="$max_len" \
-    -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
-  rm -rf "$corpus"
+    -print_final_stats=1 -artifact_prefix="$work/found/" "$work/corpus" > "$work/log" 2>&1 ||
+    status=$?
+  if ((status == 0)); then
+    tail -n 3 "$work/log"
+  else
+    # The whole report and the input that broke it, so that the log alone
+    # reproduces it: base64 -d > input; build-fuzz/fuzz/<target> input
+    echo "$target failed (exit $status):"
+    grep -v '^#' "$work/log" | tail -n 60
+    for input in "$work/found"/*; do
+      [[ -f $input ]] && { echo "input $(basename "$input"), base64:"; base64 -w 0 "$input"; echo; }
+    done
+  fi
+  rm -rf "$work"
+  return "$status"
 }
 
 check_fuzz() {

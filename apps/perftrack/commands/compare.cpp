@@ -67,16 +67,23 @@ namespace {
 
 /// --confirm: reruns the benchmarks that fail, once, and judges them from the
 /// rerun against the same baseline, so a regression must show twice to fail.
+/// The peers' benchmarks run again beside them: the machine's drift during the
+/// rerun is read from them (docs/compare.md, rule 12).
 expected<bool> confirm(gate::comparison& c, const gate::result_set& baseline, const options& o,
                        const gate::compare_options& copts, std::ostream& err) {
   const auto flagged = failing_benchmarks(c, o.fail_on);
   if (flagged.empty()) return true;
-  fmt::print(err, "perftrack compare: confirming {} flagged benchmark{} with a rerun\n",
-             flagged.size(), flagged.size() == 1 ? "" : "s");
+  auto rerun = flagged;
+  for (const auto& r : c.rows) {
+    if (!r.peer.empty()) rerun.insert(r.benchmark);
+  }
+  fmt::print(err, "perftrack compare: confirming {} flagged benchmark{} with a rerun{}\n",
+             flagged.size(), flagged.size() == 1 ? "" : "s",
+             rerun.size() > flagged.size() ? ", beside the peers' for the machine's drift" : "");
   const auto dir =
       std::filesystem::temp_directory_path() / fmt::format("perftrack-confirm-{}", ::getpid());
   std::filesystem::create_directories(dir);
-  auto again = run_results_command(o.confirm, name_regex(flagged), dir / "confirm.json",
+  auto again = run_results_command(o.confirm, name_regex(rerun), dir / "confirm.json",
                                    "perftrack compare", err);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -654,11 +654,61 @@ void set_peers_aside(std::vector<comparison_row>& rows) {
   }
 }
 
+/// A duration or a rate measured from samples or summaries: what the
+/// machine's speed moves (counts, bytes and error rates it does not).
+bool timing(const comparison_row& r) {
+  const bool measured = r.test == test_kind::mann_whitney || r.test == test_kind::wilcoxon ||
+                        r.test == test_kind::summary;
+  const std::string_view u = r.unit;
+  const bool duration = u == "ns" || u == "us" || u == "ms" || u == "s";
+  const bool rate = u.size() > 2 && u.substr(u.size() - 2) == "/s";
+  return measured && (duration || rate) && finite_change(r);
+}
+
+/// The change as log(time taken now / then): positive when slower.
+double log_slower(const comparison_row& r) {
+  const double l = std::log1p(r.change);
+  return r.lower_is_better ? l : -l;
+}
+
+std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows) {
+  std::vector<double> peers;
+  for (const auto& r : rows) {
+    if (!r.peer.empty() && timing(r)) peers.push_back(log_slower(r));
+  }
+  if (peers.size() < 3) return std::nullopt;
+  std::sort(peers.begin(), peers.end());
+  const std::size_t n = peers.size();
+  const double mid = n % 2 ? peers[n / 2] : (peers[n / 2 - 1] + peers[n / 2]) / 2;
+  return machine_drift{std::expm1(mid), n};
+}
+
+/// A timing of ours that moved no further than the peers' code did, the same
+/// way, cannot be told from the machine's drift: inconclusive, however clear
+/// its test, with what the rules alone said.
+void allow_for_drift(std::vector<comparison_row>& rows, const machine_drift& drift) {
+  const double machine = std::log1p(drift.slower);
+  for (auto& r : rows) {
+    const bool judged = r.verdict == severity::critical || r.verdict == severity::warning ||
+                        r.verdict == severity::improvement;
+    if (!judged || !r.peer.empty() || !timing(r)) continue;
+    const double own = log_slower(r);
+    if (!(own > 0 ? machine >= own : machine <= own)) continue;
+    const std::string alone = verdict_and_change(r);
+    r.verdict = severity::inconclusive;
+    r.note = "the peers' code ran " + percent(std::fabs(drift.slower)) +
+             (drift.slower > 0 ? " slower" : " faster") + " too (the machine's drift, median of " +
+             std::to_string(drift.peers) + "; the rules alone: " + alone +
+             "): rerun on a quieter machine";
+  }
+}
+
 }  // namespace
 
 // In phases: pair the rows (judging what needs no test), test the measured
 // rows, control false discoveries, grade, rest counted benchmarks on their
-// instruction counts, then set peers' rows aside.
+// instruction counts, set peers' rows aside, then allow for the machine's
+// drift that they show.
 comparison compare(const result_set& baseline, const result_set& current,
                    const compare_options& options) {
   const gate_config& cfg = options.config;
@@ -678,6 +728,8 @@ comparison compare(const result_set& baseline, const result_set& current,
   grade_summaries(out.rows, cfg);
   rest_on_counts(out.rows);
   set_peers_aside(out.rows);
+  out.drift = drift_of(out.rows);
+  if (out.drift) allow_for_drift(out.rows, *out.drift);
   return out;
 }
 

@@ -36,6 +36,16 @@ std::string summary_line(const comparison& c) {
   return buf;
 }
 
+/// "the peers' code ran 18.0% slower than in the baseline (median of 12)".
+std::string drift_line(const machine_drift& d) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "the peers' code ran %.1f%% %s than in the baseline (median of %zu): the "
+                "machine's drift, which a change of ours must exceed to count",
+                std::fabs(d.slower) * 100, d.slower >= 0 ? "slower" : "faster", d.peers);
+  return buf;
+}
+
 std::string interval(const comparison_row& r) {
   if (std::isnan(r.change)) return "-";
   std::string s = format_change(r.change);
@@ -117,6 +127,7 @@ void render_console(const comparison& c, std::ostream& out, bool full) {
   if (c.cross_machine)
     out << "note: different machines or builds (baseline: " << c.baseline_key
         << "; current: " << c.current_key << "): changes may be the machine's\n";
+  if (c.drift) out << "note: " << drift_line(*c.drift) << '\n';
   std::string status(c.overall_status());
   std::transform(status.begin(), status.end(), status.begin(), ::toupper);
   out << "compare: " << summary_line(c) << " -> " << status << '\n';
@@ -138,6 +149,8 @@ std::string render_json(const comparison& c) {
   doc["current"] = {
       {"source", c.current_source}, {"git_sha", c.current_sha}, {"comparability", c.current_key}};
   doc["cross_machine"] = c.cross_machine;
+  doc["machine_drift"] =
+      c.drift ? json{{"slower", c.drift->slower}, {"peers", c.drift->peers}} : json(nullptr);
   json results = json::array(), regressions = json::array(), improvements = json::array();
   for (const auto& r : c.rows) {
     json row{{"benchmark", r.benchmark},
@@ -189,6 +202,7 @@ std::string render_markdown(const comparison& c, std::size_t max_chars) {
   if (c.cross_machine)
     head += "> **Different machines or builds**: baseline `" + c.baseline_key + "`, current `" +
             c.current_key + "`. Changes may come from the machine.\n\n";
+  if (c.drift) head += "> " + drift_line(*c.drift) + ".\n\n";
 
   const std::string table_head =
       "| Benchmark | Metric | Baseline | Current | Change [95% CI] | Severity |\n"

@@ -432,6 +432,21 @@ expected<result_set> read_any(const json& doc, const std::string& source) {
                  "pytest-benchmark"};
 }
 
+/// Benchmarks are paired by name: a name that appears twice has no single
+/// counterpart, so it is an error rather than a guess.
+expected<result_set> with_unique_names(expected<result_set> read) {
+  if (!read) return read;
+  std::set<std::string_view> names;
+  for (const auto& b : read->benchmarks) {
+    if (!names.insert(b.name).second)
+      return failure{read->source + ": the benchmark \"" + b.name +
+                     "\" appears twice; each benchmark needs one entry (results of two runs "
+                     "merged into one file? compare them one by one, or pass both with "
+                     "--results to pool them)"};
+  }
+  return read;
+}
+
 }  // namespace
 
 expected<result_set> parse_results(std::string_view text, const std::string& source) {
@@ -447,7 +462,7 @@ expected<result_set> parse_results(std::string_view text, const std::string& sou
     return failure{source + ": not valid JSON"};
   }
   try {
-    return read_any(doc, source);
+    return with_unique_names(read_any(doc, source));
   } catch (const json::exception& e) {  // a reader met a value of an unexpected type
     return failure{source + ": not a results file this reader understands (" +
                    std::string(e.what()) + ")"};

@@ -177,6 +177,60 @@ TEST(CompareTest, APeersBenchmarkIsAReferenceNeverAVerdict) {
       << "brief listings leave references out";
 }
 
+TEST(CompareTest, AChangeNoLargerThanThePeersDriftIsInconclusive) {
+  // The machine slowed the peers' code by about 20% (medians of three peers:
+  // 15%, 20%, 30% slower; one a throughput). Ours moved 12% the same way:
+  // the drift explains it, so it is inconclusive and says so. 35% slower is
+  // more than the drift: still critical. 15% faster, against a slower
+  // machine, is still an improvement; a counted metric is not a timing.
+  std::mt19937_64 g(11);
+  const auto base = noisy(g, 1000, 0.005, 10);
+  auto peer = [&](const char* name, double factor, bool lower_is_better = true) {
+    auto b = bench(name, {measured(base, lower_is_better)}, "peers");
+    b.peer = "CAF 0.17.6";
+    auto c = b;
+    c.metrics[0].samples = scaled(base, lower_is_better ? factor : 1 / factor);
+    if (!lower_is_better) b.metrics[0].unit = c.metrics[0].unit = "msg/s";
+    return std::pair{b, c};
+  };
+  const auto [p1, p1c] = peer("peers/a", 1.15);
+  const auto [p2, p2c] = peer("peers/b", 1.20, false);
+  const auto [p3, p3c] = peer("peers/c", 1.30);
+  const auto count = counted("instructions", 5000);
+  const auto more = counted("instructions", 6000);
+  const auto b =
+      run({p1, p2, p3, bench("a/drifted", {measured(base)}), bench("a/regressed", {measured(base)}),
+           bench("a/faster", {measured(base)}), bench("a/counted", {count})});
+  const auto c =
+      run({p1c, p2c, p3c, bench("a/drifted", {measured(scaled(base, 1.12))}),
+           bench("a/regressed", {measured(scaled(base, 1.35))}),
+           bench("a/faster", {measured(scaled(base, 0.85))}), bench("a/counted", {more})});
+  const auto r = compare(b, c, {});
+  ASSERT_TRUE(r.drift.has_value());
+  EXPECT_NEAR(r.drift->slower, 0.20, 0.01);
+  EXPECT_EQ(r.drift->peers, 3u);
+  const auto& drifted = row_of(r, "a/drifted");
+  EXPECT_EQ(drifted.verdict, severity::inconclusive);
+  EXPECT_NE(drifted.note.find("ran 20.0% slower too"), std::string::npos) << drifted.note;
+  EXPECT_NE(drifted.note.find("critical at +12"), std::string::npos) << drifted.note;
+  EXPECT_EQ(row_of(r, "a/regressed").verdict, severity::critical);
+  EXPECT_EQ(row_of(r, "a/faster").verdict, severity::improvement);
+  EXPECT_EQ(row_of(r, "a/counted").verdict, severity::critical);
+  const auto doc = json::parse(render_json(r));
+  EXPECT_NEAR(doc["machine_drift"]["slower"].get<double>(), 0.20, 0.01);
+  std::ostringstream console;
+  render_console(r, console, false);
+  EXPECT_NE(console.str().find("the peers' code ran 20.0% slower than in the baseline"),
+            std::string::npos)
+      << console.str();
+  // With two peers there is no drift to read.
+  const auto two = compare(run({p1, p2, bench("a/drifted", {measured(base)})}),
+                           run({p1c, p2c, bench("a/drifted", {measured(scaled(base, 1.12))})}), {});
+  EXPECT_FALSE(two.drift.has_value());
+  EXPECT_EQ(row_of(two, "a/drifted").verdict, severity::critical);
+  EXPECT_TRUE(json::parse(render_json(two))["machine_drift"].is_null());
+}
+
 TEST(CompareTest, ACountedBenchmarksTimingsRestOnItsCounts) {
   // The machine made a timing 30% slower, significantly; the code did not
   // change: the counts rule. When the counts grow 15%, they are the critical

@@ -177,6 +177,21 @@ TEST(ResultsTest, PerftrackResultsAndBaselineRoundTrip) {
   EXPECT_EQ(back->benchmarks[0].metrics[1].kind, metric_kind::count);
 }
 
+TEST(ResultsTest, ABenchmarkNamedTwiceIsAnError) {
+  // Found by results_pytest_benchmark_fuzz: benchmarks pair by name, so the
+  // second entry met the first one's baseline, and a file compared with
+  // itself showed a 95% improvement.
+  const auto r = parse_results(
+      R"({"machine_info": {}, "benchmarks": [
+            {"fullname": "t.py::a", "stats": {"data": [1, 2]}},
+            {"fullname": "t.py::a", "stats": {"data": [3, 4]}}]})",
+      "twice.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("twice.json: the benchmark \"t.py::a\" appears twice"),
+            std::string::npos)
+      << r.error().message;
+}
+
 TEST(ResultsTest, BadFilesAreOneClearError) {
   auto missing = load_results("/nonexistent/results.json");
   ASSERT_FALSE(missing);

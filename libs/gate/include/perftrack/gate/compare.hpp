@@ -118,8 +118,20 @@ struct comparison_row {
   std::string note;  ///< why inconclusive, failed, new, ...
 };
 
+/// How much slower (positive) or faster (negative) the machine ran than when
+/// the baseline was recorded, read from the peers' timings, code no commit of
+/// ours changes: the median of their changes, each turned so that positive is
+/// slower (docs/compare.md, rule 12).
+struct machine_drift {
+  double slower = 0;      ///< e.g. 0.18: the peers took 18% longer
+  std::size_t peers = 0;  ///< the peers' timing rows it is the median of
+};
+
 struct comparison {
   std::vector<comparison_row> rows;  ///< in the current run's order, then the missing
+  /// From at least 3 peers' timing rows; a change of ours no larger than it,
+  /// in the same direction, is inconclusive.
+  std::optional<machine_drift> drift;
   std::string baseline_source, current_source;
   std::string baseline_key, current_key;
   bool cross_machine = false;  ///< the keys differ (allowed by the caller)
