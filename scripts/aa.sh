@@ -4,9 +4,12 @@
 # --quick` (or full) again and again with one build, then:
 #   - back-to-back pairs at compare's defaults, no history (a user's first CI run);
 #   - CI-style: each later run against a baseline, with a history of the first
-#     runs for the noise floors and --fail-on critical (what .ci/run does).
+#     runs for the noise floors and --fail-on critical; with --ci-perf, exactly
+#     .ci/run's gate instead: against perf/baseline.json and perf/history.db,
+#     flagged benchmarks confirmed by a rerun (no history runs then).
 # Prints the false alarms, the inconclusive share and the exit codes.
 #   scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf]
+#                 [--ci-perf]
 # --write-perf stores the history runs as perf/history.db and the third as
 # perf/baseline.json (CI's reference on this machine).
 set -euo pipefail
@@ -17,6 +20,7 @@ mode=(--quick)
 out=""
 bin="$root/build/bin/perftrack"
 write_perf=0
+ci_perf=0
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift ;;
@@ -25,11 +29,13 @@ while (($#)); do
     --out) out="$2"; shift ;;
     --bin) bin="$2"; shift ;;
     --write-perf) write_perf=1 ;;
-    *) echo "usage: scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf]" >&2; exit 2 ;;
+    --ci-perf) ci_perf=1 ;;
+    *) echo "usage: scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf] [--ci-perf]" >&2; exit 2 ;;
   esac
   shift
 done
-((history_runs >= 3)) || { echo "aa.sh: --history-runs must be at least 3" >&2; exit 2; }
+((ci_perf || history_runs >= 3)) || { echo "aa.sh: --history-runs must be at least 3" >&2; exit 2; }
+((ci_perf)) && history_runs=0
 [[ -n $out ]] || out=$(mktemp -d)
 mkdir -p "$out"
 echo "aa.sh: results in $out" >&2
@@ -48,6 +54,19 @@ summary() {
           .summary.total - (.summary.reference // 0)] | @tsv' "$1"
 }
 
+# ci RUN: the CI-style comparison of run RUN into $out/ciRUN.json; its exit code.
+ci() {
+  if ((ci_perf)); then
+    mkdir -p "$out/gate$1"
+    gate_against_perf "$bin" "$out/r$1.json" "$out/gate$1" --json "$out/ci$1.json" \
+      >/dev/null 2>&1
+  else
+    cp "$out/history.db" "$out/history-copy.db"
+    "$bin" compare --results "$out/r$1.json" --baseline "$out/h3.json" \
+      --history "$out/history-copy.db" --fail-on critical --json "$out/ci$1.json" >/dev/null 2>&1
+  fi
+}
+
 for ((i = 1; i <= history_runs; i++)); do bench "h$i"; done
 for ((i = 1; i <= history_runs; i++)); do
   # Recording the runs in the history is the point; their verdicts are not.
@@ -57,26 +76,29 @@ done
 
 printf '| run | CI-style exit | critical | warning | inconclusive | of judged | back-to-back exit | critical | warning | inconclusive |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-previous="$out/h$history_runs.json"
+previous=""
+((history_runs)) && previous="$out/h$history_runs.json"
 for ((i = 1; i <= runs; i++)); do
   bench "r$i"
-  cp "$out/history.db" "$out/history-copy.db"
   set +e
-  "$bin" compare --results "$out/r$i.json" --baseline "$out/h3.json" --history "$out/history-copy.db" \
-    --fail-on critical --json "$out/ci$i.json" >/dev/null 2>&1
+  ci "$i"
   ci_rc=$?
-  "$bin" compare --results "$out/r$i.json" --baseline "$previous" --json "$out/pair$i.json" \
-    >/dev/null 2>&1
-  pair_rc=$?
+  pair_rc=-
+  pc=- pw=- pn=-
+  if [[ -n $previous ]]; then
+    "$bin" compare --results "$out/r$i.json" --baseline "$previous" --json "$out/pair$i.json" \
+      >/dev/null 2>&1
+    pair_rc=$?
+    IFS=$'\t' read -r pc pw pn _ < <(summary "$out/pair$i.json")
+  fi
   set -e
   IFS=$'\t' read -r c w n t < <(summary "$out/ci$i.json")
-  IFS=$'\t' read -r pc pw pn _ < <(summary "$out/pair$i.json")
-  printf '| %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n' "$i" "$ci_rc" "$c" "$w" "$n" "$t" \
+  printf '| %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |\n' "$i" "$ci_rc" "$c" "$w" "$n" "$t" \
     "$pair_rc" "$pc" "$pw" "$pn"
   previous="$out/r$i.json"
 done
 
-if ((write_perf)); then
+if ((write_perf && !ci_perf)); then
   cp "$out/h3.json" "$root/perf/baseline.json"
   cp "$out/history.db" "$root/perf/history.db"
   echo "aa.sh: wrote perf/baseline.json and perf/history.db" >&2

@@ -28,3 +28,18 @@ preset_dir() {
     *) echo "$root/build-$1" ;;
   esac
 }
+
+# gate_against_perf BIN RESULTS WORK [COMPARE-OPTION...]: this project's CI gate
+# (docs/compare.md, "CI of this project"): RESULTS against perf/baseline.json,
+# with a copy of perf/history.db for the noise floors, --fail-on critical, and
+# each flagged benchmark confirmed by a rerun of 10 processes (beside the
+# peers', for the machine's drift). Returns compare's exit code.
+gate_against_perf() {
+  local bin="$1" results="$2" work="$3"
+  shift 3
+  cp "$root/perf/history.db" "$work/history.db"
+  "$bin" compare --results "$results" --baseline "$root/perf/baseline.json" \
+    --history "$work/history.db" --fail-on critical --allow-cross-machine \
+    --confirm "'$bin' bench --quick --quiet --repetitions 10 --filter {filter} --json {out} --results-dir '$work/confirm' >/dev/null" \
+    "$@"
+}
