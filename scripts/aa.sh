@@ -7,9 +7,12 @@
 #     runs for the noise floors and --fail-on critical; with --ci-perf, exactly
 #     .ci/run's gate instead: against perf/baseline.json and perf/history.db,
 #     flagged benchmarks confirmed by a rerun (no history runs then).
+# --append-perf records each run in perf/history.db afterwards, so that its
+# noise floors come from runs of several sessions (docs/compare.md, "CI of this
+# project").
 # Prints the false alarms, the inconclusive share and the exit codes.
 #   scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf]
-#                 [--ci-perf]
+#                 [--ci-perf] [--append-perf]
 # --write-perf stores the history runs as perf/history.db and the third as
 # perf/baseline.json (CI's reference on this machine).
 set -euo pipefail
@@ -21,6 +24,7 @@ out=""
 bin="$root/build/bin/perftrack"
 write_perf=0
 ci_perf=0
+append_perf=0
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift ;;
@@ -30,7 +34,8 @@ while (($#)); do
     --bin) bin="$2"; shift ;;
     --write-perf) write_perf=1 ;;
     --ci-perf) ci_perf=1 ;;
-    *) echo "usage: scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf] [--ci-perf]" >&2; exit 2 ;;
+    --append-perf) append_perf=1 ;;
+    *) echo "usage: scripts/aa.sh [--runs N] [--history-runs K] [--full] [--out DIR] [--bin PATH] [--write-perf] [--ci-perf] [--append-perf]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -102,4 +107,12 @@ if ((write_perf && !ci_perf)); then
   cp "$out/h3.json" "$root/perf/baseline.json"
   cp "$out/history.db" "$root/perf/history.db"
   echo "aa.sh: wrote perf/baseline.json and perf/history.db" >&2
+fi
+
+if ((append_perf)); then
+  for ((i = 1; i <= runs; i++)); do
+    "$bin" compare --results "$out/r$i.json" --baseline "$root/perf/baseline.json" \
+      --history "$root/perf/history.db" --allow-cross-machine --fail-on never >/dev/null 2>&1
+  done
+  echo "aa.sh: recorded $runs runs in perf/history.db" >&2
 fi
