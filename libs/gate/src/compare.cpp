@@ -18,27 +18,6 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  // Iterative `*` matching with backtracking to the last star.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 struct side_summary {
   double median = nan, mean = nan, stddev = nan;
   std::size_t n = 0;
@@ -316,63 +295,6 @@ std::string_view comparison::overall_status() const {
   if (count(severity::warning)) return "warning";
   if (count(severity::inconclusive) || count(severity::missing)) return "inconclusive";
   return "pass";
-}
-
-gate_config gate_config::plan_defaults() {
-  gate_config c;
-  const auto critical_for = [&](const char* category, double critical) {
-    threshold_rule r;
-    r.category = category;
-    r.critical = critical;
-    c.rules.push_back(std::move(r));
-  };
-  critical_for("agent_spawn", 0.10);
-  critical_for("memory", 0.20);
-  critical_for("message_throughput", 0.15);
-  critical_for("database", 0.10);
-  threshold_rule leak;
-  leak.benchmark = "memory/leak_check";
-  leak.metric = "memory";
-  leak.growth_tolerance = 0;
-  c.rules.push_back(std::move(leak));
-  // One RSS or heap reading per run (the last sample's counter), and the
-  // failovers' part past the lease's end (a few events): noise that no test
-  // can judge; the benchmarks' own samples are judged instead.
-  for (const char* noisy : {"rss_*", "heap_*", "beyond_ttl_*"}) {
-    threshold_rule r;
-    r.metric = noisy;
-    r.skip = true;
-    c.rules.push_back(std::move(r));
-  }
-  // The leak check's allocation counters: one reading of a multi-threaded run,
-  // whose envelope pools depend on scheduling (12% apart between A/A runs
-  // here); the leak itself is judged on the benchmark's own samples.
-  for (const char* noisy : {"allocations", "allocated_bytes"}) {
-    threshold_rule r;
-    r.benchmark = "memory/leak_check";
-    r.metric = noisy;
-    r.skip = true;
-    c.rules.push_back(std::move(r));
-  }
-  return c;
-}
-
-thresholds gate_config::for_metric(std::string_view category, std::string_view benchmark,
-                                   std::string_view metric_name) const {
-  thresholds t = defaults;
-  for (const auto& r : rules) {
-    if (!r.category.empty() && r.category != category) continue;
-    if (!r.benchmark.empty() && !glob_match(r.benchmark, benchmark)) continue;
-    if (!r.metric.empty() && !glob_match(r.metric, metric_name)) continue;
-    if (r.warning) t.warning = *r.warning;
-    if (r.critical) t.critical = *r.critical;
-    if (r.improvement) t.improvement = *r.improvement;
-    if (r.count_tolerance) t.count_tolerance = *r.count_tolerance;
-    if (r.growth_tolerance) t.growth_tolerance = *r.growth_tolerance;
-    if (r.lower_is_better) t.lower_is_better = *r.lower_is_better;
-    if (r.skip) t.skip = *r.skip;
-  }
-  return t;
 }
 
 std::vector<std::string> comparability_differences(const result_set& a, const result_set& b) {
@@ -677,10 +599,7 @@ std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows) {
     if (!r.peer.empty() && timing(r)) peers.push_back(log_slower(r));
   }
   if (peers.size() < 3) return std::nullopt;
-  std::sort(peers.begin(), peers.end());
-  const std::size_t n = peers.size();
-  const double mid = n % 2 ? peers[n / 2] : (peers[n / 2 - 1] + peers[n / 2]) / 2;
-  return machine_drift{std::expm1(mid), n};
+  return machine_drift{std::expm1(median(peers)), peers.size()};
 }
 
 /// A timing of ours that moved no further than the peers' code did, the same

@@ -1,13 +1,38 @@
-// The thresholds file (docs/compare.md), read with toml++.
+// The gate's thresholds: the performance plan's defaults, the rules that
+// override them per benchmark, and the thresholds file (docs/compare.md), read
+// with toml++.
 
 #include <toml++/toml.h>
 
 #include <set>
+#include <string_view>
 
 #include "perftrack/gate/compare.hpp"
 
 namespace perftrack::gate {
 namespace {
+
+/// A rule's benchmark or metric pattern: `*` matches any run of characters.
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative `*` matching with backtracking to the last star.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
 
 /// Reads a number (integer or float) into `out`; false when the key holds
 /// something else.
@@ -147,6 +172,63 @@ std::string read_rules(const toml::table& doc, gate_config& c, const std::string
 }
 
 }  // namespace
+
+gate_config gate_config::plan_defaults() {
+  gate_config c;
+  const auto critical_for = [&](const char* category, double critical) {
+    threshold_rule r;
+    r.category = category;
+    r.critical = critical;
+    c.rules.push_back(std::move(r));
+  };
+  critical_for("agent_spawn", 0.10);
+  critical_for("memory", 0.20);
+  critical_for("message_throughput", 0.15);
+  critical_for("database", 0.10);
+  threshold_rule leak;
+  leak.benchmark = "memory/leak_check";
+  leak.metric = "memory";
+  leak.growth_tolerance = 0;
+  c.rules.push_back(std::move(leak));
+  // One RSS or heap reading per run (the last sample's counter), and the
+  // failovers' part past the lease's end (a few events): noise that no test
+  // can judge; the benchmarks' own samples are judged instead.
+  for (const char* noisy : {"rss_*", "heap_*", "beyond_ttl_*"}) {
+    threshold_rule r;
+    r.metric = noisy;
+    r.skip = true;
+    c.rules.push_back(std::move(r));
+  }
+  // The leak check's allocation counters: one reading of a multi-threaded run,
+  // whose envelope pools depend on scheduling (12% apart between A/A runs
+  // here); the leak itself is judged on the benchmark's own samples.
+  for (const char* noisy : {"allocations", "allocated_bytes"}) {
+    threshold_rule r;
+    r.benchmark = "memory/leak_check";
+    r.metric = noisy;
+    r.skip = true;
+    c.rules.push_back(std::move(r));
+  }
+  return c;
+}
+
+thresholds gate_config::for_metric(std::string_view category, std::string_view benchmark,
+                                   std::string_view metric_name) const {
+  thresholds t = defaults;
+  for (const auto& r : rules) {
+    if (!r.category.empty() && r.category != category) continue;
+    if (!r.benchmark.empty() && !glob_match(r.benchmark, benchmark)) continue;
+    if (!r.metric.empty() && !glob_match(r.metric, metric_name)) continue;
+    if (r.warning) t.warning = *r.warning;
+    if (r.critical) t.critical = *r.critical;
+    if (r.improvement) t.improvement = *r.improvement;
+    if (r.count_tolerance) t.count_tolerance = *r.count_tolerance;
+    if (r.growth_tolerance) t.growth_tolerance = *r.growth_tolerance;
+    if (r.lower_is_better) t.lower_is_better = *r.lower_is_better;
+    if (r.skip) t.skip = *r.skip;
+  }
+  return t;
+}
 
 expected<gate_config> gate_config::from_toml(std::string_view text, const std::string& source) {
   toml::table doc;
