@@ -49,10 +49,11 @@ int write_markdown(const std::string& file, const dashboard::page_data& data, st
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(err, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   for (const auto& [name, svg] : rendered.svgs) {
-    if (auto w = gate::write_file_atomically(dir / name, svg); !w)
+    if (auto w = gate::write_file_atomically(dir / name, svg, gate::durability::regenerable); !w)
       return fail(err, w.error().message);
   }
-  if (auto w = gate::write_file_atomically(md, rendered.markdown); !w)
+  if (auto w = gate::write_file_atomically(md, rendered.markdown, gate::durability::regenerable);
+      !w)
     return fail(err, w.error().message);
   fmt::print(out, "wrote {} and {} charts in {}\n", file, rendered.svgs.size(), dir.string());
   return exit_ok;
@@ -122,7 +123,9 @@ int run(const options& o, std::ostream& out, std::ostream& err) {
   if (!data) return fail(err, data.error().message);
   if (data->comparison)
     add_profile_diffs(*data->comparison, std::filesystem::absolute(o.out), data->notes);
-  if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d)); !w)
+  if (auto w = gate::write_file_atomically(o.out, dashboard::render_html(*data, d),
+                                           gate::durability::regenerable);
+      !w)
     return fail(err, w.error().message);
   if (!o.markdown.empty()) {
     if (const int rc = write_markdown(o.markdown, *data, out, err); rc != exit_ok) return rc;

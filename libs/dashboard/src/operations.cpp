@@ -124,16 +124,23 @@ private:
 ///
 /// A time column's percentiles are taken when the operation's events move on
 /// to another column, on the scanning thread while its latencies are still
-/// in its cache (in a file in time order, that column is then complete); a
-/// column that gains events later (a file out of order, or the other
-/// threads' share of it merged in) is taken again at the end.
+/// in its cache. In a file in time order that column is then complete, and
+/// once the events are a column further on its latencies are dropped and
+/// their memory serves the next column (closed): the latencies held are a
+/// few columns' worth, not the file's, and no page is faulted in for each.
+/// A column stays open (its latencies kept, taken again at the end) while it
+/// may still gain events: the one before the current (records a little out
+/// of order), the first this thread saw (its start may be the previous
+/// thread's end) and the last. An event for a closed column makes the bins
+/// inexact: the caller bins again with every column kept open.
 struct operation_bins {
   operation op;
   std::vector<stats::duration_samples> samples;  // per time column
 
   // While binning, an event column without events holds +inf and -inf (so
   // that min and max need no test); finish() makes them NaN.
-  explicit operation_bins(const layout& l) : samples(l.columns), summarized_(l.columns, 0) {
+  operation_bins(const layout& l, bool keep_all)
+      : samples(l.columns), summarized_(l.columns, 0), closed_(l.columns, 0), keep_all_(keep_all) {
     const double inf = std::numeric_limits<double>::infinity();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     op.heat.assign((heat_bounds_ms().size() + 1) * l.columns, 0);
@@ -144,16 +151,7 @@ struct operation_bins {
     op.p99.assign(l.columns, nan);
   }
   void add(const layout& l, std::size_t column, std::size_t event_column, double ms, bool success) {
-    if (column != last_column_) {
-      if (last_column_ < samples.size()) {
-        summarize(last_column_);
-        // Neighbouring columns hold about as many events: room for that
-        // saves the vector's doublings (and their fresh pages).
-        const std::size_t n = samples[last_column_].size();
-        if (samples[column].size() == 0) samples[column].reserve(n + n / 8 + 16);
-      }
-      last_column_ = column;
-    }
+    if (column != last_column_) move_to(column);
     ++op.count;
     op.errors += success ? 0 : 1;
     samples[column].add(ms);
@@ -161,17 +159,26 @@ struct operation_bins {
     ++op.heat[heat_row(ms) * l.columns + column];
     widen(event_column, ms, ms);
   }
+  /// Adds `other`'s events (another thread's share); inexact when a column
+  /// both hold events in was closed by either.
   void merge(operation_bins&& other) {
     op.count += other.op.count;
     op.errors += other.op.errors;
+    inexact = inexact || other.inexact;
     for (std::size_t c = 0; c < samples.size(); ++c) {
-      if (samples[c].size() == 0) {  // the other's column, with its percentiles if taken
+      if (other.events(c) == 0) continue;
+      if (events(c) == 0) {  // the other's column, with its percentiles if taken
         op.p50[c] = other.op.p50[c];
         op.p95[c] = other.op.p95[c];
         op.p99[c] = other.op.p99[c];
         summarized_[c] = other.summarized_[c];
+        closed_[c] = other.closed_[c];
+        std::swap(samples[c], other.samples[c]);
+      } else if (closed_[c] != 0 || other.closed_[c] != 0) {
+        inexact = true;
+      } else {
+        samples[c].append(other.samples[c]);
       }
-      samples[c].append(other.samples[c]);
     }
     for (std::size_t i = 0; i < op.heat.size(); ++i) op.heat[i] += other.op.heat[i];
     for (std::size_t i = 0; i < op.events_min.size(); ++i)
@@ -191,11 +198,52 @@ struct operation_bins {
     return std::move(op);
   }
 
+  /// An event came for a closed column, or a merge met one: a column's
+  /// percentiles would miss some of its events.
+  bool inexact = false;
+
 private:
+  static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
   /// The events each column's percentiles were taken over (0: not taken).
   std::vector<std::size_t> summarized_;
-  std::size_t last_column_ = std::numeric_limits<std::size_t>::max();
+  std::vector<std::uint8_t> closed_;  // percentiles taken, latencies dropped
+  bool keep_all_;
+  std::size_t first_column_ = none, previous_column_ = none, last_column_ = none;
+  stats::duration_samples spare_;  // a closed column's memory, for the next one
 
+  std::size_t events(std::size_t c) const {
+    return closed_[c] != 0 ? summarized_[c] : samples[c].size();
+  }
+  void move_to(std::size_t column) {
+    if (last_column_ == none) {
+      first_column_ = column;
+      last_column_ = column;
+      return;
+    }
+    summarize(last_column_);
+    // Done with the column before the last, unless the events came back to
+    // it (which only saves the binning again: see below).
+    if (!keep_all_ && previous_column_ != none && previous_column_ != column &&
+        previous_column_ != first_column_)
+      close(previous_column_);
+    previous_column_ = last_column_;
+    if (closed_[column] != 0) inexact = true;  // its percentiles were taken without this event
+    if (samples[column].size() == 0) {
+      std::swap(samples[column], spare_);
+      // Neighbouring columns hold about as many events: room for that
+      // saves the vector's doublings (and their fresh pages).
+      const std::size_t n = samples[last_column_].size();
+      samples[column].reserve(n + n / 8 + 16);
+    }
+    last_column_ = column;
+  }
+  void close(std::size_t c) {
+    if (closed_[c] != 0) return;
+    summarize(c);
+    closed_[c] = 1;
+    samples[c].clear();
+    std::swap(samples[c], spare_);
+  }
   void summarize(std::size_t c) {
     const std::size_t n = samples[c].size();
     if (n == 0 || summarized_[c] == n) return;
@@ -217,9 +265,9 @@ private:
 /// It also finds the records' true span, to check the guess.
 class binning_sink final : public reader::record_sink {
 public:
-  binning_sink(const layout& l, std::optional<std::int64_t> since,
+  binning_sink(const layout& l, bool keep_all, std::optional<std::int64_t> since,
                std::optional<std::int64_t> until)
-      : layout_(l), since_(since), until_(until) {}
+      : layout_(l), keep_all_(keep_all), since_(since), until_(until) {}
   void on_record(const reader::record_view& r) override {
     if ((since_ && r.timestamp_ns < *since_) || (until_ && r.timestamp_ns > *until_)) return;
     ++records;
@@ -230,7 +278,7 @@ public:
       ++misplaced;
       return;
     }
-    ops.find_or_make(r.operation, [&] { return operation_bins(layout_); })
+    ops.find_or_make(r.operation, [&] { return operation_bins(layout_, keep_all_); })
         .add(layout_, column, event_column, r.duration_ms, r.success);
   }
 
@@ -241,6 +289,7 @@ public:
 
 private:
   layout layout_;
+  bool keep_all_;
   std::optional<std::int64_t> since_, until_;
 };
 
@@ -283,12 +332,14 @@ struct binned {
   std::int64_t last = std::numeric_limits<std::int64_t>::min();
 };
 
+/// `keep_all`: every time column's latencies kept to the end (operation_bins).
 expected<binned> bin(const std::vector<std::filesystem::path>& inputs, const layout& l,
-                     std::optional<std::int64_t> since_ns, std::optional<std::int64_t> until_ns) {
+                     bool keep_all, std::optional<std::int64_t> since_ns,
+                     std::optional<std::int64_t> until_ns) {
   binned out;
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   out.parts.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) out.parts.emplace_back(l, since_ns, until_ns);
+  for (unsigned t = 0; t < threads; ++t) out.parts.emplace_back(l, keep_all, since_ns, until_ns);
   std::vector<reader::record_sink*> sinks;
   for (auto& p : out.parts) sinks.push_back(&p);
   std::error_code ec;
@@ -305,38 +356,55 @@ expected<binned> bin(const std::vector<std::filesystem::path>& inputs, const lay
   return out;
 }
 
-/// The layout the files' first and last records suggest (their whole span
-/// when they are in time order), within [since, until].
-expected<layout> guess_layout(const std::vector<std::filesystem::path>& inputs, std::size_t columns,
-                              std::optional<std::int64_t> since_ns,
-                              std::optional<std::int64_t> until_ns) {
+/// How to bin: the layout the files' first and last records suggest (their
+/// whole span when they are in time order), within [since, until]; every
+/// column kept open when a file starts before an earlier one ends (its
+/// records would come back to closed columns).
+struct binning_plan {
+  layout columns;
+  bool keep_all = false;
+};
+
+expected<binning_plan> plan_binning(const std::vector<std::filesystem::path>& inputs,
+                                    std::size_t columns, std::optional<std::int64_t> since_ns,
+                                    std::optional<std::int64_t> until_ns) {
   std::optional<reader::time_span> all;
+  binning_plan plan;
   for (const auto& f : inputs) {
     std::optional<reader::time_span> span;
     std::error_code ec;
     if (!reader::edge_span(f, span, ec))
       return failure{fmt::format("cannot read {}: {}", f.string(), ec.message())};
     if (!span) continue;
-    if (!all) all = span;
+    if (!all) {
+      all = span;
+      continue;
+    }
+    plan.keep_all = plan.keep_all || span->first_ns < all->last_ns;
     all->first_ns = std::min(all->first_ns, span->first_ns);
     all->last_ns = std::max(all->last_ns, span->last_ns);
   }
-  if (!all) return layout{};
+  if (!all) return plan;
   const std::int64_t first = since_ns ? std::max(*since_ns, all->first_ns) : all->first_ns;
   const std::int64_t last = until_ns ? std::min(*until_ns, all->last_ns) : all->last_ns;
-  return layout::over(first, std::max(first, last), std::numeric_limits<std::uint64_t>::max(),
-                      columns);
+  plan.columns = layout::over(first, std::max(first, last),
+                              std::numeric_limits<std::uint64_t>::max(), columns);
+  return plan;
 }
 
 /// The threads' bins merged by operation name and summarized, spread over
-/// the cores (each takes the next operation), in name order.
-std::vector<operation> summarize(std::vector<binning_sink>& parts) {
+/// the cores (each takes the next operation), in name order; nullopt when
+/// the bins are inexact (operation_bins::inexact).
+std::optional<std::vector<operation>> summarize(std::vector<binning_sink>& parts) {
   std::map<std::string, operation_bins*> named;
   for (auto& part : parts) {
     for (auto& [name, bins] : part.ops.map()) {
       auto [it, fresh] = named.emplace(name, &bins);
       if (!fresh) it->second->merge(std::move(bins));
     }
+  }
+  for (const auto& [name, bins] : named) {
+    if (bins->inexact) return std::nullopt;
   }
   std::vector<std::pair<const std::string*, operation_bins*>> work;
   for (auto& [name, bins] : named) work.emplace_back(&name, bins);
@@ -368,7 +436,9 @@ const std::vector<double>& heat_bounds_ms() {
 /// Events are binned as they are read, into the span the files' first and
 /// last records suggest; when the records' true span or count calls for other
 /// columns (files out of time order, fewer records than columns, a window
-/// narrower than the files), they are read again into those.
+/// narrower than the files), they are read again into those, and again with
+/// every column's latencies kept when records out of time order came back
+/// to a column already closed.
 expected<operations_view> collect_operations(const std::vector<std::filesystem::path>& files,
                                              std::size_t columns,
                                              std::optional<std::int64_t> since_ns,
@@ -377,25 +447,31 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
   std::filesystem::path failed;
   const auto inputs = reader::expand_inputs(files, ec, failed);
   if (ec) return failure{fmt::format("cannot read {}: {}", failed.string(), ec.message())};
-  auto guess = guess_layout(inputs, columns, since_ns, until_ns);
-  if (!guess) return failure{guess.error()};
-  auto pass = bin(inputs, *guess, since_ns, until_ns);
+  auto plan = plan_binning(inputs, columns, since_ns, until_ns);
+  if (!plan) return failure{plan.error()};
+  auto pass = bin(inputs, plan->columns, plan->keep_all, since_ns, until_ns);
   if (!pass) return failure{pass.error()};
   operations_view v;
   v.records = pass->records;
   v.malformed = pass->scanned.malformed;
   if (v.records == 0) return v;
   const auto actual = layout::over(pass->first, pass->last, v.records, columns);
-  if (actual != *guess || pass->misplaced > 0) {
-    pass = bin(inputs, actual, since_ns, until_ns);
+  if (actual != plan->columns || pass->misplaced > 0) {
+    pass = bin(inputs, actual, plan->keep_all, since_ns, until_ns);
     if (!pass) return failure{pass.error()};
+  }
+  auto list = summarize(pass->parts);
+  if (!list) {  // records out of time order came back to closed columns
+    pass = bin(inputs, actual, true, since_ns, until_ns);
+    if (!pass) return failure{pass.error()};
+    list = summarize(pass->parts);
   }
   v.start_ns = actual.start_ns;
   v.width_ns = actual.width_ns;
   v.columns = actual.columns;
   v.event_width_ns = actual.event_width_ns;
   v.event_columns = actual.event_columns;
-  v.list = summarize(pass->parts);
+  v.list = std::move(list).value();
   v.correlations = correlate(v.list);
   add_resources(v, resource_files(files));
   return v;

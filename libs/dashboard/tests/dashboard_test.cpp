@@ -227,6 +227,74 @@ TEST_F(DashboardTest, FilesOutOfTimeOrderGiveTheSameColumnsAsSortedOnes) {
   }
 }
 
+// Each column's percentiles are taken as its events end and its latencies
+// dropped (operation_bins): checked against percentiles computed here, on a
+// file large enough for two scanning threads, in order, a little out of
+// order at every column's edge, and with one record far from its place.
+TEST_F(DashboardTest, ColumnPercentilesAreExactInAnyRecordOrder) {
+  constexpr std::int64_t t0 = 1'767'225'600'000'000'000;  // 2026-01-01
+  constexpr std::int64_t step = 100'000'000;              // 0.1 s
+  constexpr int n = 40'000;
+  constexpr std::size_t columns = 120;
+  struct event {
+    std::int64_t ns;
+    int op;
+    double ms;
+  };
+  std::mt19937 rng(7);
+  std::vector<event> events;
+  for (int k = 0; k < n; ++k)
+    events.push_back({t0 + k * step, k % 2, 1 + static_cast<double>(rng() % 100'000) / 1000});
+  const auto write = [&](const std::string& name, const std::vector<event>& es) {
+    std::ofstream out(dir_.path() / name);
+    for (const auto& e : es) {
+      char ts[store::timestamp_length];
+      store::format_timestamp(e.ns, ts);
+      out << fmt::format(
+                 R"({{"timestamp":"{}","operation_type":"op{}","duration_ms":{},"success":true}})",
+                 std::string_view(ts, sizeof ts), e.op, e.ms)
+          << "\n";
+    }
+    return dir_.path() / name;
+  };
+  // Expected: nearest-rank p50/p95/p99 of each operation's column.
+  const std::int64_t width = ((n - 1) * step + 1 + std::int64_t{columns} - 1) / columns;
+  std::vector<std::vector<std::vector<double>>> by(2, std::vector<std::vector<double>>(columns));
+  for (const auto& e : events) by[e.op][(e.ns - t0) / width].push_back(e.ms);
+  const auto rank = [](std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1];
+  };
+  // At each column's edge, an operation's last record of the column before
+  // written after its first of this one.
+  auto nudged = events;
+  for (std::size_t i = 1; i + 1 < nudged.size(); ++i) {
+    if ((events[i].ns - t0) / width != (events[i - 1].ns - t0) / width)
+      std::swap(nudged[i - 1], nudged[i + 1]);
+  }
+  // 20 records of column 9 written late, within the first thread's half;
+  // 20 of column 30 written in the second thread's.
+  auto late = events;
+  std::rotate(late.begin() + 3'000, late.begin() + 3'020, late.begin() + 15'000);
+  auto later = events;
+  std::rotate(later.begin() + 10'000, later.begin() + 10'020, later.begin() + 30'000);
+  for (const auto& input : {write("sorted.jsonl", events), write("nudged.jsonl", nudged),
+                            write("late.jsonl", late), write("later.jsonl", later)}) {
+    ASSERT_GT(std::filesystem::file_size(input), 1u << 20);  // two threads scan it
+    auto v = collect_operations({input}, columns);
+    ASSERT_TRUE(v) << v.error().message;
+    ASSERT_EQ(v->width_ns, width) << input;
+    ASSERT_EQ(v->list.size(), 2u);
+    for (int op = 0; op < 2; ++op) {
+      for (std::size_t c = 0; c < columns; ++c) {
+        ASSERT_EQ(v->list[op].p50[c], rank(by[op][c], 0.5)) << input << " column " << c;
+        ASSERT_EQ(v->list[op].p95[c], rank(by[op][c], 0.95)) << input << " column " << c;
+        ASSERT_EQ(v->list[op].p99[c], rank(by[op][c], 0.99)) << input << " column " << c;
+      }
+    }
+  }
+}
+
 TEST_F(DashboardTest, OperationsThatStepTogetherRankFirst) {
   // Four operations, 60 s of one event a second each; "db" and "queue" both
   // step from 1-2 ms to 6-7 ms at 30 s; "cpu" and "net" only wander.

@@ -36,7 +36,8 @@ expected<bool> write_in_place(const std::filesystem::path& path, std::string_vie
 
 }  // namespace
 
-expected<bool> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+expected<bool> write_file_atomically(const std::filesystem::path& path, std::string_view content,
+                                     durability d) {
   std::error_code ec;
   if (const auto st = std::filesystem::status(path, ec);
       !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
@@ -62,7 +63,8 @@ expected<bool> write_file_atomically(const std::filesystem::path& path, std::str
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  const bool synced = d == durability::synced;
+  if ((synced && ::fsync(fd) != 0) || ::close(fd) != 0) {
     const auto why = errno_text();
     ::unlink(tmp.c_str());
     return failure{"cannot flush " + tmp.string() + ": " + why + "; " + path.string() +
@@ -73,6 +75,7 @@ expected<bool> write_file_atomically(const std::filesystem::path& path, std::str
     ::unlink(tmp.c_str());
     return failure{"cannot replace " + path.string() + ": " + why};
   }
+  if (!synced) return true;
   if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);

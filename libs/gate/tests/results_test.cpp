@@ -224,6 +224,8 @@ TEST(ResultsTest, AtomicWritesReplaceWholeFiles) {
   ASSERT_TRUE(write_file_atomically(file, "one"));
   ASSERT_TRUE(write_file_atomically(file, "two"));
   EXPECT_EQ(slurp(file), "two");
+  ASSERT_TRUE(write_file_atomically(file, "three", durability::regenerable));  // no fsync
+  EXPECT_EQ(slurp(file), "three");
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(file.parent_path()))
     ++entries;

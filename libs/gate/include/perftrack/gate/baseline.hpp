@@ -8,10 +8,17 @@
 
 namespace perftrack::gate {
 
+/// Whether a written file must survive a crash of the machine (fsync), or is
+/// one that can be made again from its inputs (a page, a report).
+enum class durability { synced, regenerable };
+
 /// Writes `content` to `path` so that readers see the old file or the new one,
-/// never a mix: a temporary file in the same directory, fsync, rename, fsync of
-/// the directory. The directory is created when missing.
-expected<bool> write_file_atomically(const std::filesystem::path& path, std::string_view content);
+/// never a mix: a temporary file in the same directory, rename. Synced (stored
+/// data: baselines, results): the file is flushed before the rename and the
+/// directory after it, so that a crash leaves the old file or the whole new
+/// one. The directory is created when missing.
+expected<bool> write_file_atomically(const std::filesystem::path& path, std::string_view content,
+                                     durability d = durability::synced);
 
 /// A baseline directory (docs/compare.md): `baseline.json`, the accepted
 /// results keyed by benchmark, and `history.db`, every compared run.

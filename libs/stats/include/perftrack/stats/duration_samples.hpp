@@ -73,6 +73,13 @@ public:
     });
   }
 
+  /// Empty, keeping the memory for the values to come (in 4-byte form again).
+  void clear() noexcept {
+    micros_.clear();
+    doubles_.clear();
+    wide_ = false;
+  }
+
   void release() {
     std::vector<std::uint32_t>().swap(micros_);
     std::vector<double>().swap(doubles_);
