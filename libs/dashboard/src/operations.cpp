@@ -361,7 +361,7 @@ expected<binned> bin(const std::vector<std::filesystem::path>& inputs, const lay
 /// column kept open when a file starts before an earlier one ends (its
 /// records would come back to closed columns).
 struct binning_plan {
-  layout columns;
+  layout guess;
   bool keep_all = false;
 };
 
@@ -387,8 +387,8 @@ expected<binning_plan> plan_binning(const std::vector<std::filesystem::path>& in
   if (!all) return plan;
   const std::int64_t first = since_ns ? std::max(*since_ns, all->first_ns) : all->first_ns;
   const std::int64_t last = until_ns ? std::min(*until_ns, all->last_ns) : all->last_ns;
-  plan.columns = layout::over(first, std::max(first, last),
-                              std::numeric_limits<std::uint64_t>::max(), columns);
+  plan.guess = layout::over(first, std::max(first, last), std::numeric_limits<std::uint64_t>::max(),
+                            columns);
   return plan;
 }
 
@@ -449,14 +449,14 @@ expected<operations_view> collect_operations(const std::vector<std::filesystem::
   if (ec) return failure{fmt::format("cannot read {}: {}", failed.string(), ec.message())};
   auto plan = plan_binning(inputs, columns, since_ns, until_ns);
   if (!plan) return failure{plan.error()};
-  auto pass = bin(inputs, plan->columns, plan->keep_all, since_ns, until_ns);
+  auto pass = bin(inputs, plan->guess, plan->keep_all, since_ns, until_ns);
   if (!pass) return failure{pass.error()};
   operations_view v;
   v.records = pass->records;
   v.malformed = pass->scanned.malformed;
   if (v.records == 0) return v;
   const auto actual = layout::over(pass->first, pass->last, v.records, columns);
-  if (actual != plan->columns || pass->misplaced > 0) {
+  if (actual != plan->guess || pass->misplaced > 0) {
     pass = bin(inputs, actual, plan->keep_all, since_ns, until_ns);
     if (!pass) return failure{pass.error()};
   }

@@ -230,7 +230,8 @@ TEST_F(DashboardTest, FilesOutOfTimeOrderGiveTheSameColumnsAsSortedOnes) {
 // Each column's percentiles are taken as its events end and its latencies
 // dropped (operation_bins): checked against percentiles computed here, on a
 // file large enough for two scanning threads, in order, a little out of
-// order at every column's edge, and with one record far from its place.
+// order at every column's edge, and with records written late within one
+// thread's half and across into the other's.
 TEST_F(DashboardTest, ColumnPercentilesAreExactInAnyRecordOrder) {
   constexpr std::int64_t t0 = 1'767'225'600'000'000'000;  // 2026-01-01
   constexpr std::int64_t step = 100'000'000;              // 0.1 s
