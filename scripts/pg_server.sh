@@ -6,6 +6,7 @@
 #   scripts/pg_server.sh stop STATE_DIR      stops it and deletes its cluster
 #   scripts/pg_server.sh halt STATE_DIR      stops it, keeping the cluster (fault tests)
 #   scripts/pg_server.sh resume STATE_DIR    starts a halted one again on its port
+#   scripts/pg_server.sh renew STATE_DIR     a fresh cluster in its place: same URL, no old state
 #
 # STATE_DIR keeps the URL (STATE_DIR/url) and where the cluster lives, so `stop`
 # finds it. PostgreSQL refuses to run as root, so as root the cluster belongs to
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start STATE_DIR [--owner PID] [-c name=value]... | stop|halt|resume STATE_DIR" >&2
+  echo "usage: $0 start STATE_DIR [--owner PID] [-c name=value]... | stop|halt|resume|renew STATE_DIR" >&2
   exit 2
 }
 [[ $# -ge 2 ]] || usage
@@ -45,7 +46,7 @@ stop() {
     "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/db" -m fast -w stop >/dev/null 2>&1 || true
   fi
   rm -rf -- "$cluster"
-  rm -f -- "$state/cluster" "$state/url"
+  rm -f -- "$state/cluster" "$state/url" "$state/settings" "$state/owner"
 }
 
 cluster_of() {
@@ -75,9 +76,9 @@ watch_owner() {
     exit 0' watcher "$1" "$2" "$script" "$(realpath "$state")" </dev/null >/dev/null 2>&1 &
 }
 
-start() {
+# new_cluster: initdb in a fresh temporary folder, named in STATE_DIR/cluster.
+new_cluster() {
   mkdir -p "$state"
-  stop  # a server left over from an interrupted run
   local cluster
   cluster=$(mktemp -d /tmp/perftrack-pg.XXXXXX)
   chmod 755 "$cluster"
@@ -92,11 +93,35 @@ start() {
   fi
   # Settings live in the cluster, so `resume` starts it the same way.
   echo "include_if_exists = 'perftrack.conf'" | "${as_owner[@]}" tee -a "$cluster/db/postgresql.conf" >/dev/null
-  local extra=() setting owner=""
+}
+
+# launch PORT SETTING...: starts the cluster on 127.0.0.1:PORT; prints the URL.
+launch() {
+  local cluster port=$1
+  shift
+  cluster=$(cluster_of)
+  printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $port" \
+    "unix_socket_directories = '$cluster'" "max_connections = 200" "$@" \
+    | "${as_owner[@]}" tee "$cluster/db/perftrack.conf" >/dev/null
+  : >"$state/settings"
+  if [[ $# -gt 0 ]]; then printf '%s\n' "$@" >"$state/settings"; fi
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/db" -l "$cluster/server.log" -w -t 60 \
+    start >/dev/null 2>&1 || return 1
+  local url="postgresql://postgres@127.0.0.1:$port/postgres"
+  echo "$url" >"$state/url"
+  if [[ -s "$state/owner" ]]; then watch_owner "$(cat "$state/owner")" "$cluster"; fi
+  echo "$url"
+}
+
+start() {
+  stop  # a server left over from an interrupted run
+  local extra=() setting
+  rm -f -- "$state/owner"
+  new_cluster
   while [[ $# -gt 0 ]]; do
     [[ ( "$1" == -c || "$1" == --owner ) && $# -ge 2 ]] || usage
     if [[ "$1" == --owner ]]; then
-      owner=$2
+      echo "$2" >"$state/owner"
     else
       setting=$2
       extra+=("${setting%%=*} = '${setting#*=}'")
@@ -107,27 +132,39 @@ start() {
   local port attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $port" \
-      "unix_socket_directories = '$cluster'" "max_connections = 200" "${extra[@]}" \
-      | "${as_owner[@]}" tee "$cluster/db/perftrack.conf" >/dev/null
-    if "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/db" -l "$cluster/server.log" -w -t 60 \
-        start >/dev/null 2>&1; then
-      local url="postgresql://postgres@127.0.0.1:$port/postgres"
-      echo "$url" >"$state/url"
-      if [[ -n "$owner" ]]; then watch_owner "$owner" "$cluster"; fi
-      echo "$url"
-      return 0
-    fi
+    launch "$port" "${extra[@]}" && return 0
     echo "pg_server: start on port $port failed (attempt $attempt):" >&2
-    tail -n 5 "$cluster/server.log" >&2 || true
+    tail -n 5 "$(cluster_of)/server.log" >&2 || true
   done
   stop
   exit 1
 }
 
+# renew: the running server replaced by a fresh one (a new cluster) on the
+# same port, with the same settings and owner: the same URL, none of the
+# old server's state.
+renew() {
+  local url port owner settings=()
+  url=$(cat "$state/url" 2>/dev/null) || { echo "pg_server: no server in $state: start one" >&2; exit 1; }
+  port=${url##*:}
+  port=${port%%/*}
+  owner=$(cat "$state/owner" 2>/dev/null || true)
+  if [[ -f "$state/settings" ]]; then mapfile -t settings <"$state/settings"; fi
+  stop
+  new_cluster
+  if [[ -n "$owner" ]]; then echo "$owner" >"$state/owner"; fi
+  if ! launch "$port" "${settings[@]}"; then
+    echo "pg_server: restart on port $port failed:" >&2
+    tail -n 5 "$(cluster_of)/server.log" >&2 || true
+    stop
+    exit 1
+  fi
+}
+
 case "$action" in
   start) start "$@" ;;
   stop) stop ;;
+  renew) renew >/dev/null ;;
   halt) halt ;;
   resume) resume ;;
   *) usage ;;

@@ -324,6 +324,26 @@ bench_stops_its_postgres_server_when_terminated | bench_stops_its_postgres_serve
   [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
   ! pgrep -f -- "-D $cluster/db" >/dev/null || fail "the server still runs"
   ;;
+bench_gives_each_process_a_fresh_postgres_server)
+  # The server bench starts is renewed before each process of the run (a new
+  # cluster at the same URL), and none is left at the end.
+  "$bin" bench --quick --quiet --processes 3 --repetitions 3 --no-count \
+    --filter '^leader_election/postgres_election$' --results-dir r --json run.json \
+    >/dev/null 2>err.txt &
+  pid=$!
+  : >clusters.txt
+  while kill -0 "$pid" 2>/dev/null; do  # each server lives for seconds: polls catch all
+    [[ -s r/.postgres/cluster ]] && cat r/.postgres/cluster >>clusters.txt 2>/dev/null
+    sleep 0.05
+  done
+  wait "$pid" || fail "bench failed: $(cat err.txt)"
+  [[ $(sort -u clusters.txt | grep -c .) == 3 ]] || fail "3 servers expected: $(sort -u clusters.txt)"
+  jq -e '.benchmarks[0].status == "ok" and (.benchmarks[0].samples | length) == 3' run.json \
+    >/dev/null || fail "$(jq -c '.benchmarks[0] | {status, samples}' run.json)"
+  while read -r cluster; do
+    [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
+  done < <(sort -u clusters.txt)
+  ;;
 count_counts_a_google_benchmark_program)
   base="$3" slow="$4"
   run count --repetitions 3 --json base.json -- "$base"

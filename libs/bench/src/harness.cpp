@@ -161,6 +161,12 @@ void run_in_processes(const std::vector<const definition*>& selected, const harn
     fs::create_directories(dir, ec);
     const std::string label = fmt::format("process {} of {}", k + 1, shares.size());
     if (!o.quiet) fmt::print(err, "{}: {} ({} repetitions)\n", o.label, label, shares[k]);
+    if (o.before_process) {
+      if (auto problem = o.before_process(static_cast<int>(k)); !problem.empty()) {
+        out.warnings.push_back({"process_setup", label + ": " + problem});
+        fmt::print(err, "{}: {}\n", o.label, out.warnings.back().message);
+      }
+    }
     const std::string ended = run_process(
         "/proc/self/exe", child_arguments(o, names, shares[k], "--shard-out", dir / "shard"));
     auto shard = read_shard(dir / "shard", label);

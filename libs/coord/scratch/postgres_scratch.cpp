@@ -89,13 +89,14 @@ scratch_server& scratch_server::operator=(scratch_server&& other) noexcept {
 scratch_server::~scratch_server() { stop(); }
 
 bool scratch_server::run(const std::string& action) const {
-  const std::string cmd =
-      fmt::format("{} {} {} >/dev/null 2>&1", quoted(script_), action, quoted(state_));
+  const std::string cmd = fmt::format("{} {} {} >/dev/null 2>>'{}'", quoted(script_), action,
+                                      quoted(state_), state_.string() + ".log");
   return std::system(cmd.c_str()) == 0;
 }
 
 bool scratch_server::halt() const { return run("halt"); }
 bool scratch_server::resume() const { return run("resume"); }
+bool scratch_server::renew() const { return run("renew"); }
 
 void scratch_server::stop() {
   if (stop_command_.empty()) return;

@@ -77,6 +77,40 @@ TEST_F(PostgresOutageTest, AStoreSurvivesTheServerGoingAwayAndReconnects) {
   EXPECT_EQ((**claimed).id, *id);  // nothing was lost
 }
 
+// perftrack bench renews its server before each process of a run, so that no
+// state of one process's server reaches the next: the same URL, an empty
+// cluster, the same settings, and stores reconnect to it.
+TEST_F(PostgresOutageTest, RenewGivesAnEmptyServerAtTheSameUrl) {
+  auto opened = open_store(url_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  ASSERT_TRUE((*opened)->register_agent("a1", "w", "", 1));
+  opened->reset();
+  {
+    pqxx::connection c(url_);
+    pqxx::work w(c);
+    w.exec("CREATE TABLE left_behind (x int)");
+    w.commit();
+  }
+  std::ifstream old_cluster(state_ / "cluster");
+  std::string before;
+  std::getline(old_cluster, before);
+
+  ASSERT_TRUE(server_->renew());
+  EXPECT_EQ(server_->url(), url_);
+  std::ifstream new_cluster(state_ / "cluster");
+  std::string after;
+  std::getline(new_cluster, after);
+  EXPECT_NE(after, before);
+  EXPECT_FALSE(std::filesystem::exists(before)) << "the old cluster is deleted";
+  pqxx::connection c(url_);
+  pqxx::work w(c);
+  EXPECT_EQ(w.exec1("SELECT count(*) FROM pg_tables WHERE tablename = 'left_behind'")[0].as<int>(),
+            0);
+  auto fresh = open_store(url_);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_TRUE((*fresh)->register_agent("a1", "w", "", 1));
+}
+
 // Claims of one process's threads go to the server in groups (one claim_group
 // call) when commits wait for the disk. The test server runs with
 // synchronous_commit=off, so these stores turn it back on for their sessions.

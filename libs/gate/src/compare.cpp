@@ -12,9 +12,15 @@
 #include <unordered_map>
 
 #include "perftrack/gate/statistics.hpp"
+#include "references.hpp"
+#include "rows.hpp"
 
 namespace perftrack::gate {
 namespace {
+
+using detail::finite_change;
+using detail::percent;
+using detail::verdict_and_change;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
@@ -57,19 +63,9 @@ severity grade(double bad, const thresholds& t) {
   return severity::unchanged;
 }
 
-bool finite_change(const comparison_row& r) {
-  return std::isfinite(r.change) && std::isfinite(r.ci_low) && std::isfinite(r.ci_high);
-}
-
 std::size_t non_finite(const std::vector<double>& samples) {
   return static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](double v) { return !std::isfinite(v); }));
-}
-
-std::string percent(double fraction, bool with_sign = false) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, with_sign ? "%+.1f%%" : "%.1f%%", fraction * 100);
-  return buf;
 }
 
 // A pending measurement row: its samples, for the tests and the bootstrap.
@@ -214,45 +210,6 @@ void judge(comparison_row& r, const thresholds& t, const gate_config& cfg) {
     r.note = "interval too wide (up to " + percent(r.worse_bound) +
              " worse; a critical change at " + percent(t.critical) +
              " could hide in it): more repetitions narrow it";
-  }
-}
-
-/// "critical at +31.2%": what the rules made of a row, for a note that
-/// replaces its verdict.
-std::string verdict_and_change(const comparison_row& r) {
-  std::string out(name(r.verdict));
-  if (std::isfinite(r.change)) out += " at " + percent(r.change, true);
-  return out;
-}
-
-bool instruction_count(const comparison_row& r) {
-  return r.test == test_kind::count && is_instruction_count(r.metric);
-}
-
-/// A benchmark counted under Callgrind on both sides rests its verdict on its
-/// instruction count (CodSpeed and iai-callgrind gate the same way): when that
-/// is unchanged, its timings are unchanged too, whatever the machine's noise
-/// made of them, which the note keeps. When it changed, the timings keep their
-/// own verdicts. The estimated cycles keep their own verdict but are not the
-/// basis: they follow the heap's layout as well as the code.
-void rest_on_counts(std::vector<comparison_row>& rows) {
-  std::map<std::string, bool> counts_unchanged;  // by benchmark
-  for (const auto& r : rows) {
-    if (!instruction_count(r) || r.metric != "instructions") continue;
-    auto [it, fresh] = counts_unchanged.emplace(r.benchmark, true);
-    it->second = it->second && r.verdict == severity::unchanged;
-  }
-  for (auto& r : rows) {
-    const auto it = counts_unchanged.find(r.benchmark);
-    if (it == counts_unchanged.end() || !it->second || instruction_count(r) ||
-        r.verdict == severity::unchanged || r.verdict == severity::added ||
-        r.verdict == severity::missing)
-      continue;
-    std::string alone = verdict_and_change(r);
-    if (!r.note.empty()) alone += ", " + r.note;
-    r.verdict = severity::unchanged;
-    r.note =
-        "rests on the instruction counts, which are unchanged (the timing alone: " + alone + ")";
   }
 }
 
@@ -562,66 +519,6 @@ void grade_summaries(std::vector<comparison_row>& rows, const gate_config& cfg) 
   }
 }
 
-/// A peer's measured rows (another project's code, which no commit of ours
-/// changes) are a reference beside ours: what they moved by is the machine's
-/// and the harness's doing, so they are shown, never judged; the note keeps
-/// what the rules alone said. A peer that failed stays critical: the run broke.
-void set_peers_aside(std::vector<comparison_row>& rows) {
-  for (auto& r : rows) {
-    if (r.peer.empty() || r.test == test_kind::none) continue;
-    const std::string alone = verdict_and_change(r);
-    r.verdict = severity::reference;
-    r.note =
-        r.peer + "'s code, a reference beside ours, not judged (the rules alone: " + alone + ")";
-  }
-}
-
-/// A duration or a rate measured from samples or summaries: what the
-/// machine's speed moves (counts, bytes and error rates it does not).
-bool timing(const comparison_row& r) {
-  const bool measured = r.test == test_kind::mann_whitney || r.test == test_kind::wilcoxon ||
-                        r.test == test_kind::summary;
-  const std::string_view u = r.unit;
-  const bool duration = u == "ns" || u == "us" || u == "ms" || u == "s";
-  const bool rate = u.size() > 2 && u.substr(u.size() - 2) == "/s";
-  return measured && (duration || rate) && finite_change(r);
-}
-
-/// The change as log(time taken now / then): positive when slower.
-double log_slower(const comparison_row& r) {
-  const double l = std::log1p(r.change);
-  return r.lower_is_better ? l : -l;
-}
-
-std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows) {
-  std::vector<double> peers;
-  for (const auto& r : rows) {
-    if (!r.peer.empty() && timing(r)) peers.push_back(log_slower(r));
-  }
-  if (peers.size() < 3) return std::nullopt;
-  return machine_drift{std::expm1(median(peers)), peers.size()};
-}
-
-/// A timing of ours that moved no further than the peers' code did, the same
-/// way, cannot be told from the machine's drift: inconclusive, however clear
-/// its test, with what the rules alone said.
-void allow_for_drift(std::vector<comparison_row>& rows, const machine_drift& drift) {
-  const double machine = std::log1p(drift.slower);
-  for (auto& r : rows) {
-    const bool judged = r.verdict == severity::critical || r.verdict == severity::warning ||
-                        r.verdict == severity::improvement;
-    if (!judged || !r.peer.empty() || !timing(r)) continue;
-    const double own = log_slower(r);
-    if (!(own > 0 ? machine >= own : machine <= own)) continue;
-    const std::string alone = verdict_and_change(r);
-    r.verdict = severity::inconclusive;
-    r.note = "the peers' code ran " + percent(std::fabs(drift.slower)) +
-             (drift.slower > 0 ? " slower" : " faster") + " too (the machine's drift, median of " +
-             std::to_string(drift.peers) + "; the rules alone: " + alone +
-             "): rerun on a quieter machine";
-  }
-}
-
 }  // namespace
 
 // In phases: pair the rows (judging what needs no test), test the measured
@@ -645,10 +542,10 @@ comparison compare(const result_set& baseline, const result_set& current,
   grade_measured(out.rows, measured, cfg);
   grade_error_rates(out.rows, cfg);
   grade_summaries(out.rows, cfg);
-  rest_on_counts(out.rows);
-  set_peers_aside(out.rows);
-  out.drift = drift_of(out.rows);
-  if (out.drift) allow_for_drift(out.rows, *out.drift);
+  detail::rest_on_counts(out.rows);
+  detail::set_peers_aside(out.rows);
+  out.drift = detail::drift_of(out.rows);
+  if (out.drift) detail::allow_for_drift(out.rows, *out.drift);
   return out;
 }
 

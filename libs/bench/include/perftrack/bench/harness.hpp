@@ -12,6 +12,7 @@
 // internal --shard-out FILE and --count-out FILE (see child_arguments).
 
 #include <filesystem>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ struct harness_options {
   /// "bench", "--quick", "--store", url}: what each process of the run is
   /// started with (the program itself is /proc/self/exe).
   std::vector<std::string> command;
+  /// Called before each process the repetitions are spread over starts (its
+  /// index, from 0): what a process needs afresh so that it varies between
+  /// the samples of a run as it does between runs. perftrack bench renews its
+  /// PostgreSQL server here (docs/compare.md, "A server per process"). An
+  /// error it returns is a warning of the run.
+  std::function<std::string(int process)> before_process;
   /// Set in a process of a run (from --shard-out / --count-out): run here and
   /// hand back a shard.
   std::filesystem::path shard_out;

@@ -42,6 +42,9 @@ public:
   /// (outage tests).
   bool halt() const;
   bool resume() const;
+  /// Replaces the server by a fresh one (a new cluster) at the same URL and
+  /// with the same settings: nothing of the old server's state is left.
+  bool renew() const;
   void stop();
 
 private:
