@@ -152,8 +152,14 @@ std::vector<std::string> attach_counts(std::vector<result>& timed,
     if (it == timed.end()) continue;
     if (c.status != run_status::ok) {
       problems.push_back(c.name + ": " + c.reason);
-    } else if (it->status == run_status::ok) {
-      it->counts = c.counts;
+    } else if (it->status == run_status::ok) {  // each counted process's, in order
+      auto& counts = it->counts;
+      counts.unit = c.counts.unit;
+      counts.instructions.insert(counts.instructions.end(), c.counts.instructions.begin(),
+                                 c.counts.instructions.end());
+      counts.estimated_cycles.insert(counts.estimated_cycles.end(),
+                                     c.counts.estimated_cycles.begin(),
+                                     c.counts.estimated_cycles.end());
     }
   }
   return problems;

@@ -73,6 +73,29 @@ TEST(ShardsTest, ADamagedShardIsAnErrorThatNamesIt) {
   EXPECT_NE(decoded.error().message.find("process 3"), std::string::npos);
 }
 
+// The counted repetitions come from several processes: each one's counts are
+// appended in order; a process whose count failed is named and the others'
+// counts stay.
+TEST(ShardsTest, CountsOfSeveralProcessesAreAppendedInOrder) {
+  std::vector<result> timed = {latency_result({1, 2}, {})};
+  auto counted = [](std::vector<double> instructions) {
+    result c = latency_result({}, {});
+    c.counts.unit = "operation";
+    c.counts.estimated_cycles = instructions;
+    c.counts.instructions = std::move(instructions);
+    return c;
+  };
+  auto failed = latency_result({}, {});
+  failed.status = run_status::error;
+  failed.reason = "killed";
+  const auto problems =
+      attach_counts(timed, {counted({100, 101}), failed, counted({102}), counted({103, 104})});
+  EXPECT_EQ(problems, (std::vector<std::string>{"database/sqlite_query_latency: killed"}));
+  EXPECT_EQ(timed.front().counts.unit, "operation");
+  EXPECT_EQ(timed.front().counts.instructions, (std::vector<double>{100, 101, 102, 103, 104}));
+  EXPECT_EQ(timed.front().counts.estimated_cycles, timed.front().counts.instructions);
+}
+
 TEST(ShardsTest, RepetitionsAreSpreadEvenly) {
   EXPECT_EQ(repetitions_per_process(10, 5), (std::vector<int>{2, 2, 2, 2, 2}));
   EXPECT_EQ(repetitions_per_process(5, 5), (std::vector<int>{1, 1, 1, 1, 1}));

@@ -33,8 +33,9 @@ std::vector<result> merge_shards(const std::vector<std::vector<result>>& shards,
                                  std::size_t max_latencies = 1'000'000);
 
 /// Gives each timed result the instruction counts of the same benchmark's
-/// counted run (run_options::callgrind_out); returns "name: why" for each
-/// benchmark whose count failed (its timings stand alone).
+/// counted runs (run_options::callgrind_out), each run's appended in the
+/// order given; returns "name: why" for each counted run that failed (the
+/// timings stand, with the other runs' counts).
 std::vector<std::string> attach_counts(std::vector<result>& timed,
                                        const std::vector<result>& counted);
 
