@@ -333,16 +333,18 @@ bench_gives_each_process_a_fresh_postgres_server)
   pid=$!
   : >clusters.txt
   while kill -0 "$pid" 2>/dev/null; do  # each server lives for seconds: polls catch all
-    [[ -s r/.postgres/cluster ]] && cat r/.postgres/cluster >>clusters.txt 2>/dev/null
+    cat r/.postgres/cluster >>clusters.txt 2>/dev/null || true  # gone while renewed
     sleep 0.05
   done
   wait "$pid" || fail "bench failed: $(cat err.txt)"
-  [[ $(sort -u clusters.txt | grep -c .) == 3 ]] || fail "3 servers expected: $(sort -u clusters.txt)"
+  # Whole lines only: a read may meet the file while it is being written.
+  grep -xE '/tmp/perftrack-pg\.[[:alnum:]]+' clusters.txt | sort -u >servers.txt || true
+  [[ $(wc -l <servers.txt) == 3 ]] || fail "3 servers expected: $(cat servers.txt)"
   jq -e '.benchmarks[0].status == "ok" and (.benchmarks[0].samples | length) == 3' run.json \
     >/dev/null || fail "$(jq -c '.benchmarks[0] | {status, samples}' run.json)"
   while read -r cluster; do
     [[ ! -e $cluster ]] || fail "the cluster $cluster is still there"
-  done < <(sort -u clusters.txt)
+  done <servers.txt
   ;;
 count_counts_a_google_benchmark_program)
   base="$3" slow="$4"

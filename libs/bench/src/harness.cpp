@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 /// five show how much. They are spread over three processes (2, 2 and 1):
 /// five processes would show a process's mode best but cost 100 s more in a
 /// quick run here (each process starts under Callgrind in about 2 s), three
-/// cost 40 s.
+/// cost 44 s.
 constexpr int count_repetitions = 5;
 constexpr int count_processes = 3;
 
@@ -198,11 +198,34 @@ void run_in_processes(const std::vector<const definition*>& selected, const harn
   out.results = merge_shards(shards);
 }
 
+constexpr const char* valgrind_missing =
+    "valgrind could not be started: install it (apt-get install valgrind; scripts/setup.sh "
+    "does), or pass --no-count to time only";
+
+/// One process under Callgrind counting `name` `repetitions` times, its files
+/// in `dir`: the counted results, or what failed (valgrind_missing when
+/// valgrind could not be started at all).
+expected<std::vector<result>> count_in_process(const std::string& name, int repetitions,
+                                               const fs::path& dir, const harness_options& o) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::vector<std::string> args{"valgrind"};
+  for (auto& a : callgrind_arguments(dir / "callgrind.out")) args.push_back(std::move(a));
+  auto own = child_arguments(o, {name}, repetitions, "--count-out", dir / "counts");
+  own[0] = fs::read_symlink("/proc/self/exe", ec).string();
+  args.insert(args.end(), own.begin(), own.end());
+  const std::string ended = run_process("valgrind", args);
+  if (ended == not_started) return failure{valgrind_missing};
+  auto shard = read_shard(dir / "counts", name + " under Callgrind");
+  if (!shard && !ended.empty()) return failure{name + " under Callgrind " + ended};
+  return shard;
+}
+
 /// Each benchmark of `names` counted again under Callgrind, its repetitions
 /// spread over count_processes processes of its own: the heap a
 /// multi-threaded benchmark leaves behind would change what the next one
 /// counts (by 9% for msgpack here), and a process can settle into a mode that
-/// lasts for its life (routing_hash_lookup: 1,615-1,622 estimated cycles an
+/// lasts for its life (routing_hash_lookup: 1,614-1,622 estimated cycles an
 /// item in 1 process of 10, 1,520-1,550 in the others). Returns what failed.
 std::vector<std::string> count_in_processes(const std::vector<std::string>& names,
                                             const harness_options& o, harness_outcome& out,
@@ -212,32 +235,19 @@ std::vector<std::string> count_in_processes(const std::vector<std::string>& name
   const fs::path root = fs::absolute(o.work_dir) / ".counts";
   std::error_code ec;
   fs::remove_all(root, ec);
-  const std::string exe = fs::read_symlink("/proc/self/exe", ec).string();
-  for (std::size_t k = 0; k < names.size(); ++k) {
+  const auto shares = repetitions_per_process(count_repetitions, count_processes);
+  bool valgrind_found = true;
+  for (std::size_t k = 0; k < names.size() && valgrind_found; ++k) {
     if (!o.quiet) {
       fmt::print(err, "{}: [{}/{}] {} under Callgrind\n", o.label, k + 1, names.size(), names[k]);
     }
-    const auto shares = repetitions_per_process(count_repetitions, count_processes);
-    for (std::size_t process = 0; process < shares.size(); ++process) {
-      const fs::path dir = root / fmt::format("{}-{}", k + 1, process + 1);
-      fs::create_directories(dir, ec);
-      std::vector<std::string> args{"valgrind"};
-      for (auto& a : callgrind_arguments(dir / "callgrind.out")) args.push_back(std::move(a));
-      auto own = child_arguments(o, {names[k]}, shares[process], "--count-out", dir / "counts");
-      own[0] = exe;
-      args.insert(args.end(), own.begin(), own.end());
-      const std::string ended = run_process("valgrind", args);
-      if (ended == not_started) {
-        problems.push_back(
-            "valgrind could not be started: install it (apt-get install valgrind; "
-            "scripts/setup.sh does), or pass --no-count to time only");
-        fs::remove_all(root, ec);
-        return problems;
-      }
-      auto shard = read_shard(dir / "counts", names[k] + " under Callgrind");
+    for (std::size_t p = 0; p < shares.size(); ++p) {
+      const fs::path dir = root / fmt::format("{}-{}", k + 1, p + 1);
+      auto shard = count_in_process(names[k], shares[p], dir, o);
       if (!shard) {
-        problems.push_back(ended.empty() ? shard.error().message
-                                         : names[k] + " under Callgrind " + ended);
+        problems.push_back(shard.error().message);
+        valgrind_found = problems.back() != valgrind_missing;
+        if (!valgrind_found) break;
         continue;
       }
       for (auto& r : shard.value()) counted.push_back(std::move(r));
