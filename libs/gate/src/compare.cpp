@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
