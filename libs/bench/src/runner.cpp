@@ -95,15 +95,27 @@ runner::timed_call runner::call(const definition& d, state& s) const {
   return {static_cast<double>(std::max<std::int64_t>(wall, 1)), static_cast<double>(c1 - c0)};
 }
 
+// Warm-up, not measured: `warmup` calls of `iterations`, and more until they
+// have lasted the definition's warmup_time. Returns the last call's wall time.
+double runner::warm_up(const definition& d, const suite_config& config,
+                       std::uint64_t iterations) const {
+  const auto budget = static_cast<double>(d.warmup_time.count());
+  double last = 0;
+  double spent = 0;
+  for (int i = 0; i < options_.warmup || (spent < budget && i < options_.max_calls_per_sample);
+       ++i) {
+    state s(config, iterations, options_.wall, timer_overhead_ns_);
+    last = call(d, s).wall_ns;
+    spent += last;
+  }
+  return last;
+}
+
 // Throughput and latency: how many calls of the body make one sample, so that a
 // sample lasts at least sample_target (from the last warm-up call's time). A
 // sample of one short call is mostly the luck of that call (a thread's wake-up).
 int runner::calls_per_sample(const definition& d, const suite_config& config) const {
-  double last = 0;
-  for (int i = 0; i < options_.warmup; ++i) {
-    state s(config, 1, options_.wall, timer_overhead_ns_);
-    last = call(d, s).wall_ns;
-  }
+  const double last = warm_up(d, config, 1);
   if (d.kind != kind::throughput && d.kind != kind::latency) return 1;
   if (last <= 0) return 1;
   const double target = static_cast<double>(options_.sample_target.count());
@@ -114,10 +126,7 @@ int runner::calls_per_sample(const definition& d, const suite_config& config) co
 void runner::measure(const definition& d, const suite_config& config, result& r) const {
   if (d.kind == kind::micro) {
     r.iterations = calibrate(d, config);
-    for (int i = 0; i < options_.warmup; ++i) {
-      state s(config, r.iterations, options_.wall, timer_overhead_ns_);
-      d.body(s);
-    }
+    warm_up(d, config, r.iterations);
   } else {
     r.iterations = static_cast<std::uint64_t>(calls_per_sample(d, config));
   }

@@ -109,6 +109,26 @@ TEST(RunnerTest, AShortThroughputSampleIsMadeOfSeveralCalls) {
   for (double w : res.wall_ns) EXPECT_DOUBLE_EQ(w, 20'000'000);
 }
 
+TEST(RunnerTest, AWarmUpTimeAddsCallsUntilItHasPassed) {
+  fake_clock clock;
+  run_options o = clock.options();
+  o.repetitions = 1;
+  runner r(o);
+  int calls = 0;
+  definition d{.name = "x/tp", .category = "x", .kind = kind::throughput, .unit = "items/s"};
+  d.body = [&](state& s) {
+    ++calls;
+    clock.now += 4'000'000;  // 4 ms
+    s.set_items(1);
+  };
+  ASSERT_EQ(r.run(d, {}).status, run_status::ok);
+  EXPECT_EQ(calls, 1 + 13);  // one warm-up call, then 13 make the 50 ms sample
+  calls = 0;
+  d.warmup_time = std::chrono::milliseconds(30);
+  ASSERT_EQ(r.run(d, {}).status, run_status::ok);
+  EXPECT_EQ(calls, 8 + 13);  // 8 calls of 4 ms pass 30 ms
+}
+
 TEST(RunnerTest, AFailingBenchmarkIsAnErrorRecordAndASkipIsSkipped) {
   runner r;
   definition bad{.name = "x/bad", .category = "x", .kind = kind::throughput, .unit = "items/s"};

@@ -4,6 +4,7 @@
 // "<category>/<what>", their direction following from their kind (throughput:
 // higher is better; latency, memory and micro: lower).
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@ namespace perftrack::suite {
 struct extras {
   bool count_instructions = false;
   int cpus = 0;
+  std::chrono::nanoseconds warmup_time{};  ///< bench::definition::warmup_time
   std::string peer;  ///< another project's code measured (bench::definition::peer)
 };
 
@@ -55,6 +57,7 @@ private:
             .description = std::move(description),
             .count_instructions = e.count_instructions,
             .cpus = e.cpus,
+            .warmup_time = e.warmup_time,
             .peer = std::move(e.peer)});
   }
   bench::registry& r_;

@@ -128,6 +128,12 @@ struct definition {
   /// scheduler put its threads on one core or two (2.7 or 2.0 M msg/s for CAF's
   /// one-worker ping-pong, from process to process).
   int cpus = 0;
+  /// Warm-up calls go on until they have lasted this long (at least
+  /// run_options::warmup calls), for a benchmark whose first calls in a
+  /// process differ from the rest: `agent_spawn/single`'s wake-ups took 15 or
+  /// 35 us by process until its threads had run a while, then 35 us in every
+  /// process (docs/bench.md, "Warm-up").
+  std::chrono::nanoseconds warmup_time{};
   /// Another project's code the benchmark measures ("CAF 0.17.6"), empty for
   /// the project's own: its figures are a reference beside ours, and the gate
   /// shows them without judging them (docs/compare.md).

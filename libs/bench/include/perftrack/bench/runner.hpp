@@ -27,7 +27,7 @@ struct warning {
 
 struct run_options {
   int repetitions = 10;  ///< samples per benchmark
-  int warmup = 1;        ///< unmeasured calls before the samples
+  int warmup = 1;        ///< unmeasured calls before the samples, at least
   /// micro: iterations grow until one sample lasts at least this long.
   std::chrono::nanoseconds micro_target = std::chrono::milliseconds(20);
   /// throughput and latency: the body is called this many times per sample
@@ -105,6 +105,7 @@ private:
   };
   void measure(const definition& d, const suite_config& config, result& r) const;
   timed_call call(const definition& d, state& s) const;
+  double warm_up(const definition& d, const suite_config& config, std::uint64_t iterations) const;
   int calls_per_sample(const definition& d, const suite_config& config) const;
   sample_figures sample(const definition& d, const suite_config& config, result& r) const;
   void count(const definition& d, const suite_config& config, result& r) const;
