@@ -17,12 +17,22 @@
 
 namespace {
 
+std::filesystem::path scratch_directory() {
+  return std::filesystem::temp_directory_path() /
+         ("perftrack-writer-fuzz-" + std::to_string(::getpid()));
+}
+
 const perftrack::tracker_options& options() {
   static const perftrack::tracker_options o = [] {
     perftrack::tracker_options x;
-    x.directory = std::filesystem::temp_directory_path() /
-                  ("perftrack-writer-fuzz-" + std::to_string(::getpid()));
+    x.directory = scratch_directory();
     x.on_error = [](std::string_view) {};
+    // Registered before the writer exists, so it runs after the writer's
+    // last flush at exit.
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch_directory(), ec);
+    });
     return x;
   }();
   return o;

@@ -33,8 +33,8 @@ struct options {
 void add_options(CLI::App& app, options& o) {
   app.add_option("--filter", o.filter, "Only benchmarks whose name matches this regex");
   app.add_flag("--list", o.list, "List the benchmarks and exit");
-  app.add_flag("--quick", o.quick, "5 repetitions; bodies may do less work (state.config().quick)");
-  app.add_option("--repetitions", o.repetitions, "Samples per benchmark (default 10, 5 quick)")
+  app.add_flag("--quick", o.quick, "8 repetitions; bodies may do less work (state.config().quick)");
+  app.add_option("--repetitions", o.repetitions, "Samples per benchmark (default 10, 8 quick)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--processes", o.processes,
                  "Spread the repetitions over this many processes (default: one per "

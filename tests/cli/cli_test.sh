@@ -197,9 +197,9 @@ bench_writes_results_and_google_benchmark_json)
     --format google-benchmark
   [[ $status == 0 ]] || fail "status $status: $err"
   echo "$out" > gb.json
-  # Google Benchmark's shape: 5 iteration rows and 4 aggregates per benchmark.
-  jq -e '(.benchmarks | length) == 18 and
-    ([.benchmarks[] | select(.run_type == "iteration")] | length) == 10 and
+  # Google Benchmark's shape: 8 iteration rows and 4 aggregates per benchmark.
+  jq -e '(.benchmarks | length) == 24 and
+    ([.benchmarks[] | select(.run_type == "iteration")] | length) == 16 and
     ([.benchmarks[] | .aggregate_name // empty] | sort) == (["cv","cv","mean","mean","median","median","stddev","stddev"]) and
     all(.benchmarks[]; .time_unit == "ns" and (.real_time | type) == "number")' gb.json >/dev/null \
     || fail "not Google Benchmark JSON: $out"
@@ -212,14 +212,14 @@ bench_writes_results_and_google_benchmark_json)
   expect_contains "$cmp_out" "message_throughput/simple_mean"
   [[ -f results/latest.json ]] || fail "results/latest.json missing"
   [[ $(ls results/*Z.json | wc -l) == 1 ]] || fail "no timestamped results file: $(ls results)"
-  # The 5 repetitions came from 5 processes (the default), merged; their
+  # The 8 repetitions came from 8 processes (the default), merged; their
   # scratch folders are gone.
   jq -e '.schema_version == 1 and (.environment | has("cpu_model") and has("git_sha") and has("build_type"))
-    and .run.processes == 5
-    and all(.benchmarks[]; (.wall_ns | length) == 5 and (.cpu_ns | length) == 5)
+    and .run.processes == 8
+    and all(.benchmarks[]; (.wall_ns | length) == 8 and (.cpu_ns | length) == 8)
     and ([.benchmarks[] | select(.name == "database/sqlite_query_latency")][0].stats.latency_ns.count > 0)
     and (.benchmarks | length) == 2
-    and all(.benchmarks[]; .status == "ok" and (.samples | length) == 5 and .stats.median > 0
+    and all(.benchmarks[]; .status == "ok" and (.samples | length) == 8 and .stats.median > 0
             and (.direction | IN("lower_is_better","higher_is_better")))
     and ([.targets[] | select(.status == "pass")] | length) == 3
     and ([.targets[].benchmark] | unique) == ["database/sqlite_query_latency", "message_throughput/simple"]' \
@@ -277,8 +277,9 @@ bench_main_runs_a_users_program)
     echo "a sanitizer build: Valgrind cannot run it, no counts (the release build tests them)"
     exit 0
   fi
-  jq -e '.run.processes == 5 and (.benchmarks | length) == 2
-    and all(.benchmarks[]; (.samples | length) == 5 and (.counts.instructions | length) == 5)' \
+  # 8 timed repetitions in 8 processes; 5 counted ones (their number is fixed).
+  jq -e '.run.processes == 8 and (.benchmarks | length) == 2
+    and all(.benchmarks[]; (.samples | length) == 8 and (.counts.instructions | length) == 5)' \
     base.json >/dev/null || fail "$(cat base.json)"
   "$slow" --quick --quiet --filter 'hash|scan' --json slow.json >/dev/null 2>err.txt \
     || fail "$(cat err.txt)"

@@ -36,8 +36,8 @@ CLI::App* add(CLI::App& app, options& o) {
   cmd->add_option("--filter", o.filter, "Only benchmarks whose name matches this regex");
   cmd->add_option("--category", o.categories, "Only this category (repeatable)");
   cmd->add_flag("--list", o.list, "List the benchmarks and exit");
-  cmd->add_flag("--quick", o.quick, "Smaller workloads, 5 repetitions (a smoke test)");
-  cmd->add_option("--repetitions", o.repetitions, "Samples per benchmark (default 10, 5 quick)")
+  cmd->add_flag("--quick", o.quick, "Smaller workloads, 8 repetitions (a smoke test)");
+  cmd->add_option("--repetitions", o.repetitions, "Samples per benchmark (default 10, 8 quick)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--threads", o.threads, "Actor worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));

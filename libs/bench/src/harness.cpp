@@ -318,7 +318,7 @@ void add_profiles(const harness_options& o, harness_outcome& out, std::ostream& 
 
 }  // namespace
 
-int default_repetitions(bool quick) { return quick ? 5 : 10; }
+int default_repetitions(bool quick) { return quick ? 8 : 10; }
 
 run_options default_run_options(bool quick) {
   run_options o;

@@ -128,6 +128,11 @@ TEST(DefaultTrackerTest, IsConfiguredFromTheEnvironment) {
   default_tracker().flush();
   EXPECT_EQ(default_tracker().options().file_path(), dir.path() / "env.jsonl");
   EXPECT_EQ(testing::read_lines(dir.path() / "env.jsonl").size(), 1u);
+  // Stopped before `dir` goes: at exit it would write again, into a directory
+  // made anew that nobody removes.
+  default_tracker().shutdown();
+  ::unsetenv("PERFTRACK_DIR");
+  ::unsetenv("PERFTRACK_FILE");
 }
 
 TEST(DefaultTrackerTest, OptionsReadTheDisableAndOverflowVariables) {

@@ -65,7 +65,8 @@ struct harness_outcome {
   std::string error;  ///< nothing was measured (every process lost, not under Callgrind)
 };
 
-/// Repetitions of a run by default: 10, or 5 in a quick run.
+/// Repetitions of a run by default: 10, or 8 in a quick run (docs/compare.md,
+/// "Eight processes in a quick run").
 int default_repetitions(bool quick);
 
 /// Sample lengths by default (micro_target, sample_target): shorter in a quick run.
