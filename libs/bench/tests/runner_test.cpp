@@ -13,9 +13,9 @@ namespace {
 struct fake_clock {
   std::int64_t now = 0;
   std::int64_t cpu = 0;
-  run_options options() {
+  run_options options(int repetitions = 5) {
     run_options o;
-    o.repetitions = 5;
+    o.repetitions = repetitions;
     o.wall = [this] { return now += 10; };
     o.cpu = [this] { return cpu; };
     return o;
@@ -111,9 +111,7 @@ TEST(RunnerTest, AShortThroughputSampleIsMadeOfSeveralCalls) {
 
 TEST(RunnerTest, AWarmUpTimeAddsCallsUntilItHasPassed) {
   fake_clock clock;
-  run_options o = clock.options();
-  o.repetitions = 1;
-  runner r(o);
+  runner r(clock.options(1));
   int calls = 0;
   definition d{.name = "x/tp", .category = "x", .kind = kind::throughput, .unit = "items/s"};
   d.body = [&](state& s) {
@@ -165,9 +163,7 @@ TEST(RunnerTest, MemoryBenchmarksCountAllocations) {
 
 TEST(RunnerTest, NoisySamplesAndFewSamplesAreWarnedAbout) {
   fake_clock clock;
-  run_options o = clock.options();
-  o.repetitions = 3;
-  runner r(o);
+  runner r(clock.options(3));
   int call = 0;
   definition d{.name = "x/noisy", .category = "x", .kind = kind::micro, .unit = "ns"};
   d.body = [&](state& s) {
