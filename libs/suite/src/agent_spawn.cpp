@@ -170,7 +170,7 @@ void spawn_unpooled(state& s) {
 void add_agent_spawn(bench::registry& r) {
   category c(r, "agent_spawn");
   // Its wake-ups took 15 or 35 us by process until the system's threads had
-  // run a while (where the scheduler put them), then 35 us in every process.
+  // run a while (where the scheduler put them), then 35 us in most processes.
   c.latency("single", spawn_single, "spawn one agent and have it handle its first message",
             {.warmup_time = std::chrono::milliseconds(50)});
   // Batches of 1,000 and 100,000, and with the others the scaling curve.

@@ -131,8 +131,8 @@ struct definition {
   /// Warm-up calls go on until they have lasted this long (at least
   /// run_options::warmup calls), for a benchmark whose first calls in a
   /// process differ from the rest: `agent_spawn/single`'s wake-ups took 15 or
-  /// 35 us by process until its threads had run a while, then 35 us in every
-  /// process (docs/bench.md, "Warm-up").
+  /// 35 us by process until its threads had run a while, then 35 us in most
+  /// processes (docs/bench.md, "Warm-up").
   std::chrono::nanoseconds warmup_time{};
   /// Another project's code the benchmark measures ("CAF 0.17.6"), empty for
   /// the project's own: its figures are a reference beside ours, and the gate
