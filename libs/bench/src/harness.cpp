@@ -221,6 +221,25 @@ expected<std::vector<result>> count_in_process(const std::string& name, int repe
   return shard;
 }
 
+/// Benchmark `name` (the k-th) counted in count_processes processes, their
+/// results added to `counted`, what failed to `problems`. False when valgrind
+/// could not be started: no other benchmark can be counted either.
+bool count_benchmark(const std::string& name, std::size_t k, const fs::path& root,
+                     const harness_options& o, std::vector<result>& counted,
+                     std::vector<std::string>& problems) {
+  const auto shares = repetitions_per_process(count_repetitions, count_processes);
+  for (std::size_t p = 0; p < shares.size(); ++p) {
+    auto shard = count_in_process(name, shares[p], root / fmt::format("{}-{}", k + 1, p + 1), o);
+    if (!shard) {
+      problems.push_back(shard.error().message);
+      if (problems.back() == valgrind_missing) return false;
+      continue;
+    }
+    for (auto& r : shard.value()) counted.push_back(std::move(r));
+  }
+  return true;
+}
+
 /// Each benchmark of `names` counted again under Callgrind, its repetitions
 /// spread over count_processes processes of its own: the heap a
 /// multi-threaded benchmark leaves behind would change what the next one
@@ -235,23 +254,11 @@ std::vector<std::string> count_in_processes(const std::vector<std::string>& name
   const fs::path root = fs::absolute(o.work_dir) / ".counts";
   std::error_code ec;
   fs::remove_all(root, ec);
-  const auto shares = repetitions_per_process(count_repetitions, count_processes);
-  bool valgrind_found = true;
-  for (std::size_t k = 0; k < names.size() && valgrind_found; ++k) {
+  for (std::size_t k = 0; k < names.size(); ++k) {
     if (!o.quiet) {
       fmt::print(err, "{}: [{}/{}] {} under Callgrind\n", o.label, k + 1, names.size(), names[k]);
     }
-    for (std::size_t p = 0; p < shares.size(); ++p) {
-      const fs::path dir = root / fmt::format("{}-{}", k + 1, p + 1);
-      auto shard = count_in_process(names[k], shares[p], dir, o);
-      if (!shard) {
-        problems.push_back(shard.error().message);
-        valgrind_found = problems.back() != valgrind_missing;
-        if (!valgrind_found) break;
-        continue;
-      }
-      for (auto& r : shard.value()) counted.push_back(std::move(r));
-    }
+    if (!count_benchmark(names[k], k, root, o, counted, problems)) break;
   }
   fs::remove_all(root, ec);
   auto failed = attach_counts(out.results, counted);

@@ -27,7 +27,7 @@ struct warning {
 
 struct run_options {
   int repetitions = 10;  ///< samples per benchmark
-  int warmup = 1;        ///< unmeasured calls before the samples, at least
+  int warmup = 1;  ///< unmeasured calls before the samples (definition::warmup_time may add more)
   /// micro: iterations grow until one sample lasts at least this long.
   std::chrono::nanoseconds micro_target = std::chrono::milliseconds(20);
   /// throughput and latency: the body is called this many times per sample
