@@ -363,7 +363,9 @@ harness_outcome run_benchmarks(const std::vector<const definition*>& selected,
       return out;
     }
     ro.callgrind_out = o.count_out.parent_path() / "callgrind.out";
-    out.shard = encode_shard(run_here(selected, config, o, ro, err));
+    suite_config counting = config;
+    counting.counting = true;
+    out.shard = encode_shard(run_here(selected, counting, o, ro, err));
     return out;
   }
   if (!o.shard_out.empty()) {  // a process of a run

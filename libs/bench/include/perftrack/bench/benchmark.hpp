@@ -32,6 +32,10 @@ struct suite_config {
   /// Database benchmarks: SQLite always; PostgreSQL at this URL when set.
   std::string postgres_url;
   std::filesystem::path scratch;  ///< a directory a benchmark may write to
+  /// This process counts instructions under Callgrind (about 50 times slower
+  /// than native): a body may do fewer items, as its counts are per item and
+  /// compared only with counts of the same body.
+  bool counting = false;
 };
 
 /// Thrown by state::skip to end a benchmark as skipped (with its reason).
