@@ -40,6 +40,11 @@ def counted(rows, benchmark):
     return bool(rows.get((benchmark, "instructions")))
 
 
+def counted_in(rows, benchmark, rs):
+    """How many of the reports of rows `rs` counted the benchmark's instructions."""
+    return min(len(rows.get((benchmark, "instructions"), [])), len(rs))
+
+
 def largest_change(rs):
     changes = [abs(r["change"]) for r in rs if r.get("change") is not None]
     return max(changes) if changes else 0.0
@@ -55,7 +60,10 @@ def basis(rows, key, rs):
     if metric not in TIMINGS:
         return f"`{metric}`, compared exactly"
     if counted(rows, benchmark):
-        return "its instruction and estimated-cycle counts"
+        k = counted_in(rows, benchmark, rs)
+        if k == len(rs):
+            return "its instruction and estimated-cycle counts"
+        return f"its counts ({k} of {len(rs)} reports; its samples in the others)"
     n = statistics.median(min(r["n_baseline"], r["n_current"]) for r in rs)
     kind = "memory" if metric == "memory" else metric
     return f"its {kind} samples ({n:g} a side)"

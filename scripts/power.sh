@@ -7,8 +7,8 @@
 #   --results, with each build's instruction counts (`perftrack count`; not
 #   with --no-count). --processes 1 is Google Benchmark's usual way.
 #   perftrack form: a run is the program's own `--quick` run (perftrack's
-#   harness: 5 processes of one repetition, then instruction counts under
-#   Callgrind), base then slow.
+#   harness: 8 processes of one repetition, then instruction counts under
+#   Callgrind; with --no-count timed only), base then slow.
 # Each slow run is compared with the base run of the same round and of the
 # round before (should be critical), and each base run with the previous base
 # run (A/A: should be quiet). Counted per benchmark: critical when any of its
@@ -60,8 +60,11 @@ run_gb() {
 }
 # run_pt NAME: both perftrack builds, base then slow: NAME-100-1.json, NAME-115-1.json.
 run_pt() {
+  local no_count=()
+  ((count)) || no_count=(--no-count)
   for build in 100 115; do
-    "$work/work_bench_perftrack_$build" --quick --quiet --json "$out/$1-$build-1.json" >/dev/null
+    "$work/work_bench_perftrack_$build" --quick --quiet "${no_count[@]}" \
+      --json "$out/$1-$build-1.json" >/dev/null
   done
 }
 # files RUN BUILD FLAG: the --results (or --baseline) arguments of a run's processes.

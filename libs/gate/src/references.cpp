@@ -2,6 +2,7 @@
 
 #include "references.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -27,10 +28,31 @@ bool timing(const comparison_row& r) {
   return measured && (duration || rate) && finite_change(r);
 }
 
-/// The change as log(time taken now / then): positive when slower.
-double log_slower(const comparison_row& r) {
-  const double l = std::log1p(r.change);
+/// A change as log(time taken now / then): positive when slower.
+double log_slower(const comparison_row& r, double change) {
+  const double l = std::log1p(change);
   return r.lower_is_better ? l : -l;
+}
+double log_slower(const comparison_row& r) { return log_slower(r, r.change); }
+
+/// The end of the row's interval nearer to no change, as log_slower (the
+/// estimate when the interval is not finite).
+double near_end(const comparison_row& r) {
+  const double own = log_slower(r);
+  if (!std::isfinite(r.ci_low) || !std::isfinite(r.ci_high)) return own;
+  const double a = log_slower(r, r.ci_low), b = log_slower(r, r.ci_high);
+  return own > 0 ? std::min(a, b) : std::max(a, b);
+}
+
+/// By benchmark counted on both sides: whether its instructions are unchanged.
+std::map<std::string, bool> instructions_unchanged(const std::vector<comparison_row>& rows) {
+  std::map<std::string, bool> unchanged;
+  for (const auto& r : rows) {
+    if (!instruction_count(r) || r.metric != "instructions") continue;
+    auto [it, fresh] = unchanged.emplace(r.benchmark, true);
+    it->second = it->second && r.verdict == severity::unchanged;
+  }
+  return unchanged;
 }
 
 }  // namespace
@@ -42,12 +64,7 @@ double log_slower(const comparison_row& r) {
 /// own verdicts. The estimated cycles keep their own verdict but are not the
 /// basis: they follow the heap's layout as well as the code.
 void rest_on_counts(std::vector<comparison_row>& rows) {
-  std::map<std::string, bool> counts_unchanged;  // by benchmark
-  for (const auto& r : rows) {
-    if (!instruction_count(r) || r.metric != "instructions") continue;
-    auto [it, fresh] = counts_unchanged.emplace(r.benchmark, true);
-    it->second = it->second && r.verdict == severity::unchanged;
-  }
+  const auto counts_unchanged = instructions_unchanged(rows);
   for (auto& r : rows) {
     const auto it = counts_unchanged.find(r.benchmark);
     if (it == counts_unchanged.end() || !it->second || instruction_count(r) ||
@@ -76,33 +93,50 @@ void set_peers_aside(std::vector<comparison_row>& rows) {
   }
 }
 
-/// The machine's drift: the median of the peers' timing changes, as log(now / then).
+/// The machine's drift: the median timing change, as log(now / then), of
+/// code that did not change: the peers' (no commit of ours touches it) and
+/// our counted benchmarks' whose instructions are unchanged (the same work,
+/// proven by the count, so whatever its time did is the machine's).
 std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows) {
-  std::vector<double> peers;
+  const auto counts_unchanged = instructions_unchanged(rows);
+  std::vector<double> changes;
+  machine_drift drift;
   for (const auto& r : rows) {
-    if (!r.peer.empty() && timing(r)) peers.push_back(log_slower(r));
+    if (!timing(r)) continue;
+    const auto it = counts_unchanged.find(r.benchmark);
+    if (!r.peer.empty()) {
+      ++drift.peers;
+    } else if (it != counts_unchanged.end() && it->second) {
+      ++drift.counted;
+    } else {
+      continue;
+    }
+    changes.push_back(log_slower(r));
   }
-  if (peers.size() < 3) return std::nullopt;
-  return machine_drift{std::expm1(median(peers)), peers.size()};
+  if (changes.size() < 3) return std::nullopt;
+  drift.slower = std::expm1(median(changes));
+  return drift;
 }
 
-/// A timing of ours that moved no further than the peers' code did, the same
-/// way, cannot be told from the machine's drift: inconclusive, however clear
-/// its test, with what the rules alone said.
+/// A timing of ours whose interval reaches as far as unchanged code moved,
+/// the same way, cannot be told from the machine's drift: inconclusive,
+/// however clear its test, with what the rules alone said. The drift is a
+/// noise floor on its side (as rule 6's floor is on both): a change counts
+/// only when its whole interval lies beyond it.
 void allow_for_drift(std::vector<comparison_row>& rows, const machine_drift& drift) {
   const double machine = std::log1p(drift.slower);
   for (auto& r : rows) {
     const bool judged = r.verdict == severity::critical || r.verdict == severity::warning ||
                         r.verdict == severity::improvement;
     if (!judged || !r.peer.empty() || !timing(r)) continue;
-    const double own = log_slower(r);
-    if (!(own > 0 ? machine >= own : machine <= own)) continue;
+    const bool slower = log_slower(r) > 0;
+    const double near = near_end(r);
+    if (!(slower ? machine >= near : machine <= near)) continue;
     const std::string alone = verdict_and_change(r);
     r.verdict = severity::inconclusive;
-    r.note = "the peers' code ran " + percent(std::fabs(drift.slower)) +
-             (drift.slower > 0 ? " slower" : " faster") + " too (the machine's drift, median of " +
-             std::to_string(drift.peers) + "; the rules alone: " + alone +
-             "): rerun on a quieter machine";
+    r.note = "code that did not change ran " + percent(std::fabs(drift.slower)) +
+             (drift.slower > 0 ? " slower" : " faster") + " too (the machine's drift, " +
+             drift_sources(drift) + "; the rules alone: " + alone + "): rerun on a quieter machine";
   }
 }
 

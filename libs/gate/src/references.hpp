@@ -2,8 +2,9 @@
 
 // What a row's verdict rests on besides its own samples (docs/compare.md,
 // rules 10-12): the benchmark's instruction counts, the peers' code beside
-// ours, and the machine's drift those peers show. compare() applies them last,
-// in this order.
+// ours, and the machine's drift that code which did not change shows (the
+// peers' and our counted benchmarks' with unchanged counts). compare() applies
+// them last, in this order.
 
 #include <optional>
 #include <vector>
@@ -19,7 +20,9 @@ void rest_on_counts(std::vector<comparison_row>& rows);
 /// Peers' measured rows become references, shown and never judged.
 void set_peers_aside(std::vector<comparison_row>& rows);
 
-/// The median change of the peers' timing rows, when there are 3 or more.
+/// The median change of the timing rows of unchanged code (the peers', and
+/// our counted benchmarks' whose instructions are unchanged), when there are 3
+/// or more.
 std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows);
 
 /// Our timings that moved no further than the drift, the same way, become

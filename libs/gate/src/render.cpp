@@ -36,14 +36,14 @@ std::string summary_line(const comparison& c) {
   return buf;
 }
 
-/// "the peers' code ran 18.0% slower than in the baseline (median of 12)".
+/// "code that did not change ran 18.0% slower than in the baseline (median
+/// of 12 peers' and 13 counted benchmarks' timings): ...".
 std::string drift_line(const machine_drift& d) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf,
-                "the peers' code ran %.1f%% %s than in the baseline (median of %zu): the "
-                "machine's drift, which a change of ours must exceed to count",
-                std::fabs(d.slower) * 100, d.slower >= 0 ? "slower" : "faster", d.peers);
-  return buf;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "code that did not change ran %.1f%% %s than in the baseline",
+                std::fabs(d.slower) * 100, d.slower >= 0 ? "slower" : "faster");
+  return std::string(buf) + " (" + drift_sources(d) +
+         "): the machine's drift, which a change of ours must exceed to count";
 }
 
 std::string interval(const comparison_row& r) {
@@ -149,8 +149,10 @@ std::string render_json(const comparison& c) {
   doc["current"] = {
       {"source", c.current_source}, {"git_sha", c.current_sha}, {"comparability", c.current_key}};
   doc["cross_machine"] = c.cross_machine;
-  doc["machine_drift"] =
-      c.drift ? json{{"slower", c.drift->slower}, {"peers", c.drift->peers}} : json(nullptr);
+  doc["machine_drift"] = c.drift ? json{{"slower", c.drift->slower},
+                                        {"peers", c.drift->peers},
+                                        {"counted", c.drift->counted}}
+                                 : json(nullptr);
   json results = json::array(), regressions = json::array(), improvements = json::array();
   for (const auto& r : c.rows) {
     json row{{"benchmark", r.benchmark},

@@ -180,8 +180,8 @@ TEST(CompareTest, APeersBenchmarkIsAReferenceNeverAVerdict) {
 TEST(CompareTest, AChangeNoLargerThanThePeersDriftIsInconclusive) {
   // The machine slowed the peers' code by about 20% (medians of three peers:
   // 15%, 20%, 30% slower; one a throughput). Ours moved 12% the same way:
-  // the drift explains it, so it is inconclusive and says so. 35% slower is
-  // more than the drift: still critical. 15% faster, against a slower
+  // the drift explains it, so it is inconclusive and says so. 35% slower, its
+  // whole interval beyond the drift: still critical. 15% faster, against a slower
   // machine, is still an improvement; a counted metric is not a timing.
   std::mt19937_64 g(11);
   const auto base = noisy(g, 1000, 0.005, 10);
@@ -212,15 +212,28 @@ TEST(CompareTest, AChangeNoLargerThanThePeersDriftIsInconclusive) {
   const auto& drifted = row_of(r, "a/drifted");
   EXPECT_EQ(drifted.verdict, severity::inconclusive);
   EXPECT_NE(drifted.note.find("ran 20.0% slower too"), std::string::npos) << drifted.note;
+  EXPECT_NE(drifted.note.find("median of 3 peers' timings"), std::string::npos) << drifted.note;
   EXPECT_NE(drifted.note.find("critical at +12"), std::string::npos) << drifted.note;
   EXPECT_EQ(row_of(r, "a/regressed").verdict, severity::critical);
   EXPECT_EQ(row_of(r, "a/faster").verdict, severity::improvement);
   EXPECT_EQ(row_of(r, "a/counted").verdict, severity::critical);
+  // 26% slower, but noisy: the interval reaches back to the drift's 20%, so
+  // the change cannot be told from the machine's either.
+  const auto wide_base = noisy(g, 1000, 0.10, 10);
+  const auto wide = compare(
+      run({p1, p2, p3, bench("a/wide", {measured(wide_base)})}),
+      run({p1c, p2c, p3c, bench("a/wide", {measured(scaled(noisy(g, 1000, 0.10, 10), 1.26))})}),
+      {});
+  const auto& w = row_of(wide, "a/wide");
+  ASSERT_GT(w.change, 0.20);
+  ASSERT_LT(w.ci_low, 0.20);
+  EXPECT_EQ(w.verdict, severity::inconclusive) << w.note;
+  EXPECT_NE(w.note.find("the rules alone: critical"), std::string::npos) << w.note;
   const auto doc = json::parse(render_json(r));
   EXPECT_NEAR(doc["machine_drift"]["slower"].get<double>(), 0.20, 0.01);
   std::ostringstream console;
   render_console(r, console, false);
-  EXPECT_NE(console.str().find("the peers' code ran 20.0% slower than in the baseline"),
+  EXPECT_NE(console.str().find("code that did not change ran 20.0% slower than in the baseline"),
             std::string::npos)
       << console.str();
   // With two peers there is no drift to read.
@@ -229,6 +242,38 @@ TEST(CompareTest, AChangeNoLargerThanThePeersDriftIsInconclusive) {
   EXPECT_FALSE(two.drift.has_value());
   EXPECT_EQ(row_of(two, "a/drifted").verdict, severity::critical);
   EXPECT_TRUE(json::parse(render_json(two))["machine_drift"].is_null());
+}
+
+TEST(CompareTest, CountedBenchmarksWithUnchangedCountsShowTheDriftToo) {
+  // No peers: three counted benchmarks whose instructions are the same on
+  // both sides took 25-35% longer (the same work, so the machine's doing);
+  // one of ours 20% slower is within that drift, one 60% slower is not. A
+  // counted benchmark whose instructions changed is no reference.
+  std::mt19937_64 g(12);
+  const auto base = noisy(g, 1000, 0.005, 10);
+  std::vector<benchmark_result> b, c;
+  for (const auto& [name, factor] :
+       {std::pair{"r/one", 1.25}, {"r/two", 1.30}, {"r/three", 1.35}}) {
+    b.push_back(bench(name, {measured(base), counted("instructions", 900)}));
+    c.push_back(bench(name, {measured(scaled(base, factor)), counted("instructions", 900)}));
+  }
+  b.push_back(bench("r/changed", {measured(base), counted("instructions", 900)}));
+  c.push_back(bench("r/changed", {measured(scaled(base, 0.5)), counted("instructions", 800)}));
+  b.push_back(bench("a/drifted", {measured(base)}));
+  c.push_back(bench("a/drifted", {measured(scaled(base, 1.20))}));
+  b.push_back(bench("a/regressed", {measured(base)}));
+  c.push_back(bench("a/regressed", {measured(scaled(base, 1.60))}));
+  const auto r = compare(run(b), run(c), {});
+  ASSERT_TRUE(r.drift.has_value());
+  EXPECT_NEAR(r.drift->slower, 0.30, 0.01);
+  EXPECT_EQ(r.drift->peers, 0u);
+  EXPECT_EQ(r.drift->counted, 3u);
+  const auto& drifted = row_of(r, "a/drifted");
+  EXPECT_EQ(drifted.verdict, severity::inconclusive);
+  EXPECT_NE(drifted.note.find("median of 3 counted benchmarks' timings"), std::string::npos)
+      << drifted.note;
+  EXPECT_EQ(row_of(r, "a/regressed").verdict, severity::critical);
+  EXPECT_EQ(json::parse(render_json(r))["machine_drift"]["counted"], 3);
 }
 
 TEST(CompareTest, ACountedBenchmarksTimingsRestOnItsCounts) {

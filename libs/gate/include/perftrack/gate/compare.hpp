@@ -119,18 +119,23 @@ struct comparison_row {
 };
 
 /// How much slower (positive) or faster (negative) the machine ran than when
-/// the baseline was recorded, read from the peers' timings, code no commit of
-/// ours changes: the median of their changes, each turned so that positive is
-/// slower (docs/compare.md, rule 12).
+/// the baseline was recorded, read from the timings of code that did not
+/// change: the peers' (code no commit of ours changes) and our counted
+/// benchmarks' whose instruction counts are unchanged; the median of their
+/// changes, each turned so that positive is slower (docs/compare.md, rule 12).
 struct machine_drift {
-  double slower = 0;      ///< e.g. 0.18: the peers took 18% longer
-  std::size_t peers = 0;  ///< the peers' timing rows it is the median of
+  double slower = 0;        ///< e.g. 0.18: that code took 18% longer
+  std::size_t peers = 0;    ///< the peers' timing rows it is the median of
+  std::size_t counted = 0;  ///< and our counted benchmarks' timing rows
 };
+
+/// "median of 12 peers' and 13 counted benchmarks' timings".
+std::string drift_sources(const machine_drift& d);
 
 struct comparison {
   std::vector<comparison_row> rows;  ///< in the current run's order, then the missing
-  /// From at least 3 peers' timing rows; a change of ours no larger than it,
-  /// in the same direction, is inconclusive.
+  /// From at least 3 timing rows of unchanged code; a change of ours no larger
+  /// than it, in the same direction, is inconclusive.
   std::optional<machine_drift> drift;
   std::string baseline_source, current_source;
   std::string baseline_key, current_key;
