@@ -57,6 +57,8 @@ def basis(rows, key, rs):
         return f"not judged: a reference ({first['peer']})"
     if metric in ("instructions", "estimated_cycles"):
         return None  # shown with the benchmark's timing row
+    if first.get("test") == "growth":
+        return "the growth of its median (any growth critical)"
     if metric not in TIMINGS:
         return f"`{metric}`, compared exactly"
     if counted(rows, benchmark):
