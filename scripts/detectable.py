@@ -36,10 +36,6 @@ def load(paths):
     return rows
 
 
-def counted(rows, benchmark):
-    return bool(rows.get((benchmark, "instructions")))
-
-
 def counted_in(rows, benchmark, rs):
     """How many of the reports of rows `rs` counted the benchmark's instructions."""
     return min(len(rows.get((benchmark, "instructions"), [])), len(rs))
@@ -61,14 +57,13 @@ def basis(rows, key, rs):
         return "the growth of its median (any growth critical)"
     if metric not in TIMINGS:
         return f"`{metric}`, compared exactly"
-    if counted(rows, benchmark):
-        k = counted_in(rows, benchmark, rs)
+    k = counted_in(rows, benchmark, rs)
+    if k:
         if k == len(rs):
             return "its instruction and estimated-cycle counts"
         return f"its counts ({k} of {len(rs)} reports; its samples in the others)"
     n = statistics.median(min(r["n_baseline"], r["n_current"]) for r in rs)
-    kind = "memory" if metric == "memory" else metric
-    return f"its {kind} samples ({n:g} a side)"
+    return f"its {metric} samples ({n:g} a side)"
 
 
 def smallest(rows, key, rs):
@@ -76,7 +71,7 @@ def smallest(rows, key, rs):
     if metric not in TIMINGS:
         change = largest_change(rs)
         return "0% (exact)" if change == 0 else f"{100 * change:.1f}%"
-    if counted(rows, benchmark) and not rs[0].get("peer"):
+    if counted_in(rows, benchmark, rs) and not rs[0].get("peer"):
         change = largest_change(rows[(benchmark, "instructions")])
         return "<1%" if change < 0.01 else f"{100 * change:.0f}%"
     bounds = [r["worse_bound"] for r in rs if r.get("worse_bound") is not None]

@@ -241,14 +241,6 @@ std::string_view name(test_kind t) noexcept {
   return "";
 }
 
-std::string drift_sources(const machine_drift& d) {
-  std::string out = "median of ";
-  if (d.peers) out += std::to_string(d.peers) + " peers'";
-  if (d.peers && d.counted) out += " and ";
-  if (d.counted) out += std::to_string(d.counted) + " counted benchmarks'";
-  return out + " timings";
-}
-
 std::size_t comparison::count(severity s) const {
   return static_cast<std::size_t>(
       std::count_if(rows.begin(), rows.end(), [s](const auto& r) { return r.verdict == s; }));

@@ -25,7 +25,7 @@ void set_peers_aside(std::vector<comparison_row>& rows);
 /// or more.
 std::optional<machine_drift> drift_of(const std::vector<comparison_row>& rows);
 
-/// Our timings that moved no further than the drift, the same way, become
+/// Our timings whose interval reaches the drift, the same way, become
 /// inconclusive.
 void allow_for_drift(std::vector<comparison_row>& rows, const machine_drift& drift);
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "perftrack/store/markup.hpp"
+#include "rows.hpp"
 
 namespace perftrack::gate {
 namespace {
@@ -42,7 +43,7 @@ std::string drift_line(const machine_drift& d) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "code that did not change ran %.1f%% %s than in the baseline",
                 std::fabs(d.slower) * 100, d.slower >= 0 ? "slower" : "faster");
-  return std::string(buf) + " (" + drift_sources(d) +
+  return std::string(buf) + " (" + detail::drift_sources(d) +
          "): the machine's drift, which a change of ours must exceed to count";
 }
 

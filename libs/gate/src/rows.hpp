@@ -1,6 +1,7 @@
 #pragma once
 
-// Small helpers on comparison rows that compare.cpp and references.cpp share.
+// Small helpers on comparison rows that compare.cpp, references.cpp and
+// render.cpp share.
 
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,16 @@ inline std::string verdict_and_change(const comparison_row& r) {
   std::string out(name(r.verdict));
   if (std::isfinite(r.change)) out += " at " + percent(r.change, true);
   return out;
+}
+
+/// "median of 12 peers' and 13 counted benchmarks' timings": what a drift was
+/// read from.
+inline std::string drift_sources(const machine_drift& d) {
+  std::string out = "median of ";
+  if (d.peers) out += std::to_string(d.peers) + " peers'";
+  if (d.peers && d.counted) out += " and ";
+  if (d.counted) out += std::to_string(d.counted) + " counted benchmarks'";
+  return out + " timings";
 }
 
 }  // namespace perftrack::gate::detail

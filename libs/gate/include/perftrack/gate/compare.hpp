@@ -129,13 +129,10 @@ struct machine_drift {
   std::size_t counted = 0;  ///< and our counted benchmarks' timing rows
 };
 
-/// "median of 12 peers' and 13 counted benchmarks' timings".
-std::string drift_sources(const machine_drift& d);
-
 struct comparison {
   std::vector<comparison_row> rows;  ///< in the current run's order, then the missing
-  /// From at least 3 timing rows of unchanged code; a change of ours no larger
-  /// than it, in the same direction, is inconclusive.
+  /// From at least 3 timing rows of unchanged code; a change of ours whose
+  /// interval reaches it, in the same direction, is inconclusive.
   std::optional<machine_drift> drift;
   std::string baseline_source, current_source;
   std::string baseline_key, current_key;
